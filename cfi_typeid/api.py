@@ -1,0 +1,161 @@
+"""The library's entry points: parse → transform → encode, with whole answers memoised.
+
+A front end per language turns text into a :class:`FunctionType`; :func:`typeids_of` turns a
+function type into its four type id strings for one flavour and target; KCFI hashes are taken of
+those strings.  Caches hold whole answers keyed by frozen inputs, never encodings of sub-terms
+(those depend on each call's substitution dictionary).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Callable, Mapping
+
+from .c_frontend import parse_c_function
+from .encoder import encode_function_type
+from .errors import UsageError
+from .flavours import CLANG, RUSTC, Flavour
+from .kcfi import kcfi_hash
+from .model import FunctionType
+from .targets import DEFAULT_TARGET, Target, get_target
+from .transform import generalize, normalize
+
+#: Suffixes both compilers append, in the order they append them.
+NORMALIZED_SUFFIX = ".normalized"
+GENERALIZED_SUFFIX = ".generalized"
+
+
+@dataclass(frozen=True, slots=True)
+class TypeIds:
+    """The four type ids a compiler attaches to one function, as strings."""
+
+    plain: str
+    generalized: str
+    normalized: str
+    normalized_generalized: str
+
+    def select(self, *, normalize_integers: bool, generalize_pointers: bool) -> str:
+        """The id for one option set."""
+        if normalize_integers:
+            return self.normalized_generalized if generalize_pointers else self.normalized
+        return self.generalized if generalize_pointers else self.plain
+
+    def to_json(self, kcfi: str = "xxhash64") -> dict[str, str]:
+        """The ``typeids`` object of a batch output line (hashes as ``0x%08x``)."""
+        return {
+            "plain": self.plain,
+            "generalized": self.generalized,
+            "normalized": self.normalized,
+            "normalized_generalized": self.normalized_generalized,
+            "kcfi": f"0x{kcfi_hash(self.plain, kcfi):08x}",
+            "kcfi_normalized": f"0x{kcfi_hash(self.normalized, kcfi):08x}",
+        }
+
+
+def typeids_of(fn: FunctionType, flavour: Flavour, target: Target, salt: str = "") -> TypeIds:
+    """All four ids of ``fn``.  ``salt`` (``cfi_salt``) goes before the option suffixes."""
+    head = "_ZTS"
+    tail = f".{salt}" if salt else ""
+    normalized = normalize(fn, target)
+    assert isinstance(normalized, FunctionType)
+    plain_gen = generalize(fn, flavour)
+    norm_gen = generalize(normalized, flavour)
+    assert isinstance(plain_gen, FunctionType) and isinstance(norm_gen, FunctionType)
+    return TypeIds(
+        plain=head + encode_function_type(fn, flavour) + tail,
+        generalized=head + encode_function_type(plain_gen, flavour) + tail
+        + GENERALIZED_SUFFIX,
+        normalized=head + encode_function_type(normalized, flavour) + tail + NORMALIZED_SUFFIX,
+        normalized_generalized=head + encode_function_type(norm_gen, flavour) + tail
+        + NORMALIZED_SUFFIX + GENERALIZED_SUFFIX,
+    )
+
+
+# ---- languages ----------------------------------------------------------------------------
+
+CratesKey = tuple[tuple[str, str], ...]
+FrontEnd = Callable[[str, str, Target, str | None, CratesKey], tuple[FunctionType, Flavour]]
+
+
+def _c_front_end(decl: str, prelude: str, target: Target, crate: str | None,
+                 crates: CratesKey) -> tuple[FunctionType, Flavour]:
+    return parse_c_function(decl, prelude, target), CLANG
+
+
+def _rust_front_end(decl: str, prelude: str, target: Target, crate: str | None,
+                    crates: CratesKey) -> tuple[FunctionType, Flavour]:
+    raise UsageError("the Rust front end is not available yet")
+
+
+LANGUAGES: Mapping[str, FrontEnd] = MappingProxyType({"c": _c_front_end, "rust": _rust_front_end})
+
+
+def parse_function(decl: str, *, lang: str = "c", target: str = DEFAULT_TARGET,
+                   prelude: str = "", crate: str | None = None,
+                   crates: Mapping[str, str] | None = None) -> FunctionType:
+    """The model of the function type ``decl`` declares (see :func:`typeid`)."""
+    return _parse(lang, decl, prelude, target, crate, _crates_key(crates))[0]
+
+
+def _crates_key(crates: Mapping[str, str] | None) -> CratesKey:
+    return tuple(sorted((crates or {}).items()))
+
+
+@lru_cache(maxsize=4096)
+def _parse(lang: str, decl: str, prelude: str, target: str, crate: str | None,
+           crates: CratesKey) -> tuple[FunctionType, Flavour, Target]:
+    front_end = LANGUAGES.get(lang)
+    if front_end is None:
+        raise UsageError(f"unknown language {lang!r}; known: {', '.join(LANGUAGES)}")
+    t = get_target(target)
+    fn, flavour = front_end(decl, prelude, t, crate, crates)
+    return fn, flavour, t
+
+
+@lru_cache(maxsize=65536)
+def _typeids(lang: str, decl: str, prelude: str, target: str, crate: str | None,
+             crates: CratesKey, salt: str) -> TypeIds:
+    fn, flavour, t = _parse(lang, decl, prelude, target, crate, crates)
+    return typeids_of(fn, flavour, t, salt)
+
+
+def typeids(decl: str, *, lang: str = "c", target: str = DEFAULT_TARGET, prelude: str = "",
+            crate: str | None = None, crates: Mapping[str, str] | None = None,
+            salt: str = "") -> TypeIds:
+    """All four type ids of ``decl`` (see :func:`typeid` for the arguments)."""
+    return _typeids(lang, decl, prelude, target, crate, _crates_key(crates), salt)
+
+
+def typeid(decl: str, *, lang: str = "c", target: str = DEFAULT_TARGET, prelude: str = "",
+           normalize_integers: bool = False, generalize_pointers: bool = False,
+           crate: str | None = None, crates: Mapping[str, str] | None = None,
+           salt: str = "") -> str:
+    """The CFI type id the compiler gives the function ``decl`` declares.
+
+    ``decl`` is a C prototype (``int f(const char *, ...);``), a C type name (``void (long)``;
+    a pointer to a function names the function it points to), or, with ``lang="rust"``, a Rust
+    function item or function pointer type.  ``prelude`` holds declarations ``decl`` uses
+    (typedefs, structs, enums; Rust items).  ``target`` is a target triple (see
+    :data:`cfi_typeid.targets.TARGETS`).  ``normalize_integers`` and ``generalize_pointers``
+    mirror ``-fsanitize-cfi-icall-experimental-normalize-integers`` /
+    ``-Zsanitizer-cfi-normalize-integers`` and ``-fsanitize-cfi-icall-generalize-pointers``.
+    ``salt`` is a ``cfi_salt`` string.  Raises :class:`cfi_typeid.CfiTypeidError` subclasses
+    for bad input.
+    """
+    return typeids(decl, lang=lang, target=target, prelude=prelude, crate=crate,
+                   crates=crates, salt=salt).select(normalize_integers=normalize_integers,
+                                                    generalize_pointers=generalize_pointers)
+
+
+def kcfi(decl: str, *, lang: str = "c", target: str = DEFAULT_TARGET, prelude: str = "",
+         normalize_integers: bool = False, generalize_pointers: bool = False,
+         crate: str | None = None, crates: Mapping[str, str] | None = None, salt: str = "",
+         hash: str = "xxhash64") -> int:
+    """The KCFI type hash (``!kcfi_type``) of ``decl``: see :func:`typeid`.  ``hash`` is
+    ``xxhash64`` (LLVM's default) or ``fnv1a`` (``-fsanitize-kcfi-hash=FNV-1a``)."""
+    return kcfi_hash(typeid(decl, lang=lang, target=target, prelude=prelude,
+                            normalize_integers=normalize_integers,
+                            generalize_pointers=generalize_pointers, crate=crate,
+                            crates=crates, salt=salt), hash)

@@ -1,0 +1,68 @@
+"""``batch``: JSON Lines in, JSON Lines out, one output line per input line, in order.
+
+A line that is not JSON, not an object, or not a declaration gets an ``"error"`` object and the
+batch goes on.  Preludes are parsed once each (the front ends cache the scope a prelude leaves).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable, TextIO
+
+from . import api
+from .errors import CfiTypeidError
+from .targets import DEFAULT_TARGET
+
+_STRING_KEYS = ("decl", "lang", "prelude", "target", "crate", "salt")
+
+
+def _error(message: str, line: int | None = None, column: int | None = None
+           ) -> dict[str, object]:
+    return {"message": message, "line": line, "column": column}
+
+
+def process_line(text: str) -> dict[str, Any]:
+    """The output object for one input line (never raises for bad input)."""
+    try:
+        item = json.loads(text)
+    except json.JSONDecodeError as e:
+        return {"input": text, "error": _error(f"not JSON: {e.msg}", e.lineno, e.colno)}
+    if not isinstance(item, dict):
+        return {"input": item, "error": _error("each line must be a JSON object")}
+    out: dict[str, Any] = dict(item)
+    bad = [k for k in _STRING_KEYS if k in item and not isinstance(item[k], (str, type(None)))]
+    if "decl" not in item:
+        out["error"] = _error('missing "decl"')
+    elif bad:
+        out["error"] = _error(f'"{bad[0]}" must be a string')
+    elif "crates" in item and not (isinstance(item["crates"], dict) and all(
+            isinstance(v, str) for v in item["crates"].values())):
+        out["error"] = _error('"crates" must be an object of strings')
+    else:
+        try:
+            ids = api.typeids(item["decl"], lang=item.get("lang") or "c",
+                              target=item.get("target") or DEFAULT_TARGET,
+                              prelude=item.get("prelude") or "", crate=item.get("crate"),
+                              crates=item.get("crates"), salt=item.get("salt") or "")
+            out["typeids"] = ids.to_json()
+        except CfiTypeidError as e:
+            out["error"] = e.to_json()
+        except RecursionError:
+            out["error"] = _error("declaration nested too deeply")
+    return out
+
+
+def run_batch(lines: Iterable[str], out: TextIO) -> int:
+    """Process every line; exit status 0 when all lines gave ids, 1 when any gave an error."""
+    status = 0
+    for raw in lines:
+        text = raw.strip()
+        if not text:
+            out.write("\n")
+            continue
+        result = process_line(text)
+        if "error" in result:
+            status = 1
+        out.write(json.dumps(result) + "\n")
+    out.flush()
+    return status

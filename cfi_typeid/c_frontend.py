@@ -1,0 +1,111 @@
+"""The C front end: text in, :class:`FunctionType` out.
+
+``parse_c_function(decl, prelude, target)`` reads the prelude's declarations, then the
+declaration (or bare type name) whose type id is wanted.  The scope a prelude leaves is cached
+per (prelude, target), so a batch whose lines share one prelude parses it once; each
+declaration then works in a child scope (a ``ChainMap``) that never leaks back.
+"""
+
+from __future__ import annotations
+
+from collections import ChainMap
+from functools import lru_cache
+from typing import Mapping
+
+from lark import Token, Tree
+from lark.exceptions import VisitError
+
+from .c_semantics import CTransformer, Scope, has_anonymous
+from .c_syntax import blank_noise, parse_c, split_declarations
+from .errors import CfiTypeidError, ParseError
+from .model import FunctionType, Pointer, Qualified, Type
+from .targets import Target
+
+#: Typedefs every target has besides its table of integer typedefs.
+_BUILTIN_PRELUDE = "typedef __builtin_va_list va_list; typedef __builtin_va_list __gnuc_va_list;"
+
+
+def _transform(transformer: CTransformer, tree: Tree[Token]) -> object:
+    """Run the transformer, letting our own errors out of Lark's ``VisitError`` wrapper."""
+    try:
+        return transformer.transform(tree)
+    except VisitError as e:
+        if isinstance(e.orig_exc, CfiTypeidError):
+            raise e.orig_exc from None
+        raise
+
+def _run_declarations(scope: Scope, text: str, spans: list[tuple[int, int]]) -> None:
+    transformer = CTransformer(scope)
+    scope.text = text
+    for start, end in spans:
+        scope.base = start
+        tree = parse_c(text, start, end, "declaration", scope.typedefs.keys(), scope.what)
+        _transform(transformer, tree)
+
+
+def _nonblank_spans(text: str) -> list[tuple[int, int]]:
+    return [(s, e) for s, e in split_declarations(text) if text[s:e].strip()]
+
+
+@lru_cache(maxsize=64)
+def _target_scope(target: Target) -> Scope:
+    scope = Scope(target, what="target typedefs")
+    text = "".join(f"typedef {c} {name};" for name, c in target.typedefs.items())
+    text += _BUILTIN_PRELUDE
+    _run_declarations(scope, text, _nonblank_spans(text))
+    return scope
+
+
+@lru_cache(maxsize=256)
+def prelude_scope(prelude: str, target: Target) -> Scope:
+    """The scope after reading ``prelude`` on ``target`` (cached: treat it as read-only)."""
+    base = _target_scope(target)
+    scope = Scope(target, ChainMap({}, base.typedefs), ChainMap({}, base.constants),
+                  what="prelude")
+    text = blank_noise(prelude, "prelude")
+    _run_declarations(scope, text, _nonblank_spans(text))
+    return scope
+
+
+def parse_c_type(decl: str, prelude: str, target: Target) -> tuple[Type, int]:
+    """The type that ``decl`` declares or names (after any declarations before it)."""
+    parent = prelude_scope(prelude, target)
+    scope = Scope(target, ChainMap({}, parent.typedefs), ChainMap({}, parent.constants))
+    text = blank_noise(decl)
+    spans = _nonblank_spans(text)
+    if not spans:
+        raise ParseError("empty declaration: expected a C prototype or type name", decl, 0)
+    _run_declarations(scope, text, spans[:-1])
+    start, end = spans[-1]
+    scope.base = start
+    tree = parse_c(text, start, end, "target", scope.typedefs.keys(), scope.what)
+    result = _transform(CTransformer(scope), tree)
+    assert isinstance(result, tuple)
+    t, pos = result
+    return t, start + max(pos, 0)
+
+
+def parse_c_function(decl: str, prelude: str, target: Target) -> FunctionType:
+    """The function type whose CFI id ``decl`` asks for.
+
+    A prototype or a function type name gives that function type; a pointer to a function
+    (``int (*)(char)``, or a variable of that type) gives the function it points to, since that
+    is the type an indirect call through it is checked against.
+    """
+    t, pos = parse_c_type(decl, prelude, target)
+    fn = t.base if isinstance(t, Qualified) else t
+    if isinstance(fn, Pointer):
+        fn = fn.pointee
+    if not isinstance(fn, FunctionType):
+        raise ParseError("not a function type: expected a prototype, a function type or a "
+                         "pointer to a function", decl, pos)
+    if has_anonymous(fn):
+        raise ParseError("an unnamed struct, union or enum has no stable type id (clang "
+                         "gives it a module-local one); give it a tag or a typedef name",
+                         decl, pos)
+    return fn
+
+
+def typedef_names(scope: Scope) -> Mapping[str, Type]:
+    """The typedefs visible in ``scope``."""
+    return scope.typedefs

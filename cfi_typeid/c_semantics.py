@@ -1,0 +1,533 @@
+"""From C parse trees to model types: specifier canonicalisation, declarators, typedefs, tags,
+constant expressions, and the C rules that change a type id.
+
+The rules, each checked against clang-19 by the golden and differential tests:
+
+* specifiers in any order mean the same type (``long unsigned int`` is ``unsigned long``): one
+  table keyed by the sorted keywords;
+* typedefs resolve to their type; a tagless struct/union/enum is named by the first typedef
+  that names it (``typedef struct {...} Name;`` encodes as ``4Name``);
+* a parameter of array type becomes a pointer to the element, of function type a pointer to
+  the function, and its top-level qualifiers vanish;
+* qualifiers on an array type belong to its elements;
+* ``(void)`` is an empty prototyped list, ``()`` an unprototyped one (``FiE``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, MutableMapping, Sequence
+
+from lark import Token, Transformer, Tree, v_args
+
+from .errors import ParseError
+from .model import (
+    VOID, Array, BitInt, CInt, CInteger, Complex, Encoded, FunctionType, Named, Pointer,
+    Primitive, Qualified, Scalar, TagKind, Type, qualify, unqualified,
+)
+from .targets import Target
+
+# ---- specifier table ----------------------------------------------------------------------
+
+
+def _spellings(t: Type, *phrases: str) -> dict[tuple[str, ...], Type]:
+    return {tuple(sorted(p.split())): t for p in phrases}
+
+
+def _int_spellings(kind: CInt, base: str, signed_default: bool = True) -> dict[tuple[str, ...], Type]:
+    t = CInteger(kind)
+    phrases = [base, f"{base} int"]
+    if signed_default:
+        phrases += [f"signed {base}", f"signed {base} int"]
+    return _spellings(t, *phrases)
+
+
+_SPECIFIERS: dict[tuple[str, ...], Type] = {
+    **_spellings(VOID, "void"),
+    **_spellings(CInteger(CInt.CHAR), "char"),
+    **_spellings(CInteger(CInt.SCHAR), "signed char"),
+    **_spellings(CInteger(CInt.UCHAR), "unsigned char"),
+    **_int_spellings(CInt.SHORT, "short"),
+    **_spellings(CInteger(CInt.USHORT), "unsigned short", "unsigned short int"),
+    **_spellings(CInteger(CInt.INT), "int", "signed", "signed int"),
+    **_spellings(CInteger(CInt.UINT), "unsigned", "unsigned int"),
+    **_int_spellings(CInt.LONG, "long"),
+    **_spellings(CInteger(CInt.ULONG), "unsigned long", "unsigned long int"),
+    **_int_spellings(CInt.LLONG, "long long"),
+    **_spellings(CInteger(CInt.ULLONG), "unsigned long long", "unsigned long long int"),
+    **_spellings(CInteger(CInt.INT128), "__int128", "signed __int128"),
+    **_spellings(CInteger(CInt.UINT128), "unsigned __int128"),
+    **_spellings(Primitive(Scalar.BOOL), "_Bool"),
+    **_spellings(Primitive(Scalar.FLOAT), "float"),
+    **_spellings(Primitive(Scalar.DOUBLE), "double"),
+    **_spellings(Primitive(Scalar.LONG_DOUBLE), "long double"),
+    **_spellings(Primitive(Scalar.FLOAT16), "_Float16"),
+    **_spellings(Primitive(Scalar.HALF), "__fp16"),
+    **_spellings(Primitive(Scalar.BFLOAT16), "__bf16"),
+    **_spellings(Primitive(Scalar.FLOAT128), "__float128"),
+}
+
+_KEYWORD_ALIASES = {
+    "__signed": ("signed",), "__signed__": ("signed",), "__complex__": ("_Complex",),
+    "__int128_t": ("__int128",), "__uint128_t": ("unsigned", "__int128"),
+}
+
+#: ``__builtin_va_list`` per target, as clang-19 mangles it (checked in tests/test_golden_c.py).
+_VA_LIST: dict[str, Type] = {
+    "x86_64": Array(Named("__va_list_tag"), 1),
+    "i686": Pointer(CInteger(CInt.CHAR)),
+    "aarch64": Encoded("St9__va_list", "__builtin_va_list"),
+    "armv7": Encoded("St9__va_list", "__builtin_va_list"),
+    "riscv64": Pointer(VOID),
+}
+
+_FLOAT_BYTES = {Scalar.FLOAT: 4, Scalar.DOUBLE: 8, Scalar.FLOAT16: 2, Scalar.HALF: 2,
+                Scalar.BFLOAT16: 2, Scalar.FLOAT128: 16, Scalar.BOOL: 1}
+
+# ---- intermediate objects of the transformer -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Keyword:
+    word: str
+    pos: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Base:
+    """A type specifier that is a whole type (typedef name or tag)."""
+
+    type: Type
+    pos: int
+    typedef_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Specifiers:
+    type: Type
+    is_typedef: bool
+    pos: int
+    redeclared: str | None = None  # ``typedef int T;`` when T is already a typedef name
+
+
+Step = Callable[[Type], Type]
+
+
+@dataclass(frozen=True, slots=True)
+class _Declarator:
+    name: str | None
+    pos: int
+    steps: tuple[Step, ...] = ()
+
+    def apply(self, base: Type) -> Type:
+        for step in self.steps:
+            base = step(base)
+        return base
+
+
+@dataclass(frozen=True, slots=True)
+class _Params:
+    params: tuple[Type, ...]
+    variadic: bool
+
+
+@dataclass
+class Scope:
+    """What the declarations seen so far have declared."""
+
+    target: Target
+    typedefs: MutableMapping[str, Type] = field(default_factory=dict)
+    constants: MutableMapping[str, int] = field(default_factory=dict)
+    text: str = ""
+    base: int = 0
+    what: str = "input"
+
+    def error(self, message: str, pos: int) -> ParseError:
+        return ParseError(message, self.text, self.base + pos, what=self.what)
+
+
+def c_qualify(t: Type, const: bool = False, volatile: bool = False,
+              restrict: bool = False) -> Type:
+    """Qualify ``t`` the C way: qualifiers on an array type go to its elements."""
+    if isinstance(t, Array):
+        return Array(c_qualify(t.element, const, volatile, restrict), t.length)
+    return qualify(t, const=const, volatile=volatile, restrict=restrict)
+
+
+def adjust_parameter(t: Type) -> Type:
+    """C17 6.7.6.3: array → pointer to element, function → pointer; drop top-level qualifiers."""
+    t = unqualified(t)
+    if isinstance(t, Array):
+        return Pointer(t.element)
+    if isinstance(t, FunctionType):
+        return Pointer(t)
+    return t
+
+
+def has_anonymous(t: Type) -> bool:
+    """Whether ``t`` mentions a tagless struct/union/enum that no typedef named."""
+    match t:
+        case Named(name):
+            return name == ""
+        case Qualified(base):
+            return has_anonymous(base)
+        case Pointer(inner) | Array(inner) | Complex(inner):
+            return has_anonymous(inner)
+        case FunctionType():
+            return has_anonymous(t.returns) or any(has_anonymous(p) for p in t.params)
+        case _:
+            return False
+
+
+def _name_anonymous(t: Type, name: str) -> Type:
+    match t:
+        case Named(""):
+            return Named(name, t.kind)
+        case Qualified(base, c, v, r):
+            return Qualified(_name_anonymous(base, name), c, v, r)
+        case Array(element, length):
+            return Array(_name_anonymous(element, name), length)
+        case _:
+            return t
+
+
+# ---- the transformer ----------------------------------------------------------------------
+
+_BINARY: dict[str, Callable[[int, int], int]] = {
+    "||": lambda a, b: int(bool(a) or bool(b)), "&&": lambda a, b: int(bool(a) and bool(b)),
+    "|": lambda a, b: a | b, "^": lambda a, b: a ^ b, "&": lambda a, b: a & b,
+    "==": lambda a, b: int(a == b), "!=": lambda a, b: int(a != b),
+    "<": lambda a, b: int(a < b), ">": lambda a, b: int(a > b),
+    "<=": lambda a, b: int(a <= b), ">=": lambda a, b: int(a >= b),
+    "<<": lambda a, b: a << b, ">>": lambda a, b: a >> b,
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+}
+
+
+@v_args(inline=True)
+class CTransformer(Transformer[Token, object]):
+    """One method per grammar rule, each returning a model object (or a small intermediate)."""
+
+    def __init__(self, scope: Scope) -> None:
+        super().__init__()
+        self.scope = scope
+        self.next_enum_value = 0
+
+    # -- specifiers --
+    def basic_type(self, tok: Token) -> object:
+        words = _KEYWORD_ALIASES.get(str(tok), (str(tok),))
+        if words == ("__builtin_va_list",):
+            arch = self.scope.target.triple.split("-", 1)[0]
+            return _Base(_VA_LIST[arch], tok.start_pos or 0)
+        return [_Keyword(w, tok.start_pos or 0) for w in words]
+
+    def bitint(self, tok: Token, width: int) -> object:
+        if not 1 <= width <= 8388608:
+            raise self.scope.error(f"_BitInt width {width} out of range", tok.start_pos or 0)
+        return [_Keyword("_BitInt", tok.start_pos or 0), width]
+
+    def typedef_name(self, tok: Token) -> _Base:
+        return _Base(self.scope.typedefs[str(tok)], tok.start_pos or 0, str(tok))
+
+    def struct_definition(self, kw: Token, *rest: object) -> _Base:
+        tag = rest[0] if rest and isinstance(rest[0], Token) else None
+        return self._tag(kw, tag)
+
+    def struct_reference(self, kw: Token, tag: Token) -> _Base:
+        return self._tag(kw, tag)
+
+    def enum_definition(self, kw: Token, *rest: object) -> _Base:
+        self.next_enum_value = 0
+        tag = rest[0] if rest and isinstance(rest[0], Token) else None
+        return self._tag(kw, tag)
+
+    enum_reference = struct_reference
+
+    def _tag(self, kw: Token, tag: Token | None) -> _Base:
+        kind: TagKind = "union" if kw == "union" else "enum" if kw == "enum" else "struct"
+        return _Base(Named(str(tag) if tag else "", kind), kw.start_pos or 0)
+
+    def enumerator(self, name: Token, value: int | None = None) -> None:
+        self.next_enum_value = self.next_enum_value if value is None else value
+        self.scope.constants[str(name)] = self.next_enum_value
+        self.next_enum_value += 1
+
+    def storage_class(self, tok: Token) -> _Keyword:
+        return _Keyword(str(tok), tok.start_pos or 0)
+
+    type_qualifier = storage_class
+
+    def function_specifier(self, tok: Token) -> None:
+        return None
+
+    def declaration_specifiers(self, *specs: object) -> _Specifiers:
+        return self._specifiers(specs, allow_storage=True)
+
+    def specifier_qualifier_list(self, *specs: object) -> _Specifiers:
+        return self._specifiers(specs, allow_storage=False)
+
+    def _specifiers(self, specs: Sequence[object], allow_storage: bool) -> _Specifiers:
+        words: list[str] = []
+        bases: list[_Base] = []
+        quals: set[str] = set()
+        is_typedef = False
+        bits: int | None = None
+        pos = -1
+        for spec in _flatten(specs):
+            if isinstance(spec, _Base):
+                bases.append(spec)
+                pos = spec.pos if pos < 0 else pos
+            elif isinstance(spec, _Keyword):
+                pos = spec.pos if pos < 0 else pos
+                w = spec.word
+                if w in ("const", "__const", "__const__"):
+                    quals.add("const")
+                elif w in ("volatile", "__volatile", "__volatile__"):
+                    quals.add("volatile")
+                elif w in ("restrict", "__restrict", "__restrict__"):
+                    quals.add("restrict")
+                elif w == "typedef":
+                    is_typedef = True
+                elif w in ("extern", "static", "auto", "register", "_Thread_local",
+                           "__thread", "thread_local"):
+                    pass
+                else:
+                    words.append(w)
+            elif isinstance(spec, int):
+                bits = spec
+        redeclared = None
+        if is_typedef and bases and bases[-1].typedef_name is not None \
+                and (len(bases) == 2 or words):
+            # `typedef struct S S;` or `typedef unsigned long size_t;` when the name is already
+            # a typedef: the lexer made it a type name, but it is the declarator.
+            redeclared = bases.pop().typedef_name
+        base = self._base_type(words, bases, bits, max(pos, 0))
+        return _Specifiers(c_qualify(base, "const" in quals, "volatile" in quals,
+                                     "restrict" in quals), is_typedef, max(pos, 0), redeclared)
+
+    def _base_type(self, words: list[str], bases: list[_Base], bits: int | None,
+                   pos: int) -> Type:
+        if bases:
+            if len(bases) > 1 or words:
+                raise self.scope.error("two types in one declaration", bases[-1].pos)
+            return bases[0].type
+        if not words:
+            raise self.scope.error("missing type specifier (C has no implicit int)", pos)
+        complex_ = "_Complex" in words
+        rest = [w for w in words if w != "_Complex"]
+        if "_BitInt" in rest:
+            signs = [w for w in rest if w != "_BitInt"]
+            if bits is None or signs not in ([], ["signed"], ["unsigned"]):
+                raise self.scope.error("invalid _BitInt specifiers", pos)
+            return BitInt(bits, signs != ["unsigned"])
+        if complex_ and not rest:
+            rest = ["double"]
+        found = _SPECIFIERS.get(tuple(sorted(rest)))
+        if found is None:
+            raise self.scope.error(f"invalid combination of type specifiers: {' '.join(words)}",
+                                   pos)
+        if isinstance(found, CInteger) and found.kind in (CInt.INT128, CInt.UINT128) \
+                and not self.scope.target.has_int128:
+            raise self.scope.error(f"__int128 is not supported on {self.scope.target.triple}",
+                                   pos)
+        if found == Primitive(Scalar.FLOAT128) and not self.scope.target.has_float128:
+            raise self.scope.error(
+                f"__float128 is not supported on {self.scope.target.triple}", pos)
+        return Complex(found) if complex_ else found
+
+    # -- declarators --
+    def name(self, tok: Token) -> _Declarator:
+        return _Declarator(str(tok), tok.start_pos or 0)
+
+    def pointer_level(self, *quals: _Keyword) -> Step:
+        # `* const`: a pointer, then the qualifiers of that pointer itself
+        return _pointer_step(frozenset(q.word for q in quals))
+
+    def pointer(self, *levels: Step) -> list[Step]:
+        # `int * const * volatile p`: the leftmost star applies to the base type first
+        return list(levels)
+
+    def declarator(self, *parts: object) -> _Declarator:
+        if len(parts) == 1:
+            assert isinstance(parts[0], _Declarator)
+            return parts[0]
+        pointers, direct = parts
+        assert isinstance(direct, _Declarator) and isinstance(pointers, list)
+        return _Declarator(direct.name, direct.pos, tuple(pointers) + direct.steps)
+
+    def abstract_declarator(self, *parts: object) -> _Declarator:
+        if len(parts) == 1 and isinstance(parts[0], list):
+            return _Declarator(None, -1, tuple(parts[0]))
+        return self.declarator(*parts)
+
+    def array_of(self, inner: _Declarator, size: int | None) -> _Declarator:
+        return _Declarator(inner.name, inner.pos,
+                           (lambda t: Array(t, size),) + inner.steps)
+
+    def abstract_array_of(self, *parts: object) -> _Declarator:
+        inner, size = (parts if len(parts) == 2 else (_Declarator(None, -1), parts[0]))
+        assert isinstance(inner, _Declarator)
+        return self.array_of(inner, size if isinstance(size, int) else None)
+
+    def array_suffix(self, *parts: object) -> int | None:
+        sizes = [p for p in parts if isinstance(p, int) and not isinstance(p, bool)]
+        if sizes and sizes[-1] < 0:
+            raise self.scope.error("array size is negative", 0)
+        return sizes[-1] if sizes else None
+
+    def vla_star(self, *parts: object) -> int | None:
+        return None
+
+    def function_of(self, inner: _Declarator, params: _Params) -> _Declarator:
+        return _Declarator(inner.name, inner.pos, (
+            lambda t: FunctionType(t, params.params, params.variadic),) + inner.steps)
+
+    def unprototyped_of(self, inner: _Declarator) -> _Declarator:
+        return _Declarator(inner.name, inner.pos, (
+            lambda t: FunctionType(t, (), False, prototyped=False),) + inner.steps)
+
+    def abstract_function_of(self, *parts: object) -> _Declarator:
+        inner, params = parts if len(parts) == 2 else (_Declarator(None, -1), parts[0])
+        assert isinstance(inner, _Declarator) and isinstance(params, _Params)
+        return self.function_of(inner, params)
+
+    def abstract_unprototyped_of(self, *parts: object) -> _Declarator:
+        inner = parts[0] if parts else _Declarator(None, -1)
+        assert isinstance(inner, _Declarator)
+        return self.unprototyped_of(inner)
+
+    def parameter_declaration(self, specs: _Specifiers,
+                              decl: _Declarator | None = None) -> tuple[Type, bool]:
+        t = decl.apply(specs.type) if decl else specs.type
+        named = decl is not None and decl.name is not None
+        return adjust_parameter(t), (t == VOID and not named)
+
+    def parameter_list(self, *items: object) -> list[tuple[Type, bool]]:
+        out: list[tuple[Type, bool]] = []
+        for item in items:
+            if isinstance(item, list):
+                out.extend(item)
+            else:
+                assert isinstance(item, tuple)
+                out.append(item)
+        return out
+
+    def parameter_type_list(self, *items: object) -> _Params:
+        variadic = bool(items) and isinstance(items[-1], Token)
+        params = items[0] if items and isinstance(items[0], list) else []
+        if len(params) == 1 and params[0][1]:
+            return _Params((), variadic)  # (void)
+        if any(is_void for _, is_void in params):
+            raise self.scope.error("'void' must be the only parameter", 0)
+        return _Params(tuple(t for t, _ in params), variadic)
+
+    def type_name(self, specs: _Specifiers, decl: _Declarator | None = None) -> Type:
+        return decl.apply(specs.type) if decl else specs.type
+
+    # -- declarations --
+    def init_declarator_list(self, *items: object) -> list[_Declarator]:
+        return [d for d in _flatten(items) if isinstance(d, _Declarator)]
+
+    def declaration(self, specs: _Specifiers, declarators: list[_Declarator] | None = None
+                    ) -> None:
+        """Enter what a prelude declaration declares; only typedefs and tags matter."""
+        declarators = list(declarators or [])
+        if specs.redeclared is not None and not declarators:
+            declarators = [_Declarator(specs.redeclared, specs.pos)]
+        if not specs.is_typedef:
+            return
+        base = specs.type
+        if has_anonymous(base):
+            first = next((d for d in declarators if not d.steps and d.name), None)
+            if first is not None and first.name is not None:
+                base = _name_anonymous(base, first.name)
+        for d in declarators:
+            if d.name is not None:
+                self.scope.typedefs[d.name] = d.apply(base)
+
+    def target(self, specs: _Specifiers, decl: _Declarator | None = None) -> tuple[Type, int]:
+        """The type of the declaration or type name whose id is asked for, and its offset."""
+        t = decl.apply(specs.type) if decl is not None else specs.type
+        if specs.is_typedef and decl is not None and decl.name is not None:
+            self.scope.typedefs[decl.name] = t
+        return t, (decl.pos if decl is not None and decl.pos >= 0 else specs.pos)
+
+    # -- constant expressions --
+    def integer(self, tok: Token) -> int:
+        digits = str(tok).rstrip("uUlLwWbB")
+        if digits.startswith(("0x", "0X")):
+            return int(digits, 16)
+        if digits.startswith(("0b", "0B")):
+            return int(digits[2:], 2)
+        if len(digits) > 1 and digits.startswith("0"):
+            return int(digits, 8)
+        return int(digits)
+
+    def character(self, tok: Token) -> int:
+        body = str(tok)[1:-1]
+        escapes = {"n": 10, "t": 9, "r": 13, "0": 0, "\\": 92, "'": 39, '"': 34, "a": 7,
+                   "b": 8, "f": 12, "v": 11}
+        if body.startswith("\\"):
+            return escapes.get(body[1:], ord(body[-1]))
+        return ord(body[0])
+
+    def constant(self, tok: Token) -> int:
+        try:
+            return self.scope.constants[str(tok)]
+        except KeyError:
+            raise self.scope.error(f"{tok!s} is not a constant known here (enumerators and "
+                                   "integer literals only)", tok.start_pos or 0) from None
+
+    def binary(self, a: int, op: Token, b: int) -> int:
+        if op in ("/", "%"):
+            if b == 0:
+                raise self.scope.error("division by zero in constant expression",
+                                       op.start_pos or 0)
+            q = abs(a) // abs(b) * (1 if (a < 0) == (b < 0) else -1)
+            return q if op == "/" else a - q * b
+        return _BINARY[str(op)](a, b)
+
+    def unary(self, op: Token, a: int) -> int:
+        return {"-": -a, "+": a, "~": ~a, "!": int(not a)}[str(op)]
+
+    def ternary(self, c: int, a: int, b: int) -> int:
+        return a if c else b
+
+    def cast(self, t: Type, a: int) -> int:
+        return a
+
+    def sizeof_type(self, kw: Token, t: Type) -> int:
+        size = self._sizeof(t)
+        if size is None:
+            raise self.scope.error("sizeof of this type is not supported", kw.start_pos or 0)
+        return size
+
+    def _sizeof(self, t: Type) -> int | None:
+        target = self.scope.target
+        match unqualified(t):
+            case CInteger(kind):
+                return target.int_bits(kind) // 8
+            case Pointer():
+                return target.pointer_bits // 8
+            case Primitive(kind):
+                return _FLOAT_BYTES.get(kind)
+            case Array(element, length):
+                inner = self._sizeof(element)
+                return None if inner is None or length is None else inner * length
+            case _:
+                return None
+
+
+def _pointer_step(quals: frozenset[str]) -> Step:
+    const = bool(quals & {"const", "__const", "__const__"})
+    volatile = bool(quals & {"volatile", "__volatile", "__volatile__"})
+    restrict = bool(quals & {"restrict", "__restrict", "__restrict__"})
+    return lambda t: qualify(Pointer(t), const=const, volatile=volatile, restrict=restrict)
+
+
+def _flatten(items: Iterable[object]) -> Iterable[object]:
+    for item in items:
+        if isinstance(item, list):
+            yield from item
+        elif item is not None:
+            yield item

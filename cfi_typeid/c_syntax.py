@@ -1,0 +1,171 @@
+"""Lexing-level handling of C text: the cached Lark parser, the typedef-name lexer hack, GNU
+noise, splitting a prelude into declarations, and turning Lark's exceptions into ours.
+
+C is not context free: ``T * x;`` is a declaration when ``T`` names a type.  The classic answer
+(pycparser's too) is that the lexer asks the symbol table; ours reads the current set of typedef
+names from a context variable.  Because the declaration that introduces a typedef must be reduced
+before the next one is lexed, text is split into declarations at top-level ``;`` and each is
+parsed on its own, in order.
+"""
+
+from __future__ import annotations
+
+import re
+from contextvars import ContextVar
+from functools import cache
+from importlib.resources import files
+from typing import Container, Iterator
+
+from lark import Lark, Token, Tree
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from .errors import ParseError
+
+TYPEDEF_NAMES: ContextVar[Container[str]] = ContextVar("TYPEDEF_NAMES", default=frozenset())
+
+
+def _classify_identifier(token: Token) -> Token:
+    # The lexer hack: an identifier that names a typedef in scope is a type name.
+    token.type = "TYPEDEF_NAME" if token.value in TYPEDEF_NAMES.get() else "IDENTIFIER"
+    return token
+
+
+@cache
+def c_parser() -> Lark:
+    """The LALR parser for ``grammar/c.lark``, built once per process (and cached on disk by
+    Lark between processes)."""
+    grammar = files("cfi_typeid.grammar").joinpath("c.lark").read_text()
+    return Lark(grammar, parser="lalr", lexer="contextual", start=["declaration", "target"],
+                propagate_positions=False, maybe_placeholders=False,
+                lexer_callbacks={"IDENTIFIER": _classify_identifier,
+                                 "TYPEDEF_NAME": _classify_identifier})
+
+
+# ---- GNU noise ----------------------------------------------------------------------------
+
+_NOISE = re.compile(
+    r"""(?P<comment>//[^\n]*|/\*.*?(?:\*/|\Z))
+      | (?P<pp>^[ \t]*\#(?:[^\n]*\\\n)*[^\n]*)
+      | (?P<call>\b(?:__attribute__|__attribute|__asm__|__asm|asm|__declspec|_Alignas|alignas
+                    |__typeof_unqual__)\b)
+      | (?P<word>\b(?:_Nonnull|_Nullable|_Null_unspecified|_Nullable_result|__nonnull
+                    |__wur|__THROW|__nothrow|__restrict_arr)\b)
+      | (?P<attr>\[\[)""",
+    re.S | re.M | re.X,
+)
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    """``text`` with [start, end) replaced by spaces, newlines kept, so offsets do not move."""
+    return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+
+
+def _balanced_end(text: str, start: int, open_: str, close: str) -> int:
+    """Offset just past the bracket group that opens at ``start`` (or the end of ``text``)."""
+    depth = 0
+    for i in range(start, len(text)):
+        c = text[i]
+        if c == open_:
+            depth += 1
+        elif c == close:
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return -1
+
+
+def blank_noise(text: str, what: str = "input") -> str:
+    """Replace comments, preprocessor lines, ``__attribute__((...))``, ``__asm__(...)``,
+    nullability keywords and ``[[...]]`` attributes by spaces; they never change a type id."""
+    if _NOISE.search(text) is None:
+        return text
+    pos = 0
+    while (m := _NOISE.search(text, pos)) is not None:
+        start, end = m.span()
+        if m.group("comment") is not None and m.group().startswith("/*") \
+                and not m.group().endswith("*/"):
+            raise ParseError("unterminated comment", text, start, what=what)
+        if m.group("call") is not None:
+            paren = re.compile(r"\s*\(").match(text, end)
+            if paren is not None:
+                close = _balanced_end(text, paren.end() - 1, "(", ")")
+                if close < 0:
+                    raise ParseError(f"unbalanced parentheses after {m.group()!r}", text,
+                                     start, what=what)
+                end = close
+        elif m.group("attr") is not None:
+            close = _balanced_end(text, start, "[", "]")
+            if close < 0:
+                raise ParseError("unterminated [[attribute]]", text, start, what=what)
+            end = close
+        text = _blank(text, start, end)
+        pos = end
+    return text
+
+
+# ---- splitting into declarations ----------------------------------------------------------
+
+_SPLIT = re.compile(r"'(?:[^'\\\n]|\\.)*'|[{};]")
+
+
+def split_declarations(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each top-level declaration: up to and including a ``;`` outside braces.
+    The last span holds whatever follows the last ``;`` (it may be blank)."""
+    depth, start = 0, 0
+    for m in _SPLIT.finditer(text):
+        c = m.group()
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth = max(0, depth - 1)
+        elif c == ";" and depth == 0:
+            yield start, m.end()
+            start = m.end()
+    yield start, len(text)
+
+
+# ---- parsing and errors -------------------------------------------------------------------
+
+_TOKEN_WORDS = {
+    "IDENTIFIER": "an identifier", "TYPEDEF_NAME": "a type name", "BASIC_TYPE": "a type",
+    "SEMICOLON": "';'", "COMMA": "','", "LPAR": "'('", "RPAR": "')'", "LSQB": "'['",
+    "RSQB": "']'", "LBRACE": "'{'", "RBRACE": "'}'", "STAR": "'*'", "ELLIPSIS": "'...'",
+    "INTEGER": "a number", "EQUAL": "'='", "COLON": "':'",
+}
+
+
+def _expected(allowed: set[str]) -> str:
+    words = sorted({_TOKEN_WORDS[a] for a in allowed if a in _TOKEN_WORDS})
+    if not words:
+        return ""
+    return "; expected " + (", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1
+                            else words[0])
+
+
+def parse_c(text: str, start: int, end: int, rule: str, typedef_names: Container[str],
+            what: str = "input") -> Tree[Token]:
+    """Parse ``text[start:end]`` with start symbol ``rule``; errors point into ``text``.
+    Token positions in the tree are relative to ``start``."""
+    token = TYPEDEF_NAMES.set(typedef_names)
+    try:
+        return c_parser().parse(text[start:end], start=rule)
+    except UnexpectedToken as e:
+        if e.token.type == "$END":
+            raise ParseError("unexpected end of declaration" + _expected(e.accepts or e.expected),
+                             text, end, what=what) from None
+        expected = e.accepts or e.expected
+        if e.token.type == "IDENTIFIER" and "TYPEDEF_NAME" in expected:
+            raise ParseError(f"unknown type name {e.token.value!r} (declare it in the prelude, "
+                             f"e.g. 'typedef struct {e.token.value} {e.token.value};')", text,
+                             start + (e.token.start_pos or 0), what=what) from None
+        raise ParseError(f"unexpected {e.token.value!r}" + _expected(expected),
+                         text, start + (e.token.start_pos or 0), what=what) from None
+    except UnexpectedCharacters as e:
+        at = start + (e.pos_in_stream or 0)
+        raise ParseError(f"unexpected character {text[at]!r}", text, at, what=what) from None
+    except UnexpectedEOF:
+        raise ParseError("unexpected end of declaration", text, end, what=what) from None
+    except (UnexpectedInput, LarkError) as e:
+        raise ParseError(f"cannot parse: {e}", text, start, what=what) from None
+    finally:
+        TYPEDEF_NAMES.reset(token)

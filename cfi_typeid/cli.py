@@ -1,0 +1,168 @@
+"""Command-line interface: ``python -m cfi_typeid COMMAND ...`` (or ``cfi-typeid``).
+
+Thin by design: it reads arguments, calls the library, prints.  Bad input prints a message with
+the line, column and a caret, and exits 2; it never shows a Python traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Callable, Sequence
+
+from . import api
+from .errors import CfiTypeidError, UsageError
+from .kcfi import KCFI_HASHES, as_signed32, kcfi_hash
+from .targets import DEFAULT_TARGET, TARGETS
+
+EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT = 0, 1, 2
+
+_DESCRIPTION = """\
+Compute LLVM CFI / KCFI type identifiers exactly as clang-19 and rustc do.
+
+A type id is the Itanium-mangled name of a function's type ("_ZTSFvlE" for C void(long)); an
+indirect call passes CFI only when the caller's expected id equals the callee's. KCFI checks a
+32-bit hash of that string instead.
+"""
+
+_ENCODE_HELP = """\
+DECL is a C prototype ('int f(const char *, ...);'), a C type name ('void (long)'), or with
+--lang rust a Rust function item or fn-pointer type. For a pointer to a function
+('int (*)(char)', or a variable of that type) the id is that of the function it points to: that
+is what CFI checks at a call through the pointer. Declarations DECL needs (typedefs, structs,
+enums) go in --prelude, or before it in DECL itself, separated by ';'. Common typedefs
+(size_t, int64_t, wchar_t, va_list, ...) are predefined for each target.
+"""
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lang", choices=sorted(api.LANGUAGES), default="c",
+                   help="language of DECL (default: c)")
+    p.add_argument("--target", default=DEFAULT_TARGET, metavar="TRIPLE",
+                   help=f"target triple (default: {DEFAULT_TARGET}); one of: "
+                        + ", ".join(TARGETS))
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--prelude", default="", metavar="TEXT",
+                       help="declarations DECL uses (typedefs, structs; Rust items)")
+    group.add_argument("--prelude-file", metavar="FILE", help="read the prelude from FILE")
+    p.add_argument("--crate", default=None, metavar="NAME",
+                   help="Rust: crate name of the prelude's items (default: probe)")
+    p.add_argument("--crates", default="", metavar="NAME=DIS,...",
+                   help="Rust: crate disambiguators, e.g. core=sgEmfK2I1SDT_,probe=sXXId2UFtzX_")
+
+
+def _parse_crates(text: str) -> dict[str, str]:
+    crates: dict[str, str] = {}
+    for item in filter(None, (i.strip() for i in text.split(","))):
+        name, sep, value = item.partition("=")
+        if not sep or not name or not value:
+            raise UsageError(f"--crates takes NAME=DISAMBIGUATOR pairs, not {item!r}")
+        crates[name.strip()] = value.strip()
+    return crates
+
+
+def _read_prelude(args: argparse.Namespace) -> str:
+    if args.prelude_file is None:
+        return str(args.prelude)
+    try:
+        with open(args.prelude_file, encoding="utf-8") as f:
+            return f.read()
+    except OSError as e:
+        raise UsageError(f"cannot read prelude file: {e}") from None
+
+
+def _cmd_encode(args: argparse.Namespace) -> int:
+    ids = api.typeids(args.decl, lang=args.lang, target=args.target,
+                      prelude=_read_prelude(args), crate=args.crate,
+                      crates=_parse_crates(args.crates), salt=args.salt)
+    if args.json:
+        print(json.dumps(ids.to_json(args.kcfi_hash)))
+        return EXIT_OK
+    chosen = ids.select(normalize_integers=args.normalize_integers,
+                        generalize_pointers=args.generalize_pointers)
+    if args.kcfi:
+        h = kcfi_hash(chosen, args.kcfi_hash)
+        print(f"0x{h:08x} {as_signed32(h)}")
+    else:
+        print(chosen)
+    return EXIT_OK
+
+
+def _add_encode(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("encode", help="print the type id (or KCFI hash) of one declaration",
+                       description=_ENCODE_HELP,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("decl", metavar="DECL", help="the declaration or type name")
+    _add_common(p)
+    p.add_argument("--normalize-integers", action="store_true",
+                   help="integers by size (clang -fsanitize-cfi-icall-experimental-normalize-"
+                        "integers, rustc -Zsanitizer-cfi-normalize-integers)")
+    p.add_argument("--generalize-pointers", action="store_true",
+                   help="pointers as void* (clang -fsanitize-cfi-icall-generalize-pointers)")
+    p.add_argument("--kcfi", action="store_true",
+                   help="print the KCFI hash (hex, then signed decimal as LLVM IR shows it)")
+    p.add_argument("--kcfi-hash", choices=sorted(KCFI_HASHES), default="xxhash64",
+                   help="KCFI hash: xxhash64 (LLVM default) or fnv1a "
+                        "(-fsanitize-kcfi-hash=FNV-1a)")
+    p.add_argument("--salt", default="", help="cfi_salt string (appended as .SALT)")
+    p.add_argument("--json", action="store_true",
+                   help="print all four ids and both KCFI hashes as one JSON object")
+    p.set_defaults(run=_cmd_encode)
+
+
+def _add_batch(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "batch", help="JSON Lines in, JSON Lines out: the ids of many declarations",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Each input line is a JSON object {"decl": ..., "lang": "c"|"rust", "prelude": ..., "target":
+..., "crate": ..., "crates": {...}, "salt": ...}; only "decl" is required. Each output line is
+that object (unknown keys kept) plus "typeids": {"plain", "generalized", "normalized",
+"normalized_generalized", "kcfi", "kcfi_normalized"}, or "error": {"message", "line", "column"}.
+One output line per input line, in order; a bad line gets an error and the batch goes on.
+Blank input lines give blank output lines.""")
+    p.add_argument("file", nargs="?", default="-", metavar="FILE|-",
+                   help="input file (default: standard input)")
+    p.set_defaults(run=_cmd_batch)
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import run_batch
+    if args.file == "-":
+        return run_batch(sys.stdin, sys.stdout)
+    try:
+        with open(args.file, encoding="utf-8") as f:
+            return run_batch(f, sys.stdout)
+    except OSError as e:
+        raise UsageError(f"cannot read {args.file}: {e}") from None
+
+
+#: Subcommand registrars, in the order --help lists them.
+COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
+    _add_encode, _add_batch,
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m cfi_typeid", description=_DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for register in COMMANDS:
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.run(args)
+        return result
+    except CfiTypeidError as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

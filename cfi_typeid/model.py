@@ -1,0 +1,257 @@
+"""The one model of types that every front end produces and every back end consumes.
+
+Parsers (C, Rust) build these objects; transforms (normalise, generalise) map them to other
+objects of the same model; the encoder turns them into Itanium strings and the decoder turns
+strings back into them.  All nodes are frozen, slotted and hashable so that whole answers can be
+memoised and the encoder's substitution dictionary can key on them by hash.
+
+C's integer types are a layer of their own (:class:`CInt`): ``long`` is never the same object
+as a 64-bit integer (:class:`FixedInt`), which is what Rust's ``c_long`` alias really is.  The two
+layers meet only in the normalisation pass, where both become sized integers.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Literal, TypeAlias
+
+
+class CInt(enum.Enum):
+    """C's integer types, named as C spells them (the value is the canonical spelling)."""
+
+    CHAR = "char"
+    SCHAR = "signed char"
+    UCHAR = "unsigned char"
+    SHORT = "short"
+    USHORT = "unsigned short"
+    INT = "int"
+    UINT = "unsigned int"
+    LONG = "long"
+    ULONG = "unsigned long"
+    LLONG = "long long"
+    ULLONG = "unsigned long long"
+    INT128 = "__int128"
+    UINT128 = "unsigned __int128"
+
+
+class FixedInt(enum.Enum):
+    """Fixed-width integers: Rust's primitives, and what C integers normalise to."""
+
+    I8 = "i8"
+    I16 = "i16"
+    I32 = "i32"
+    I64 = "i64"
+    I128 = "i128"
+    ISIZE = "isize"
+    U8 = "u8"
+    U16 = "u16"
+    U32 = "u32"
+    U64 = "u64"
+    U128 = "u128"
+    USIZE = "usize"
+
+
+class Scalar(enum.Enum):
+    """Leaf types other than integers.  ``BOOL`` is C's ``_Bool`` and Rust's ``bool`` alike."""
+
+    VOID = "void"
+    BOOL = "bool"
+    FLOAT = "float"
+    DOUBLE = "double"
+    LONG_DOUBLE = "long double"
+    FLOAT128 = "__float128"
+    FLOAT16 = "_Float16"
+    HALF = "__fp16"
+    BFLOAT16 = "__bf16"
+    CHAR8 = "char8_t"
+    CHAR16 = "char16_t"
+    CHAR32 = "char32_t"
+    WCHAR = "wchar_t"
+    RUST_CHAR = "rust char"
+    STR = "str"
+    NEVER = "!"
+
+
+TagKind = Literal["struct", "union", "enum", "type"]
+
+
+@dataclass(frozen=True, slots=True)
+class CInteger:
+    """A C integer type such as ``unsigned long``."""
+
+    kind: CInt
+
+
+@dataclass(frozen=True, slots=True)
+class FixedInteger:
+    """A fixed-width integer: Rust ``i64``, or a normalised C integer."""
+
+    kind: FixedInt
+
+
+@dataclass(frozen=True, slots=True)
+class Primitive:
+    """A non-integer leaf type (``void``, ``double``, Rust ``char``, ...)."""
+
+    kind: Scalar
+
+
+@dataclass(frozen=True, slots=True)
+class BitInt:
+    """C23 ``_BitInt(N)`` / ``unsigned _BitInt(N)``."""
+
+    bits: int
+    signed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Complex:
+    """C ``_Complex T``."""
+
+    element: Type
+
+
+@dataclass(frozen=True, slots=True)
+class Qualified:
+    """A cv-qualified (or restrict-qualified) type; ``base`` is never itself ``Qualified``."""
+
+    base: Type
+    const: bool = False
+    volatile: bool = False
+    restrict: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Pointer:
+    """C ``T *`` / Rust ``*mut T`` (``*const T`` is a pointer to ``Qualified(T, const=True)``)."""
+
+    pointee: Type
+
+
+@dataclass(frozen=True, slots=True)
+class Array:
+    """An array; ``length`` is None for C's ``T[]``."""
+
+    element: Type
+    length: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionType:
+    """A function type.
+
+    ``prototyped=False`` is C's ``int f()``, which clang encodes with no parameter list at all
+    (``FiE``), unlike ``int f(void)`` (``FivE``).
+    """
+
+    returns: Type
+    params: tuple[Type, ...] = ()
+    variadic: bool = False
+    prototyped: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """A type known by a plain name: a C struct/union/enum tag or typedef'd tagless struct, a
+    Rust ``repr(C)`` type in a C-ABI signature, an extern type.  Encoded ``<len><name>``.
+
+    ``kind`` is kept for rendering only: the encoding does not carry it, so it takes no part in
+    equality (``decode(encode(t)) == t`` holds).
+    """
+
+    name: str
+    kind: TagKind = field(default="struct", compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A type whose encoding is given verbatim (Rust ``#[cfi_encoding = "..."]``).
+
+    ``source`` names the Rust type it came from, for rendering; it takes no part in equality.
+    """
+
+    code: str
+    source: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """Rust ``&T`` / ``&mut T`` (vendor type ``u3refI<T>E``, ``U3mut`` when mutable)."""
+
+    pointee: Type
+    mutable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Slice:
+    """Rust ``[T]`` (vendor type ``u5sliceI<T>E``)."""
+
+    element: Type
+
+
+@dataclass(frozen=True, slots=True)
+class Tuple:
+    """Rust tuple ``(A, B, ...)`` with at least one element (``()`` is ``void``)."""
+
+    elements: tuple[Type, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PathSegment:
+    """One segment of a v0 path: namespace tag (``t`` type, ``v`` value) and identifier."""
+
+    namespace: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RustPath:
+    """A Rust nominal type named by a v0-style path, e.g. ``core::option::Option<&T>``.
+
+    Encoded ``u<len>N<ns>...C<disambiguator><len><crate>...`` followed by ``I<args>E`` when it
+    has generic arguments.
+    """
+
+    crate: str
+    disambiguator: str
+    segments: tuple[PathSegment, ...]
+    args: tuple[Type, ...] = ()
+
+
+Type: TypeAlias = (
+    CInteger
+    | FixedInteger
+    | Primitive
+    | BitInt
+    | Complex
+    | Qualified
+    | Pointer
+    | Array
+    | FunctionType
+    | Named
+    | Encoded
+    | Reference
+    | Slice
+    | Tuple
+    | RustPath
+)
+
+VOID = Primitive(Scalar.VOID)
+
+
+def qualify(base: Type, *, const: bool = False, volatile: bool = False,
+            restrict: bool = False) -> Type:
+    """Add qualifiers to ``base``, merging with any it has, keeping the model canonical."""
+    if isinstance(base, Qualified):
+        const, volatile, restrict = (const or base.const, volatile or base.volatile,
+                                     restrict or base.restrict)
+        base = base.base
+    if not (const or volatile or restrict):
+        return base
+    return Qualified(base, const, volatile, restrict)
+
+
+def unqualified(t: Type) -> Type:
+    """``t`` without its top-level qualifiers."""
+    return t.base if isinstance(t, Qualified) else t

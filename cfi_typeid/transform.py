@@ -1,0 +1,106 @@
+"""Pure passes from model to model, run before encoding: integer normalisation and pointer
+generalisation.  They mirror the options of the compilers:
+
+* ``normalize`` — clang ``-fsanitize-cfi-icall-experimental-normalize-integers``, rustc
+  ``-Zsanitizer-cfi-normalize-integers``: every integer becomes the fixed-width integer of its
+  size and signedness on the target (``long`` → ``i64`` on LP64, ``i32`` on ILP32; ``char`` by
+  the target's signedness; ``_Bool``/``bool`` → ``u8``; Rust ``char`` → ``u32``; ``isize`` →
+  by pointer width).  C enums keep their names; ``_BitInt`` is left alone (as clang does).
+* ``generalize`` — clang ``-fsanitize-cfi-icall-generalize-pointers`` (and the ``.generalized``
+  ids both compilers always emit): every pointer becomes a pointer to ``void`` that keeps the
+  pointee's qualifiers, every reference ``&()`` / ``&mut ()``, every function pointer what the
+  flavour says (``Pv`` for clang, ``PKv`` for rustc).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, assert_never
+
+from .codes import SIZED_INTS
+from .flavours import Flavour
+from .model import (
+    VOID, Array, BitInt, CInteger, Complex, Encoded, FixedInt, FixedInteger, FunctionType,
+    Named, Pointer, Primitive, Qualified, Reference, RustPath, Scalar, Slice, Tuple, Type,
+)
+from .targets import Target
+
+_TypeMap = Callable[[Type], Type]
+_POINTER_SIZED = {FixedInt.ISIZE: True, FixedInt.USIZE: False}
+
+
+def normalize(t: Type, target: Target) -> Type:
+    """``t`` with every integer replaced by the fixed-width integer of its size."""
+    match t:
+        case CInteger(kind):
+            return FixedInteger(SIZED_INTS[target.int_bits(kind), target.int_signed(kind)])
+        case FixedInteger(kind):
+            if kind in _POINTER_SIZED:
+                return FixedInteger(SIZED_INTS[target.pointer_bits, _POINTER_SIZED[kind]])
+            return t
+        case Primitive(kind):
+            if kind is Scalar.BOOL:
+                return FixedInteger(FixedInt.U8)
+            if kind is Scalar.RUST_CHAR:
+                return FixedInteger(FixedInt.U32)
+            return t
+        case BitInt() | Named() | Encoded():
+            return t
+        case Complex(element):
+            return Complex(normalize(element, target))
+        case Qualified(base, const, volatile, restrict):
+            return Qualified(normalize(base, target), const, volatile, restrict)
+        case Pointer(pointee):
+            return Pointer(normalize(pointee, target))
+        case Array(element, length):
+            return Array(normalize(element, target), length)
+        case FunctionType():
+            return map_function(t, lambda p: normalize(p, target))
+        case Reference(pointee, mutable):
+            return Reference(normalize(pointee, target), mutable)
+        case Slice(element):
+            return Slice(normalize(element, target))
+        case Tuple(elements):
+            return Tuple(tuple(normalize(e, target) for e in elements))
+        case RustPath():
+            return RustPath(t.crate, t.disambiguator, t.segments,
+                            tuple(normalize(a, target) for a in t.args))
+        case _:
+            assert_never(t)
+
+
+def generalize(t: Type, flavour: Flavour) -> Type:
+    """``t`` with every pointer and reference replaced by its generalised form."""
+    match t:
+        case Pointer(pointee):
+            if isinstance(pointee, FunctionType):
+                return flavour.generalized_function_pointer
+            if isinstance(pointee, Qualified):
+                return Pointer(Qualified(VOID, pointee.const, pointee.volatile, pointee.restrict))
+            return Pointer(VOID)
+        case Reference(_, mutable):
+            return Reference(VOID, mutable)
+        case CInteger() | FixedInteger() | Primitive() | BitInt() | Named() | Encoded():
+            return t
+        case Complex(element):
+            return Complex(generalize(element, flavour))
+        case Qualified(base, const, volatile, restrict):
+            return Qualified(generalize(base, flavour), const, volatile, restrict)
+        case Array(element, length):
+            return Array(generalize(element, flavour), length)
+        case FunctionType():
+            return map_function(t, lambda p: generalize(p, flavour))
+        case Slice(element):
+            return Slice(generalize(element, flavour))
+        case Tuple(elements):
+            return Tuple(tuple(generalize(e, flavour) for e in elements))
+        case RustPath():
+            return RustPath(t.crate, t.disambiguator, t.segments,
+                            tuple(generalize(a, flavour) for a in t.args))
+        case _:
+            assert_never(t)
+
+
+def map_function(fn: FunctionType, f: _TypeMap) -> FunctionType:
+    """``fn`` with ``f`` applied to its return type and each parameter type."""
+    return FunctionType(f(fn.returns), tuple(f(p) for p in fn.params), fn.variadic,
+                        fn.prototyped)
