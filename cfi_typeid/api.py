@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Callable, Mapping
+from typing import Callable, Mapping, TypeVar
 
 from .c_frontend import parse_c_function
 from .encoder import encode_function_type
@@ -76,6 +76,7 @@ def typeids_of(fn: FunctionType, flavour: Flavour, target: Target, salt: str = "
 # ---- languages ----------------------------------------------------------------------------
 
 CratesKey = tuple[tuple[str, str], ...]
+_A = TypeVar("_A")
 FrontEnd = Callable[[str, str, Target, str | None, CratesKey], tuple[FunctionType, Flavour]]
 
 
@@ -86,7 +87,8 @@ def _c_front_end(decl: str, prelude: str, target: Target, crate: str | None,
 
 def _rust_front_end(decl: str, prelude: str, target: Target, crate: str | None,
                     crates: CratesKey) -> tuple[FunctionType, Flavour]:
-    raise UsageError("the Rust front end is not available yet")
+    from .rust_frontend import parse_rust_function
+    return parse_rust_function(decl, prelude, target, crate, dict(crates)), RUSTC
 
 
 LANGUAGES: Mapping[str, FrontEnd] = MappingProxyType({"c": _c_front_end, "rust": _rust_front_end})
@@ -96,7 +98,7 @@ def parse_function(decl: str, *, lang: str = "c", target: str = DEFAULT_TARGET,
                    prelude: str = "", crate: str | None = None,
                    crates: Mapping[str, str] | None = None) -> FunctionType:
     """The model of the function type ``decl`` declares (see :func:`typeid`)."""
-    return _parse(lang, decl, prelude, target, crate, _crates_key(crates))[0]
+    return _parse(lang, decl, prelude, target, crate, _crates_key(crates) if crates else ())[0]
 
 
 def _crates_key(crates: Mapping[str, str] | None) -> CratesKey:
@@ -125,7 +127,28 @@ def typeids(decl: str, *, lang: str = "c", target: str = DEFAULT_TARGET, prelude
             crate: str | None = None, crates: Mapping[str, str] | None = None,
             salt: str = "") -> TypeIds:
     """All four type ids of ``decl`` (see :func:`typeid` for the arguments)."""
-    return _typeids(lang, decl, prelude, target, crate, _crates_key(crates), salt)
+    return _typeids(lang, decl, prelude, target, crate, _crates_key(crates) if crates else (),
+                    salt)
+
+
+# ---- the memoised entry points ------------------------------------------------------------
+#
+# Tight loops call ``typeid``/``kcfi`` with the same few declarations over and over, so a
+# repeated call must cost a handful of dict operations: one dict per entry point, keyed by the
+# positional tuple of the arguments (``lru_cache`` on keyword arguments costs several times
+# more).  The dicts hold whole answers only; when one is full it is emptied, which bounds its
+# memory without the bookkeeping of an LRU.  Errors are never cached.
+
+_ANSWERS_MAX = 1 << 16
+_TYPEID_ANSWERS: dict[tuple[object, ...], str] = {}
+_KCFI_ANSWERS: dict[tuple[object, ...], int] = {}
+
+
+def _remember(answers: dict[tuple[object, ...], _A], key: tuple[object, ...], answer: _A) -> _A:
+    if len(answers) >= _ANSWERS_MAX:
+        answers.clear()
+    answers[key] = answer
+    return answer
 
 
 def typeid(decl: str, *, lang: str = "c", target: str = DEFAULT_TARGET, prelude: str = "",
@@ -144,9 +167,17 @@ def typeid(decl: str, *, lang: str = "c", target: str = DEFAULT_TARGET, prelude:
     ``salt`` is a ``cfi_salt`` string.  Raises :class:`cfi_typeid.CfiTypeidError` subclasses
     for bad input.
     """
-    return typeids(decl, lang=lang, target=target, prelude=prelude, crate=crate,
-                   crates=crates, salt=salt).select(normalize_integers=normalize_integers,
-                                                    generalize_pointers=generalize_pointers)
+    key: tuple[object, ...] = (decl, prelude, normalize_integers, generalize_pointers, lang,
+                               target, crate, salt)
+    if crates:
+        key += (_crates_key(crates),)
+    answer = _TYPEID_ANSWERS.get(key)
+    if answer is None:
+        ids = typeids(decl, lang=lang, target=target, prelude=prelude, crate=crate,
+                      crates=crates, salt=salt)
+        answer = _remember(_TYPEID_ANSWERS, key, ids.select(
+            normalize_integers=normalize_integers, generalize_pointers=generalize_pointers))
+    return answer
 
 
 def kcfi(decl: str, *, lang: str = "c", target: str = DEFAULT_TARGET, prelude: str = "",
@@ -155,7 +186,14 @@ def kcfi(decl: str, *, lang: str = "c", target: str = DEFAULT_TARGET, prelude: s
          hash: str = "xxhash64") -> int:
     """The KCFI type hash (``!kcfi_type``) of ``decl``: see :func:`typeid`.  ``hash`` is
     ``xxhash64`` (LLVM's default) or ``fnv1a`` (``-fsanitize-kcfi-hash=FNV-1a``)."""
-    return kcfi_hash(typeid(decl, lang=lang, target=target, prelude=prelude,
-                            normalize_integers=normalize_integers,
-                            generalize_pointers=generalize_pointers, crate=crate,
-                            crates=crates, salt=salt), hash)
+    key: tuple[object, ...] = (decl, prelude, normalize_integers, generalize_pointers, lang,
+                               target, crate, salt, hash)
+    if crates:
+        key += (_crates_key(crates),)
+    answer = _KCFI_ANSWERS.get(key)
+    if answer is None:
+        answer = _remember(_KCFI_ANSWERS, key, kcfi_hash(typeid(
+            decl, lang=lang, target=target, prelude=prelude,
+            normalize_integers=normalize_integers, generalize_pointers=generalize_pointers,
+            crate=crate, crates=crates, salt=salt), hash))
+    return answer

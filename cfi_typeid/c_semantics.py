@@ -81,8 +81,17 @@ _VA_LIST: dict[str, Type] = {
     "riscv64": Pointer(VOID),
 }
 
+#: Builtin types whose mangling clang-19 changes per target (``TargetInfo::getBFloat16Mangling``).
+_TARGET_BUILTINS: dict[str, dict[Type, Type]] = {
+    "aarch64": {Primitive(Scalar.BFLOAT16): Primitive(Scalar.BFLOAT16_ARM)},
+    "armv7": {Primitive(Scalar.BFLOAT16): Primitive(Scalar.BFLOAT16_ARM)},
+}
+
+_HALF = Primitive(Scalar.HALF)
+
 _FLOAT_BYTES = {Scalar.FLOAT: 4, Scalar.DOUBLE: 8, Scalar.FLOAT16: 2, Scalar.HALF: 2,
-                Scalar.BFLOAT16: 2, Scalar.FLOAT128: 16, Scalar.BOOL: 1}
+                Scalar.BFLOAT16: 2, Scalar.BFLOAT16_ARM: 2, Scalar.FLOAT128: 16,
+                Scalar.BOOL: 1}
 
 # ---- intermediate objects of the transformer -----------------------------------------------
 
@@ -222,8 +231,10 @@ class CTransformer(Transformer[Token, object]):
         return [_Keyword(w, tok.start_pos or 0) for w in words]
 
     def bitint(self, tok: Token, width: int) -> object:
-        if not 1 <= width <= 8388608:
-            raise self.scope.error(f"_BitInt width {width} out of range", tok.start_pos or 0)
+        if not 1 <= width <= self.scope.target.max_bitint:
+            raise self.scope.error(f"_BitInt width {width} out of range (1 to "
+                                   f"{self.scope.target.max_bitint} on "
+                                   f"{self.scope.target.triple})", tok.start_pos or 0)
         return [_Keyword("_BitInt", tok.start_pos or 0), width]
 
     def typedef_name(self, tok: Token) -> _Base:
@@ -302,6 +313,8 @@ class CTransformer(Transformer[Token, object]):
             # a typedef: the lexer made it a type name, but it is the declarator.
             redeclared = bases.pop().typedef_name
         base = self._base_type(words, bases, bits, max(pos, 0))
+        if "restrict" in quals:
+            self._check_restrict(base, max(pos, 0))
         return _Specifiers(c_qualify(base, "const" in quals, "volatile" in quals,
                                      "restrict" in quals), is_typedef, max(pos, 0), redeclared)
 
@@ -319,7 +332,10 @@ class CTransformer(Transformer[Token, object]):
             signs = [w for w in rest if w != "_BitInt"]
             if bits is None or signs not in ([], ["signed"], ["unsigned"]):
                 raise self.scope.error("invalid _BitInt specifiers", pos)
-            return BitInt(bits, signs != ["unsigned"])
+            if bits < 2 and signs != ["unsigned"]:
+                raise self.scope.error("signed _BitInt must have a bit size of at least 2", pos)
+            bitint = BitInt(bits, signs != ["unsigned"])
+            return Complex(bitint) if complex_ else bitint
         if complex_ and not rest:
             rest = ["double"]
         found = _SPECIFIERS.get(tuple(sorted(rest)))
@@ -330,9 +346,19 @@ class CTransformer(Transformer[Token, object]):
                 and not self.scope.target.has_int128:
             raise self.scope.error(f"__int128 is not supported on {self.scope.target.triple}",
                                    pos)
-        if found == Primitive(Scalar.FLOAT128) and not self.scope.target.has_float128:
-            raise self.scope.error(
-                f"__float128 is not supported on {self.scope.target.triple}", pos)
+        target = self.scope.target
+        for scalar, supported in ((Scalar.FLOAT128, target.has_float128),
+                                  (Scalar.FLOAT16, target.has_float16),
+                                  (Scalar.BFLOAT16, target.has_bf16)):
+            if found == Primitive(scalar) and not supported:
+                raise self.scope.error(f"{scalar.value} is not supported on {target.triple}",
+                                       pos)
+        if complex_ and (found in (VOID, Primitive(Scalar.BOOL), Primitive(Scalar.HALF),
+                                   Primitive(Scalar.BFLOAT16))
+                         or isinstance(found, CInteger)
+                         and found.kind in (CInt.INT128, CInt.UINT128)):
+            raise self.scope.error(f"_Complex {' '.join(rest)} is not a type", pos)
+        found = _TARGET_BUILTINS.get(target.triple.split("-", 1)[0], {}).get(found, found)
         return Complex(found) if complex_ else found
 
     # -- declarators --
@@ -341,7 +367,25 @@ class CTransformer(Transformer[Token, object]):
 
     def pointer_level(self, *quals: _Keyword) -> Step:
         # `* const`: a pointer, then the qualifiers of that pointer itself
-        return _pointer_step(frozenset(q.word for q in quals))
+        step = _pointer_step(frozenset(q.word for q in quals))
+        restrict = next((q.pos for q in quals if q.word in _RESTRICT), None)
+        if restrict is None:
+            return step
+
+        def checked(t: Type) -> Type:
+            self._check_restrict(Pointer(t), restrict)
+            return step(t)
+        return checked
+
+    def _check_restrict(self, t: Type, pos: int) -> None:
+        """C17 6.7.3p2: only a pointer to an object type may be restrict-qualified."""
+        while isinstance(unqualified(t), Array):
+            t = unqualified(t)
+            assert isinstance(t, Array)
+            t = t.element
+        t = unqualified(t)
+        if not isinstance(t, Pointer) or isinstance(unqualified(t.pointee), FunctionType):
+            raise self.scope.error("restrict needs a pointer to an object type", pos)
 
     def pointer(self, *levels: Step) -> list[Step]:
         # `int * const * volatile p`: the leftmost star applies to the base type first
@@ -380,11 +424,23 @@ class CTransformer(Transformer[Token, object]):
 
     def function_of(self, inner: _Declarator, params: _Params) -> _Declarator:
         return _Declarator(inner.name, inner.pos, (
-            lambda t: FunctionType(t, params.params, params.variadic),) + inner.steps)
+            lambda t: self._function(t, params.params, params.variadic, True, inner.pos),)
+            + inner.steps)
 
     def unprototyped_of(self, inner: _Declarator) -> _Declarator:
         return _Declarator(inner.name, inner.pos, (
-            lambda t: FunctionType(t, (), False, prototyped=False),) + inner.steps)
+            lambda t: self._function(t, (), False, False, inner.pos),) + inner.steps)
+
+    def _function(self, returns: Type, params: tuple[Type, ...], variadic: bool,
+                  prototyped: bool, pos: int) -> FunctionType:
+        """A function type, refused where clang-19 refuses it."""
+        if isinstance(unqualified(returns), (Array, FunctionType)):
+            raise self.scope.error("a function cannot return an array or a function",
+                                   max(pos, 0))
+        if not self.scope.target.half_args and _HALF in map(unqualified, (returns, *params)):
+            raise self.scope.error(f"__fp16 cannot be a parameter or return type on "
+                                   f"{self.scope.target.triple} (use __fp16 *)", max(pos, 0))
+        return FunctionType(returns, params, variadic, prototyped)
 
     def abstract_function_of(self, *parts: object) -> _Declarator:
         inner, params = parts if len(parts) == 2 else (_Declarator(None, -1), parts[0])
@@ -516,6 +572,9 @@ class CTransformer(Transformer[Token, object]):
                 return None if inner is None or length is None else inner * length
             case _:
                 return None
+
+
+_RESTRICT = frozenset({"restrict", "__restrict", "__restrict__"})
 
 
 def _pointer_step(quals: frozenset[str]) -> Step:

@@ -7,14 +7,16 @@ the line, column and a caret, and exits 2; it never shows a Python traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from typing import Callable, Sequence
+from importlib import import_module
+from typing import Callable, Mapping, Sequence
 
-from . import api
 from .errors import CfiTypeidError, UsageError
 from .kcfi import KCFI_HASHES, as_signed32, kcfi_hash
 from .targets import DEFAULT_TARGET, TARGETS
+
+# Start-up time is part of every one-off run, so a module is imported only by the command that
+# needs it (the library itself by the commands that encode; see COMMANDS).
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -37,7 +39,8 @@ enums) go in --prelude, or before it in DECL itself, separated by ';'. Common ty
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--lang", choices=sorted(api.LANGUAGES), default="c",
+    from .api import LANGUAGES
+    p.add_argument("--lang", choices=sorted(LANGUAGES), default="c",
                    help="language of DECL (default: c)")
     p.add_argument("--target", default=DEFAULT_TARGET, metavar="TRIPLE",
                    help=f"target triple (default: {DEFAULT_TARGET}); one of: "
@@ -73,10 +76,11 @@ def _read_prelude(args: argparse.Namespace) -> str:
 
 
 def _cmd_encode(args: argparse.Namespace) -> int:
-    ids = api.typeids(args.decl, lang=args.lang, target=args.target,
-                      prelude=_read_prelude(args), crate=args.crate,
-                      crates=_parse_crates(args.crates), salt=args.salt)
+    from .api import typeids
+    ids = typeids(args.decl, lang=args.lang, target=args.target, prelude=_read_prelude(args),
+                  crate=args.crate, crates=_parse_crates(args.crates), salt=args.salt)
     if args.json:
+        import json
         print(json.dumps(ids.to_json(args.kcfi_hash)))
         return EXIT_OK
     chosen = ids.select(normalize_integers=args.normalize_integers,
@@ -138,23 +142,39 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot read {args.file}: {e}") from None
 
 
-#: Subcommand registrars, in the order --help lists them.
-COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
-    _add_encode, _add_batch,
-]
+Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+#: Subcommands, in the order --help lists them: name → (module, registrar function).  Only the
+#: module of the command being run is imported; --help (or no command) imports them all.
+COMMANDS: Mapping[str, tuple[str, str]] = {
+    "encode": (__name__, "_add_encode"),
+    "batch": (__name__, "_add_batch"),
+    "check": ("cfi_typeid.cli_check", "add_check"),
+    "suggest-encoding": ("cfi_typeid.cli_check", "add_suggest"),
+    "decode": ("cfi_typeid.cli_decode", "add_decode"),
+    "rust-crates": ("cfi_typeid.rust_crates", "add_rust_crates"),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _registrar(name: str) -> Registrar:
+    module, function = COMMANDS[name]
+    register: Registrar = getattr(import_module(module), function)
+    return register
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser: every subcommand, or only ``command`` when it names one."""
     parser = argparse.ArgumentParser(prog="python -m cfi_typeid", description=_DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for register in COMMANDS:
-        register(sub)
+    for name in COMMANDS if command is None or command not in COMMANDS else [command]:
+        _registrar(name)(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     try:
         result: int = args.run(args)

@@ -25,6 +25,8 @@ SCALAR_CODES: Mapping[Scalar, str] = MappingProxyType({
     Scalar.VOID: "v", Scalar.BOOL: "b",
     Scalar.FLOAT: "f", Scalar.DOUBLE: "d", Scalar.LONG_DOUBLE: "e", Scalar.FLOAT128: "g",
     Scalar.FLOAT16: "DF16_", Scalar.HALF: "Dh", Scalar.BFLOAT16: "DF16b",
+    # clang's ARM targets spell __bf16 as a vendor name, but it stays a builtin: no candidate.
+    Scalar.BFLOAT16_ARM: "u6__bf16",
     Scalar.CHAR8: "Du", Scalar.CHAR16: "Ds", Scalar.CHAR32: "Di", Scalar.WCHAR: "w",
     # rustc's vendor types: substitution candidates, unlike the Itanium builtins above.
     Scalar.RUST_CHAR: "u4char", Scalar.STR: "u3str", Scalar.NEVER: "u5never",

@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import assert_never
 
 from .codes import BUILTIN_CODES, C_INT_CODES, FIXED_INT_CODES, SCALAR_CODES, VENDOR_SCALARS, seq_id
+from .errors import UsageError
 from .flavours import Flavour
 from .model import (
-    Array, BitInt, CInteger, Complex, Encoded, FixedInteger, FunctionType, Named, Pointer,
-    Primitive, Qualified, Reference, RustPath, Slice, Tuple, Type,
+    Array, BitInt, CInteger, Complex, Encoded, FixedInteger, FunctionType, Lifetime, Named,
+    Pointer, Primitive, Qualified, Reference, RustPath, Slice, Tuple, Type,
 )
 
 _Dict = dict[object, int]
@@ -27,8 +28,22 @@ def encode_function_type(fn: FunctionType, flavour: Flavour) -> str:
     return "".join(out)
 
 
+def encode_type(t: Type, flavour: Flavour) -> str:
+    """The encoding of one type on its own (a fresh substitution dictionary): what a
+    ``cfi_encoding`` must say to stand for ``t``, and how ``check`` compares components."""
+    out: list[str] = []
+    _type(t, flavour, {}, out)
+    return "".join(out)
+
+
 def rust_path_name(path: RustPath) -> str:
     """v0-style ``<path>`` of a Rust item: ``N<ns>..C<disambiguator><crate><names>``."""
+    if not path.disambiguator:
+        raise UsageError(
+            f"the path of {'::'.join([path.crate, *(s.name for s in path.segments)])} needs "
+            f"the disambiguator of crate {path.crate!r}: pass crates={{{path.crate!r}: ...}} "
+            f"(CLI: --crates {path.crate}=...); 'python -m cfi_typeid rust-crates --crate "
+            f"{path.crate}' reads it from rustc")
     parts = ["N" + seg.namespace for seg in reversed(path.segments)]
     parts.append(f"C{path.disambiguator}{len(path.crate)}{path.crate}")
     for seg in path.segments:
@@ -89,6 +104,12 @@ def _type(t: Type, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
             elif not _substituted(t, subs, out):
                 out.append(code)
                 _add(t, subs)
+        case RustPath(encoding=str() as code) if (
+                code in BUILTIN_CODES and not t.foreign
+                and flavour.builtin_encodings_not_candidates):
+            # a struct's cfi_encoding naming a builtin type: not a candidate (an extern
+            # type's always is, as rustc's encode_ty has it)
+            out.append(code)
         case _:
             if not _substituted(t, subs, out):
                 _compound(t, flavour, subs, out)
@@ -126,11 +147,11 @@ def _compound(t: Type, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
         case Named(name):
             # <class-enum-type> ::= <source-name>
             out.append(f"{len(name)}{name}")
-        case Reference(pointee, mutable):
+        case Reference(pointee, mutable, lifetime):
             # [U3mut] u3refI <type> E: the immutable reference is a candidate of its own
             if mutable:
                 out.append("U3mut")
-                _type(Reference(pointee), flavour, subs, out)
+                _type(Reference(pointee, False, lifetime), flavour, subs, out)
             else:
                 out.append("u3refI")
                 _type(pointee, flavour, subs, out)
@@ -147,15 +168,52 @@ def _compound(t: Type, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
                 _type(e, flavour, subs, out)
             out.append("E")
         case RustPath():
-            # u <length> <v0 path> [I <type>+ E]
-            name = rust_path_name(t)
-            out.append(f"u{len(name)}{name}")
-            if t.args:
-                out.append("I")
-                for a in t.args:
-                    _type(a, flavour, subs, out)
-                out.append("E")
+            _rust_path(t, flavour, subs, out)
         case CInteger() | Primitive() | FixedInteger() | Encoded():
             raise AssertionError(f"leaf type {t!r} reached _compound")
         case _:
             assert_never(t)
+
+
+def _rust_path(t: RustPath, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
+    if t.encoding is not None:
+        # #[cfi_encoding = "..."], verbatim
+        out.append(t.encoding)
+    elif t.foreign or t.by_name:
+        # <source-name>: an extern type, or a repr(C) type in a C-ABI function
+        name = t.segments[-1].name
+        out.append(f"{len(name)}{name}")
+    else:
+        # u <length> <v0 path> [I <lifetime>* <type>* E]
+        name = rust_path_name(t)
+        out.append(f"u{len(name)}{name}")
+        if t.args or t.lifetimes:
+            out.append("I")
+            for lifetime in t.lifetimes:
+                _lifetime(lifetime, subs, out)
+            for a in t.args:
+                _type(a, flavour, subs, out)
+            out.append("E")
+
+
+_BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _lifetime(lifetime: Lifetime, subs: _Dict, out: list[str]) -> None:
+    # u6region [I [<binder disambiguator>] <index> E]: erased, or bound by a fn pointer
+    if _substituted(lifetime, subs, out):
+        return
+    if lifetime.binder is None:
+        out.append("u6region")
+    else:
+        binder = ""
+        if lifetime.binder > 0:
+            n, digits = lifetime.binder - 1, ""
+            while True:
+                n, r = divmod(n, 62)
+                digits = _BASE62[r] + digits
+                if n == 0:
+                    break
+            binder = f"s{digits}_"
+        out.append(f"u6regionI{binder}{lifetime.index}E")
+    _add(lifetime, subs)

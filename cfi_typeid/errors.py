@@ -23,6 +23,11 @@ class UsageError(CfiTypeidError):
     """An option or argument that makes no sense (unknown target, missing crate map ...)."""
 
 
+class NotExpressibleError(CfiTypeidError):
+    """A model type that the requested language has no spelling for (a Rust reference as C,
+    a ``.generalized`` ``void *restrict``, an ``_ZTS`` vendor type C does not know ...)."""
+
+
 class PositionedError(CfiTypeidError):
     """An error at an offset of some input text."""
 

@@ -64,6 +64,9 @@ class Scalar(enum.Enum):
     FLOAT16 = "_Float16"
     HALF = "__fp16"
     BFLOAT16 = "__bf16"
+    #: ``__bf16`` on ARM targets, which clang-19 mangles ``u6__bf16`` (the AAPCS name) rather
+    #: than ``DF16b``; still a builtin, so never a substitution candidate.
+    BFLOAT16_ARM = "__bf16 (ARM)"
     CHAR8 = "char8_t"
     CHAR16 = "char16_t"
     CHAR32 = "char32_t"
@@ -149,6 +152,12 @@ class FunctionType:
     params: tuple[Type, ...] = ()
     variadic: bool = False
     prototyped: bool = True
+    #: Rust: the ABI string as written (``"Rust"``, ``"C"``, ``"system"`` ...) and whether the
+    #: function pointer is ``unsafe``.  Neither is encoded, but both are part of a Rust
+    #: fn-pointer type's identity, so rustc never substitutes ``extern "C" fn(u8)`` for
+    #: ``fn(u8)`` or ``unsafe fn(u8)``.  C function types keep the defaults.
+    abi: str = "C"
+    unsafe: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,11 +185,36 @@ class Encoded:
 
 
 @dataclass(frozen=True, slots=True)
+class Lifetime:
+    """A Rust lifetime as rustc's encoder sees it, after region erasure.
+
+    Every lifetime of a function's own signature is erased (``binder=None``; ``'static``
+    too).  Inside a fn-pointer type, a lifetime bound by a ``for<..>`` binder (written or
+    elided) stays: ``binder`` is its de Bruijn index (0: the innermost enclosing fn pointer),
+    ``index`` its position in that binder, numbered by first appearance.  Not a type: it
+    tells references apart for substitution and is spelled ``u6region[I..E]`` as a generic
+    argument.
+    """
+
+    binder: int | None = None
+    index: int = 0
+
+
+ERASED = Lifetime()
+
+
+@dataclass(frozen=True, slots=True)
 class Reference:
-    """Rust ``&T`` / ``&mut T`` (vendor type ``u3refI<T>E``, ``U3mut`` when mutable)."""
+    """Rust ``&T`` / ``&mut T`` (vendor type ``u3refI<T>E``, ``U3mut`` when mutable).
+
+    ``lifetime`` is not encoded but is part of the identity rustc's substitution dictionary
+    sees: inside ``fn(&u8, &u8)`` the two references have distinct bound lifetimes and are
+    both spelled out.
+    """
 
     pointee: Type
     mutable: bool = False
+    lifetime: Lifetime = ERASED
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,13 +244,28 @@ class RustPath:
     """A Rust nominal type named by a v0-style path, e.g. ``core::option::Option<&T>``.
 
     Encoded ``u<len>N<ns>...C<disambiguator><len><crate>...`` followed by ``I<args>E`` when it
-    has generic arguments.
+    has generic arguments (``lifetimes`` first, as ``u6region``).  ``disambiguator`` is the
+    text between ``C`` and the crate name's length (``sgEmfK2I1SDT_``); empty when not known,
+    which is an error only if the path has to be spelled.
+
+    The substitution dictionary keys on the type (path and arguments), as rustc's does, never
+    on its spelling.  Three attributes change the spelling only:
+
+    * ``encoding``: a ``#[cfi_encoding = "..."]`` string, spelled verbatim;
+    * ``foreign``: an extern type (``extern "C" { type Foo; }``), spelled ``<len><name>``;
+    * ``by_name``: a ``repr(C)`` type in a C-ABI function, spelled ``<len><name>`` there (so
+      it takes no part in equality: the same type spelled as a path elsewhere in the id is
+      the same substitution candidate).
     """
 
     crate: str
     disambiguator: str
     segments: tuple[PathSegment, ...]
     args: tuple[Type, ...] = ()
+    lifetimes: tuple[Lifetime, ...] = ()
+    encoding: str | None = None
+    foreign: bool = False
+    by_name: bool = field(default=False, compare=False)
 
 
 Type: TypeAlias = (

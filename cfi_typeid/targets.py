@@ -70,6 +70,13 @@ class Target:
     has_int128: bool
     has_float128: bool
     typedefs: Mapping[str, str] = field(compare=False)
+    #: Optional types clang-19 accepts here: ``_Float16``, ``__bf16`` (i686 has neither), and
+    #: ``__fp16`` as a parameter or return type rather than only behind a pointer (ARM only).
+    has_float16: bool = True
+    has_bf16: bool = True
+    half_args: bool = False
+    #: The widest ``_BitInt`` clang-19 accepts (x86 raises LLVM's 128 to 8388608).
+    max_bitint: int = 128
 
     def int_bits(self, kind: CInt) -> int:
         """Size in bits of a C integer type on this target."""
@@ -95,7 +102,8 @@ _SIGNED = frozenset({CInt.SCHAR, CInt.SHORT, CInt.INT, CInt.LONG, CInt.LLONG, CI
 
 
 def _target(triple: str, *, bits: int, char_signed: bool, float128: bool,
-            wchar: str) -> Target:
+            wchar: str, float16: bool = True, arm: bool = False,
+            max_bitint: int = 128) -> Target:
     base = _LP64_TYPEDEFS if bits == 64 else _ILP32_TYPEDEFS
     return Target(
         triple=triple,
@@ -105,19 +113,23 @@ def _target(triple: str, *, bits: int, char_signed: bool, float128: bool,
         has_int128=bits == 64,
         has_float128=float128,
         typedefs=MappingProxyType({**base, "wchar_t": wchar}),
+        has_float16=float16,
+        has_bf16=float16,
+        half_args=arm,
+        max_bitint=max_bitint,
     )
 
 
 TARGETS: Mapping[str, Target] = MappingProxyType({
     t.triple: t for t in (
         _target("x86_64-unknown-linux-gnu", bits=64, char_signed=True, float128=True,
-                wchar="int"),
+                wchar="int", max_bitint=8388608),
         _target("aarch64-unknown-linux-gnu", bits=64, char_signed=False, float128=False,
-                wchar="unsigned int"),
+                wchar="unsigned int", arm=True),
         _target("i686-unknown-linux-gnu", bits=32, char_signed=True, float128=True,
-                wchar="int"),
+                wchar="int", float16=False, max_bitint=8388608),
         _target("armv7-unknown-linux-gnueabihf", bits=32, char_signed=False, float128=False,
-                wchar="unsigned int"),
+                wchar="unsigned int", arm=True),
         _target("riscv64-unknown-linux-gnu", bits=64, char_signed=False, float128=False,
                 wchar="int"),
     )

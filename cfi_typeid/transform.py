@@ -14,6 +14,7 @@ generalisation.  They mirror the options of the compilers:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable, assert_never
 
 from .codes import SIZED_INTS
@@ -55,15 +56,14 @@ def normalize(t: Type, target: Target) -> Type:
             return Array(normalize(element, target), length)
         case FunctionType():
             return map_function(t, lambda p: normalize(p, target))
-        case Reference(pointee, mutable):
-            return Reference(normalize(pointee, target), mutable)
+        case Reference(pointee):
+            return replace(t, pointee=normalize(pointee, target))
         case Slice(element):
             return Slice(normalize(element, target))
         case Tuple(elements):
             return Tuple(tuple(normalize(e, target) for e in elements))
         case RustPath():
-            return RustPath(t.crate, t.disambiguator, t.segments,
-                            tuple(normalize(a, target) for a in t.args))
+            return replace(t, args=tuple(normalize(a, target) for a in t.args))
         case _:
             assert_never(t)
 
@@ -74,6 +74,10 @@ def generalize(t: Type, flavour: Flavour) -> Type:
         case Pointer(pointee):
             if isinstance(pointee, FunctionType):
                 return flavour.generalized_function_pointer
+            # clang reads the pointee's qualifiers from its canonical type, where the qualifiers
+            # of an array's elements sit on the array: `const int (*)[4]` → `PKv`
+            while isinstance(pointee, Array):
+                pointee = pointee.element
             if isinstance(pointee, Qualified):
                 return Pointer(Qualified(VOID, pointee.const, pointee.volatile, pointee.restrict))
             return Pointer(VOID)
@@ -83,6 +87,10 @@ def generalize(t: Type, flavour: Flavour) -> Type:
             return t
         case Complex(element):
             return Complex(generalize(element, flavour))
+        case Qualified(Pointer() as pointer):
+            # a qualified pointer (C's `int *const f(void)`) becomes a fresh `void *`: clang's
+            # GeneralizeType builds a new pointer type, dropping the pointer's own qualifiers
+            return generalize(pointer, flavour)
         case Qualified(base, const, volatile, restrict):
             return Qualified(generalize(base, flavour), const, volatile, restrict)
         case Array(element, length):
@@ -94,13 +102,11 @@ def generalize(t: Type, flavour: Flavour) -> Type:
         case Tuple(elements):
             return Tuple(tuple(generalize(e, flavour) for e in elements))
         case RustPath():
-            return RustPath(t.crate, t.disambiguator, t.segments,
-                            tuple(generalize(a, flavour) for a in t.args))
+            return replace(t, args=tuple(generalize(a, flavour) for a in t.args))
         case _:
             assert_never(t)
 
 
 def map_function(fn: FunctionType, f: _TypeMap) -> FunctionType:
     """``fn`` with ``f`` applied to its return type and each parameter type."""
-    return FunctionType(f(fn.returns), tuple(f(p) for p in fn.params), fn.variadic,
-                        fn.prototyped)
+    return replace(fn, returns=f(fn.returns), params=tuple(f(p) for p in fn.params))

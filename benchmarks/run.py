@@ -1,0 +1,446 @@
+"""Benchmarks of cfi_typeid against the compilers and pycparser, as the performance issue asks.
+
+    python benchmarks/run.py            # the full run (a few minutes)
+    python benchmarks/run.py --quick    # small inputs, one repeat: a smoke test of the script
+    python benchmarks/run.py --only a,d # some sections only
+
+Sections: (a) ``batch`` on generated C prototypes against clang-19 computing the same ids from
+one C file; (b) ``batch`` on Rust signatures against rustc; (c) our in-process parse-and-encode
+against pycparser's parse alone of the same C text; (d) one-off ``python -m cfi_typeid encode``
+against one-off clang-19; (e) warm, repeated ``cfi_typeid.typeid`` calls per second; (f) scaling
+of ``batch`` from 1k to 100k prototypes, time and peak memory.
+
+Every figure is the median of ``--repeat`` runs, the two sides of a comparison alternating, each
+run a fresh process (timed from outside, peak memory from ``wait4``'s ``ru_maxrss``).  A side
+whose tool is missing is skipped, saying so.  Our processes run this checkout (``PYTHONPATH``)
+and may cache bytecode (``PYTHONPYCACHEPREFIX`` in the temp dir), as an installed package has.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(HERE), str(ROOT / "tests")]
+
+import generate as gen  # noqa: E402
+
+CLANG = shutil.which("clang-19")
+RUSTC = shutil.which("rustc")
+PYTHON = sys.executable
+TARGET = "x86_64-unknown-linux-gnu"
+CLANG_FLAGS = ["-target", TARGET, "-fsanitize=cfi-icall", "-flto", "-fvisibility=hidden", "-S",
+               "-emit-llvm", "-O0", "-w", "-std=gnu17"]
+
+
+# ---- running and timing processes -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Run:
+    """One finished process: wall seconds, CPU seconds, peak resident memory, exit status."""
+
+    wall: float
+    cpu: float
+    peak_mb: float
+    status: int
+
+
+def run(cmd: Sequence[str], *, stdin: Path | None = None, stdout: Path | None = None,
+        env: dict[str, str] | None = None) -> Run:
+    """Run ``cmd`` to completion; measure it alone (``wait4`` gives this child's rusage)."""
+    fin = open(stdin, "rb") if stdin else subprocess.DEVNULL
+    fout = open(stdout, "wb") if stdout else subprocess.DEVNULL
+    try:
+        start = time.perf_counter()
+        proc = subprocess.Popen(list(cmd), stdin=fin, stdout=fout, stderr=subprocess.PIPE,
+                                env=env, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        if proc.stderr:
+            proc.stderr.close()
+    finally:
+        for f in (fin, fout):
+            if not isinstance(f, int):
+                f.close()
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(cmd[:4])} ... exited {proc.returncode}:\n{err[-2000:]}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode)
+
+
+def python_env(cache: Path) -> dict[str, str]:
+    """Environment of our processes: this checkout first on the path, bytecode cached."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(cache)
+    return env
+
+
+def rustc_env() -> dict[str, str]:
+    return dict(os.environ, RUSTC_BOOTSTRAP="1")
+
+
+def alternate(sides: dict[str, Callable[[], Run]], repeat: int, warm_up: bool = True
+              ) -> dict[str, list[Run]]:
+    """Run each side ``repeat`` times, the sides taking turns (after a warm-up run of each,
+    which fills the page cache and the bytecode and parser caches)."""
+    for once in sides.values() if warm_up else ():
+        once()
+    runs: dict[str, list[Run]] = {name: [] for name in sides}
+    for _ in range(repeat):
+        for name, once in sides.items():
+            runs[name].append(once())
+    return runs
+
+
+def median(runs: list[Run], what: str = "wall") -> float:
+    return statistics.median(getattr(r, what) for r in runs)
+
+
+# ---- results ----------------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    """One line of the final table."""
+
+    section: str
+    measure: str
+    ours: str
+    theirs: str
+    ratio: str
+    target: str
+    verdict: str
+
+
+@dataclass
+class Report:
+    rows: list[Row] = field(default_factory=list)
+
+    def say(self, text: str) -> None:
+        print(text, flush=True)
+
+    def compare(self, section: str, measure: str, ours: float | None, theirs: float | None,
+                limit: float, unit: str = "s", target: str = "") -> None:
+        """A time ratio ours/theirs against ``limit`` (lower is better)."""
+        if ours is None or theirs is None:
+            ratio, verdict = "-", "skipped"
+        else:
+            ratio, verdict = f"{ours / theirs:.2f}x", "met" if ours / theirs <= limit else "NOT met"
+        self.rows.append(Row(section, measure, _fmt(ours, unit), _fmt(theirs, unit), ratio,
+                             target or f"<= {limit}x", verdict))
+
+    def figure(self, section: str, measure: str, value: str, target: str, ok: bool | None
+               ) -> None:
+        verdict = "-" if ok is None else "met" if ok else "NOT met"
+        self.rows.append(Row(section, measure, value, "", "", target, verdict))
+
+    def table(self) -> None:
+        head = Row("", "measure", "ours", "theirs", "ratio", "target", "verdict")
+        rows = [head, *self.rows]
+        widths = [max(len(getattr(r, f)) for r in rows) for f in Row.__dataclass_fields__]
+        print()
+        for r in rows:
+            print("  ".join(getattr(r, f).ljust(w) for f, w in
+                            zip(Row.__dataclass_fields__, widths)).rstrip())
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "skipped"
+    if unit == "s":
+        return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
+    return f"{value:,.0f} {unit}"
+
+
+def _version(cmd: list[str]) -> str:
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout
+    except OSError:
+        return "missing"
+    return out.splitlines()[0].strip() if out else "missing"
+
+
+# ---- the sections -----------------------------------------------------------------------------
+
+@dataclass
+class Bench:
+    """Settings shared by the sections, and the scratch directory they write into."""
+
+    n: int
+    repeat: int
+    quick: bool
+    tmp: Path
+    env: dict[str, str]
+    report: Report
+
+    def ours(self, *args: str) -> list[str]:
+        return [PYTHON, "-m", "cfi_typeid", *args]
+
+
+def c_batch_vs_clang(b: Bench) -> None:
+    """(a) batch on n C prototypes against clang-19 on one C file with the same declarations."""
+    protos = gen.c_prototypes(b.n)
+    src, ll = b.tmp / "a.c", b.tmp / "a.ll"
+    jsonl, out = b.tmp / "a.jsonl", b.tmp / "a.out.jsonl"
+    src.write_text(gen.clang_source(protos))
+    jsonl.write_text(gen.c_batch_lines(protos))
+    sides = {"ours": lambda: run(b.ours("batch", str(jsonl)), stdout=out, env=b.env)}
+    if CLANG:
+        sides["clang"] = lambda: run([CLANG, *CLANG_FLAGS, str(src), "-o", str(ll)])
+    runs = alternate(sides, b.repeat)
+    ours = median(runs["ours"])
+    clang = median(runs["clang"]) if CLANG else None
+    b.report.say(f"(a) batch, {b.n} C prototypes: ours {_fmt(ours, 's')}, "
+                 f"clang-19 {_fmt(clang, 's') if CLANG else 'skipped: clang-19 not installed'}")
+    if CLANG:
+        _check_c_ids(b, protos, ll, out)
+    b.report.compare("(a)", f"batch {b.n} C prototypes vs clang-19", ours, clang, 2.0)
+
+
+def _check_c_ids(b: Bench, protos: list[str], ll: Path, out: Path) -> None:
+    from oracles import ids_from_ir
+    want = ids_from_ir(ll.read_text())
+    same = 0
+    for proto, line in zip(protos, out.read_text().splitlines()):
+        got = json.loads(line).get("typeids", {})
+        same += want.get(gen.c_function_name(proto)) == [got.get("plain"),
+                                                          got.get("generalized")]
+    b.report.say(f"    ids equal to clang-19's (plain, generalized): {same}/{len(protos)}")
+
+
+def rust_batch_vs_rustc(b: Bench) -> None:
+    """(b) batch on n Rust signatures against rustc compiling one crate that defines them."""
+    sigs = gen.rust_signatures(b.n)
+    src, ll = b.tmp / "b.rs", b.tmp / "b.ll"
+    jsonl, out = b.tmp / "b.jsonl", b.tmp / "b.out.jsonl"
+    src.write_text(gen.rust_source(sigs))
+    jsonl.write_text(gen.rust_batch_lines(sigs))
+    sides: dict[str, Callable[[], Run]] = {}
+    available = _rust_front_end_available(b, jsonl)
+    if available:
+        sides["ours"] = lambda: run(b.ours("batch", str(jsonl)), stdout=out, env=b.env)
+    else:
+        b.report.say("(b) ours: skipped: Rust front end not available")
+    if RUSTC:
+        from oracles import RUST_FLAGS
+        cmd = [RUSTC, "--crate-name", "probe", *RUST_FLAGS, "--emit=llvm-ir", str(src), "-o",
+               str(ll)]
+        sides["rustc"] = lambda: run(cmd, env=rustc_env())
+    else:
+        b.report.say("(b) rustc: skipped: rustc not installed")
+    runs = alternate(sides, b.repeat) if sides else {}
+    ours = median(runs["ours"]) if "ours" in runs else None
+    rustc = median(runs["rustc"]) if "rustc" in runs else None
+    b.report.say(f"(b) batch, {b.n} Rust signatures: ours {_fmt(ours, 's')}, "
+                 f"rustc {_fmt(rustc, 's')}")
+    if ours is not None and rustc is not None:
+        _check_rust_ids(b, sigs, ll, out)
+    b.report.compare("(b)", f"batch {b.n} Rust signatures vs rustc", ours, rustc, 0.3)
+
+
+def _rust_front_end_available(b: Bench, jsonl: Path) -> bool:
+    probe = b.tmp / "b.probe.jsonl"
+    probe.write_text("".join(jsonl.read_text().splitlines(keepends=True)[:3]))
+    proc = subprocess.run(b.ours("batch", str(probe)), capture_output=True, text=True,
+                          env=b.env, cwd=ROOT, timeout=600)
+    return "not available" not in proc.stdout
+
+
+def _check_rust_ids(b: Bench, sigs: list[gen.RustSignature], ll: Path, out: Path) -> None:
+    from oracles import ids_from_ir
+    want = ids_from_ir(ll.read_text())
+    same = errors = 0
+    for sig, line in zip(sigs, out.read_text().splitlines()):
+        item = json.loads(line)
+        errors += "error" in item
+        got = item.get("typeids", {})
+        ids = [got.get(k) for k in ("plain", "generalized", "normalized",
+                                    "normalized_generalized")]
+        same += sorted(want.get(sig.name, [])) == sorted(map(str, ids))
+    b.report.say(f"    ids equal to rustc's (all four): {same}/{len(sigs)}; "
+                 f"lines with errors: {errors}")
+
+
+_OUR_PARSE = """
+import json, sys, time
+decls, prelude = json.load(open(sys.argv[1]))
+from cfi_typeid import typeids
+start = time.perf_counter()
+for d in decls:
+    typeids(d, prelude=prelude)
+print(time.perf_counter() - start)
+"""
+
+_PYCPARSER_PARSE = """
+import sys, time
+text = open(sys.argv[1]).read()
+import pycparser
+start = time.perf_counter()
+pycparser.CParser().parse(text)
+print(time.perf_counter() - start)
+"""
+
+
+def parse_vs_pycparser(b: Bench) -> None:
+    """(c) our parse-and-encode of n prototypes against pycparser's parse alone, in-process
+    (each in a fresh process; imports not timed, building either parser is)."""
+    protos = gen.c_prototypes(b.n)
+    ours_in, theirs_in = b.tmp / "c.json", b.tmp / "c.c"
+    ours_in.write_text(json.dumps([protos, gen.C_PRELUDE]))
+    theirs_in.write_text(gen.pycparser_source(protos))
+    has_pycparser = subprocess.run([PYTHON, "-c", "import pycparser"],
+                                   capture_output=True).returncode == 0
+
+    def timed(code: str, path: Path) -> Callable[[], Run]:
+        def once() -> Run:
+            proc = subprocess.run([PYTHON, "-c", code, str(path)], capture_output=True,
+                                  text=True, env=b.env, cwd=ROOT, timeout=3600)
+            if proc.returncode:
+                raise RuntimeError(proc.stderr[-2000:])
+            return Run(float(proc.stdout.split()[-1]), 0.0, 0.0, 0)
+        return once
+
+    sides = {"ours": timed(_OUR_PARSE, ours_in)}
+    if has_pycparser:
+        sides["pycparser"] = timed(_PYCPARSER_PARSE, theirs_in)
+    runs = alternate(sides, b.repeat)
+    ours = median(runs["ours"])
+    theirs = median(runs["pycparser"]) if has_pycparser else None
+    b.report.say(f"(c) {b.n} prototypes in-process: ours parse+encode {_fmt(ours, 's')}, "
+                 f"pycparser parse {_fmt(theirs, 's') if has_pycparser else 'skipped: pycparser not installed (pip install pycparser)'}")
+    b.report.compare("(c)", f"parse+encode {b.n} vs pycparser parse", ours, theirs, 0.1)
+
+
+def one_off_vs_clang(b: Bench) -> None:
+    """(d) one ``python -m cfi_typeid encode`` against one clang-19 run on a one-line file."""
+    src = b.tmp / "d.c"
+    src.write_text("void f(long);\nvoid *table[] = { (void *)f };\n")
+    repeat = max(3, b.repeat * 4)
+    sides = {"ours": lambda: run(b.ours("encode", "void f(long);"), env=b.env),
+             "python": lambda: run([PYTHON, "-c", "pass"], env=b.env)}
+    if CLANG:
+        sides["clang"] = lambda: run([CLANG, *CLANG_FLAGS, str(src), "-o", os.devnull])
+    runs = alternate(sides, repeat)
+    ours, floor = median(runs["ours"]), median(runs["python"])
+    clang = median(runs["clang"]) if CLANG else None
+    b.report.say(f"(d) one-off encode: ours {_fmt(ours, 's')} (python -c pass alone "
+                 f"{_fmt(floor, 's')}), clang-19 "
+                 f"{_fmt(clang, 's') if CLANG else 'skipped: clang-19 not installed'}")
+    b.report.compare("(d)", "one-off encode vs one-off clang-19", ours, clang, 3.0)
+    b.report.figure("(d)", "  python -c pass (start-up floor)", _fmt(floor, "s"), "", None)
+
+
+_WARM = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+import generate
+from cfi_typeid import kcfi, typeid
+decls, prelude = generate.c_prototypes(int(sys.argv[2])), generate.C_PRELUDE
+rounds = int(sys.argv[3])
+def rate(call):
+    for d in decls:
+        call(d)
+    rates = []
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(rounds):
+            for d in decls:
+                call(d)
+        rates.append(rounds * len(decls) / (time.perf_counter() - start))
+    return sorted(rates)[2]
+print(rate(lambda d: typeid(d, prelude=prelude)))
+print(rate(lambda d: typeid(d, prelude=prelude, normalize_integers=True)))
+print(rate(lambda d: kcfi(d, prelude=prelude)))
+"""
+
+
+def warm_repeated(b: Bench) -> None:
+    """(e) repeated calls through the API once the answers are known: ids per second."""
+    distinct, rounds = (100, 20) if b.quick else (1000, 200)
+    proc = subprocess.run([PYTHON, "-c", _WARM, str(HERE), str(distinct), str(rounds)],
+                          capture_output=True, text=True, env=b.env, cwd=ROOT, timeout=3600)
+    if proc.returncode:
+        raise RuntimeError(proc.stderr[-2000:])
+    plain, normalized, kcfi = map(float, proc.stdout.split())
+    b.report.say(f"(e) warm, {distinct} distinct prototypes called repeatedly: typeid "
+                 f"{plain:,.0f}/s, typeid(normalize_integers=True) {normalized:,.0f}/s, "
+                 f"kcfi {kcfi:,.0f}/s")
+    b.report.figure("(e)", "typeid() repeated, ids/s", f"{plain:,.0f}/s", ">= 1,000,000/s",
+                    plain >= 1_000_000)
+    b.report.figure("(e)", "  typeid(normalize_integers=True)", f"{normalized:,.0f}/s", "", None)
+    b.report.figure("(e)", "  kcfi()", f"{kcfi:,.0f}/s", "", None)
+
+
+def scaling(b: Bench) -> None:
+    """(f) batch on n/10, n and 10n prototypes: time and peak memory of the process."""
+    sizes = [max(1, b.n // 10), b.n, b.n * 10]
+    results: dict[int, tuple[float, float]] = {}
+    for size in sizes:
+        jsonl = b.tmp / f"f{size}.jsonl"
+        jsonl.write_text(gen.c_batch_lines(gen.c_prototypes(size)))
+        runs = alternate({"ours": lambda: run(b.ours("batch", str(jsonl)), env=b.env)},
+                         b.repeat if size <= b.n else 1, warm_up=size == sizes[0])["ours"]
+        results[size] = (median(runs), max(r.peak_mb for r in runs))
+        jsonl.unlink()
+        b.report.say(f"(f) batch, {size} prototypes: {_fmt(results[size][0], 's')}, "
+                     f"peak {results[size][1]:.0f} MB")
+    for size in sizes:
+        b.report.figure("(f)", f"batch {size} prototypes", f"{_fmt(results[size][0], 's')}, "
+                        f"{results[size][1]:.0f} MB peak", "", None)
+    growth = results[sizes[2]][0] / results[sizes[1]][0]
+    b.report.figure("(f)", f"time({sizes[2]}) / time({sizes[1]})", f"{growth:.2f}x",
+                    "<= 11.5x (10x +15%)", growth <= 11.5)
+    peak = max(p for _, p in results.values())
+    b.report.figure("(f)", "peak memory", f"{peak:.0f} MB", "< 300 MB", peak < 300)
+
+
+SECTIONS: dict[str, Callable[[Bench], None]] = {
+    "a": c_batch_vs_clang, "b": rust_batch_vs_rustc, "c": parse_vs_pycparser,
+    "d": one_off_vs_clang, "e": warm_repeated, "f": scaling,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small inputs, one repeat")
+    parser.add_argument("-n", type=int, default=None,
+                        help="prototypes/signatures per batch (default 10000; quick 200)")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="timed runs per side (default 3; quick 1)")
+    parser.add_argument("--only", default="abcdef", help="sections to run, e.g. a,d")
+    args = parser.parse_args(argv)
+    n = args.n or (200 if args.quick else 10_000)
+    repeat = args.repeat or (1 if args.quick else 3)
+    print(f"cfi_typeid benchmarks{' (quick)' if args.quick else ''}: n={n}, medians of "
+          f"{repeat} run(s) per side, sides alternated; {platform.python_implementation()} "
+          f"{platform.python_version()}, {_version([CLANG, '--version']) if CLANG else 'no clang-19'}"
+          f", {_version([RUSTC, '--version']) if RUSTC else 'no rustc'}, {os.cpu_count()} CPUs")
+    report = Report()
+    cache = Path(tempfile.gettempdir()) / "cfi_typeid-bench-pycache"
+    with tempfile.TemporaryDirectory(prefix="cfi_typeid-bench-") as tmp:
+        bench = Bench(n, repeat, args.quick, Path(tmp), python_env(cache), report)
+        for key, section in SECTIONS.items():
+            if key in args.only:
+                section(bench)
+    report.table()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

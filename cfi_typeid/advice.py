@@ -1,0 +1,225 @@
+"""Why a C type and a Rust type encode differently, and what fixes it: a table of rules.
+
+Each rule looks at the first pair of components that differ (see :mod:`cfi_typeid.check`) and,
+when it applies, names the cause in plain words and a fix that works.  Every cause here is one
+the compilers were seen to produce (``tests/test_check.py`` compiles each pair with clang-19 and
+rustc); where nothing in Rust can express the C type, the fix says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from .encoder import encode_type
+from .errors import CfiTypeidError
+from .flavours import CLANG
+from .model import (
+    VOID, CInt, CInteger, Encoded, FixedInteger, FunctionType, Named, Pointer, Primitive,
+    Qualified, Reference, RustPath, Scalar, Type,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Advice:
+    """The two sides as source types, the cause of the difference and a fix."""
+
+    c_type: str
+    rust_type: str
+    cause: str
+    fix: str
+
+
+#: The ``core::ffi::cfi`` type (and ``cfi-types`` newtype) that encodes as each C integer.
+CFI_TYPE_NAMES: dict[CInt, str] = {
+    CInt.CHAR: "c_char", CInt.SCHAR: "c_schar", CInt.UCHAR: "c_uchar",
+    CInt.SHORT: "c_short", CInt.USHORT: "c_ushort", CInt.INT: "c_int", CInt.UINT: "c_uint",
+    CInt.LONG: "c_long", CInt.ULONG: "c_ulong", CInt.LLONG: "c_longlong",
+    CInt.ULLONG: "c_ulonglong",
+}
+
+_NORMALIZE_FIX = ("or enable integer normalization on both sides (clang "
+                  "-fsanitize-cfi-icall-experimental-normalize-integers, rustc "
+                  "-Zsanitizer-cfi-normalize-integers), under which both become the sized "
+                  "integer")
+
+
+def c_spelling(t: Type) -> str:
+    """``t`` as C source, or a description where C has no spelling for it."""
+    from .render_c import render_c_type
+    try:
+        return render_c_type(t)
+    except CfiTypeidError:
+        return f"(no C spelling: {encode_type(t, CLANG)})"
+
+
+def rust_spelling(t: Type) -> str:
+    """``t`` as Rust source, or a description where Rust has no spelling for it."""
+    from .render_rust import render_rust_type
+    try:
+        return render_rust_type(t)
+    except CfiTypeidError:
+        return f"(no Rust spelling: {encode_type(t, CLANG)})"
+
+
+def newtype_declaration(c: Type, name: str) -> str:
+    """A Rust newtype that encodes exactly as the C type ``c`` (``#[cfi_encoding]``)."""
+    code = encode_type(c, CLANG)
+    inner = "core::ffi::c_uint" if isinstance(c, Named) and c.kind == "enum" else \
+        rust_spelling(c) if not isinstance(c, Named) else "[u8; 0]"
+    return (f'#[cfi_encoding = "{code}"]\n#[repr(transparent)]\n'
+            f"pub struct {name}(pub {inner});")
+
+
+Rule = Callable[[Type, Type, bool], "Advice | None"]
+
+
+def _c_int_vs_fixed(c: Type, r: Type, generalized: bool) -> Advice | None:
+    if not (isinstance(c, CInteger) and isinstance(r, FixedInteger)):
+        return None
+    name = CFI_TYPE_NAMES.get(c.kind)
+    if name is None:
+        code = encode_type(c, CLANG)
+        fix = (f'wrap it in a newtype with #[cfi_encoding = "{code}"] '
+               f"#[repr(transparent)] {_NORMALIZE_FIX}")
+    else:
+        fix = (f"use core::ffi::cfi::{name} (or the cfi-types crate's {name}, a "
+               f'#[cfi_encoding = "{encode_type(c, CLANG)}"] #[repr(transparent)] newtype) '
+               f"in the Rust signature, {_NORMALIZE_FIX}")
+    cause = (f"C's {c.kind.value} is the C integer type '{encode_type(c, CLANG)}', while the "
+             f"Rust side is the fixed-width integer {r.kind.value} "
+             f"('{encode_type(r, CLANG)}'); std::ffi::{name or 'c_*'} is only an alias of a "
+             "fixed-width integer, so it encodes as one")
+    if c.kind is CInt.CHAR:
+        cause += "; C char is 'c' on every target, whatever its signedness"
+    return Advice(c.kind.value, r.kind.value, cause, fix)
+
+
+def _named_vs_integer(c: Type, r: Type, generalized: bool) -> Advice | None:
+    if not (isinstance(c, Named) and isinstance(r, (FixedInteger, CInteger))):
+        return None
+    code = encode_type(c, CLANG)
+    kind = "enum" if c.kind == "enum" else c.kind
+    return Advice(
+        f"{kind} {c.name}", rust_spelling(r),
+        f"C encodes a {kind} by its tag name ('{code}'), the Rust side is an integer "
+        "(bindgen maps C enums to integers)",
+        "declare the Rust parameter with a wrapper that carries the C encoding:\n"
+        + newtype_declaration(c, c.name))
+
+
+def _named_vs_path(c: Type, r: Type, generalized: bool) -> Advice | None:
+    if not isinstance(c, Named) or not isinstance(r, (RustPath, Named, Encoded)):
+        return None
+    if isinstance(r, RustPath):
+        cause = (f"rustc encodes the Rust type by its path ('{encode_type(r, CLANG)}'): it is "
+                 "not #[repr(C)], or the function does not use an extern \"C\" ABI")
+        fix = (f'make it #[repr(C)] and named {c.name} in an extern "C" signature, or give it '
+               f'#[cfi_encoding = "{encode_type(c, CLANG)}"]')
+    else:
+        cause = (f"the names differ: C '{encode_type(c, CLANG)}', Rust "
+                 f"'{encode_type(r, CLANG)}' (repr(C) types encode by their bare name)")
+        fix = (f'name the Rust type {c.name}, or give it #[cfi_encoding = '
+               f'"{encode_type(c, CLANG)}"]')
+    return Advice(f"{c.kind} {c.name}", rust_spelling(r), cause, fix)
+
+
+def _float16(c: Type, r: Type, generalized: bool) -> Advice | None:
+    if c == Primitive(Scalar.FLOAT16) and r == Primitive(Scalar.HALF):
+        return Advice("_Float16", "f16",
+                      "Rust f16 is encoded 'Dh' (as C's __fp16 storage type), C _Float16 is "
+                      "'DF16_'",
+                      '#[cfi_encoding = "DF16_"] #[repr(transparent)] pub struct Float16(pub '
+                      "f16); in the Rust signature")
+    return None
+
+
+def _never(c: Type, r: Type, generalized: bool) -> Advice | None:
+    if c == VOID and r == Primitive(Scalar.NEVER):
+        return Advice("void", "!", "the Rust function returns '!', encoded 'u5never'; C void "
+                      "is 'v' (C's _Noreturn is not part of the type)",
+                      "declare the Rust function without '-> !' (it may still never return)")
+    return None
+
+
+def _generalized_fn_pointer(c: Type, r: Type, generalized: bool) -> Advice | None:
+    if generalized and c == Pointer(VOID) and r == Pointer(Qualified(VOID, const=True)):
+        return Advice(
+            "a pointer (function pointer: void *)", "*const () (function pointer)",
+            "under pointer generalization rustc turns function pointers into *const () "
+            "('PKv') while clang turns them into void * ('Pv')",
+            "nothing in a Rust function-pointer type can express this; pass the callback as "
+            "*mut c_void on the Rust side (and transmute it), or do not generalize pointers")
+    return None
+
+
+def _reference(c: Type, r: Type, generalized: bool) -> Advice | None:
+    if isinstance(c, Pointer) and isinstance(r, Reference):
+        return Advice(c_spelling(c), rust_spelling(r),
+                      "a Rust reference is encoded as the vendor type 'u3refI..E', a C pointer "
+                      "as 'P..'",
+                      "use a raw pointer (*const T / *mut T) in the extern \"C\" signature")
+    return None
+
+
+def _constness(c: Type, r: Type, generalized: bool) -> Advice | None:
+    c_const = isinstance(c, Qualified) and c.const
+    r_const = isinstance(r, Qualified) and r.const
+    if c_const == r_const:
+        return None
+    cause = ("the C pointee is const, the Rust pointer is *mut" if c_const
+             else "the Rust pointer is *const, the C pointee is not const")
+    fix = "use *const in Rust" if c_const else "use *mut in Rust (or make the C pointee const)"
+    return Advice(c_spelling(c), rust_spelling(r), cause, fix)
+
+
+def _c_char_pointee(c: Type, r: Type, generalized: bool) -> Advice | None:
+    base_c = c.base if isinstance(c, Qualified) else c
+    base_r = r.base if isinstance(r, Qualified) else r
+    if base_c == CInteger(CInt.CHAR) and isinstance(base_r, FixedInteger):
+        return _c_int_vs_fixed(base_c, base_r, generalized)
+    return None
+
+
+RULES: tuple[Rule, ...] = (
+    _generalized_fn_pointer, _never, _float16, _c_int_vs_fixed, _c_char_pointee,
+    _named_vs_integer, _named_vs_path, _reference, _constness,
+)
+
+
+def advise(c: Type, r: Type, generalized: bool) -> Advice:
+    """The first rule that explains why ``c`` and ``r`` differ, or a generic answer."""
+    for rule in RULES:
+        found = rule(c, r, generalized)
+        if found is not None:
+            return found
+    code = encode_type(c, CLANG)
+    return Advice(c_spelling(c), rust_spelling(r),
+                  f"the encodings differ: C '{code}', Rust '{encode_type(r, CLANG)}'",
+                  f'give the Rust type #[cfi_encoding = "{code}"] (a #[repr(transparent)] '
+                  "newtype), or change one side's type")
+
+
+def advise_structure(what: str, c: FunctionType, r: FunctionType) -> Advice:
+    """Advice for differences of shape rather than of one component."""
+    if what == "arity":
+        if not c.prototyped:
+            return Advice("() (no prototype)", f"{len(r.params)} parameters",
+                          "the C declaration has no prototype: clang encodes it with no "
+                          "parameter list at all",
+                          "declare the C function with a prototype ((void) when it takes none)")
+        return Advice(f"{len(c.params)} parameters", f"{len(r.params)} parameters",
+                      "the parameter counts differ (rustc leaves out zero-sized parameters "
+                      "such as () and PhantomData)",
+                      "make both declarations take the same parameters")
+    if what == "variadic":
+        return Advice("..." if c.variadic else "no ...", "..." if r.variadic else "no ...",
+                      "only one side is variadic", "declare '...' on both sides or neither")
+    return Advice(
+        "(same components)", "(same components)",
+        "every component encodes alike, but the substitutions are numbered differently: clang "
+        "counts a function type inside a function pointer as a substitution candidate of its "
+        "own, rustc counts only the whole pointer, so later repeats get different S<n>_ "
+        "references",
+        "nothing in Rust can express this; avoid repeating a type after a function pointer in "
+        "the signature, or pass the callback as *mut c_void")

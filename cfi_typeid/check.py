@@ -1,0 +1,261 @@
+"""Cross-language check: does a Rust declaration get the same CFI ids as a C prototype?
+
+Both sides are parsed into the one model, transformed for each option set, and encoded with their
+own flavour.  When the ids differ, the two models are walked side by side to the first
+component whose encodings differ ("parameter 2", "pointee of parameter 1", "return type"), and
+:mod:`cfi_typeid.advice` says why and what fixes it.  The compilers' flags must agree between
+the two sides (a ``.normalized`` id never equals a plain one: the suffix is part of the id and of
+the KCFI hash), so mixed settings are reported as mismatches with that reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+from .advice import Advice, advise, advise_structure
+from .api import parse_function, typeids
+from .encoder import encode_type
+from .errors import UsageError
+from .flavours import CLANG, RUSTC
+from .kcfi import kcfi_hash
+from .model import Array, FunctionType, Pointer, Qualified, Type
+from .targets import DEFAULT_TARGET, get_target
+from .transform import generalize, normalize
+
+
+@dataclass(frozen=True, slots=True)
+class OptionSet:
+    """One combination of the two flags that change an id."""
+
+    normalize_integers: bool
+    generalize_pointers: bool
+
+    @property
+    def name(self) -> str:
+        parts = [p for p, on in (("normalized", self.normalize_integers),
+                                 ("generalized", self.generalize_pointers)) if on]
+        return "+".join(parts) or "plain"
+
+
+OPTION_SETS: Mapping[str, OptionSet] = {
+    s.name: s for s in (OptionSet(False, False), OptionSet(True, False),
+                        OptionSet(False, True), OptionSet(True, True))
+}
+
+
+def option_set(name: str) -> OptionSet:
+    """The option set called ``name`` (``plain``, ``normalized``, ``generalized``,
+    ``normalized+generalized``)."""
+    try:
+        return OPTION_SETS[name]
+    except KeyError:
+        raise UsageError(f"unknown option set {name!r}; known: {', '.join(OPTION_SETS)}"
+                         ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    """The first component whose encodings differ, and what to do about it."""
+
+    where: str
+    c_type: str
+    rust_type: str
+    c_code: str
+    rust_code: str
+    cause: str
+    fix: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"where": self.where, "c_type": self.c_type, "rust_type": self.rust_type,
+                "c_code": self.c_code, "rust_code": self.rust_code, "cause": self.cause,
+                "fix": self.fix}
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Both sides' ids and KCFI hashes under one pair of option sets."""
+
+    c_options: OptionSet
+    rust_options: OptionSet
+    c_typeid: str
+    rust_typeid: str
+    difference: Difference | None
+
+    @property
+    def matches(self) -> bool:
+        return self.c_typeid == self.rust_typeid
+
+    @property
+    def name(self) -> str:
+        if self.c_options == self.rust_options:
+            return self.c_options.name
+        return f"C {self.c_options.name} / Rust {self.rust_options.name}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "options": self.name, "c_options": self.c_options.name,
+            "rust_options": self.rust_options.name, "match": self.matches,
+            "c": {"typeid": self.c_typeid, "kcfi": f"0x{kcfi_hash(self.c_typeid):08x}"},
+            "rust": {"typeid": self.rust_typeid,
+                     "kcfi": f"0x{kcfi_hash(self.rust_typeid):08x}"},
+            "difference": self.difference.to_json() if self.difference else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The answer of :func:`check`: one comparison per option set asked about."""
+
+    c_decl: str
+    rust_decl: str
+    target: str
+    comparisons: tuple[Comparison, ...]
+
+    @property
+    def matches(self) -> bool:
+        """True when every option set asked about matches."""
+        return all(c.matches for c in self.comparisons)
+
+    def to_json(self) -> dict[str, object]:
+        return {"c": self.c_decl, "rust": self.rust_decl, "target": self.target,
+                "match": self.matches, "comparisons": [c.to_json() for c in self.comparisons]}
+
+
+def check(c: str, rust: str, *, target: str = DEFAULT_TARGET, c_prelude: str = "",
+          rust_prelude: str = "", crate: str | None = None,
+          crates: Mapping[str, str] | None = None,
+          options: Iterable[str] | None = None,
+          c_options: Sequence[str] | None = None,
+          rust_options: Sequence[str] | None = None) -> CheckResult:
+    """Compare the CFI ids of C prototype ``c`` and Rust declaration ``rust``.
+
+    By default every option set both sides may use (plain, normalized, generalized, both) is
+    compared with the same setting on both sides.  ``options`` narrows that list; ``c_options``
+    and ``rust_options`` (paired one to one) compare mixed settings, such as C compiled with
+    integer normalisation and Rust without.
+    """
+    pairs = _option_pairs(options, c_options, rust_options)
+    c_ids = typeids(c, lang="c", target=target, prelude=c_prelude)
+    r_ids = typeids(rust, lang="rust", target=target, prelude=rust_prelude, crate=crate,
+                    crates=crates)
+    c_fn = parse_function(c, lang="c", target=target, prelude=c_prelude)
+    r_fn = parse_function(rust, lang="rust", target=target, prelude=rust_prelude, crate=crate,
+                          crates=crates)
+    t = get_target(target)
+    comparisons = []
+    for c_set, r_set in pairs:
+        c_id = c_ids.select(normalize_integers=c_set.normalize_integers,
+                            generalize_pointers=c_set.generalize_pointers)
+        r_id = r_ids.select(normalize_integers=r_set.normalize_integers,
+                            generalize_pointers=r_set.generalize_pointers)
+        diff = None
+        if c_id != r_id:
+            cf, rf = c_fn, r_fn
+            if c_set.normalize_integers:
+                cf = _as_function(normalize(cf, t))
+            if r_set.normalize_integers:
+                rf = _as_function(normalize(rf, t))
+            if c_set.generalize_pointers:
+                cf = _as_function(generalize(cf, CLANG))
+            if r_set.generalize_pointers:
+                rf = _as_function(generalize(rf, RUSTC))
+            diff = (_settings_difference(c_set, r_set) if c_set != r_set
+                    else first_difference(cf, rf, c_set))
+        comparisons.append(Comparison(c_set, r_set, c_id, r_id, diff))
+    return CheckResult(c, rust, target, tuple(comparisons))
+
+
+def _as_function(t: Type) -> FunctionType:
+    assert isinstance(t, FunctionType)
+    return t
+
+
+def _option_pairs(options: Iterable[str] | None, c_options: Sequence[str] | None,
+                  rust_options: Sequence[str] | None) -> list[tuple[OptionSet, OptionSet]]:
+    if c_options is not None or rust_options is not None:
+        cs = list(c_options or rust_options or [])
+        rs = list(rust_options or c_options or [])
+        if len(cs) != len(rs):
+            raise UsageError("give as many C option sets as Rust option sets")
+        return [(option_set(a), option_set(b)) for a, b in zip(cs, rs)]
+    names = list(options) if options is not None else list(OPTION_SETS)
+    return [(option_set(n), option_set(n)) for n in names]
+
+
+def _settings_difference(c_set: OptionSet, r_set: OptionSet) -> Difference:
+    flags = []
+    if c_set.normalize_integers != r_set.normalize_integers:
+        on = "C" if c_set.normalize_integers else "Rust"
+        flags.append(f"only the {on} side normalizes integers")
+    if c_set.generalize_pointers != r_set.generalize_pointers:
+        on = "C" if c_set.generalize_pointers else "Rust"
+        flags.append(f"only the {on} side generalizes pointers")
+    return Difference(
+        where="compiler flags", c_type=c_set.name, rust_type=r_set.name, c_code="",
+        rust_code="",
+        cause="; ".join(flags) + ": the option suffix is part of the type id (and of the KCFI "
+              "hash), so the ids cannot match",
+        fix="use the same flags on both sides: clang -fsanitize-cfi-icall-experimental-"
+            "normalize-integers with rustc -Zsanitizer-cfi-normalize-integers, and "
+            "-fsanitize-cfi-icall-generalize-pointers with -Zsanitizer-cfi-generalize-pointers")
+
+
+def first_difference(c_fn: FunctionType, r_fn: FunctionType,
+                     options: OptionSet) -> Difference:
+    """Where two function types first encode differently, with the cause and a fix."""
+    found = _walk_function(c_fn, r_fn, "", options)
+    if found is not None:
+        return found
+    advice = advise_structure("substitutions", c_fn, r_fn)
+    return _difference("the whole signature", c_fn, r_fn, advice)
+
+
+def _walk_function(c: FunctionType, r: FunctionType, of: str,
+                   options: OptionSet) -> Difference | None:
+    suffix = f" of {of}" if of else ""
+    found = _walk(c.returns, r.returns, "return type" + suffix, options)
+    if found is not None:
+        return found
+    if len(c.params) != len(r.params) or c.prototyped != r.prototyped:
+        return _difference("parameter list" + suffix, c, r,
+                           advise_structure("arity", c, r))
+    for i, (cp, rp) in enumerate(zip(c.params, r.params), 1):
+        found = _walk(cp, rp, f"parameter {i}{suffix}", options)
+        if found is not None:
+            return found
+    if c.variadic != r.variadic:
+        return _difference("variadic '...'" + suffix, c, r, advise_structure("variadic", c, r))
+    return None
+
+
+def _walk(c: Type, r: Type, where: str, options: OptionSet) -> Difference | None:
+    if encode_type(c, CLANG) == encode_type(r, RUSTC):
+        return None
+    match c, r:
+        case Pointer(cp), Pointer(rp) if not (isinstance(cp, FunctionType)
+                                               or isinstance(rp, FunctionType)):
+            inner = _walk(cp, rp, f"pointee of {where}", options)
+            if inner is not None:
+                return inner
+        case Pointer(FunctionType() as cf), Pointer(FunctionType() as rf):
+            inner = _walk_function(cf, rf, where, options)
+            if inner is not None:
+                return inner
+        case Qualified(cb, cc, cv, cr), Qualified(rb, rc, rv, rr) if (cc, cv, cr) == (rc, rv, rr):
+            inner = _walk(cb, rb, where, options)
+            if inner is not None:
+                return inner
+        case Array(ce, cl), Array(re_, rl) if cl == rl:
+            inner = _walk(ce, re_, f"element of {where}", options)
+            if inner is not None:
+                return inner
+        case _:
+            pass
+    return _difference(where, c, r, advise(c, r, options.generalize_pointers))
+
+
+def _difference(where: str, c: Type, r: Type, advice: Advice) -> Difference:
+    return Difference(where=where, c_type=advice.c_type, rust_type=advice.rust_type,
+                      c_code=encode_type(c, CLANG), rust_code=encode_type(r, RUSTC),
+                      cause=advice.cause, fix=advice.fix)

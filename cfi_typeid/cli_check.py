@@ -1,0 +1,138 @@
+"""``check`` and ``suggest-encoding``: the cross-language commands.
+
+``check`` prints one screen: the verdict, then for each option set that does not match the fix
+first, then where and why, then both ids.  Exit status 0 when every option set asked about
+matches, 1 when one does not, 2 for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from .targets import DEFAULT_TARGET, TARGETS
+
+EXIT_OK, EXIT_MISMATCH = 0, 1
+
+
+def _split(text: str | None) -> list[str] | None:
+    return None if text is None else [s.strip() for s in text.split(",") if s.strip()]
+
+
+def _read(text: str, path: str | None) -> str:
+    if path is None:
+        return text
+    from .errors import UsageError
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e}") from None
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .check import check
+    from .cli import _parse_crates
+    result = check(args.c, args.rust, target=args.target,
+                   c_prelude=_read(args.c_prelude, args.c_prelude_file),
+                   rust_prelude=_read(args.rust_prelude, args.rust_prelude_file),
+                   crate=args.crate, crates=_parse_crates(args.crates),
+                   options=_split(args.options), c_options=_split(args.c_options),
+                   rust_options=_split(args.rust_options))
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+        return EXIT_OK if result.matches else EXIT_MISMATCH
+    lines = []
+    bad = [c for c in result.comparisons if not c.matches]
+    if not bad:
+        lines.append(f"MATCH under {', '.join(c.name for c in result.comparisons)}: the Rust "
+                     "declaration gets the same CFI ids as the C prototype.")
+    else:
+        good = [c.name for c in result.comparisons if c.matches]
+        lines.append(f"MISMATCH under {', '.join(c.name for c in bad)}"
+                     + (f" (match under {', '.join(good)})" if good else "") + ".")
+    for comp in result.comparisons:
+        lines.append("")
+        mark = "match   " if comp.matches else "MISMATCH"
+        lines.append(f"[{mark}] {comp.name}")
+        d = comp.difference
+        if d is not None:
+            lines.append(f"  fix:   {d.fix}".replace("\n", "\n         "))
+            lines.append(f"  where: {d.where}: C {d.c_type} ({d.c_code or '-'}) vs Rust "
+                         f"{d.rust_type} ({d.rust_code or '-'})")
+            lines.append(f"  why:   {d.cause}")
+        lines.append(f"  C:     {comp.c_typeid}")
+        lines.append(f"  Rust:  {comp.rust_typeid}")
+    print("\n".join(lines))
+    return EXIT_OK if result.matches else EXIT_MISMATCH
+
+
+def _cmd_suggest(args: argparse.Namespace) -> int:
+    from .suggest import suggest_encoding
+    s = suggest_encoding(args.c, prelude=_read(args.prelude, args.prelude_file),
+                         target=args.target, name=args.name)
+    if args.json:
+        print(json.dumps(s.to_json(), indent=2))
+        return EXIT_OK
+    print(f"cfi_encoding: {s.encoding}")
+    print()
+    print(s.rust_declaration)
+    for note in s.notes:
+        print()
+        print(f"note: {note}")
+    return EXIT_OK
+
+
+def add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "check", help="does a Rust declaration get the same CFI ids as a C prototype?",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Compare the CFI type ids (and KCFI hashes) of a C prototype and a Rust declaration under every
+option set both sides may use: plain, normalized (integer normalization), generalized (pointer
+generalization), and both. For a mismatch it names the first component that differs, why, and
+a fix. Exit status: 0 all match, 1 a mismatch, 2 bad input.
+
+Example:
+  python -m cfi_typeid check --c 'void f(long);' --rust 'extern "C" fn f(x: core::ffi::c_long)'
+""")
+    p.add_argument("--c", required=True, metavar="PROTOTYPE", help="the C prototype")
+    p.add_argument("--rust", required=True, metavar="SIGNATURE",
+                   help="the Rust function item or fn-pointer type")
+    p.add_argument("--target", default=DEFAULT_TARGET, metavar="TRIPLE",
+                   help=f"target triple (default {DEFAULT_TARGET}); one of: "
+                        + ", ".join(TARGETS))
+    p.add_argument("--c-prelude", default="", metavar="TEXT", help="C declarations it uses")
+    p.add_argument("--c-prelude-file", metavar="FILE")
+    p.add_argument("--rust-prelude", default="", metavar="TEXT", help="Rust items it uses")
+    p.add_argument("--rust-prelude-file", metavar="FILE")
+    p.add_argument("--crate", default=None, help="Rust crate name of the prelude's items")
+    p.add_argument("--crates", default="", metavar="NAME=DIS,...",
+                   help="Rust crate disambiguators (see rust-crates)")
+    p.add_argument("--options", metavar="SETS",
+                   help="option sets to compare, comma-separated (default: all of plain, "
+                        "normalized, generalized, normalized+generalized)")
+    p.add_argument("--c-options", metavar="SETS",
+                   help="mixed settings: the C side's option sets, paired with --rust-options")
+    p.add_argument("--rust-options", metavar="SETS",
+                   help="mixed settings: the Rust side's option sets")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(run=_cmd_check)
+
+
+def add_suggest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "suggest-encoding", help="the Rust cfi_encoding (and newtype) that matches a C type",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Print the #[cfi_encoding = "..."] string that makes a Rust type encode as the C type, and a
+ready Rust declaration. Example:
+  python -m cfi_typeid suggest-encoding --c 'enum handler_return'
+""")
+    p.add_argument("--c", required=True, metavar="TYPE", help="a C type name")
+    p.add_argument("--prelude", default="", metavar="TEXT", help="C declarations it uses")
+    p.add_argument("--prelude-file", metavar="FILE")
+    p.add_argument("--target", default=DEFAULT_TARGET, metavar="TRIPLE")
+    p.add_argument("--name", default=None, help="name of the Rust type to declare")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(run=_cmd_suggest)

@@ -1,0 +1,229 @@
+"""Model types back to C source: the inverse of the C front end.
+
+Two users need it.  The tests render generated function types to C, hand the text both to
+clang-19 and to our parser, and require equal answers (and ``parse(render(t)) == t``); the
+decoder shows a decoded type id as the C prototype it came from.  So the output must be C that
+clang-19 accepts as written, with the declarator syntax done properly: C writes a type "inside
+out" (``void (*signal(int, void (*)(int)))(int)``), which is the one hard part here.
+
+:class:`CRenderer` makes every choice between equivalent spellings in one overridable method,
+so the test strategies can subclass it to vary the source text (``long unsigned int``,
+``int const``, array-typed parameters, typedef names) while the model stays the same.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import assert_never
+
+from .errors import NotExpressibleError
+from .model import (
+    Array, BitInt, CInt, CInteger, Complex, Encoded, FixedInteger, FunctionType, Named,
+    Pointer, Primitive, Qualified, Reference, RustPath, Scalar, Slice, Tuple, Type,
+)
+
+#: Scalars C can spell (``char16_t``/``wchar_t`` are typedefs of integers in C, not types).
+C_SCALARS: dict[Scalar, str] = {
+    Scalar.VOID: "void", Scalar.BOOL: "_Bool", Scalar.FLOAT: "float", Scalar.DOUBLE: "double",
+    Scalar.LONG_DOUBLE: "long double", Scalar.FLOAT128: "__float128",
+    Scalar.FLOAT16: "_Float16", Scalar.HALF: "__fp16", Scalar.BFLOAT16: "__bf16",
+    Scalar.BFLOAT16_ARM: "__bf16",
+}
+
+#: ``Encoded`` codes that stand for a C builtin: the AAPCS ``va_list`` (aarch64, armv7).
+C_ENCODED: dict[str, str] = {"St9__va_list": "__builtin_va_list"}
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_KEYWORDS = frozenset("""
+    auto break case char const continue default do double else enum extern float for goto if
+    inline int long register restrict return short signed sizeof static struct switch typedef
+    union unsigned void volatile while _Bool _Complex _Imaginary _Alignas _Alignof _Atomic
+    _Generic _Noreturn _Static_assert _Thread_local _BitInt _Float16 __fp16 __bf16 __float128
+    __int128 __builtin_va_list __attribute__ __extension__ __restrict __const __signed
+    """.split())
+
+
+class CRenderer:
+    """Renders model types as C declarations; each method is one spelling decision."""
+
+    # -- leaves --
+    def integer(self, kind: CInt) -> str:
+        """The specifiers of a C integer type (tests override: ``long unsigned int``)."""
+        return kind.value
+
+    def leaf(self, t: Type) -> str:
+        """The specifiers of a type that has no declarator part (a leaf or a tag)."""
+        match t:
+            case CInteger(kind):
+                return self.integer(kind)
+            case Primitive(kind):
+                if kind not in C_SCALARS:
+                    raise NotExpressibleError(f"C has no type {kind.value!r}")
+                return C_SCALARS[kind]
+            case BitInt(bits, signed):
+                return f"{'' if signed else 'unsigned '}_BitInt({bits})"
+            case Complex(element):
+                if not isinstance(element, (CInteger, Primitive, BitInt)) \
+                        or element in (Primitive(Scalar.VOID), Primitive(Scalar.BOOL)):
+                    raise NotExpressibleError("C has _Complex only of arithmetic types")
+                return f"_Complex {self.leaf(element)}"
+            case Named(name, kind):
+                if not _IDENTIFIER.match(name) or name in _KEYWORDS:
+                    raise NotExpressibleError(f"{name!r} is not a C tag name")
+                return name if kind == "type" else f"{kind} {name}"
+            case Encoded(code):
+                if code not in C_ENCODED:
+                    raise NotExpressibleError(f"C has no type encoded {code!r}")
+                return C_ENCODED[code]
+            case FixedInteger(kind):
+                raise NotExpressibleError(f"C has no type for the normalised integer "
+                                          f"{kind.value!r} (clang writes it only in .normalized "
+                                          "ids)")
+            case Reference() | Slice() | Tuple() | RustPath():
+                raise NotExpressibleError(f"C has no spelling for the Rust type {t!r}")
+            case Qualified() | Pointer() | Array() | FunctionType():
+                raise AssertionError(f"{t!r} is not a leaf")
+            case _:
+                assert_never(t)
+
+    def qualifier_words(self, const: bool, volatile: bool, restrict: bool) -> list[str]:
+        """The qualifier keywords, in one order (tests override: ``__restrict``, reordered)."""
+        return [w for w, on in (("const", const), ("volatile", volatile),
+                                ("restrict", restrict)) if on]
+
+    def qualified_leaf(self, specifiers: str, qualifiers: list[str]) -> str:
+        """Qualifiers and specifiers in one order (tests override: ``int const``)."""
+        return " ".join([*qualifiers, specifiers])
+
+    # -- declarators --
+    def declarator(self, t: Type, inner: str) -> str:
+        """``t`` declaring ``inner`` (a name, or "" for an abstract declarator): C's
+        inside-out syntax, with parentheses where ``*`` must bind before ``[]`` or ``()``."""
+        match t:
+            case Pointer(pointee):
+                return self._pointer(pointee, [], inner)
+            case Qualified(Pointer(pointee), const, volatile, restrict):
+                return self._pointer(pointee, self.qualifier_words(const, volatile, restrict),
+                                     inner)
+            case Qualified(Array(element, length), const, volatile, restrict):
+                # C17 6.7.3p9: qualifiers on an array type qualify its elements
+                return self.declarator(Array(_qualify(element, const, volatile, restrict),
+                                             length), inner)
+            case Qualified(FunctionType()):
+                raise NotExpressibleError("C has no qualified function types")
+            case Qualified(base, const, volatile, restrict):
+                if restrict:
+                    raise NotExpressibleError("C allows restrict only on pointers")
+                leaf = self.qualified_leaf(self.leaf(base),
+                                           self.qualifier_words(const, volatile, False))
+                return _join(leaf, inner)
+            case Array(element, length):
+                if isinstance(_unqualified(element), FunctionType) \
+                        or _unqualified(element) == Primitive(Scalar.VOID):
+                    raise NotExpressibleError("C has no arrays of functions or of void")
+                size = "" if length is None else self.array_length(length)
+                return self.declarator(element, f"{inner}[{size}]")
+            case FunctionType():
+                return self.function(t, inner)
+            case _:
+                return _join(self.leaf(t), inner)
+
+    def array_length(self, length: int) -> str:
+        """An array length (tests override: ``2 * 2``, ``sizeof(int)``, an enumerator)."""
+        return str(length)
+
+    def _pointer(self, pointee: Type, qualifiers: list[str], inner: str) -> str:
+        star = "*" + " ".join(qualifiers)
+        inner = star + (" " if qualifiers and inner else "") + inner
+        if isinstance(_unqualified(pointee), (Array, FunctionType)):
+            inner = f"({inner})"
+        return self.declarator(pointee, inner)
+
+    def function(self, fn: FunctionType, inner: str) -> str:
+        """``fn`` declaring ``inner``: the return type around ``inner(parameters)``."""
+        if isinstance(_unqualified(fn.returns), (Array, FunctionType)):
+            raise NotExpressibleError("a C function cannot return an array or a function")
+        return self.declarator(fn.returns, f"{inner}({self.parameters(fn)})")
+
+    def parameters(self, fn: FunctionType) -> str:
+        """The text between a function declarator's parentheses."""
+        if not fn.prototyped:
+            if fn.params or fn.variadic:
+                raise NotExpressibleError("an unprototyped C function has no parameter types")
+            return ""
+        params = [self.parameter(p, i) for i, p in enumerate(fn.params)]
+        if fn.variadic:
+            params.append("...")
+        return ", ".join(params) if params else "void"
+
+    def parameter(self, t: Type, index: int) -> str:
+        """One parameter declaration (tests override: ``int a[]`` for ``int *``)."""
+        if _unqualified(t) == Primitive(Scalar.VOID):
+            raise NotExpressibleError("a C parameter cannot have type void")
+        return self.declarator(t, "")
+
+    # -- whole declarations --
+    def prelude(self, t: Type) -> str:
+        """Declarations of the tags ``t`` mentions, in order of first mention."""
+        return "\n".join(self.tag_declaration(n) for n in _tags(t, {}).values())
+
+    def tag_declaration(self, tag: Named) -> str:
+        """A declaration that makes ``tag`` known.  An enum cannot be forward-declared in C, so
+        it gets a one-enumerator definition; the enumerators do not reach the type id."""
+        match tag.kind:
+            case "enum":
+                return f"enum {tag.name} {{ {tag.name}__0 }};"
+            case "type":
+                return f"typedef struct {tag.name} {tag.name};"
+            case _:
+                return f"{tag.kind} {tag.name};"
+
+
+def _tags(t: Type, found: dict[str, Named]) -> dict[str, Named]:
+    match t:
+        case Named(name):
+            found.setdefault(name, t)
+        case Qualified(inner) | Pointer(inner) | Array(inner) | Complex(inner):
+            _tags(inner, found)
+        case FunctionType():
+            _tags(t.returns, found)
+            for p in t.params:
+                _tags(p, found)
+        case _:
+            pass
+    return found
+
+
+def _qualify(t: Type, const: bool, volatile: bool, restrict: bool) -> Type:
+    if isinstance(t, Qualified):
+        return Qualified(t.base, const or t.const, volatile or t.volatile,
+                         restrict or t.restrict)
+    return Qualified(t, const, volatile, restrict)
+
+
+def _unqualified(t: Type) -> Type:
+    return t.base if isinstance(t, Qualified) else t
+
+
+def _join(specifiers: str, inner: str) -> str:
+    return f"{specifiers} {inner}" if inner else specifiers
+
+
+DEFAULT_RENDERER = CRenderer()
+
+
+def render_c_declaration(fn: FunctionType, name: str = "f") -> tuple[str, str]:
+    """``(prelude, decl)``: the tag declarations ``fn`` needs and a prototype of ``name``
+    with type ``fn``, e.g. ``("struct S;", "void f(struct S *, int (*)[4], ...)")``.
+
+    Raises :class:`NotExpressibleError` for types C cannot spell (Rust references, slices,
+    tuples and paths, normalised integers, ``restrict`` on a non-pointer ...).
+    """
+    if not _IDENTIFIER.match(name) or name in _KEYWORDS:
+        raise NotExpressibleError(f"{name!r} is not a C function name")
+    return DEFAULT_RENDERER.prelude(fn), DEFAULT_RENDERER.function(fn, name)
+
+
+def render_c_type(t: Type) -> str:
+    """``t`` as a C type name (an abstract declarator): ``int (*)(char)``, ``const char *``."""
+    return DEFAULT_RENDERER.declarator(t, "")

@@ -1,0 +1,137 @@
+"""The Rust front end: text in, :class:`FunctionType` out.
+
+``parse_rust_function(decl, prelude, target, crate, crates)`` reads the prelude's items (the
+crate ``crate``, default ``probe``), then ``decl``: more items, ending with the function item
+(``pub unsafe extern "C" fn f(a: c_long) -> i32``, body optional) or the fn-pointer type whose
+id is wanted.  ``crates`` maps crate names to the disambiguators rustc puts in v0 paths
+(``{"core": "sgEmfK2I1SDT_"}``); only crates whose paths are spelled need one.
+
+The builtin ``core``/``std`` items are parsed once per target and a prelude once per
+(prelude, target, crate); each declaration then works in a child scope of the prelude's crate
+root, so a batch sharing a prelude reads it once.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Mapping
+
+from lark.exceptions import VisitError
+
+from .errors import CfiTypeidError, ParseError
+from .model import ERASED, FunctionType, Lifetime
+from .rust_abi import check_abi
+from .rust_ast import FnItem, SourceFile
+from .rust_items import (
+    DEFAULT_CRATE, STD_SOURCE, Module, Source, add_cfi_integers, add_items, child_scope,
+    core_source,
+)
+from .rust_lower import Lowering
+from .rust_resolve import Env, Resolver
+from .rust_syntax import blank_noise, parse_rust
+from .rust_tree import RustTransformer
+from .rust_types import RAdt, RArray, RFnPtr, RPtr, RRef, RSlice, RTuple, RTy, anonymize
+from .targets import Target
+
+
+def read_source(text: str, rule: str, what: str) -> SourceFile:
+    """Parse Rust ``text`` (``rule``: ``prelude`` or ``decl``) into syntax objects."""
+    blanked = blank_noise(text, what)
+    tree = parse_rust(blanked, rule, what)
+    try:
+        result: Any = RustTransformer(text, what).transform(tree)
+    except VisitError as e:
+        if isinstance(e.orig_exc, CfiTypeidError):
+            raise e.orig_exc from None
+        raise
+    assert isinstance(result, SourceFile)
+    return result
+
+
+def _crate(name: str, text: str, what: str) -> Module:
+    root = Module(name, name, (), None, Source(text, what))
+    add_items(root, read_source(text, "prelude", what).items)
+    return root
+
+
+@lru_cache(maxsize=16)
+def builtin_crates(target: Target) -> Mapping[str, Module]:
+    """The ``core`` and ``std`` this front end knows, for ``target``."""
+    core = _crate("core", core_source(target), "core")
+    add_cfi_integers(core)
+    return {"core": core, "std": _crate("std", STD_SOURCE, "std")}
+
+
+@lru_cache(maxsize=256)
+def prelude_root(prelude: str, target: Target, crate: str) -> Module:
+    """The crate root after reading ``prelude`` (cached: treat it as read-only)."""
+    return _crate(crate, prelude, "prelude")
+
+
+def parse_rust_function(decl: str, prelude: str, target: Target, crate: str | None = None,
+                        crates: Mapping[str, str] | None = None) -> FunctionType:
+    """The function type whose CFI id ``decl`` asks for (see the module docstring)."""
+    crate = crate or DEFAULT_CRATE
+    if not crate.isidentifier():
+        raise ParseError(f"{crate!r} is not a crate name", crate, 0, what="crate")
+    source = read_source(decl, "decl", "input")
+    scope = child_scope(prelude_root(prelude, target, crate), Source(decl, "input"))
+    add_items(scope, source.items)
+    resolver = Resolver(builtin_crates(target), target)
+    lowering = Lowering(resolver, dict(crates or {}))
+    env = Env(scope)
+    if source.tail is not None:
+        t = resolver.type(source.tail, env)
+        if not isinstance(t, RFnPtr):
+            raise ParseError("not a function type: expected a function item or a fn-pointer "
+                             "type", decl, getattr(source.tail, "at", 0))
+        params = tuple(anonymize(_erase_binder(p)) for p in t.params)
+        return lowering.function(params, anonymize(_erase_binder(t.returns)), t.abi,
+                                 t.unsafe, t.variadic)
+    if not scope.functions:
+        raise ParseError("expected a function item ('fn f(x: u8)') or a fn-pointer type "
+                         "('extern \"C\" fn(u8)')", decl, len(decl.rstrip()))
+    return _function_item(scope.functions[-1], resolver, lowering, env)
+
+
+def _function_item(fn: FnItem, resolver: Resolver, lowering: Lowering,
+                   env: Env) -> FunctionType:
+    if fn.generics.types or fn.generics.consts:
+        raise env.source.error(
+            "generic functions have one type id per instantiation: write the signature with "
+            "concrete types", fn.generics.at or fn.at)
+    abi = fn.abi or "Rust"
+    check_abi(abi, resolver.target, env.source.text, fn.at, env.source.what)
+    params = tuple(anonymize(resolver.type(p, env)) for p in fn.params)
+    returns = anonymize(resolver.type(fn.returns, env, "output")) if fn.returns else RTuple(())
+    return lowering.function(params, returns, abi, fn.unsafe, fn.variadic)
+
+
+def _erase_binder(t: RTy, depth: int = 0) -> RTy:
+    """``t`` (a parameter of a fn-pointer type) with the lifetimes bound by that pointer
+    erased: the function the pointer points to has them erased (rustc's
+    ``instantiate_bound_regions_with_erased``)."""
+    def lt(x: Lifetime) -> Lifetime:
+        if x.binder is None or x.binder < depth:
+            return x
+        return ERASED if x.binder == depth else Lifetime(x.binder - 1, x.index)
+
+    match t:
+        case RRef(inner, mutable, lifetime):
+            return RRef(_erase_binder(inner, depth), mutable, lt(lifetime))
+        case RPtr(inner, mutable):
+            return RPtr(_erase_binder(inner, depth), mutable)
+        case RSlice(inner):
+            return RSlice(_erase_binder(inner, depth))
+        case RArray(inner, length):
+            return RArray(_erase_binder(inner, depth), length)
+        case RTuple(elements):
+            return RTuple(tuple(_erase_binder(x, depth) for x in elements))
+        case RFnPtr(params, returns, abi, unsafe, variadic):
+            return RFnPtr(tuple(_erase_binder(p, depth + 1) for p in params),
+                          _erase_binder(returns, depth + 1), abi, unsafe, variadic)
+        case RAdt(adt, args, lifetimes, key):
+            return RAdt(adt, tuple(_erase_binder(a, depth) for a in args),
+                        tuple(lt(x) for x in lifetimes), key)
+        case _:
+            return t

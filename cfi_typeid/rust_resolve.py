@@ -1,0 +1,380 @@
+"""From Rust syntax to resolved types: paths to definitions, aliases expanded, lifetimes erased
+or bound, array lengths evaluated; and the layout facts rustc's CFI encoding depends on.
+
+Lifetimes follow rustc's region erasure: in a function's own signature every lifetime is
+erased; inside a fn-pointer type each ``for<'a>`` lifetime and each elided one in a parameter
+is a fresh bound lifetime of that pointer's binder, an elided one in its return type is the
+one input lifetime.  Layout: a parameter of zero size is left out of the id, and
+``repr(transparent)`` looks for its non-zero-sized field, so :meth:`Resolver.is_zst` follows
+rustc's rules (including "unknown" for an unsubstituted type parameter).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Callable, Iterator, Literal, Mapping
+
+from .model import ERASED, FixedInt, Lifetime, Scalar
+from .rust_abi import check_abi
+from .rust_ast import (
+    ArrayType, BinaryExpr, ConstArg, Expr, FnPtrType, IntLit, LifetimeArg, NegExpr, NeverType,
+    PathExpr, PathType, PtrType, RefType, SliceType, TupleType, TypeExpr, UnsupportedType,
+)
+from .rust_items import (
+    STD_PRELUDE, AdtDef, AliasDef, CIntDef, ConstDef, Def, ForeignDef, Module, Source,
+)
+from .rust_types import (
+    UNIT, RAdt, RArray, RCInt, RFnPtr, RForeign, RInt, RParam, RPtr, RRef, RScalar, RSlice,
+    RTuple, RTy, shift, shift_lifetime,
+)
+from .targets import Target
+
+PRIMITIVES: Mapping[str, RTy] = MappingProxyType({
+    **{k.value: RInt(k) for k in FixedInt},
+    "bool": RScalar(Scalar.BOOL), "char": RScalar(Scalar.RUST_CHAR),
+    "f16": RScalar(Scalar.HALF), "f32": RScalar(Scalar.FLOAT), "f64": RScalar(Scalar.DOUBLE),
+    "f128": RScalar(Scalar.FLOAT128), "str": RScalar(Scalar.STR),
+})
+
+Position = Literal["input", "output"]
+_Query = Callable[[RAdt], bool]
+
+
+@dataclass(eq=False)
+class _Binder:
+    """One fn-pointer binder while its type is resolved."""
+
+    names: dict[str, int]
+    inputs: list[Lifetime] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Env:
+    """Where a type expression is resolved: its module, the generic arguments of the item
+    being instantiated, and the fn-pointer binders around it (innermost last)."""
+
+    module: Module
+    types: Mapping[str, RTy] = field(default_factory=dict)
+    lifetimes: Mapping[str, Lifetime] = field(default_factory=dict)
+    binders: tuple[_Binder, ...] = ()
+
+    @property
+    def source(self) -> Source:
+        return self.module.source
+
+
+class Resolver:
+    """Resolves names against a crate and the extern crates ``core`` and ``std``."""
+
+    def __init__(self, crates: Mapping[str, Module], target: Target) -> None:
+        self.crates = crates
+        self.target = target
+        self._ids = itertools.count()
+        self._sizing: list[RAdt] = []
+        self._consts: set[int] = set()
+
+    # ---- names ------------------------------------------------------------------------------
+
+    def lookup(self, module: Module, name: str, values: bool = False,
+               seen: frozenset[tuple[int, str]] = frozenset()) -> Def | ConstDef | None:
+        """``name`` as ``module`` sees it: its items, its ``use``s, then its glob imports."""
+        if (id(module), name) in seen:
+            return None  # a cycle of imports
+        seen = seen | {(id(module), name)}
+        own = module.values.get(name) if values else module.types.get(name)
+        if own is not None:
+            return own
+        use = module.uses.get(name)
+        if use is not None:
+            found = self._path(module, use.path, use.is_global, use.at, values, seen)
+            if found is not None:
+                return found
+        for glob in module.globs:
+            target = self._path(module, glob.path, glob.is_global, glob.at, False, seen)
+            if isinstance(target, Module):
+                found = self.lookup(target, name, values, seen)
+                if found is not None:
+                    return found
+        return None
+
+    def _path(self, module: Module, names: tuple[str, ...], is_global: bool, at: int,
+              values: bool, seen: frozenset[tuple[int, str]] = frozenset()
+              ) -> Def | ConstDef | None:
+        current: Def | ConstDef | None = module
+        for i, name in enumerate(names):
+            last = i == len(names) - 1
+            if not isinstance(current, Module):
+                return None
+            if i == 0 and is_global:
+                current = self.crates.get(name)
+            elif name == "crate" and i == 0:
+                current = module.root
+            elif name == "self" and i == 0:
+                current = module
+            elif name == "super" and (i == 0 or names[i - 1] == "super"):
+                current = current.parent
+            elif i == 0:
+                current = self.lookup(current, name, values and last, seen)
+                if current is None and not (values and last):
+                    current = self._extern(name)
+            else:
+                current = self.lookup(current, name, values and last, seen)
+        return current
+
+    def _extern(self, name: str) -> Def | None:
+        crate = self.crates.get(name)
+        if crate is not None:
+            return crate
+        prelude = STD_PRELUDE.get(name)
+        if prelude is not None:
+            found = self._path(self.crates["core"], prelude, False, 0, False)
+            assert isinstance(found, AdtDef)
+            return found
+        return None
+
+    def resolve_path(self, env: Env, path: PathType, values: bool = False) -> Def | ConstDef:
+        names = tuple(s.name for s in path.segments)
+        found = self._path(env.module, names, path.is_global, path.at, values)
+        if found is None:
+            what = "value" if values else "type"
+            raise env.source.error(
+                f"cannot find {what} {'::'.join(names)!r} in this scope (declare it in the "
+                "prelude, or name it by a path such as core::ffi::c_long)", path.at)
+        return found
+
+    # ---- types ------------------------------------------------------------------------------
+
+    def type(self, e: TypeExpr, env: Env, position: Position = "input") -> RTy:
+        """The resolved type of ``e``."""
+        match e:
+            case PathType():
+                return self._path_type(e, env, position)
+            case RefType(inner, mutable, lifetime, at):
+                lt = self.lifetime(lifetime, env, position, at)
+                return RRef(self.type(inner, env, position), mutable, lt)
+            case PtrType(inner, mutable):
+                return RPtr(self.type(inner, env, position), mutable)
+            case SliceType(inner):
+                return RSlice(self.type(inner, env, position))
+            case ArrayType(inner, length, at):
+                n = self.const(length, env)
+                if n < 0:
+                    raise env.source.error(f"array length {n} is negative", at)
+                return RArray(self.type(inner, env, position), n)
+            case TupleType(elements):
+                return RTuple(tuple(self.type(x, env, position) for x in elements))
+            case NeverType():
+                return RScalar(Scalar.NEVER)
+            case FnPtrType():
+                return self._fn_ptr(e, env)
+            case UnsupportedType(what, at):
+                raise env.source.error(f"{what} is not supported here", at)
+
+    def _fn_ptr(self, e: FnPtrType, env: Env) -> RFnPtr:
+        abi = e.abi or "Rust"
+        check_abi(abi, self.target, env.source.text, e.at, env.source.what)
+        binder = _Binder({name: next(self._ids) for name in e.for_lifetimes})
+        inner = Env(env.module, env.types, env.lifetimes, (*env.binders, binder))
+        params = tuple(self.type(p, inner, "input") for p in e.params)
+        returns = UNIT if e.returns is None else self.type(e.returns, inner, "output")
+        return RFnPtr(params, returns, abi, e.unsafe, e.variadic)
+
+    def lifetime(self, name: str | None, env: Env, position: Position, at: int) -> Lifetime:
+        """The lifetime ``name`` (None when elided) stands for at this point."""
+        if name == "'static":
+            return ERASED
+        if name is not None and name in env.lifetimes:
+            return shift_lifetime(env.lifetimes[name], len(env.binders))
+        if name is not None and name != "'_":
+            for depth, binder in enumerate(reversed(env.binders)):
+                if name in binder.names:
+                    return self._note(env, Lifetime(depth, binder.names[name]), position)
+            return self._note(env, ERASED, position)  # the item's own lifetime: erased
+        if not env.binders:
+            return ERASED
+        binder = env.binders[-1]
+        if position == "input":
+            return self._note(env, Lifetime(0, next(self._ids)), position)
+        candidates = set(binder.inputs)
+        if len(candidates) != 1:
+            raise env.source.error(
+                "missing lifetime specifier: this function pointer's return type borrows "
+                f"from {'none' if not candidates else 'more than one'} of its parameters "
+                "(rustc E0106)", at)
+        return candidates.pop()
+
+    @staticmethod
+    def _note(env: Env, lt: Lifetime, position: Position) -> Lifetime:
+        if env.binders and position == "input":
+            env.binders[-1].inputs.append(lt)
+        return lt
+
+    def _path_type(self, e: PathType, env: Env, position: Position) -> RTy:
+        last = e.segments[-1]
+        if len(e.segments) == 1 and not e.is_global:
+            if last.name in env.types:
+                self._no_args(env, last.args, last.at)
+                return shift(env.types[last.name], len(env.binders))
+            if self.lookup(env.module, last.name) is None and last.name in PRIMITIVES:
+                self._no_args(env, last.args, last.at)
+                return PRIMITIVES[last.name]
+        for seg in e.segments[:-1]:
+            self._no_args(env, seg.args, seg.at)
+        d = self.resolve_path(env, e)
+        match d:
+            case AdtDef() | AliasDef():
+                types, lifetimes = self._args(d, e, env, position)
+                if isinstance(d, AdtDef):
+                    return RAdt(d, types, lifetimes, id(d))
+                inner = Env(d.module, dict(zip(d.item.generics.types, types)),
+                            dict(zip(d.item.generics.lifetimes, lifetimes)))
+                return shift(self.type(d.item.type, inner, position), len(env.binders))
+            case ForeignDef():
+                self._no_args(env, last.args, last.at)
+                return RForeign(d, id(d))
+            case CIntDef(kind):
+                self._no_args(env, last.args, last.at)
+                return RCInt(kind)
+            case _:
+                raise env.source.error(f"expected a type, found module {last.name!r}", e.at)
+
+    def _no_args(self, env: Env, args: tuple[object, ...], at: int) -> None:
+        if args:
+            raise env.source.error("this takes no generic arguments", at)
+
+    def _args(self, d: AdtDef | AliasDef, e: PathType, env: Env,
+              position: Position) -> tuple[tuple[RTy, ...], tuple[Lifetime, ...]]:
+        generics, seg = d.item.generics, e.segments[-1]
+        if generics.consts or any(isinstance(a, ConstArg) for a in seg.args):
+            raise env.source.error("const generic parameters are not supported", seg.at)
+        lifetime_args = [a for a in seg.args if isinstance(a, LifetimeArg)]
+        type_args = [a for a in seg.args if not isinstance(a, (LifetimeArg, ConstArg))]
+        if len(type_args) != len(generics.types) or (
+                lifetime_args and len(lifetime_args) != len(generics.lifetimes)):
+            raise env.source.error(
+                f"{seg.name!r} takes {len(generics.lifetimes)} lifetime and "
+                f"{len(generics.types)} type arguments", seg.at)
+        lifetimes = tuple(self.lifetime(a.name, env, position, a.at) for a in lifetime_args) \
+            if lifetime_args else tuple(self.lifetime(None, env, position, seg.at)
+                                        for _ in generics.lifetimes)
+        types = tuple(self.type(a, env, position) for a in type_args)
+        return types, lifetimes
+
+    # ---- constants ----------------------------------------------------------------------------
+
+    def const(self, e: Expr, env: Env) -> int:
+        """The value of an array length or constant."""
+        match e:
+            case IntLit(value):
+                return value
+            case NegExpr(operand):
+                return -self.const(operand, env)
+            case BinaryExpr(op, left, right, at):
+                a, b = self.const(left, env), self.const(right, env)
+                if op == "/" and b == 0:
+                    raise env.source.error("division by zero", at)
+                return {"+": a + b, "-": a - b, "*": a * b}.get(op, a // b if b else 0)
+            case PathExpr(path, at):
+                d = self.resolve_path(env, path, values=True)
+                if not isinstance(d, ConstDef):
+                    raise env.source.error("expected a constant", at)
+                if id(d) in self._consts:
+                    raise env.source.error("this constant depends on itself", at)
+                self._consts.add(id(d))
+                try:
+                    return self.const(d.item.value, Env(d.module))
+                finally:
+                    self._consts.discard(id(d))
+
+    # ---- layout -----------------------------------------------------------------------------
+
+    def variants(self, t: RAdt) -> list[list[RTy]]:
+        """The field types of each variant of ``t`` (one variant for a struct or union)."""
+        item = t.adt.item
+        env = Env(t.adt.module, dict(zip(item.generics.types, t.args)),
+                  dict(zip(item.generics.lifetimes, t.lifetimes)))
+        if item.kind == "enum":
+            return [[self.type(f.type, env) for f in v.fields] for v in item.variants]
+        return [[self.type(f.type, env) for f in item.fields]]
+
+    def identity(self, adt: AdtDef) -> RAdt:
+        """``adt`` with its own parameters as arguments (rustc's ``instantiate_identity``)."""
+        generics = adt.item.generics
+        return RAdt(adt, tuple(RParam(n) for n in generics.types),
+                    tuple(ERASED for _ in generics.lifetimes), id(adt))
+
+    def is_zst(self, t: RTy) -> bool:
+        """Whether ``t`` has size 0 (False when that depends on a type parameter)."""
+        match t:
+            case RScalar(kind):
+                return kind is Scalar.NEVER
+            case RArray(inner, length):
+                return self._known(inner) and (length == 0 or self.is_zst(inner))
+            case RTuple(elements):
+                return all(self.is_zst(x) for x in elements)
+            case RAdt():
+                return self._sized(t, self._adt_is_zst)
+            case _:
+                return False
+
+    def _adt_is_zst(self, t: RAdt) -> bool:
+        item, variants = t.adt.item, self.variants(t)
+        if item.kind != "enum":
+            return all(self.is_zst(f) for f in variants[0])
+        if any(r not in ("transparent",) and not r.startswith(("align", "packed"))
+               for r in item.attrs.repr):
+            return False  # repr(C) and repr(u8) etc. give the enum a discriminant
+        present = [v for v in variants
+                   if not (any(self.uninhabited(f) for f in v) and all(map(self.is_zst, v)))]
+        return len(present) == 0 or (len(present) == 1 and all(map(self.is_zst, present[0])))
+
+    def uninhabited(self, t: RTy) -> bool:
+        """Whether ``t`` has no values (``!``, empty enums, anything holding one by value)."""
+        match t:
+            case RScalar(kind):
+                return kind is Scalar.NEVER
+            case RArray(inner, length):
+                return length > 0 and self.uninhabited(inner)
+            case RTuple(elements):
+                return any(self.uninhabited(x) for x in elements)
+            case RAdt():
+                return self._sized(t, self._adt_uninhabited)
+            case _:
+                return False
+
+    def _adt_uninhabited(self, t: RAdt) -> bool:
+        variants = self.variants(t)
+        if t.adt.item.kind == "union":
+            return False
+        return all(any(self.uninhabited(f) for f in v) for v in variants)
+
+    def _sized(self, t: RAdt, query: _Query) -> bool:
+        if t in self._sizing:
+            raise t.adt.module.source.error(
+                f"recursive type {t.adt.item.name!r} has infinite size", t.adt.item.at)
+        self._sizing.append(t)
+        try:
+            return query(t)
+        finally:
+            self._sizing.pop()
+
+    def _known(self, t: RTy) -> bool:
+        return not any(isinstance(x, RParam) for x in _walk(t))
+
+
+def _walk(t: RTy) -> Iterator[RTy]:
+    yield t
+    match t:
+        case RArray(inner) | RSlice(inner):
+            yield from _walk(inner)
+        case RTuple(elements):
+            for x in elements:
+                yield from _walk(x)
+        case RAdt(args=args):
+            for x in args:
+                yield from _walk(x)
+        case _:
+            pass
+

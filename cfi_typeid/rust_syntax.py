@@ -1,0 +1,186 @@
+"""Lexing-level handling of Rust text: the cached Lark parser, blanking comments and function
+bodies, and turning Lark's exceptions into :class:`~cfi_typeid.errors.ParseError`.
+
+A user pastes source: items with bodies, comments, attributes.  Bodies never change a type id,
+and Rust's expression grammar is far larger than its item grammar, so every function body is
+blanked to ``{ }`` (spaces kept in place, so offsets in errors stay those of the user's text)
+before the LALR parser sees the text.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib.resources import files
+
+from lark import Lark, Token, Tree
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from .errors import ParseError
+
+
+@cache
+def rust_parser() -> Lark:
+    """The LALR parser for ``grammar/rust.lark``, built once per process."""
+    grammar = files("cfi_typeid.grammar").joinpath("rust.lark").read_text()
+    return Lark(grammar, parser="lalr", lexer="contextual", start=["prelude", "decl"],
+                propagate_positions=True, maybe_placeholders=False)
+
+
+# ---- blanking comments and bodies ---------------------------------------------------------
+
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<line>//[^\n]*)
+  | (?P<block>/\*)
+  | (?P<raw>b?r(?P<hashes>\#*)")
+  | (?P<string>b?"(?:[^"\\]|\\.)*")
+  | (?P<char>b?'(?:\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F_]*\}|.)|[^\\'\n])')
+  | (?P<lifetime>'[A-Za-z_]\w*)
+  | (?P<ident>(?:r\#)?[A-Za-z_]\w*)
+  | (?P<other>.)
+""", re.X | re.S)
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    """``text`` with [start, end) replaced by spaces, newlines kept, so offsets do not move."""
+    return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+
+
+def _block_comment_end(text: str, start: int, what: str) -> int:
+    depth, i = 0, start
+    while i < len(text):
+        pair = text[i:i + 2]
+        if pair == "/*":
+            depth, i = depth + 1, i + 2
+        elif pair == "*/":
+            depth, i = depth - 1, i + 2
+            if depth == 0:
+                return i
+        else:
+            i += 1
+    raise ParseError("unterminated block comment", text, start, what=what)
+
+
+def _tokens(text: str, what: str) -> tuple[str, list[tuple[str, int, int]]]:
+    """``text`` with comments blanked, and its coarse tokens (kind, start, end) without
+    whitespace: enough to find bodies while skipping braces inside strings."""
+    out: list[tuple[str, int, int]] = []
+    pos = 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        assert m is not None  # (?P<other>.) matches any character
+        kind, end = m.lastgroup or "other", m.end()
+        if kind == "block":
+            end = _block_comment_end(text, pos, what)
+            text = _blank(text, pos, end)
+        elif kind == "line":
+            text = _blank(text, pos, end)
+        elif kind == "raw":
+            close = text.find('"' + m.group("hashes"), end)
+            if close < 0:
+                raise ParseError("unterminated raw string", text, pos, what=what)
+            end = close + 1 + len(m.group("hashes"))
+            out.append(("string", pos, end))
+        elif kind == "other" and text[pos] == '"':
+            raise ParseError("unterminated string", text, pos, what=what)
+        elif kind != "ws":
+            out.append((kind, pos, end))
+        pos = end
+    return text, out
+
+
+def _matching(tokens: list[tuple[str, int, int]], text: str, i: int, open_: str,
+              close: str) -> int:
+    """Index of the token closing the bracket opened by token ``i`` (or -1)."""
+    depth = 0
+    for j in range(i, len(tokens)):
+        c = text[tokens[j][1]:tokens[j][2]]
+        if c == open_:
+            depth += 1
+        elif c == close:
+            depth -= 1
+            if depth == 0:
+                return j
+    return -1
+
+
+def _body_start(tokens: list[tuple[str, int, int]], text: str, i: int) -> int:
+    """After ``fn NAME`` at token ``i``: the index of the ``{`` opening its body, or -1."""
+    while i < len(tokens) and text[tokens[i][1]:tokens[i][2]] != "(":
+        i += 1
+    i = _matching(tokens, text, i, "(", ")")
+    if i < 0:
+        return -1
+    depth = 0
+    for j in range(i + 1, len(tokens)):
+        c = text[tokens[j][1]:tokens[j][2]]
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        elif depth == 0 and c in ";}":
+            return -1
+        elif depth == 0 and c == "{":
+            return j
+    return -1
+
+
+def blank_noise(text: str, what: str = "input") -> str:
+    """``text`` with comments blanked and every function body emptied to ``{ }``."""
+    text, tokens = _tokens(text, what)
+    i = 0
+    while i < len(tokens) - 1:
+        kind, start, end = tokens[i]
+        if kind == "ident" and text[start:end] == "fn" and tokens[i + 1][0] == "ident":
+            open_ = _body_start(tokens, text, i + 2)
+            if open_ >= 0:
+                close = _matching(tokens, text, open_, "{", "}")
+                if close < 0:
+                    raise ParseError("unbalanced braces in the body of this function", text,
+                                     start, what=what)
+                text = _blank(text, tokens[open_][2], tokens[close][1])
+                i = close
+        i += 1
+    return text
+
+
+# ---- parsing and errors -------------------------------------------------------------------
+
+_TOKEN_WORDS = {
+    "IDENT": "an identifier", "LIFETIME": "a lifetime", "STRING": "a string", "INT": "a number",
+    "SEMICOLON": "';'", "COMMA": "','", "LPAR": "'('", "RPAR": "')'", "LSQB": "'['",
+    "RSQB": "']'", "LBRACE": "'{'", "RBRACE": "'}'", "STAR": "'*'", "ELLIPSIS": "'...'",
+    "COLON": "':'", "COLONS": "'::'", "EQUAL": "'='", "LESSTHAN": "'<'", "MORETHAN": "'>'",
+    "FN": "'fn'", "MUT": "'mut'", "CONST": "'const'",
+}
+
+
+def _expected(allowed: set[str]) -> str:
+    words = sorted({_TOKEN_WORDS[a] for a in allowed if a in _TOKEN_WORDS})
+    if not words:
+        return ""
+    if len(words) > 6:
+        words = words[:6] + ["..."]
+    return "; expected " + (", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1
+                            else words[0])
+
+
+def parse_rust(text: str, rule: str, what: str = "input") -> Tree[Token]:
+    """Parse (already blanked) ``text`` with start symbol ``rule`` (``prelude`` or ``decl``)."""
+    try:
+        return rust_parser().parse(text, start=rule)
+    except UnexpectedToken as e:
+        expected = e.accepts or e.expected
+        if e.token.type == "$END":
+            raise ParseError("unexpected end of input" + _expected(expected), text,
+                             len(text.rstrip()), what=what) from None
+        raise ParseError(f"unexpected {e.token.value!r}" + _expected(expected), text,
+                         e.token.start_pos or 0, what=what) from None
+    except UnexpectedCharacters as e:
+        at = e.pos_in_stream or 0
+        raise ParseError(f"unexpected character {text[at]!r}", text, at, what=what) from None
+    except UnexpectedEOF:
+        raise ParseError("unexpected end of input", text, len(text), what=what) from None
+    except (UnexpectedInput, LarkError) as e:
+        raise ParseError(f"cannot parse: {e}", text, 0, what=what) from None

@@ -1,0 +1,78 @@
+"""``suggest-encoding``: the ``#[cfi_encoding]`` that makes a Rust type encode as a C type.
+
+rustc encodes an ADT carrying ``#[cfi_encoding = "..."]`` as that string verbatim, so a
+``#[repr(transparent)]`` newtype (or a ``#[repr(C)]`` struct) with the C type's own encoding is
+how Rust code matches C prototypes whose types Rust cannot spell: enums by tag name, ``long``
+as ``l``, ``_Float16``.  The string is exactly what clang writes for the C type on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .advice import CFI_TYPE_NAMES, rust_spelling
+from .c_frontend import parse_c_type
+from .codes import BUILTIN_CODES
+from .encoder import encode_type
+from .flavours import CLANG
+from .model import CInteger, Named, Type, unqualified
+from .targets import DEFAULT_TARGET, get_target
+from .transform import normalize
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """The encoding string, a Rust declaration that uses it, and what to watch for."""
+
+    c_type: str
+    encoding: str
+    rust_name: str
+    rust_declaration: str
+    notes: tuple[str, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {"c_type": self.c_type, "cfi_encoding": self.encoding,
+                "rust_name": self.rust_name, "rust_declaration": self.rust_declaration,
+                "notes": list(self.notes)}
+
+
+def _default_name(t: Type) -> str:
+    if isinstance(t, Named):
+        return t.name
+    if isinstance(t, CInteger) and t.kind in CFI_TYPE_NAMES:
+        return CFI_TYPE_NAMES[t.kind]
+    return "CType"
+
+
+def suggest_encoding(c_type: str, *, prelude: str = "", target: str = DEFAULT_TARGET,
+                     name: str | None = None) -> Suggestion:
+    """The ``cfi_encoding`` string and a Rust declaration for the C type named ``c_type``."""
+    tgt = get_target(target)
+    t, _ = parse_c_type(c_type, prelude, tgt)
+    t = unqualified(t)
+    code = encode_type(t, CLANG)
+    rust_name = name or _default_name(t)
+    notes: list[str] = []
+    if isinstance(t, Named) and t.kind == "enum":
+        decl = (f'#[cfi_encoding = "{code}"]\n#[repr(transparent)]\n'
+                f"pub struct {rust_name}(pub core::ffi::c_uint);")
+        notes.append("clang gives an enum with no negative enumerator the underlying type "
+                     "unsigned int (c_uint), otherwise int (c_int): adjust the field to match")
+        notes.append(f'a Rust enum works too: #[cfi_encoding = "{code}"] #[repr(u32)] '
+                     f"pub enum {rust_name} {{ ... }}")
+    elif isinstance(t, Named):
+        decl = (f'#[cfi_encoding = "{code}"]\n#[repr(C)]\n'
+                f"pub struct {rust_name} {{\n    // the fields of {t.kind} {t.name}\n}}")
+        notes.append(f'a #[repr(C)] type named {t.name} already encodes as "{code}" in '
+                     'extern "C" signatures; the attribute matters when the Rust name differs '
+                     "or the ABI is not \"C\"")
+    else:
+        field = rust_spelling(normalize(t, tgt))
+        decl = (f'#[cfi_encoding = "{code}"]\n#[repr(transparent)]\n'
+                f"pub struct {rust_name}(pub {field});")
+        if code not in BUILTIN_CODES:
+            notes.append("rustc enters a cfi_encoding type in its substitution dictionary as "
+                         "one component, clang enters each part of it separately, so a "
+                         "signature that repeats a part of it later may still differ: verify "
+                         "the whole signature with the check command")
+    return Suggestion(c_type.strip(), code, rust_name, decl, tuple(notes))
