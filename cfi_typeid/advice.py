@@ -71,10 +71,32 @@ def newtype_declaration(c: Type, name: str) -> str:
             f"pub struct {name}(pub {inner});")
 
 
-Rule = Callable[[Type, Type, bool], "Advice | None"]
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """Two components that encode differently: as transformed for the option set (``c``,
+    ``r``) and as the user wrote them (``c_source``, ``r_source``; None where the walk lost
+    track of them)."""
+
+    c: Type
+    r: Type
+    c_source: Type | None
+    r_source: Type | None
+    generalized: bool
+
+    @property
+    def c_shown(self) -> Type:
+        return self.c_source if self.c_source is not None else self.c
+
+    @property
+    def r_shown(self) -> Type:
+        return self.r_source if self.r_source is not None else self.r
 
 
-def _c_int_vs_fixed(c: Type, r: Type, generalized: bool) -> Advice | None:
+Rule = Callable[[Pair], "Advice | None"]
+
+
+def _c_int_vs_fixed(p: Pair) -> Advice | None:
+    c, r = p.c_shown, p.r_shown
     if not (isinstance(c, CInteger) and isinstance(r, FixedInteger)):
         return None
     name = CFI_TYPE_NAMES.get(c.kind)
@@ -95,7 +117,8 @@ def _c_int_vs_fixed(c: Type, r: Type, generalized: bool) -> Advice | None:
     return Advice(c.kind.value, r.kind.value, cause, fix)
 
 
-def _named_vs_integer(c: Type, r: Type, generalized: bool) -> Advice | None:
+def _named_vs_integer(p: Pair) -> Advice | None:
+    c, r = p.c_shown, p.r_shown
     if not (isinstance(c, Named) and isinstance(r, (FixedInteger, CInteger))):
         return None
     code = encode_type(c, CLANG)
@@ -108,7 +131,8 @@ def _named_vs_integer(c: Type, r: Type, generalized: bool) -> Advice | None:
         + newtype_declaration(c, c.name))
 
 
-def _named_vs_path(c: Type, r: Type, generalized: bool) -> Advice | None:
+def _named_vs_path(p: Pair) -> Advice | None:
+    c, r = p.c_shown, p.r_shown
     if not isinstance(c, Named) or not isinstance(r, (RustPath, Named, Encoded)):
         return None
     if isinstance(r, RustPath):
@@ -124,7 +148,8 @@ def _named_vs_path(c: Type, r: Type, generalized: bool) -> Advice | None:
     return Advice(f"{c.kind} {c.name}", rust_spelling(r), cause, fix)
 
 
-def _float16(c: Type, r: Type, generalized: bool) -> Advice | None:
+def _float16(p: Pair) -> Advice | None:
+    c, r = p.c_shown, p.r_shown
     if c == Primitive(Scalar.FLOAT16) and r == Primitive(Scalar.HALF):
         return Advice("_Float16", "f16",
                       "Rust f16 is encoded 'Dh' (as C's __fp16 storage type), C _Float16 is "
@@ -134,7 +159,8 @@ def _float16(c: Type, r: Type, generalized: bool) -> Advice | None:
     return None
 
 
-def _never(c: Type, r: Type, generalized: bool) -> Advice | None:
+def _never(p: Pair) -> Advice | None:
+    c, r = p.c_shown, p.r_shown
     if c == VOID and r == Primitive(Scalar.NEVER):
         return Advice("void", "!", "the Rust function returns '!', encoded 'u5never'; C void "
                       "is 'v' (C's _Noreturn is not part of the type)",
@@ -142,10 +168,13 @@ def _never(c: Type, r: Type, generalized: bool) -> Advice | None:
     return None
 
 
-def _generalized_fn_pointer(c: Type, r: Type, generalized: bool) -> Advice | None:
-    if generalized and c == Pointer(VOID) and r == Pointer(Qualified(VOID, const=True)):
+def _generalized_fn_pointer(p: Pair) -> Advice | None:
+    rust_fn = isinstance(p.r_source, Pointer) and isinstance(p.r_source.pointee, FunctionType)
+    if p.generalized and rust_fn and p.c == Pointer(VOID) \
+            and p.r == Pointer(Qualified(VOID, const=True)):
         return Advice(
-            "a pointer (function pointer: void *)", "*const () (function pointer)",
+            f"{c_spelling(p.c_shown)} (generalized: void *)",
+            f"{rust_spelling(p.r_shown)} (generalized: *const ())",
             "under pointer generalization rustc turns function pointers into *const () "
             "('PKv') while clang turns them into void * ('Pv')",
             "nothing in a Rust function-pointer type can express this; pass the callback as "
@@ -153,7 +182,8 @@ def _generalized_fn_pointer(c: Type, r: Type, generalized: bool) -> Advice | Non
     return None
 
 
-def _reference(c: Type, r: Type, generalized: bool) -> Advice | None:
+def _reference(p: Pair) -> Advice | None:
+    c, r = p.c_shown, p.r_shown
     if isinstance(c, Pointer) and isinstance(r, Reference):
         return Advice(c_spelling(c), rust_spelling(r),
                       "a Rust reference is encoded as the vendor type 'u3refI..E', a C pointer "
@@ -162,7 +192,8 @@ def _reference(c: Type, r: Type, generalized: bool) -> Advice | None:
     return None
 
 
-def _constness(c: Type, r: Type, generalized: bool) -> Advice | None:
+def _constness(p: Pair) -> Advice | None:
+    c, r = p.c_shown, p.r_shown
     c_const = isinstance(c, Qualified) and c.const
     r_const = isinstance(r, Qualified) and r.const
     if c_const == r_const:
@@ -173,29 +204,42 @@ def _constness(c: Type, r: Type, generalized: bool) -> Advice | None:
     return Advice(c_spelling(c), rust_spelling(r), cause, fix)
 
 
-def _c_char_pointee(c: Type, r: Type, generalized: bool) -> Advice | None:
-    base_c = c.base if isinstance(c, Qualified) else c
-    base_r = r.base if isinstance(r, Qualified) else r
-    if base_c == CInteger(CInt.CHAR) and isinstance(base_r, FixedInteger):
-        return _c_int_vs_fixed(base_c, base_r, generalized)
-    return None
+def _normalized_ints(p: Pair) -> Advice | None:
+    if not (isinstance(p.c, FixedInteger) and isinstance(p.r, FixedInteger)):
+        return None
+    c_src, r_src = p.c_shown, p.r_shown
+    name = CFI_TYPE_NAMES.get(c_src.kind) if isinstance(c_src, CInteger) else None
+    alias = f"core::ffi::{name} (which is {p.c.kind.value} on this target)" if name \
+        else p.c.kind.value
+    return Advice(
+        c_spelling(c_src), rust_spelling(r_src),
+        f"with integer normalization the C side becomes {p.c.kind.value} on this target and "
+        f"the Rust side {p.r.kind.value}: their sizes or signedness differ",
+        f"use {alias} on the Rust side")
 
 
-RULES: tuple[Rule, ...] = (
-    _generalized_fn_pointer, _never, _float16, _c_int_vs_fixed, _c_char_pointee,
-    _named_vs_integer, _named_vs_path, _reference, _constness,
-)
+#: Rules that judge a pair as a whole, before the walk looks inside it.
+RULES_HERE: tuple[Rule, ...] = (_generalized_fn_pointer, _reference, _never, _named_vs_integer,
+                                _named_vs_path)
+#: Rules for the innermost pair that differs.
+RULES: tuple[Rule, ...] = (*RULES_HERE, _float16, _normalized_ints, _c_int_vs_fixed,
+                           _constness)
 
 
-def advise(c: Type, r: Type, generalized: bool) -> Advice:
-    """The first rule that explains why ``c`` and ``r`` differ, or a generic answer."""
-    for rule in RULES:
-        found = rule(c, r, generalized)
-        if found is not None:
-            return found
-    code = encode_type(c, CLANG)
+def advise_here(pair: Pair) -> Advice | None:
+    """Advice about ``pair`` as a whole, or None to look inside it."""
+    return next((a for rule in RULES_HERE if (a := rule(pair)) is not None), None)
+
+
+def advise(pair: Pair) -> Advice:
+    """The first rule that explains why the pair differs, or a generic answer."""
+    found = next((a for rule in RULES if (a := rule(pair)) is not None), None)
+    if found is not None:
+        return found
+    c, r = pair.c_shown, pair.r_shown
+    code = encode_type(pair.c, CLANG)
     return Advice(c_spelling(c), rust_spelling(r),
-                  f"the encodings differ: C '{code}', Rust '{encode_type(r, CLANG)}'",
+                  f"the encodings differ: C '{code}', Rust '{encode_type(pair.r, CLANG)}'",
                   f'give the Rust type #[cfi_encoding = "{code}"] (a #[repr(transparent)] '
                   "newtype), or change one side's type")
 

@@ -58,7 +58,7 @@ def typeids_of(fn: FunctionType, flavour: Flavour, target: Target, salt: str = "
     """All four ids of ``fn``.  ``salt`` (``cfi_salt``) goes before the option suffixes."""
     head = "_ZTS"
     tail = f".{salt}" if salt else ""
-    normalized = normalize(fn, target)
+    normalized = normalize(fn, target, flavour)
     assert isinstance(normalized, FunctionType)
     plain_gen = generalize(fn, flavour)
     norm_gen = generalize(normalized, flavour)

@@ -15,6 +15,7 @@ The rules, each checked against clang-19 by the golden and differential tests:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, MutableMapping, Sequence
 
@@ -510,22 +511,42 @@ class CTransformer(Transformer[Token, object]):
 
     # -- constant expressions --
     def integer(self, tok: Token) -> int:
-        digits = str(tok).rstrip("uUlLwWbB")
-        if digits.startswith(("0x", "0X")):
+        # the suffix is matched, not stripped: `b`/`B` are hex digits too (`0x1b` is 27)
+        m = _INTEGER_LITERAL.fullmatch(str(tok))
+        if m is None:
+            raise self.scope.error(f"invalid integer literal {tok!s}", tok.start_pos or 0)
+        digits = m.group(1)
+        if digits[:2] in ("0x", "0X"):
             return int(digits, 16)
-        if digits.startswith(("0b", "0B")):
+        if digits[:2] in ("0b", "0B"):
             return int(digits[2:], 2)
         if len(digits) > 1 and digits.startswith("0"):
+            if not digits.isdigit() or "8" in digits or "9" in digits:
+                raise self.scope.error(f"invalid octal literal {digits}", tok.start_pos or 0)
             return int(digits, 8)
         return int(digits)
 
     def character(self, tok: Token) -> int:
-        body = str(tok)[1:-1]
-        escapes = {"n": 10, "t": 9, "r": 13, "0": 0, "\\": 92, "'": 39, '"': 34, "a": 7,
-                   "b": 8, "f": 12, "v": 11}
-        if body.startswith("\\"):
-            return escapes.get(body[1:], ord(body[-1]))
-        return ord(body[0])
+        """A character constant's int value as clang computes it: escapes (``\\x41``,
+        ``\\101``), ``char``'s signedness for one byte, big-endian packing for several."""
+        values: list[int] = []
+        for m in _CHAR_ESCAPE.finditer(str(tok)[1:-1]):
+            esc = m.group(1)
+            if esc is None:
+                values.extend(m.group().encode())
+            elif esc[0] in "xX":
+                values.append(int(esc[1:], 16) & 0xFF)
+            elif esc[0] in "01234567":
+                values.append(int(esc, 8) & 0xFF)
+            else:
+                values.append(_SIMPLE_ESCAPES.get(esc, ord(esc)) & 0xFF)
+        if len(values) == 1:
+            v = values[0]
+            return v - 256 if v > 127 and self.scope.target.char_signed else v
+        packed = 0
+        for v in values:
+            packed = ((packed << 8) | v) & 0xFFFFFFFF
+        return packed - (1 << 32) if packed & 0x80000000 else packed
 
     def constant(self, tok: Token) -> int:
         try:
@@ -573,6 +594,12 @@ class CTransformer(Transformer[Token, object]):
             case _:
                 return None
 
+
+_INTEGER_LITERAL = re.compile(r"(0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)"
+                              r"(?:[uU](?:ll|LL|[lL]|wb|WB)?|(?:ll|LL|[lL]|wb|WB)[uU]?)?")
+
+_CHAR_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]+|[0-7]{1,3}|.)|.", re.S)
+_SIMPLE_ESCAPES = {"n": 10, "t": 9, "r": 13, "a": 7, "b": 8, "f": 12, "v": 11, "e": 27}
 
 _RESTRICT = frozenset({"restrict", "__restrict", "__restrict__"})
 

@@ -11,9 +11,9 @@ the KCFI hash), so mixed settings are reported as mismatches with that reason.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
-from .advice import Advice, advise, advise_structure
+from .advice import Advice, Pair, advise, advise_here, advise_structure
 from .api import parse_function, typeids
 from .encoder import encode_type
 from .errors import UsageError
@@ -161,7 +161,7 @@ def check(c: str, rust: str, *, target: str = DEFAULT_TARGET, c_prelude: str = "
             if r_set.generalize_pointers:
                 rf = _as_function(generalize(rf, RUSTC))
             diff = (_settings_difference(c_set, r_set) if c_set != r_set
-                    else first_difference(cf, rf, c_set))
+                    else first_difference(cf, rf, c_set, c_fn, r_fn))
         comparisons.append(Comparison(c_set, r_set, c_id, r_id, diff))
     return CheckResult(c, rust, target, tuple(comparisons))
 
@@ -201,27 +201,40 @@ def _settings_difference(c_set: OptionSet, r_set: OptionSet) -> Difference:
             "-fsanitize-cfi-icall-generalize-pointers with -Zsanitizer-cfi-generalize-pointers")
 
 
-def first_difference(c_fn: FunctionType, r_fn: FunctionType,
-                     options: OptionSet) -> Difference:
-    """Where two function types first encode differently, with the cause and a fix."""
-    found = _walk_function(c_fn, r_fn, "", options)
+def first_difference(c_fn: FunctionType, r_fn: FunctionType, options: OptionSet,
+                     c_source: FunctionType | None = None,
+                     r_source: FunctionType | None = None) -> Difference:
+    """Where two (transformed) function types first encode differently, with the cause and a
+    fix.  ``c_source``/``r_source`` are the types as the user wrote them, before the option
+    transforms: the advice speaks of those (``char``, not ``i8``)."""
+    found = _walk_function(Pair(c_fn, r_fn, c_source, r_source, options.generalize_pointers),
+                           "")
     if found is not None:
         return found
     advice = advise_structure("substitutions", c_fn, r_fn)
     return _difference("the whole signature", c_fn, r_fn, advice)
 
 
-def _walk_function(c: FunctionType, r: FunctionType, of: str,
-                   options: OptionSet) -> Difference | None:
+def _child(pair: Pair, c: Type, r: Type, pick: Callable[[Type], Type | None]) -> Pair:
+    """The pair one level down, following the source types while they keep the same shape."""
+    cs = pick(pair.c_source) if pair.c_source is not None else None
+    rs = pick(pair.r_source) if pair.r_source is not None else None
+    return Pair(c, r, cs, rs, pair.generalized)
+
+
+def _walk_function(pair: Pair, of: str) -> Difference | None:
+    c, r = pair.c, pair.r
+    assert isinstance(c, FunctionType) and isinstance(r, FunctionType)
     suffix = f" of {of}" if of else ""
-    found = _walk(c.returns, r.returns, "return type" + suffix, options)
+    found = _walk(_child(pair, c.returns, r.returns, lambda t: _field(t, "returns")),
+                  "return type" + suffix)
     if found is not None:
         return found
     if len(c.params) != len(r.params) or c.prototyped != r.prototyped:
-        return _difference("parameter list" + suffix, c, r,
-                           advise_structure("arity", c, r))
+        return _difference("parameter list" + suffix, c, r, advise_structure("arity", c, r))
     for i, (cp, rp) in enumerate(zip(c.params, r.params), 1):
-        found = _walk(cp, rp, f"parameter {i}{suffix}", options)
+        child = _child(pair, cp, rp, lambda t, i=i: _param(t, i - 1))  # type: ignore[misc]
+        found = _walk(child, f"parameter {i}{suffix}")
         if found is not None:
             return found
     if c.variadic != r.variadic:
@@ -229,30 +242,48 @@ def _walk_function(c: FunctionType, r: FunctionType, of: str,
     return None
 
 
-def _walk(c: Type, r: Type, where: str, options: OptionSet) -> Difference | None:
+def _field(t: Type | None, name: str) -> Type | None:
+    return getattr(t, name, None) if isinstance(t, FunctionType) else None
+
+
+def _param(t: Type | None, i: int) -> Type | None:
+    if isinstance(t, FunctionType) and i < len(t.params):
+        return t.params[i]
+    return None
+
+
+def _pointee(t: Type | None) -> Type | None:
+    return t.pointee if isinstance(t, Pointer) else None
+
+
+def _walk(pair: Pair, where: str) -> Difference | None:
+    c, r = pair.c, pair.r
     if encode_type(c, CLANG) == encode_type(r, RUSTC):
         return None
+    here = advise_here(pair)
+    if here is not None:
+        return _difference(where, c, r, here)
+    inner: Difference | None = None
     match c, r:
-        case Pointer(cp), Pointer(rp) if not (isinstance(cp, FunctionType)
-                                               or isinstance(rp, FunctionType)):
-            inner = _walk(cp, rp, f"pointee of {where}", options)
-            if inner is not None:
-                return inner
         case Pointer(FunctionType() as cf), Pointer(FunctionType() as rf):
-            inner = _walk_function(cf, rf, where, options)
-            if inner is not None:
-                return inner
+            inner = _walk_function(_child(pair, cf, rf, _pointee), where)
+        case Pointer(cp), Pointer(rp):
+            inner = _walk(_child(pair, cp, rp, _pointee), f"pointee of {where}")
         case Qualified(cb, cc, cv, cr), Qualified(rb, rc, rv, rr) if (cc, cv, cr) == (rc, rv, rr):
-            inner = _walk(cb, rb, where, options)
-            if inner is not None:
-                return inner
+            inner = _walk(_child(pair, cb, rb, unqualified_or_none), where)
         case Array(ce, cl), Array(re_, rl) if cl == rl:
-            inner = _walk(ce, re_, f"element of {where}", options)
-            if inner is not None:
-                return inner
+            inner = _walk(_child(pair, ce, re_, _element), f"element of {where}")
         case _:
             pass
-    return _difference(where, c, r, advise(c, r, options.generalize_pointers))
+    return inner if inner is not None else _difference(where, c, r, advise(pair))
+
+
+def unqualified_or_none(t: Type | None) -> Type | None:
+    return t.base if isinstance(t, Qualified) else t
+
+
+def _element(t: Type | None) -> Type | None:
+    return t.element if isinstance(t, Array) else None
 
 
 def _difference(where: str, c: Type, r: Type, advice: Advice) -> Difference:

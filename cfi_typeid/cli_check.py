@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import textwrap
+
+from .check import CheckResult, Comparison
+from .kcfi import kcfi_hash
 
 from .targets import DEFAULT_TARGET, TARGETS
 
@@ -42,28 +46,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
         return EXIT_OK if result.matches else EXIT_MISMATCH
-    lines = []
-    bad = [c for c in result.comparisons if not c.matches]
-    if not bad:
-        lines.append(f"MATCH under {', '.join(c.name for c in result.comparisons)}: the Rust "
-                     "declaration gets the same CFI ids as the C prototype.")
-    else:
-        good = [c.name for c in result.comparisons if c.matches]
-        lines.append(f"MISMATCH under {', '.join(c.name for c in bad)}"
-                     + (f" (match under {', '.join(good)})" if good else "") + ".")
-    for comp in result.comparisons:
-        lines.append("")
-        mark = "match   " if comp.matches else "MISMATCH"
-        lines.append(f"[{mark}] {comp.name}")
-        d = comp.difference
-        if d is not None:
-            lines.append(f"  fix:   {d.fix}".replace("\n", "\n         "))
-            lines.append(f"  where: {d.where}: C {d.c_type} ({d.c_code or '-'}) vs Rust "
-                         f"{d.rust_type} ({d.rust_code or '-'})")
-            lines.append(f"  why:   {d.cause}")
-        lines.append(f"  C:     {comp.c_typeid}")
-        lines.append(f"  Rust:  {comp.rust_typeid}")
-    print("\n".join(lines))
+    print(render_check(result))
     return EXIT_OK if result.matches else EXIT_MISMATCH
 
 
@@ -81,6 +64,51 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
         print()
         print(f"note: {note}")
     return EXIT_OK
+
+
+def _wrap(label: str, text: str) -> list[str]:
+    indent = " " * len(label)
+    out: list[str] = []
+    for i, para in enumerate(text.split("\n")):
+        wrapped = textwrap.wrap(para, 96 - len(label)) or [""]
+        out.extend((label if i == 0 and j == 0 else indent) + w for j, w in enumerate(wrapped))
+    return out
+
+
+def render_check(result: CheckResult) -> str:
+    """One screen: the verdict, each distinct fix first (with where and why), then the ids."""
+    bad = [c for c in result.comparisons if not c.matches]
+    good = [c.name for c in result.comparisons if c.matches]
+    if not bad:
+        lines = [f"MATCH under {', '.join(good)}: the Rust declaration gets the same CFI ids "
+                 "as the C prototype."]
+    else:
+        lines = [f"MISMATCH under {', '.join(c.name for c in bad)}"
+                 + (f" (match under {', '.join(good)})" if good else "") + "."]
+    groups: dict[tuple[str, str, str], list[Comparison]] = {}
+    for comp in bad:
+        if comp.difference is not None:
+            key = (comp.difference.where, comp.difference.cause, comp.difference.fix)
+            groups.setdefault(key, []).append(comp)
+    for comps in groups.values():
+        d = comps[0].difference
+        assert d is not None
+        names = [c.name for c in comps]
+        lines.append("")
+        lines.extend(_wrap(f"Fix ({', '.join(names)}): ", d.fix))
+        lines.extend(_wrap("  where: ", f"{d.where}: C {d.c_type} ({d.c_code or '-'}) vs "
+                                        f"Rust {d.rust_type} ({d.rust_code or '-'})"))
+        lines.extend(_wrap("  why:   ", d.cause))
+    width = max(len(c.name) for c in result.comparisons)
+    ids = max(len(i) for c in result.comparisons for i in (c.c_typeid, c.rust_typeid))
+    lines.append("")
+    lines.append(f"{'':{width}}       {'type id':{ids}}  KCFI")
+    for comp in result.comparisons:
+        c_h, r_h = kcfi_hash(comp.c_typeid), kcfi_hash(comp.rust_typeid)
+        verdict = "match" if comp.matches else "MISMATCH"
+        lines.append(f"{comp.name:{width}}  C    {comp.c_typeid:{ids}}  0x{c_h:08x}  {verdict}")
+        lines.append(f"{'':{width}}  Rust {comp.rust_typeid:{ids}}  0x{r_h:08x}")
+    return "\n".join(lines)
 
 
 def add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

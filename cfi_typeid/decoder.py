@@ -22,7 +22,7 @@ model's dataclasses hash, compare and print recursively, so :data:`MAX_DEPTH` an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, ClassVar, NamedTuple, NoReturn
 
 from .codes import C_INT_CODES, FIXED_INT_CODES, SCALAR_CODES, VENDOR_SCALARS
@@ -30,8 +30,9 @@ from .decoder_paths import is_identifier, parse_v0_path
 from .errors import DecodeError
 from .flavours import Flavour
 from .model import (
-    ERASED, Array, BitInt, CInteger, Complex, Encoded, FixedInt, FixedInteger, FunctionType,
-    Lifetime, Named, Pointer, Primitive, Qualified, Reference, RustPath, Slice, Tuple, Type,
+    ERASED, Array, BitInt, CInt, CInteger, Complex, Encoded, FixedInt, FixedInteger, FunctionType,
+    Lifetime, Named, Pointer, Primitive, Qualified, Reference, RustPath, Scalar, Slice, Tuple,
+    Type,
 )
 
 #: Deepest nesting of types accepted, counted both in the text and in the expanded model.
@@ -287,7 +288,10 @@ class _Parser:
         elif c == "u":
             node = self.vendor()
         else:
-            node = self.add(self.COMPOUND.get(c, _Parser.source_named)(self))
+            node = self.COMPOUND.get(c, _Parser.source_named)(self)
+            if node.key in self.candidates and self.flavour.normalized_integers_keep_c_type:
+                node = self.other_origin(node)
+            node = self.add(node)
         if isinstance(node.item, Lifetime):
             self.fail("a lifetime where a type is expected", start)
         if isinstance(node.item, FunctionType) and not under_pointer:
@@ -503,6 +507,22 @@ class _Parser:
                 return node
         self.fail("more function pointer types spelled alike than ABIs to tell them apart")
 
+    def other_origin(self, node: _Node) -> _Node:
+        """clang spells a normalised compound again when the C integers it was built on
+        differ (``long *`` and ``long long *``: ``Pu3i64PS_``): give its integers the next
+        C type of their size that makes it a new candidate."""
+        for variant in range(1, 3):
+            t = _with_origin(node.item, variant)
+            if t is node.item:
+                break
+            key = ("origin", variant, node.key)
+            found = self.interned.get(key)
+            if found is None:
+                found = self.interned[key] = _Node(t, len(self.interned), node.size, node.depth)
+            if found.key not in self.candidates:
+                return found
+        return node
+
     def array(self) -> _Node:
         """``A <number> _ <type>`` (clang) / ``A <number> <type>`` (rustc) / ``A_ <type>``."""
         self.pos += 1
@@ -526,10 +546,12 @@ class _Parser:
         digits = self.text[start:self.pos]
         if not digits:
             self.fail("expected an array length (a decimal number)")
-        if len(digits) > 1 and digits[0] == "0" or len(digits) > 40:
-            self.fail("malformed array length", start)
-        splits = [len(digits)] + [k for k in range(1, min(len(digits), 21))
-                                  if digits[k] != "0"]
+        if len(digits) > 40:
+            self.fail("array length too large", start)
+        splits = [k for k in (len(digits), *range(1, min(len(digits), 21)))
+                  if (k == 1 or digits[0] != "0") and digits[k:k + 1] != "0"]
+        if not splits:
+            self.fail("malformed array length (a leading zero)", start)
         index = len(self.made)
         chosen = self.choices[index] if index < len(self.choices) else 0
         self.made.append((chosen, len(splits)))
@@ -577,6 +599,53 @@ class _Parser:
 _VENDOR_WITH_ARGS: dict[str, Callable[[_Parser], _Node]] = {
     "ref": _Parser.reference, "slice": _Parser.slice, "tuple": _Parser.tuple,
 }
+
+
+#: The C integer types each normalised integer may have come from, in the order the decoder
+#: assumes them when clang spells one compound twice (render_decoded shows the first).
+C_ORIGINS: dict[FixedInt, tuple[Type, ...]] = {
+    FixedInt.I8: (CInteger(CInt.SCHAR), CInteger(CInt.CHAR)),
+    FixedInt.U8: (CInteger(CInt.UCHAR), Primitive(Scalar.BOOL), CInteger(CInt.CHAR)),
+    FixedInt.I16: (CInteger(CInt.SHORT),), FixedInt.U16: (CInteger(CInt.USHORT),),
+    FixedInt.I32: (CInteger(CInt.INT), CInteger(CInt.LONG)),
+    FixedInt.U32: (CInteger(CInt.UINT), CInteger(CInt.ULONG)),
+    FixedInt.I64: (CInteger(CInt.LLONG), CInteger(CInt.LONG)),
+    FixedInt.U64: (CInteger(CInt.ULLONG), CInteger(CInt.ULONG)),
+    FixedInt.I128: (CInteger(CInt.INT128),), FixedInt.U128: (CInteger(CInt.UINT128),),
+}
+
+
+def _with_origin(t: Type | Lifetime, variant: int) -> Type | Lifetime:
+    """``t`` with its normalised integers given their ``variant``-th C origin (``t`` itself
+    when none has one)."""
+    match t:
+        case FixedInteger(kind, None):
+            origins = C_ORIGINS.get(kind, ())
+            if variant < len(origins):
+                origin = origins[variant]
+                assert isinstance(origin, (CInteger, Primitive))
+                return FixedInteger(kind, origin)
+            return t
+        case Pointer(inner):
+            new = _with_origin(inner, variant)
+            return t if new is inner or isinstance(new, Lifetime) else Pointer(new)
+        case Complex(inner):
+            new = _with_origin(inner, variant)
+            return t if new is inner or isinstance(new, Lifetime) else Complex(new)
+        case Qualified(inner):
+            new = _with_origin(inner, variant)
+            return t if new is inner or isinstance(new, Lifetime) else replace(t, base=new)
+        case Array(inner):
+            new = _with_origin(inner, variant)
+            return t if new is inner or isinstance(new, Lifetime) else replace(t, element=new)
+        case FunctionType():
+            parts = [_with_origin(x, variant) for x in (t.returns, *t.params)]
+            if all(a is b for a, b in zip(parts, (t.returns, *t.params))):
+                return t
+            types = [x for x in parts if not isinstance(x, Lifetime)]
+            return replace(t, returns=types[0], params=tuple(types[1:]))
+        case _:
+            return t
 
 
 def _base62(digits: str) -> int:

@@ -39,11 +39,15 @@ def encode_type(t: Type, flavour: Flavour) -> str:
 def rust_path_name(path: RustPath) -> str:
     """v0-style ``<path>`` of a Rust item: ``N<ns>..C<disambiguator><crate><names>``."""
     if not path.disambiguator:
+        how = ("'python -m cfi_typeid rust-crates' prints it for the local rustc"
+               if path.crate in ("core", "std", "alloc") else
+               f"'python -m cfi_typeid rust-crates --crate {path.crate}' prints what plain "
+               "rustc gives a crate of that name (for a cargo build, read it from the build's "
+               "LLVM IR with --from-ir)")
         raise UsageError(
             f"the path of {'::'.join([path.crate, *(s.name for s in path.segments)])} needs "
             f"the disambiguator of crate {path.crate!r}: pass crates={{{path.crate!r}: ...}} "
-            f"(CLI: --crates {path.crate}=...); 'python -m cfi_typeid rust-crates --crate "
-            f"{path.crate}' reads it from rustc")
+            f"(CLI: --crates {path.crate}=...); {how}")
     parts = ["N" + seg.namespace for seg in reversed(path.segments)]
     parts.append(f"C{path.disambiguator}{len(path.crate)}{path.crate}")
     for seg in path.segments:
@@ -93,10 +97,12 @@ def _type(t: Type, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
             else:
                 out.append(SCALAR_CODES[kind])
         case FixedInteger(kind):
-            # <builtin-type> ::= u <source-name>   (vendor extended type: a candidate)
-            if not _substituted(t, subs, out):
+            # <builtin-type> ::= u <source-name>   (vendor extended type: a candidate, one per
+            # size even where the C types it came from differ: clang's representative)
+            key = FixedInteger(kind)
+            if not _substituted(key, subs, out):
                 out.append(FIXED_INT_CODES[kind])
-                _add(t, subs)
+                _add(key, subs)
         case Encoded(code):
             # a cfi_encoding string, verbatim; builtin codes are not candidates
             if code in BUILTIN_CODES and flavour.builtin_encodings_not_candidates:

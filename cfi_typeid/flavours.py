@@ -30,6 +30,12 @@ class Flavour:
     #: Whether a ``cfi_encoding`` that names an Itanium builtin code stays out of the
     #: substitution dictionary (rustc's rule; clang has no ``cfi_encoding``).
     builtin_encodings_not_candidates: bool
+    #: Whether a normalised C integer remembers its C type.  clang normalises while mangling:
+    #: the sized integer is one candidate per size (``u3i64`` for ``long`` and ``long long``
+    #: alike), but a type built on it is keyed by the C type, so ``long *`` and ``long long *``
+    #: are two candidates (``Pu3i64PS_``).  rustc normalises before encoding: ``*const bool``
+    #: and ``*const u8`` are one (``PKu2u8S0_``).
+    normalized_integers_keep_c_type: bool = False
 
 
 CLANG = Flavour(
@@ -38,6 +44,7 @@ CLANG = Flavour(
     function_type_is_candidate=True,
     generalized_function_pointer=Pointer(VOID),
     builtin_encodings_not_candidates=True,
+    normalized_integers_keep_c_type=True,
 )
 
 RUSTC = Flavour(

@@ -88,9 +88,15 @@ class CInteger:
 
 @dataclass(frozen=True, slots=True)
 class FixedInteger:
-    """A fixed-width integer: Rust ``i64``, or a normalised C integer."""
+    """A fixed-width integer: Rust ``i64``, or a normalised C integer.
+
+    ``origin`` is the C type a clang-normalised integer came from (``long``, ``_Bool``): clang
+    keys the integer's own substitution by its size but anything built on it by the C type, so
+    ``long *`` and ``long long *`` stay two candidates (see ``Flavour``).  None for Rust.
+    """
 
     kind: FixedInt
+    origin: CInteger | Primitive | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +207,10 @@ class Lifetime:
 
 
 ERASED = Lifetime()
+#: ``'static`` as rustc's pointer generalisation writes it (``&'static ()``).  It is not the
+#: erased lifetime, so a generalised reference is never a substitution for an erased one
+#: (every ``'static`` a signature spells is erased like any other lifetime).
+STATIC = Lifetime(None, 1)
 
 
 @dataclass(frozen=True, slots=True)

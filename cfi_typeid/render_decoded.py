@@ -57,7 +57,35 @@ def render_as_c(decoded: DecodedTypeId, name: str = "f") -> CDeclaration:
     if decoded.normalized:
         fn = _denormalized(fn)
     prelude, decl = render_c_declaration(fn, name)
+    complete = _array_element_tags(fn)
+    # An array's element type must be complete in C; the id does not say what is in it.
+    prelude = "\n".join(
+        f"{line[:-1]} {{ char members_unknown; }};" if line.split()[-1].rstrip(";") in complete
+        and line.startswith(("struct ", "union ")) and line.count(" ") == 1 else line
+        for line in prelude.splitlines())
     return CDeclaration(prelude, decl + ";", note)
+
+
+def _array_element_tags(t: Type, found: set[str] | None = None,
+                        in_array: bool = False) -> set[str]:
+    """Names of the tags that are (possibly qualified) array elements somewhere in ``t``."""
+    found = set() if found is None else found
+    match t:
+        case Named(name):
+            if in_array:
+                found.add(name)
+        case Array(element):
+            _array_element_tags(element, found, True)
+        case Qualified(inner):
+            _array_element_tags(inner, found, in_array)
+        case Pointer(inner) | Complex(inner):
+            _array_element_tags(inner, found)
+        case FunctionType():
+            for p in (t.returns, *t.params):
+                _array_element_tags(p, found)
+        case _:
+            pass
+    return found
 
 
 def render_as_rust(decoded: DecodedTypeId, crate: str | None = None) -> tuple[RustSignature,
@@ -99,7 +127,9 @@ def _denormalized(fn: FunctionType) -> FunctionType:
 def _c_integers(t: Type) -> Type:
     """``t`` with each fixed-width integer replaced by the C integer that normalises to it."""
     match t:
-        case FixedInteger(kind):
+        case FixedInteger(kind, origin):
+            if origin is not None:
+                return origin
             return CInteger(C_INT_OF_SIZE[kind]) if kind in C_INT_OF_SIZE else t
         case CInteger() | Primitive() | BitInt() | Named() | Encoded():
             return t

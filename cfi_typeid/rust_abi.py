@@ -51,6 +51,12 @@ _ARCH_ABIS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProxyTy
                 _C_EVERYWHERE | {"efiapi"}),
 })
 
+#: ABIs whose calling convention passes zero-sized arguments, which rustc then encodes, per
+#: architecture: everywhere else a zero-sized parameter is ignored and left out of the id.
+_KEEPS_ZERO_SIZED: Mapping[str, frozenset[str]] = MappingProxyType({
+    "x86_64": frozenset({"win64", "win64-unwind", "vectorcall", "vectorcall-unwind"}),
+})
+
 #: ABIs whose function pointers spell repr(C) types by name (rustc's ``ExternAbi::C``).
 FN_POINTER_C_ABIS = frozenset({"C", "C-unwind"})
 
@@ -78,3 +84,8 @@ def function_spells_repr_c_by_name(abi: str, target: Target) -> bool:
 def pointer_spells_repr_c_by_name(abi: str) -> bool:
     """Whether a fn-pointer type with ``abi`` spells repr(C) types ``<len><name>``."""
     return abi in FN_POINTER_C_ABIS
+
+
+def skips_zero_sized_params(abi: str, target: Target) -> bool:
+    """Whether a function's own zero-sized parameters are left out of its type id."""
+    return abi not in _KEEPS_ZERO_SIZED.get(_arch(target), frozenset())

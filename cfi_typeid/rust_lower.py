@@ -5,27 +5,29 @@
 * a ``repr(transparent)`` struct becomes its first non-zero-sized field (``()`` if none),
   unless it has a ``cfi_encoding``; a field that is a pointer to the struct itself is
   generalised, and a struct already being unwrapped stays a path (rustc's cycle guards);
-* a zero-sized parameter of the function itself is left out (not inside fn pointers);
+* a zero-sized parameter of the function itself is left out (not inside fn pointers; and
+  not where the calling convention passes it: ``win64``, ``vectorcall`` on x86_64);
 * a ``repr(C)`` struct, union or enum is spelled by its bare name in a function whose ABI
   lowers to C (and in ``extern "C"``/``"C-unwind"`` fn pointers), by its v0 path elsewhere.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Mapping
 
-from .flavours import RUSTC
 from .model import (
-    VOID, Array, CInteger, FixedInteger, FunctionType, PathSegment, Pointer, Primitive,
+    STATIC, VOID, Array, CInteger, FixedInteger, FunctionType, PathSegment, Pointer, Primitive,
     Reference, RustPath, Slice, Tuple, Type, qualify,
 )
-from .rust_abi import function_spells_repr_c_by_name, pointer_spells_repr_c_by_name
+from .rust_abi import (
+    function_spells_repr_c_by_name, pointer_spells_repr_c_by_name, skips_zero_sized_params,
+)
 from .rust_resolve import Resolver
 from .rust_types import (
-    RAdt, RArray, RCInt, RFnPtr, RForeign, RInt, RParam, RPtr, RRef, RScalar, RSlice, RTuple,
-    RTy, anonymize, contains,
+    UNIT, RAdt, RArray, RCInt, RFnPtr, RForeign, RInt, RParam, RPtr, RRef, RScalar, RSlice,
+    RTuple, RTy, anonymize, contains,
 )
-from .transform import generalize
 
 
 class Lowering:
@@ -38,14 +40,69 @@ class Lowering:
     def function(self, params: tuple[RTy, ...], returns: RTy, abi: str, unsafe: bool,
                  variadic: bool) -> FunctionType:
         """The model of a function's own signature (zero-sized parameters left out)."""
-        by_name = function_spells_repr_c_by_name(abi, self.resolver.target)
-        kept = tuple(p for p in params if not self.resolver.is_zst(p))
-        return FunctionType(self.type(returns, by_name),
-                            tuple(self.type(p, by_name) for p in kept), variadic, True, abi,
-                            unsafe)
+        target = self.resolver.target
+        by_name = function_spells_repr_c_by_name(abi, target)
+        skip = skips_zero_sized_params(abi, target)
+        kept = tuple(p for p in params if not (skip and self.resolver.is_zst(p)))
+        return FunctionType(self.type(self.transform(returns), by_name),
+                            tuple(self.type(self.transform(p), by_name) for p in kept),
+                            variadic, True, abi, unsafe)
 
-    def type(self, t: RTy, by_name: bool, parents: tuple[RAdt, ...] = ()) -> Type:
-        """The model of ``t``; ``by_name``: repr(C) types are spelled by name here."""
+    # ---- rustc's TransformTy ------------------------------------------------------------------
+
+    def transform(self, t: RTy, parents: tuple[RAdt, ...] = ()) -> RTy:
+        """``t`` with ``c_void`` as ``()`` and ``repr(transparent)`` structs unwrapped.
+
+        rustc runs this pass over each parameter, and again over the parameters of every fn
+        pointer when it encodes that pointer, each time with no enclosing structs: so a
+        self-referential transparent struct inside a fn pointer is unwrapped once more per
+        level of fn pointers it is under (:meth:`type` calls this again for them)."""
+        match t:
+            case RRef(inner, mutable, lifetime):
+                return RRef(self.transform(inner, parents), mutable, lifetime)
+            case RPtr(inner, mutable):
+                return RPtr(self.transform(inner, parents), mutable)
+            case RSlice(inner):
+                return RSlice(self.transform(inner, parents))
+            case RArray(inner, length):
+                return RArray(self.transform(inner, parents), length)
+            case RTuple(elements):
+                return RTuple(tuple(self.transform(x, parents) for x in elements))
+            case RFnPtr(params, returns):
+                return replace(t, params=tuple(self.transform(p, parents) for p in params),
+                               returns=self.transform(returns, parents))
+            case RAdt(adt):
+                if adt.is_c_void:
+                    return UNIT
+                if (adt.item.kind == "struct" and "transparent" in adt.repr
+                        and adt.item.attrs.cfi_encoding is None and t not in parents):
+                    return self._transparent(t, parents)
+                return replace(t, args=tuple(self.transform(a, parents) for a in t.args))
+            case _:
+                return t
+
+    def _transparent(self, t: RAdt, parents: tuple[RAdt, ...]) -> RTy:
+        resolver = self.resolver
+        shapes = resolver.variants(resolver.identity(t.adt))[0]
+        index = next((i for i, f in enumerate(shapes) if not resolver.is_zst(f)), None)
+        if index is None:
+            return UNIT
+        field = anonymize(resolver.variants(t)[0][index])
+        if isinstance(field, (RRef, RPtr, RFnPtr)) and contains(field, t):
+            # a pointer to itself: generalised, to end the cycle
+            match field:
+                case RRef(_, mutable):
+                    return RRef(UNIT, mutable, STATIC)
+                case RPtr(_, mutable):
+                    return RPtr(UNIT, mutable)
+                case _:
+                    return RPtr(UNIT, False)
+        return self.transform(field, (*parents, t))
+
+    # ---- encoding choices ---------------------------------------------------------------------
+
+    def type(self, t: RTy, by_name: bool) -> Type:
+        """The model of transformed ``t``; ``by_name``: repr(C) types are spelled by name."""
         match t:
             case RInt(kind):
                 return FixedInteger(kind)
@@ -56,57 +113,34 @@ class Lowering:
             case RTuple(()):
                 return VOID
             case RTuple(elements):
-                return Tuple(tuple(self.type(x, by_name, parents) for x in elements))
+                return Tuple(tuple(self.type(x, by_name) for x in elements))
             case RRef(inner, mutable, lifetime):
-                return Reference(self.type(inner, by_name, parents), mutable, lifetime)
+                return Reference(self.type(inner, by_name), mutable, lifetime)
             case RPtr(inner, mutable):
-                pointee = self.type(inner, by_name, parents)
+                pointee = self.type(inner, by_name)
                 return Pointer(pointee if mutable else qualify(pointee, const=True))
             case RSlice(inner):
-                return Slice(self.type(inner, by_name, parents))
+                return Slice(self.type(inner, by_name))
             case RArray(inner, length):
-                return Array(self.type(inner, by_name, parents), length)
+                return Array(self.type(inner, by_name), length)
             case RFnPtr(params, returns, abi, unsafe, variadic):
-                inner_by_name = pointer_spells_repr_c_by_name(abi)
+                c_abi = pointer_spells_repr_c_by_name(abi)
                 return Pointer(FunctionType(
-                    self.type(returns, inner_by_name, parents),
-                    tuple(self.type(p, inner_by_name, parents) for p in params), variadic,
+                    self.type(self.transform(returns), c_abi),
+                    tuple(self.type(self.transform(p), c_abi) for p in params), variadic,
                     True, abi, unsafe))
             case RForeign(foreign):
-                return RustPath(foreign.module.crate, self._disambiguator(foreign.module.crate),
+                crate = foreign.module.crate
+                return RustPath(crate, self.disambiguators.get(crate, ""),
                                 _segments(foreign.path), encoding=foreign.item.attrs.cfi_encoding,
                                 foreign=True)
-            case RAdt():
-                return self._adt(t, by_name, parents)
+            case RAdt(adt, args, lifetimes):
+                return RustPath(adt.crate, self.disambiguators.get(adt.crate, ""),
+                                _segments(adt.path), tuple(self.type(a, by_name) for a in args),
+                                lifetimes, adt.item.attrs.cfi_encoding,
+                                by_name=by_name and "C" in adt.repr)
             case RParam(name):
                 raise AssertionError(f"unsubstituted type parameter {name}")
-
-    def _adt(self, t: RAdt, by_name: bool, parents: tuple[RAdt, ...]) -> Type:
-        adt = t.adt
-        if adt.is_c_void:
-            return VOID
-        encoding = adt.item.attrs.cfi_encoding
-        if (adt.item.kind == "struct" and "transparent" in adt.repr and encoding is None
-                and t not in parents):
-            return self._transparent(t, by_name, parents)
-        return RustPath(adt.crate, self._disambiguator(adt.crate), _segments(adt.path),
-                        tuple(self.type(a, by_name, parents) for a in t.args), t.lifetimes,
-                        encoding, by_name=by_name and "C" in adt.repr)
-
-    def _transparent(self, t: RAdt, by_name: bool, parents: tuple[RAdt, ...]) -> Type:
-        resolver = self.resolver
-        shapes = resolver.variants(resolver.identity(t.adt))[0]
-        index = next((i for i, f in enumerate(shapes) if not resolver.is_zst(f)), None)
-        if index is None:
-            return VOID
-        field = anonymize(resolver.variants(t)[0][index])
-        lowered = self.type(field, by_name, (*parents, t))
-        if isinstance(field, (RRef, RPtr, RFnPtr)) and contains(field, t):
-            return generalize(lowered, RUSTC)
-        return lowered
-
-    def _disambiguator(self, crate: str) -> str:
-        return self.disambiguators.get(crate, "")
 
 
 def _segments(path: tuple[str, ...]) -> tuple[PathSegment, ...]:

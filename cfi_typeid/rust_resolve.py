@@ -39,6 +39,8 @@ PRIMITIVES: Mapping[str, RTy] = MappingProxyType({
 })
 
 Position = Literal["input", "output"]
+#: Names a user may expect that are not in the core/std this front end knows.
+_NOT_MODELLED = frozenset({"Box", "Vec", "String", "Rc", "Arc"})
 _Query = Callable[[RAdt], bool]
 
 
@@ -138,10 +140,17 @@ class Resolver:
         names = tuple(s.name for s in path.segments)
         found = self._path(env.module, names, path.is_global, path.at, values)
         if found is None:
-            what = "value" if values else "type"
-            raise env.source.error(
-                f"cannot find {what} {'::'.join(names)!r} in this scope (declare it in the "
-                "prelude, or name it by a path such as core::ffi::c_long)", path.at)
+            name = "::".join(names)
+            if values:
+                hint = f"declare it in the prelude: 'const {name}: usize = 4;'"
+            elif names[-1] in _NOT_MODELLED:
+                hint = (f"{names[-1]} comes from alloc, whose generic types this tool does not "
+                        "model; use a reference or raw pointer instead")
+            else:
+                hint = ("declare it in the prelude, or name it by its path (core::ffi::c_long, "
+                        "core::ffi::cfi::c_long ...)")
+            raise env.source.error(f"cannot find {'value' if values else 'type'} {name!r} in "
+                                   f"this scope; {hint}", path.at)
         return found
 
     # ---- types ------------------------------------------------------------------------------
@@ -170,7 +179,7 @@ class Resolver:
             case FnPtrType():
                 return self._fn_ptr(e, env)
             case UnsupportedType(what, at):
-                raise env.source.error(f"{what} is not supported here", at)
+                raise env.source.error(what, at)
 
     def _fn_ptr(self, e: FnPtrType, env: Env) -> RFnPtr:
         abi = e.abi or "Rust"
@@ -228,9 +237,11 @@ class Resolver:
                 types, lifetimes = self._args(d, e, env, position)
                 if isinstance(d, AdtDef):
                     return RAdt(d, types, lifetimes, id(d))
+                # the arguments are relative to the binders here, and the alias's own
+                # binders shift them as they substitute them: the result needs no shift
                 inner = Env(d.module, dict(zip(d.item.generics.types, types)),
                             dict(zip(d.item.generics.lifetimes, lifetimes)))
-                return shift(self.type(d.item.type, inner, position), len(env.binders))
+                return self.type(d.item.type, inner, position)
             case ForeignDef():
                 self._no_args(env, last.args, last.at)
                 return RForeign(d, id(d))

@@ -356,7 +356,7 @@ class RustTransformer(Transformer[Token, Any]):
     def where_clause(self, meta: Meta, ch: list[Any]) -> None:
         return None
 
-    bounds = bound = where_pred = lifetime_bounds = generic_default = where_clause
+    bounds = bound = where_pred = lifetime_bounds = generic_default = fn_sugar = where_clause
 
     # ---- types ----------------------------------------------------------------------------
 
@@ -408,13 +408,16 @@ class RustTransformer(Transformer[Token, Any]):
         return NeverType(_pos(meta, ch))
 
     def infer_type(self, meta: Meta, ch: list[Any]) -> UnsupportedType:
-        return UnsupportedType("the placeholder type '_'", _pos(meta, ch))
+        return UnsupportedType("the placeholder type '_' is not allowed in a signature",
+                               _pos(meta, ch))
 
     def impl_type(self, meta: Meta, ch: list[Any]) -> UnsupportedType:
-        return UnsupportedType("'impl Trait'", _pos(meta, ch))
+        return UnsupportedType("'impl Trait' parameters make a generic function: write a "
+                               "concrete type", _pos(meta, ch))
 
     def dyn_type(self, meta: Meta, ch: list[Any]) -> UnsupportedType:
-        return UnsupportedType("trait objects ('dyn Trait')", _pos(meta, ch))
+        return UnsupportedType("trait objects ('dyn Trait') are not supported: rustc encodes "
+                               "them with their predicates (u3dynI..E)", _pos(meta, ch))
 
     def fn_ptr_type(self, meta: Meta, ch: list[Any]) -> FnPtrType:
         quals: _Quals = _one(ch, _Quals)

@@ -20,7 +20,7 @@ from typing import Callable, assert_never
 from .codes import SIZED_INTS
 from .flavours import Flavour
 from .model import (
-    VOID, Array, BitInt, CInteger, Complex, Encoded, FixedInt, FixedInteger, FunctionType,
+    STATIC, VOID, Array, BitInt, CInteger, Complex, Encoded, FixedInt, FixedInteger, FunctionType,
     Named, Pointer, Primitive, Qualified, Reference, RustPath, Scalar, Slice, Tuple, Type,
 )
 from .targets import Target
@@ -29,43 +29,49 @@ _TypeMap = Callable[[Type], Type]
 _POINTER_SIZED = {FixedInt.ISIZE: True, FixedInt.USIZE: False}
 
 
-def normalize(t: Type, target: Target) -> Type:
-    """``t`` with every integer replaced by the fixed-width integer of its size."""
+def normalize(t: Type, target: Target, flavour: Flavour | None = None) -> Type:
+    """``t`` with every integer replaced by the fixed-width integer of its size (remembering
+    the C type it was when ``flavour`` says so)."""
     match t:
         case CInteger(kind):
-            return FixedInteger(SIZED_INTS[target.int_bits(kind), target.int_signed(kind)])
+            sized = SIZED_INTS[target.int_bits(kind), target.int_signed(kind)]
+            return FixedInteger(sized, _origin(t, flavour))
         case FixedInteger(kind):
             if kind in _POINTER_SIZED:
                 return FixedInteger(SIZED_INTS[target.pointer_bits, _POINTER_SIZED[kind]])
             return t
         case Primitive(kind):
             if kind is Scalar.BOOL:
-                return FixedInteger(FixedInt.U8)
+                return FixedInteger(FixedInt.U8, _origin(t, flavour))
             if kind is Scalar.RUST_CHAR:
                 return FixedInteger(FixedInt.U32)
             return t
         case BitInt() | Named() | Encoded():
             return t
         case Complex(element):
-            return Complex(normalize(element, target))
+            return Complex(normalize(element, target, flavour))
         case Qualified(base, const, volatile, restrict):
-            return Qualified(normalize(base, target), const, volatile, restrict)
+            return Qualified(normalize(base, target, flavour), const, volatile, restrict)
         case Pointer(pointee):
-            return Pointer(normalize(pointee, target))
+            return Pointer(normalize(pointee, target, flavour))
         case Array(element, length):
-            return Array(normalize(element, target), length)
+            return Array(normalize(element, target, flavour), length)
         case FunctionType():
-            return map_function(t, lambda p: normalize(p, target))
+            return map_function(t, lambda p: normalize(p, target, flavour))
         case Reference(pointee):
-            return replace(t, pointee=normalize(pointee, target))
+            return replace(t, pointee=normalize(pointee, target, flavour))
         case Slice(element):
-            return Slice(normalize(element, target))
+            return Slice(normalize(element, target, flavour))
         case Tuple(elements):
-            return Tuple(tuple(normalize(e, target) for e in elements))
+            return Tuple(tuple(normalize(e, target, flavour) for e in elements))
         case RustPath():
-            return replace(t, args=tuple(normalize(a, target) for a in t.args))
+            return replace(t, args=tuple(normalize(a, target, flavour) for a in t.args))
         case _:
             assert_never(t)
+
+
+def _origin(t: CInteger | Primitive, flavour: Flavour | None) -> CInteger | Primitive | None:
+    return t if flavour is not None and flavour.normalized_integers_keep_c_type else None
 
 
 def generalize(t: Type, flavour: Flavour) -> Type:
@@ -82,7 +88,7 @@ def generalize(t: Type, flavour: Flavour) -> Type:
                 return Pointer(Qualified(VOID, pointee.const, pointee.volatile, pointee.restrict))
             return Pointer(VOID)
         case Reference(_, mutable):
-            return Reference(VOID, mutable)
+            return Reference(VOID, mutable, STATIC)
         case CInteger() | FixedInteger() | Primitive() | BitInt() | Named() | Encoded():
             return t
         case Complex(element):

@@ -15,9 +15,17 @@ the ``cfi_types`` crate's newtypes instead (``crate::cfi_plain::c_long``, with i
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import tempfile
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
 from hypothesis import strategies as st
+
+from oracles import RUSTC, ids_from_ir, kcfi_from_ir, rustc_ir
 
 FEATURES = ("c_variadic", "cfi_encoding", "extern_types", "never_type", "f16", "f128",
             "abi_x86_interrupt", "rust_cold_cc", "abi_vectorcall", "abi_unadjusted")
@@ -81,25 +89,59 @@ class Ctx:
     lifetimes: tuple[str, ...] = ()
     elided: bool = True
     depth: int = 3
+    #: type names brought in by ``use`` (``c_long``, ``Int`` for ``c_int as Int``)
+    names: tuple[str, ...] = ()
 
     def deeper(self, **kw: object) -> Ctx:
         return Ctx(**{"items": self.items, "lifetimes": self.lifetimes, "elided": self.elided,
-                      "depth": self.depth - 1, **kw})  # type: ignore[arg-type]
+                      "depth": self.depth - 1, "names": self.names,
+                      **kw})  # type: ignore[arg-type]
 
 
 @dataclass
 class Case:
-    """One module of items and one function in it."""
+    """One module of items and one function in it.  ``as_pointer``: give cfi_typeid the
+    function's type as a fn-pointer type rather than the item (the same id: the lifetimes a
+    pointer binds are erased, as the item's are)."""
 
     name: str
     items: list[str] = field(default_factory=list)
-    signature: str = ""
+    params: list[str] = field(default_factory=list)
+    patterns: list[str] = field(default_factory=list)
+    returns: str | None = None
+    abi: str = "Rust"
+    explicit_abi: bool = False
+    unsafe: bool = False
+    variadic: str = ""
+    lifetimes: tuple[str, ...] = ()
+    as_pointer: bool = False
+
+    @property
+    def signature(self) -> str:
+        head = "pub " + ("unsafe " if self.unsafe else "")
+        if self.explicit_abi or self.abi != "Rust":
+            head += f'extern "{self.abi}" '
+        generics = f"<{', '.join(self.lifetimes)}>" if self.lifetimes else ""
+        args = [f"{p}: {t}" for p, t in zip(self.patterns, self.params)]
+        args += [self.variadic] if self.variadic else []
+        out = f"{head}fn {self.name}{generics}({', '.join(args)})"
+        return out + (f" -> {self.returns}" if self.returns else "")
+
+    @property
+    def pointer_type(self) -> str:
+        head = f"for<{', '.join(self.lifetimes)}> " if self.lifetimes else ""
+        head += ("unsafe " if self.unsafe else "")
+        if self.explicit_abi or self.abi != "Rust":
+            head += f'extern "{self.abi}" '
+        args = self.params + (["..."] if self.variadic else [])
+        out = f"{head}fn({', '.join(args)})"
+        return out + (f" -> {self.returns}" if self.returns else "")
 
     def tool_prelude(self) -> str:
         return f"pub mod {self.name} {{\n" + "\n".join(self.items) + "\n}"
 
     def tool_decl(self) -> str:
-        return f"use {self.name}::*;\n{self.signature}"
+        return f"use {self.name}::*;\n{self.pointer_type if self.as_pointer else self.signature}"
 
     def rustc_module(self, cfi: str) -> str:
         body = "\n".join([*self.items, f"#[no_mangle] {self.signature} {{ loop {{}} }}"])
@@ -138,7 +180,11 @@ def leaf_type(draw: st.DrawFn, ctx: Ctx) -> T:
     if kind == "never":
         return T("!")
     if kind == "alias":
-        crate = draw(st.sampled_from(("core::ffi::", "std::ffi::", "std::os::raw::")))
+        use_name: bool = draw(st.booleans())
+        if ctx.names and use_name:
+            return T(draw(st.sampled_from(ctx.names)))
+        crate = draw(st.sampled_from(("core::ffi::", "std::ffi::", "std::os::raw::",
+                                      "::core::ffi::")))
         return T(crate + draw(st.sampled_from(C_ALIASES)))
     if kind == "cfi":
         return T("core::ffi::cfi::" + draw(st.sampled_from(CFI_INTS)))
@@ -169,7 +215,8 @@ def pointee(draw: st.DrawFn, ctx: Ctx) -> T:
 
 @st.composite
 def fn_pointer(draw: st.DrawFn, ctx: Ctx) -> T:
-    binder = draw(st.sampled_from(((), (), ("'x",), ("'x", "'y"))))
+    x, y = f"'x{ctx.depth}", f"'y{ctx.depth}"  # nested binders may not shadow names
+    binder = draw(st.sampled_from(((), (), (x,), (x, y))))
     inner = ctx.deeper(lifetimes=(*ctx.lifetimes, *binder), elided=True)
     params = draw(st.lists(rust_type(inner), max_size=3))
     abi = draw(st.sampled_from(POINTER_ABIS))
@@ -322,35 +369,120 @@ def item(draw: st.DrawFn, name: str, earlier: tuple[ItemInfo, ...]) -> tuple[str
     return f'extern "C" {{ {enc}pub type {name}; }}', ItemInfo(name, sized=False)
 
 
+_USES = (
+    ((), ()),
+    (("use core::ffi::*;",), C_ALIASES),
+    (("use std::ffi::{c_int as Int, c_void as Void};",), ("Int", "Void")),
+    (("use std::os::raw::c_char;", "use core::ffi::c_ulong as ULong;"), ("c_char", "ULong")),
+)
+
+
 @st.composite
 def case(draw: st.DrawFn, name: str) -> Case:
     """A module of items and a function ``name`` in it."""
-    c = Case(name, ["pub const N: usize = 2;"])
+    uses, names = draw(st.sampled_from(_USES))
+    c = Case(name, ["pub const N: usize = 2;", *uses])
     infos: list[ItemInfo] = []
-    if draw(st.booleans()):
-        c.items.append("use core::ffi::*;")
     for k in range(draw(st.integers(0, 5))):
         text, info = draw(item(f"S{k}", tuple(infos)))
         if draw(st.integers(0, 5)) == 0:
             text = f"pub mod m{k} {{ use super::*; {text} }}"
-            info = ItemInfo(f"m{k}::{info.path}", info.lifetimes, info.types, info.sized)
+            if draw(st.booleans()):
+                c.items.append(f"use self::m{k}::{info.path};")
+            else:
+                info = ItemInfo(f"m{k}::{info.path}", info.lifetimes, info.types, info.sized)
         c.items.append(text)
         infos.append(info)
-    lifetimes = draw(st.sampled_from(((), (), ("'a",), ("'a", "'b"))))
-    ctx = Ctx(tuple(infos), lifetimes, True, 3)
-    params = draw(st.lists(rust_type(ctx), max_size=5))
-    abi = draw(st.sampled_from(ITEM_ABIS))
-    variadic = abi == "C" and bool(params) and draw(st.integers(0, 3)) == 0
-    returns = draw(st.none() | rust_type(Ctx(tuple(infos), lifetimes, False, 3)))
-    patterns = [draw(st.sampled_from((f"a{i}", "_", f"mut a{i}"))) for i in range(len(params))]
-    args = [f"{p}: {t.text}" for p, t in zip(patterns, params)]
-    if variadic:
-        args.append(draw(st.sampled_from(("args: ...", "mut args: ..."))))
-    head = "pub unsafe " if variadic or draw(st.booleans()) else "pub "
-    if abi != "Rust" or draw(st.booleans()):
-        head += f'extern "{abi}" '
-    generics = f"<{', '.join(lifetimes)}>" if lifetimes else ""
-    c.signature = f"{head}fn {name}{generics}({', '.join(args)})"
-    if returns is not None:
-        c.signature += f" -> {returns.text}"
+    c.lifetimes = draw(st.sampled_from(((), (), ("'a",), ("'a", "'b"))))
+    ctx = Ctx(tuple(infos), c.lifetimes, True, 3, names)
+    c.params = [t.text for t in draw(st.lists(rust_type(ctx), max_size=5))]
+    c.abi = draw(st.sampled_from(ITEM_ABIS))
+    c.explicit_abi = draw(st.booleans())
+    if c.abi == "C" and c.params and draw(st.integers(0, 3)) == 0:
+        c.variadic = draw(st.sampled_from(("args: ...", "mut args: ...")))
+    returns = draw(st.none() | rust_type(Ctx(tuple(infos), c.lifetimes, False, 3, names)))
+    c.returns = returns.text if returns else None
+    c.patterns = [draw(st.sampled_from((f"a{i}", "_", f"mut a{i}")))
+                  for i in range(len(c.params))]
+    c.unsafe = bool(c.variadic) or draw(st.booleans())
+    c.as_pointer = draw(st.integers(0, 3)) == 0
     return c
+
+
+# ---- rustc on every target ------------------------------------------------------------------
+
+#: rustc's name for our targets; those whose built-in spec lacks the CFI sanitizers get a
+#: copy of it that has them (a custom target: same data layout, ABI and type sizes).
+RUSTC_TARGETS = {
+    "x86_64-unknown-linux-gnu": ("x86_64-unknown-linux-gnu", False),
+    "aarch64-unknown-linux-gnu": ("aarch64-unknown-linux-gnu", False),
+    "i686-unknown-linux-gnu": ("i686-unknown-linux-gnu", True),
+    "armv7-unknown-linux-gnueabihf": ("armv7-unknown-linux-gnueabihf", True),
+    "riscv64-unknown-linux-gnu": ("riscv64gc-unknown-linux-gnu", True),
+}
+
+#: A crate without ``core`` (only x86_64's is installed): the lang items a signature needs.
+NO_CORE_ATTRS = "#![feature(no_core, lang_items)]\n#![no_core]\n"
+NO_CORE = """\
+#[lang = "pointee_sized"] pub trait PointeeSized {}
+#[lang = "meta_sized"] pub trait MetaSized: PointeeSized {}
+#[lang = "sized"] pub trait Sized: MetaSized {}
+#[lang = "copy"] pub trait Copy {}
+"""
+
+SIX = ("plain", "generalized", "normalized", "normalized_generalized", "kcfi",
+       "kcfi_normalized")
+
+
+@cache
+def _custom_target(triple: str) -> str:
+    assert RUSTC is not None
+    env = dict(os.environ, RUSTC_BOOTSTRAP="1")
+    spec = json.loads(subprocess.run(
+        [RUSTC, "-Zunstable-options", "--print", "target-spec-json", "--target", triple],
+        capture_output=True, text=True, check=True, env=env).stdout)
+    spec["supported-sanitizers"] = sorted(set(spec.get("supported-sanitizers", []))
+                                          | {"cfi", "kcfi"})
+    spec.pop("is-builtin", None)
+    path = Path(tempfile.mkdtemp(prefix="cfi_typeid_target_")) / f"{triple}-cfi.json"
+    path.write_text(json.dumps(spec))
+    return str(path)
+
+
+def _target_args(target: str) -> tuple[str | None, list[str]]:
+    triple, custom = RUSTC_TARGETS[target]
+    if target == "x86_64-unknown-linux-gnu":
+        return None, []
+    if custom:
+        return _custom_target(triple), ["-Zunstable-options"]
+    return triple, []
+
+
+def _ir(source: str, target: str, kcfi: bool = False, normalize: bool = True) -> str:
+    rustc_target, extra = _target_args(target)
+    if kcfi and not normalize:
+        extra = [*extra, "-Zsanitizer-cfi-normalize-integers=no"]
+    ir = rustc_ir(source, target=rustc_target, kcfi=kcfi, extra=extra)
+    return ir.replace('!{i32 0, !"', '!{i64 0, !"')  # 32-bit targets' type metadata
+
+
+def rustc_typeids(plain_src: str, norm_src: str, names: list[str],
+                  target: str = "x86_64-unknown-linux-gnu"
+                  ) -> tuple[dict[str, dict[str, str]], str]:
+    """Function name → the six fields rustc gives it, and the IR of ``plain_src`` (to read
+    crate disambiguators from).  ``plain_src`` gives the plain and generalized ids and the
+    plain KCFI hash, ``norm_src`` the normalized ones (they differ only in how they define
+    the ``cfi_types`` newtypes)."""
+    plain_ir, norm_ir = _ir(plain_src, target), _ir(norm_src, target)
+    plain, norm = ids_from_ir(plain_ir), ids_from_ir(norm_ir)
+    kcfi = kcfi_from_ir(_ir(plain_src, target, kcfi=True, normalize=False))
+    kcfi_norm = kcfi_from_ir(_ir(norm_src, target, kcfi=True))
+    out: dict[str, dict[str, str]] = {}
+    for name in names:
+        p, n = plain[name], norm[name]
+        out[name] = {
+            "plain": p[0], "generalized": p[1], "normalized": n[2],
+            "normalized_generalized": n[3], "kcfi": f"0x{kcfi[name]:08x}",
+            "kcfi_normalized": f"0x{kcfi_norm[name]:08x}",
+        }
+    return out, plain_ir

@@ -86,7 +86,7 @@ _VA_LIST_TAG = Named("__va_list_tag")
 #: Constant expressions the prelude gives a value to, for array lengths.
 _CONSTANTS = (("E_B", 4), ("RED", 4), ("GREEN", 8), ("BLUE", 9), ("MODE_B", 8),
               ("sizeof(int)", 4), ("sizeof(short) * 3", 6), ("1 << 4", 16),
-              ("E_B ? 7 : 1", 7), ("sizeof(struct S)", 4), ("(2 + 3) % 4", 1))
+              ("E_B ? 7 : 1", 7), ("sizeof(long long) + 'a' - 'a'", 8), ("(2 + 3) % 4", 1))
 
 
 def _join(specifiers: str, inner: str) -> str:
@@ -217,13 +217,21 @@ def pointee_types(triple: str, depth: int) -> st.SearchStrategy[Type]:
 @lru_cache(maxsize=None)
 def array_types(triple: str, depth: int, unsized: bool) -> st.SearchStrategy[Type]:
     """Arrays; only the outermost dimension, under a pointer, may be unsized (``int (*)[]``)."""
-    elements = [object_types(triple, depth), st.just(Primitive(Scalar.HALF))]
+    elements = [object_types(triple, depth).filter(lambda t: not _huge(t)),
+                st.just(Primitive(Scalar.HALF))]
     if depth > 0:
         elements.append(array_types(triple, depth - 1, unsized=False))
-    lengths = st.one_of(st.integers(1, 12), st.just(0), st.integers(13, 1 << 20))
-    if unsized:
-        lengths = st.one_of(lengths, st.none())
+    lengths = st.one_of(st.integers(1, 12), st.just(0))
+    if unsized:  # the outermost dimension: long ones too, with clang's size limit in mind
+        lengths = st.one_of(lengths, st.integers(13, 1 << 16), st.none())
     return st.builds(Array, qualified(st.one_of(*elements), restrict_ok=True), lengths)
+
+
+def _huge(t: Type) -> bool:
+    """A type whose arrays soon pass clang's object size limit (2**31 bytes on ILP32)."""
+    t = t.base if isinstance(t, Qualified) else t
+    t = t.element if isinstance(t, Complex) else t
+    return isinstance(t, BitInt) and t.bits > 256
 
 
 @lru_cache(maxsize=None)

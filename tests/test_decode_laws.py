@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -38,7 +40,7 @@ def test_c_types_round_trip_through_clang_ids(case: tuple[str, FunctionType],
     triple, fn = case
     target = TARGETS[triple]
     ids = typeids_of(fn, CLANG, target, salt)
-    normalized = normalize(fn, target)
+    normalized = normalize(fn, target, CLANG)
     expected = {
         ids.plain: fn,
         ids.generalized: generalize(fn, CLANG),
@@ -47,7 +49,9 @@ def test_c_types_round_trip_through_clang_ids(case: tuple[str, FunctionType],
     }
     for typeid, model in expected.items():
         decoded = decode_typeid(typeid)
-        assert decoded.function == model, typeid
+        # which C type a normalised integer came from shows only where clang spells a
+        # compound twice; the decoder then picks one (see decoder.C_ORIGINS)
+        assert without_origins(decoded.function) == without_origins(model), typeid
         assert decoded.flavour is CLANG and decoded.salt == salt
 
 
@@ -60,6 +64,18 @@ def test_c_types_round_trip_through_rustc_numbering(case: tuple[str, FunctionTyp
     # unforced, the reading chosen re-encodes to the same id
     decoded = decode_typeid(typeid)
     assert "_ZTS" + encode_function_type(decoded.function, decoded.flavour) == typeid
+
+
+def without_origins(x: Any) -> Any:
+    """``x`` with every :class:`FixedInteger`'s ``origin`` dropped."""
+    if isinstance(x, FixedInteger):
+        return FixedInteger(x.kind)
+    if isinstance(x, tuple):
+        return tuple(without_origins(e) for e in x)
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return dataclasses.replace(x, **{f.name: without_origins(getattr(x, f.name))
+                                         for f in dataclasses.fields(x) if f.init})
+    return x
 
 
 # ---- Rust models ------------------------------------------------------------------------------

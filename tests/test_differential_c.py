@@ -65,12 +65,22 @@ def c_file(cases: list[Case]) -> str:
     return f"{CLANG_TYPEDEFS}{SHARED_PRELUDE}{decls}void *cfi_case_table[] = {{ {table} }};\n"
 
 
+#: The four compiles that give the six fields: (normalize, kcfi) flags.
+COMPILES = ((False, False), (True, False), (False, True), (True, True))
+
+
 def clang_fields(source: str, triple: str) -> dict[str, dict[str, str]]:
     """Function name → the six fields as clang-19 writes them, from four compiles."""
     with ThreadPoolExecutor(max_workers=4) as pool:
-        plain, normalized, kcfi, kcfi_normalized = pool.map(
+        irs = list(pool.map(
             lambda flags: clang_ir(source, triple, normalize=flags[0], kcfi=flags[1]),
-            [(False, False), (True, False), (False, True), (True, True)])
+            COMPILES))
+    return six_fields(*irs)
+
+
+def six_fields(plain: str, normalized: str, kcfi: str,
+               kcfi_normalized: str) -> dict[str, dict[str, str]]:
+    """Function name → six fields, from the IR of the four COMPILES."""
     out: dict[str, dict[str, str]] = {}
     for ir, suffix in ((plain, ""), (normalized, "normalized")):
         for name, ids in ids_from_ir(ir).items():

@@ -23,8 +23,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from cfi_typeid import api
 from cfi_typeid.rust_crates import disambiguators_from_ir
 from conftest import needs_rustc
-from oracles import ids_from_ir, kcfi_from_ir, rustc_ir
-from rust_strategies import Case, case, rustc_crate
+from rust_strategies import Case, case, rustc_crate, rustc_typeids
 
 pytestmark = [needs_rustc, pytest.mark.rustc]
 
@@ -53,7 +52,6 @@ def generate(n: int) -> list[Case]:
         collect = seed(int(SEED))(collect)
     collect()
     for i, c in enumerate(out):
-        c.signature = c.signature.replace("fn c(", f"fn c{i}(").replace("fn c<", f"fn c{i}<")
         c.name = f"c{i}"
     return out
 
@@ -67,22 +65,10 @@ class Outcome:
 
 def rustc_fields(cases: list[Case]) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
     """Function name → the six fields rustc gives it; and the crate disambiguators."""
-    plain_src = rustc_crate(cases, "cfi_plain", MARKER)
-    norm_src = rustc_crate(cases, "cfi_norm", MARKER)
-    plain_ir, norm_ir = rustc_ir(plain_src), rustc_ir(norm_src)
-    plain, norm = ids_from_ir(plain_ir), ids_from_ir(norm_ir)
-    kcfi = kcfi_from_ir(rustc_ir(plain_src, kcfi=True,
-                                 extra=["-Zsanitizer-cfi-normalize-integers=no"]))
-    kcfi_norm = kcfi_from_ir(rustc_ir(norm_src, kcfi=True))
-    out: dict[str, dict[str, str]] = {}
-    for c in cases:
-        p, n = plain[c.name], norm[c.name]
-        out[c.name] = {
-            "plain": p[0], "generalized": p[1], "normalized": n[2],
-            "normalized_generalized": n[3], "kcfi": f"0x{kcfi[c.name]:08x}",
-            "kcfi_normalized": f"0x{kcfi_norm[c.name]:08x}",
-        }
-    return out, disambiguators_from_ir(plain_ir)
+    fields, plain_ir = rustc_typeids(rustc_crate(cases, "cfi_plain", MARKER),
+                                     rustc_crate(cases, "cfi_norm", MARKER),
+                                     [c.name for c in cases])
+    return fields, disambiguators_from_ir(plain_ir)
 
 
 def run_batch(cases: list[Case]) -> list[Outcome]:
