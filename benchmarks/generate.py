@@ -115,7 +115,8 @@ def _param_type(rng: random.Random, name: str) -> str:
                          for _ in range(rng.randint(1, 3)))
         return f"{ret} (*{name})({args})"
     if r < 0.86:
-        return f"{rng.choice(['char', 'u8', 'int', 'const char'])} {name}[{rng.choice([4, 16, 32, 256])}]"
+        element = rng.choice(["char", "u8", "int", "const char"])
+        return f"{element} {name}[{rng.choice([4, 16, 32, 256])}]"
     if r < 0.91:
         return f"{rng.choice(['char', 'void', f'struct {rng.choice(_STRUCT_TAGS)}'])} **{name}"
     if r < 0.95:

@@ -108,8 +108,8 @@ def alternate(sides: dict[str, Callable[[], Run]], repeat: int, warm_up: bool = 
     return runs
 
 
-def median(runs: list[Run], what: str = "wall") -> float:
-    return statistics.median(getattr(r, what) for r in runs)
+def median(runs: list[Run]) -> float:
+    return statistics.median(r.wall for r in runs)
 
 
 # ---- results ----------------------------------------------------------------------------------
@@ -321,8 +321,9 @@ def parse_vs_pycparser(b: Bench) -> None:
     runs = alternate(sides, b.repeat)
     ours = median(runs["ours"])
     theirs = median(runs["pycparser"]) if has_pycparser else None
+    missing = "skipped: pycparser not installed (pip install pycparser)"
     b.report.say(f"(c) {b.n} prototypes in-process: ours parse+encode {_fmt(ours, 's')}, "
-                 f"pycparser parse {_fmt(theirs, 's') if has_pycparser else 'skipped: pycparser not installed (pip install pycparser)'}")
+                 f"pycparser parse {_fmt(theirs, 's') if has_pycparser else missing}")
     b.report.compare("(c)", f"parse+encode {b.n} vs pycparser parse", ours, theirs, 0.1)
 
 
@@ -427,10 +428,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     n = args.n or (200 if args.quick else 10_000)
     repeat = args.repeat or (1 if args.quick else 3)
+    clang = _version([CLANG, "--version"]) if CLANG else "no clang-19"
+    rustc = _version([RUSTC, "--version"]) if RUSTC else "no rustc"
     print(f"cfi_typeid benchmarks{' (quick)' if args.quick else ''}: n={n}, medians of "
           f"{repeat} run(s) per side, sides alternated; {platform.python_implementation()} "
-          f"{platform.python_version()}, {_version([CLANG, '--version']) if CLANG else 'no clang-19'}"
-          f", {_version([RUSTC, '--version']) if RUSTC else 'no rustc'}, {os.cpu_count()} CPUs")
+          f"{platform.python_version()}, {clang}, {rustc}, {os.cpu_count()} CPUs")
     report = Report()
     cache = Path(tempfile.gettempdir()) / "cfi_typeid-bench-pycache"
     with tempfile.TemporaryDirectory(prefix="cfi_typeid-bench-") as tmp:

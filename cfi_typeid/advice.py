@@ -204,6 +204,21 @@ def _constness(p: Pair) -> Advice | None:
     return Advice(c_spelling(c), rust_spelling(r), cause, fix)
 
 
+def _encoding_not_normalized(p: Pair) -> Advice | None:
+    if not (isinstance(p.r, Encoded) and isinstance(p.c, FixedInteger)):
+        return None
+    c_src = p.c_shown
+    name = CFI_TYPE_NAMES.get(c_src.kind) if isinstance(c_src, CInteger) else None
+    plain = f"core::ffi::{name}" if name else p.c.kind.value
+    return Advice(
+        c_spelling(c_src), rust_spelling(p.r_shown),
+        f"rustc writes a #[cfi_encoding] ('{p.r.code}') verbatim even with "
+        f"-Zsanitizer-cfi-normalize-integers, while clang normalizes the C type to "
+        f"{p.c.kind.value} ('{encode_type(p.c, CLANG)}')",
+        f"when both sides normalize integers, use the plain alias {plain} (it normalizes to "
+        f"{p.c.kind.value}) instead of a core::ffi::cfi / cfi-types newtype")
+
+
 def _normalized_ints(p: Pair) -> Advice | None:
     if not (isinstance(p.c, FixedInteger) and isinstance(p.r, FixedInteger)):
         return None
@@ -222,7 +237,8 @@ def _normalized_ints(p: Pair) -> Advice | None:
 RULES_HERE: tuple[Rule, ...] = (_generalized_fn_pointer, _reference, _never, _named_vs_integer,
                                 _named_vs_path)
 #: Rules for the innermost pair that differs.
-RULES: tuple[Rule, ...] = (*RULES_HERE, _float16, _normalized_ints, _c_int_vs_fixed,
+RULES: tuple[Rule, ...] = (*RULES_HERE, _float16, _encoding_not_normalized,
+                           _normalized_ints, _c_int_vs_fixed,
                            _constness)
 
 

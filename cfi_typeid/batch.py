@@ -7,6 +7,7 @@ batch goes on.  Preludes are parsed once each (the front ends cache the scope a 
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any, Iterable, TextIO
 
 from . import api
@@ -40,9 +41,12 @@ def process_line(text: str) -> dict[str, Any]:
         out["error"] = _error('"crates" must be an object of strings')
     else:
         try:
+            # One string object per distinct prelude: the answer caches key on it, and a batch
+            # repeats its prelude on every line.
+            prelude = sys.intern(item.get("prelude") or "")
             ids = api.typeids(item["decl"], lang=item.get("lang") or "c",
                               target=item.get("target") or DEFAULT_TARGET,
-                              prelude=item.get("prelude") or "", crate=item.get("crate"),
+                              prelude=prelude, crate=item.get("crate"),
                               crates=item.get("crates"), salt=item.get("salt") or "")
             out["typeids"] = ids.to_json()
         except CfiTypeidError as e:

@@ -18,11 +18,16 @@ from lark.exceptions import VisitError
 from .c_semantics import CTransformer, Scope, has_anonymous
 from .c_syntax import blank_noise, parse_c, split_declarations
 from .errors import CfiTypeidError, ParseError
-from .model import FunctionType, Pointer, Qualified, Type
+from .model import Array, Complex, FunctionType, Pointer, Qualified, Type
 from .targets import Target
 
 #: Typedefs every target has besides its table of integer typedefs.
 _BUILTIN_PRELUDE = "typedef __builtin_va_list va_list; typedef __builtin_va_list __gnuc_va_list;"
+
+
+#: Deepest type we accept (clang's default -fbracket-depth is 256): deeper input is refused
+#: with a ParseError rather than overflowing Python's stack in the recursive passes.
+MAX_NESTING = 256
 
 
 def _transform(transformer: CTransformer, tree: Tree[Token]) -> object:
@@ -32,7 +37,33 @@ def _transform(transformer: CTransformer, tree: Tree[Token]) -> object:
     except VisitError as e:
         if isinstance(e.orig_exc, CfiTypeidError):
             raise e.orig_exc from None
+        if isinstance(e.orig_exc, RecursionError):
+            raise _too_deep(transformer) from None
         raise
+    except RecursionError:
+        raise _too_deep(transformer) from None
+
+
+def _too_deep(transformer: CTransformer) -> ParseError:
+    return transformer.scope.error(f"declaration nested too deeply (more than {MAX_NESTING} "
+                                   "levels)", 0)
+
+
+def _nesting(t: Type) -> int:
+    """How deeply ``t`` nests (iteratively: the point is not to recurse on deep input)."""
+    deepest, stack = 0, [(t, 1)]
+    while stack:
+        t, depth = stack.pop()
+        deepest = max(deepest, depth)
+        match t:
+            case Qualified(inner) | Pointer(inner) | Array(inner) | Complex(inner):
+                stack.append((inner, depth + 1))
+            case FunctionType():
+                stack.extend((p, depth + 1) for p in (t.returns, *t.params))
+            case _:
+                pass
+    return deepest
+
 
 def _run_declarations(scope: Scope, text: str, spans: list[tuple[int, int]]) -> None:
     transformer = CTransformer(scope)
@@ -82,6 +113,9 @@ def parse_c_type(decl: str, prelude: str, target: Target) -> tuple[Type, int]:
     result = _transform(CTransformer(scope), tree)
     assert isinstance(result, tuple)
     t, pos = result
+    if _nesting(t) > MAX_NESTING:
+        raise ParseError(f"declaration nested too deeply (more than {MAX_NESTING} levels)",
+                         decl, start + max(pos, 0))
     return t, start + max(pos, 0)
 
 

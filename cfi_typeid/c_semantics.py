@@ -158,9 +158,13 @@ class Scope:
 
 def c_qualify(t: Type, const: bool = False, volatile: bool = False,
               restrict: bool = False) -> Type:
-    """Qualify ``t`` the C way: qualifiers on an array type go to its elements."""
+    """Qualify ``t`` the C way: qualifiers on an array type go to its elements, and those on
+    a function type (undefined in C17 6.7.3p9; ``const F *`` through a typedef) vanish, as
+    they do from clang's mangled name."""
     if isinstance(t, Array):
         return Array(c_qualify(t.element, const, volatile, restrict), t.length)
+    if isinstance(t, FunctionType):
+        return t
     return qualify(t, const=const, volatile=volatile, restrict=restrict)
 
 
@@ -190,13 +194,11 @@ def has_anonymous(t: Type) -> bool:
 
 
 def _name_anonymous(t: Type, name: str) -> Type:
+    """The typedef name an unnamed tag takes for linkage, as clang gives it: only when the
+    typedef names exactly the tag (``typedef const struct {...} C;`` leaves it unnamed)."""
     match t:
         case Named(""):
             return Named(name, t.kind)
-        case Qualified(base, c, v, r):
-            return Qualified(_name_anonymous(base, name), c, v, r)
-        case Array(element, length):
-            return Array(_name_anonymous(element, name), length)
         case _:
             return t
 
@@ -516,15 +518,17 @@ class CTransformer(Transformer[Token, object]):
         if m is None:
             raise self.scope.error(f"invalid integer literal {tok!s}", tok.start_pos or 0)
         digits = m.group(1)
+        if len(digits) > 2 * _CONSTANT_BITS:
+            raise self.scope.error("integer literal too large", tok.start_pos or 0)
         if digits[:2] in ("0x", "0X"):
-            return int(digits, 16)
+            return self._bounded(int(digits, 16), tok)
         if digits[:2] in ("0b", "0B"):
-            return int(digits[2:], 2)
+            return self._bounded(int(digits[2:], 2), tok)
         if len(digits) > 1 and digits.startswith("0"):
-            if not digits.isdigit() or "8" in digits or "9" in digits:
+            if "8" in digits or "9" in digits:
                 raise self.scope.error(f"invalid octal literal {digits}", tok.start_pos or 0)
-            return int(digits, 8)
-        return int(digits)
+            return self._bounded(int(digits, 8), tok)
+        return self._bounded(int(digits), tok)
 
     def character(self, tok: Token) -> int:
         """A character constant's int value as clang computes it: escapes (``\\x41``,
@@ -534,7 +538,10 @@ class CTransformer(Transformer[Token, object]):
             esc = m.group(1)
             if esc is None:
                 values.extend(m.group().encode())
-            elif esc[0] in "xX":
+            elif esc == "x":
+                raise self.scope.error("\\x used with no following hex digits",
+                                       tok.start_pos or 0)
+            elif esc[0] == "x":
                 values.append(int(esc[1:], 16) & 0xFF)
             elif esc[0] in "01234567":
                 values.append(int(esc, 8) & 0xFF)
@@ -562,7 +569,16 @@ class CTransformer(Transformer[Token, object]):
                                        op.start_pos or 0)
             q = abs(a) // abs(b) * (1 if (a < 0) == (b < 0) else -1)
             return q if op == "/" else a - q * b
-        return _BINARY[str(op)](a, b)
+        if op in ("<<", ">>") and not 0 <= b < _CONSTANT_BITS:
+            raise self.scope.error(f"shift count {b} out of range", op.start_pos or 0)
+        return self._bounded(_BINARY[str(op)](a, b), op)
+
+    def _bounded(self, value: int, tok: Token) -> int:
+        # C constants fit in 128 bits; a bound also keeps `1 << 1 << ...` from eating memory
+        if abs(value) >= 1 << _CONSTANT_BITS:
+            raise self.scope.error("constant expression overflows 128 bits",
+                                   tok.start_pos or 0)
+        return value
 
     def unary(self, op: Token, a: int) -> int:
         return {"-": -a, "+": a, "~": ~a, "!": int(not a)}[str(op)]
@@ -600,6 +616,8 @@ _INTEGER_LITERAL = re.compile(r"(0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)"
 
 _CHAR_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]+|[0-7]{1,3}|.)|.", re.S)
 _SIMPLE_ESCAPES = {"n": 10, "t": 9, "r": 13, "a": 7, "b": 8, "f": 12, "v": 11, "e": 27}
+
+_CONSTANT_BITS = 128
 
 _RESTRICT = frozenset({"restrict", "__restrict", "__restrict__"})
 

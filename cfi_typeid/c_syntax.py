@@ -24,7 +24,31 @@ from .errors import ParseError
 TYPEDEF_NAMES: ContextVar[Container[str]] = ContextVar("TYPEDEF_NAMES", default=frozenset())
 
 
+#: Keywords of C and its GNU/MS dialects that would change a type id but that we do not model:
+#: refused by name rather than misread as identifiers.
+_UNSUPPORTED_KEYWORDS = {
+    "_Atomic": "_Atomic types are not supported (clang mangles them as U7_Atomic)",
+    "typeof": "typeof is not supported; write the type itself",
+    "__typeof": "typeof is not supported; write the type itself",
+    "__typeof__": "typeof is not supported; write the type itself",
+    "typeof_unqual": "typeof is not supported; write the type itself",
+    "__auto_type": "__auto_type is not supported; write the type itself",
+    "_Imaginary": "_Imaginary types are not supported",
+    **{cc: f"the calling convention {cc} is not supported (clang may mangle it into the type)"
+       for cc in ("__stdcall", "__fastcall", "__cdecl", "__thiscall", "__vectorcall",
+                  "__regcall", "_stdcall", "_fastcall", "_cdecl")},
+}
+
+
+class _UnsupportedKeyword(Exception):
+    def __init__(self, token: Token) -> None:
+        super().__init__(str(token))
+        self.token = token
+
+
 def _classify_identifier(token: Token) -> Token:
+    if token.value in _UNSUPPORTED_KEYWORDS:
+        raise _UnsupportedKeyword(token)
     # The lexer hack: an identifier that names a typedef in scope is a type name.
     token.type = "TYPEDEF_NAME" if token.value in TYPEDEF_NAMES.get() else "IDENTIFIER"
     return token
@@ -53,6 +77,14 @@ _NOISE = re.compile(
       | (?P<attr>\[\[)""",
     re.S | re.M | re.X,
 )
+
+
+#: Attributes that change the type id (checked with clang-19): vector and mode attributes make
+#: other types (``Dv4_i``, ``l``), address spaces and some calling conventions are mangled as
+#: vendor qualifiers (``U3AS1``, ``U7stdcall``).  They are refused, never silently dropped.
+_TYPE_CHANGING_ATTRIBUTES = re.compile(
+    r"\b_*(vector_size|ext_vector_type|neon_vector_type|neon_polyvector_type|mode"
+    r"|address_space|stdcall|fastcall|swiftcall|swiftasynccall|ms_abi)_*\b")
 
 
 def _blank(text: str, start: int, end: int) -> str:
@@ -92,6 +124,13 @@ def blank_noise(text: str, what: str = "input") -> str:
                 if close < 0:
                     raise ParseError(f"unbalanced parentheses after {m.group()!r}", text,
                                      start, what=what)
+                inside = re.sub(r'"(?:[^"\\]|\\.)*"', lambda q: " " * len(q.group()),
+                                text[:close])  # not in strings: section("mode")
+                changing = _TYPE_CHANGING_ATTRIBUTES.search(inside, paren.end(), close)
+                if changing is not None and m.group().startswith("__attribute"):
+                    raise ParseError(f"__attribute__(({changing.group(1)})) changes the type "
+                                     "id (clang mangles it into the type); it is not supported",
+                                     text, changing.start(), what=what)
                 end = close
         elif m.group("attr") is not None:
             close = _balanced_end(text, start, "[", "]")
@@ -149,6 +188,9 @@ def parse_c(text: str, start: int, end: int, rule: str, typedef_names: Container
     token = TYPEDEF_NAMES.set(typedef_names)
     try:
         return c_parser().parse(text[start:end], start=rule)
+    except _UnsupportedKeyword as e:
+        raise ParseError(_UNSUPPORTED_KEYWORDS[e.token.value], text,
+                         start + (e.token.start_pos or 0), what=what) from None
     except UnexpectedToken as e:
         if e.token.type == "$END":
             raise ParseError("unexpected end of declaration" + _expected(e.accepts or e.expected),

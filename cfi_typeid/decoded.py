@@ -11,12 +11,14 @@ readings fit and differ, the other one is kept as :attr:`DecodedTypeId.alternati
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .decoder import Reading, decode_function_type
 from .errors import DecodeError
 from .flavours import CLANG, RUSTC, Flavour, get_flavour
-from .model import FunctionType
+from .model import (
+    ERASED, STATIC, VOID, Array, FunctionType, Reference, RustPath, Tuple, Type,
+)
 from .suffixes import split_typeid
 
 
@@ -68,8 +70,29 @@ def decode_typeid(typeid: str, *, flavour: str | None = None) -> DecodedTypeId:
     alternative = next((r.function for r in readings
                         if r is not chosen and r.function_pointers
                         and not r.bare_function and r.function != chosen.function), None)
-    return DecodedTypeId(typeid, chosen.function, chosen.flavour, parts.salt,
+    function = chosen.function
+    if parts.generalized and chosen.rust_only:
+        function = _static_references(function)
+    return DecodedTypeId(typeid, function, chosen.flavour, parts.salt,
                          parts.normalized, parts.generalized, alternative)
+
+
+def _static_references(fn: FunctionType) -> FunctionType:
+    """Generalisation turns every reference into ``&'static ()`` (``transform.STATIC``), which
+    the id spells like any ``&()``: give the decoded ones that lifetime."""
+    def fix(t: Type) -> Type:
+        match t:
+            case Reference(pointee, mutable, lifetime) if pointee == VOID and lifetime == ERASED:
+                return Reference(pointee, mutable, STATIC)
+            case Tuple(elements):
+                return Tuple(tuple(map(fix, elements)))
+            case RustPath():
+                return replace(t, args=tuple(map(fix, t.args)))
+            case Array(element, length):
+                return Array(fix(element), length)
+            case _:
+                return t
+    return replace(fn, returns=fix(fn.returns), params=tuple(map(fix, fn.params)))
 
 
 def _misfit(reading: Reading, normalized: bool) -> tuple[bool, bool]:

@@ -22,7 +22,7 @@ model's dataclasses hash, compare and print recursively, so :data:`MAX_DEPTH` an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Callable, ClassVar, NamedTuple, NoReturn
 
 from .codes import C_INT_CODES, FIXED_INT_CODES, SCALAR_CODES, VENDOR_SCALARS
@@ -138,10 +138,9 @@ def _next_choices(made: list[tuple[int, int]]) -> list[int]:
 
 @dataclass
 class _Binder:
-    """A function pointer being read: the bound lifetimes its references have used."""
+    """A function pointer being read: the next bound lifetime its references may take."""
 
     next_index: int = 0
-    used: set[int] = field(default_factory=set)
 
 
 class _Parser:
@@ -254,12 +253,10 @@ class _Parser:
                 self.pos += 1
                 variadic = True
                 break
-            if c == "v":
-                if params or self.peek(1) not in ("E", ""):
-                    self.fail("'v' (void) stands only alone, for an empty parameter list")
-                self.pos += 1
+            if c == "v" and not params and self.peek(1) in ("E", ""):
+                self.pos += 1  # an empty parameter list
                 break
-            params.append(self.type())
+            params.append(self.type())  # ('v' among others: rustc's () in a fn pointer)
         self.expect("E", "'E' (end of the function type)")
         return returns, params, variadic, prototyped
 

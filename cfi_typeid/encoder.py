@@ -116,6 +116,17 @@ def _type(t: Type, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
             # a struct's cfi_encoding naming a builtin type: not a candidate (an extern
             # type's always is, as rustc's encode_ty has it)
             out.append(code)
+        case RustPath(encoding=None, foreign=False, by_name=False) if t.args or t.lifetimes:
+            # rustc encodes a path's generic arguments before it looks the path up, so when
+            # the type was spelled by name first (repr(C) in a C-ABI function), arguments
+            # never seen enter the dictionary even though the path itself is substituted
+            args: list[str] = []
+            _generic_args(t, flavour, subs, args)
+            if not _substituted(t, subs, out):
+                name = rust_path_name(t)
+                out.append(f"u{len(name)}{name}")
+                out.extend(args)
+                _add(t, subs)
         case _:
             if not _substituted(t, subs, out):
                 _compound(t, flavour, subs, out)
@@ -193,13 +204,17 @@ def _rust_path(t: RustPath, flavour: Flavour, subs: _Dict, out: list[str]) -> No
         # u <length> <v0 path> [I <lifetime>* <type>* E]
         name = rust_path_name(t)
         out.append(f"u{len(name)}{name}")
-        if t.args or t.lifetimes:
-            out.append("I")
-            for lifetime in t.lifetimes:
-                _lifetime(lifetime, subs, out)
-            for a in t.args:
-                _type(a, flavour, subs, out)
-            out.append("E")
+        _generic_args(t, flavour, subs, out)
+
+
+def _generic_args(t: RustPath, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
+    if t.args or t.lifetimes:
+        out.append("I")
+        for lifetime in t.lifetimes:
+            _lifetime(lifetime, subs, out)
+        for a in t.args:
+            _type(a, flavour, subs, out)
+        out.append("E")
 
 
 _BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

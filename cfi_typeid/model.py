@@ -168,8 +168,10 @@ class FunctionType:
 
 @dataclass(frozen=True, slots=True)
 class Named:
-    """A type known by a plain name: a C struct/union/enum tag or typedef'd tagless struct, a
-    Rust ``repr(C)`` type in a C-ABI signature, an extern type.  Encoded ``<len><name>``.
+    """A type known by a plain name: a C struct/union/enum tag or typedef'd tagless struct, or
+    what a decoded ``<len><name>`` says.  Encoded ``<len><name>``.  (The Rust front end spells
+    a ``repr(C)`` type or an extern type this way through :class:`RustPath`, whose identity is
+    the type's path, as rustc's substitution dictionary has it.)
 
     ``kind`` is kept for rendering only: the encoding does not carry it, so it takes no part in
     equality (``decode(encode(t)) == t`` holds).

@@ -75,6 +75,8 @@ class CRenderer:
                 if code not in C_ENCODED:
                     raise NotExpressibleError(f"C has no type encoded {code!r}")
                 return C_ENCODED[code]
+            case FixedInteger(origin=CInteger() | Primitive() as origin):
+                return self.leaf(origin)  # clang-normalised: it still knows its C type
             case FixedInteger(kind):
                 raise NotExpressibleError(f"C has no type for the normalised integer "
                                           f"{kind.value!r} (clang writes it only in .normalized "

@@ -12,7 +12,7 @@ adds what depends on the id rather than on the type:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Mapping, assert_never
 
@@ -22,7 +22,7 @@ from .encoder import encode_function_type
 from .errors import NotExpressibleError
 from .flavours import CLANG, RUSTC, Flavour
 from .model import (
-    Array, BitInt, CInt, CInteger, Complex, Encoded, FixedInt, FixedInteger, FunctionType, Named,
+    VOID, Array, BitInt, CInt, CInteger, Complex, Encoded, FixedInt, FixedInteger, FunctionType, Named,
     Pointer, Primitive, Qualified, Reference, RustPath, Slice, Tuple, Type,
 )
 from .render_c import render_c_declaration
@@ -56,6 +56,8 @@ def render_as_c(decoded: DecodedTypeId, name: str = "f") -> CDeclaration:
     fn, note = _reading(decoded, CLANG)
     if decoded.normalized:
         fn = _denormalized(fn)
+    if decoded.generalized:
+        fn = _restrict_pointees(fn)
     prelude, decl = render_c_declaration(fn, name)
     complete = _array_element_tags(fn)
     # An array's element type must be complete in C; the id does not say what is in it.
@@ -64,6 +66,17 @@ def render_as_c(decoded: DecodedTypeId, name: str = "f") -> CDeclaration:
         and line.startswith(("struct ", "union ")) and line.count(" ") == 1 else line
         for line in prelude.splitlines())
     return CDeclaration(prelude, decl + ";", note)
+
+
+def _restrict_pointees(fn: FunctionType) -> FunctionType:
+    """clang generalises ``int *restrict *`` to a pointer to ``restrict void``, which C cannot
+    write; ``void *restrict *`` generalises to the same, so show that."""
+    def fix(t: Type) -> Type:
+        if isinstance(t, Pointer) and isinstance(t.pointee, Qualified) \
+                and t.pointee.base == VOID and t.pointee.restrict:
+            return Pointer(replace(t.pointee, base=Pointer(VOID)))
+        return t
+    return replace(fn, returns=fix(fn.returns), params=tuple(map(fix, fn.params)))
 
 
 def _array_element_tags(t: Type, found: set[str] | None = None,

@@ -166,11 +166,12 @@ class _RustRenderer:
         """Parameters and return type of ``fn`` (the binder, if any, is already pushed)."""
         if not fn.prototyped:
             raise NotExpressibleError("Rust has no unprototyped functions (C's 'int f()')")
-        for p in fn.params:
+        for p in fn.params if not self.binders else ():  # (fn pointers keep them)
             if _zero_sized(p):
                 raise NotExpressibleError(
                     f"a zero-sized parameter ({self.type(p)}) is left out of the id by rustc")
-        params = [self.type(p) for p in fn.params]
+        # rustc spells a by-value c_void (one byte, not zero-sized) 'v'
+        params = [_C_VOID if p == VOID else self.type(p) for p in fn.params]
         if self.binders:
             self.binders[-1].in_return = True
         else:
@@ -309,7 +310,8 @@ class _RustRenderer:
             self.features.add("allocator_api")
         if t.crate in STANDARD_CRATES:
             # alloc's items are re-exported by std, which needs no `extern crate`
-            return f"::{'std' if t.crate == 'alloc' else t.crate}::{'::'.join(names)}{args}"
+            public = "::".join(_public_path(names))
+            return f"::{'std' if t.crate == 'alloc' else t.crate}::{public}{args}"
         if self.crate is None:
             self.crate = t.crate
         if t.crate != self.crate:
@@ -328,6 +330,17 @@ class _RustRenderer:
         if last in module.modules or module.structs.get(last, arity) != arity:
             raise NotExpressibleError(f"{'::'.join(names)} is used in two different ways")
         module.structs[last] = arity
+
+
+def _public_path(names: list[str]) -> list[str]:
+    """The standard library's public path for a type whose id names its definition:
+    ``mem::maybe_uninit::MaybeUninit`` is re-exported as ``mem::MaybeUninit`` (a private
+    module named after the type it holds is left out, below the top-level module)."""
+    out = list(names[:1])
+    for name, after in zip(names[1:], names[2:]):
+        if name != "".join(f"_{c.lower()}" if c.isupper() else c for c in after).lstrip("_"):
+            out.append(name)
+    return out + names[-1:] if len(names) > 1 else out
 
 
 def _bound_lifetimes(t: Type, depth: int) -> set[int]:
@@ -374,7 +387,7 @@ def _zero_sized(t: Type) -> bool:
     """Whether rustc would leave a parameter of this type out of the id (a ZST)."""
     match t:
         case Primitive(kind):
-            return kind in (Scalar.VOID, Scalar.NEVER)
+            return kind is Scalar.NEVER
         case Array(element, length):
             return length == 0 or _zero_sized(element)
         case Tuple(elements):

@@ -68,9 +68,38 @@ def prelude_root(prelude: str, target: Target, crate: str) -> Module:
     return _crate(crate, prelude, "prelude")
 
 
+#: How deeply types may nest (the encoder and the transforms recurse once per level).
+MAX_DEPTH = 120
+
+
 def parse_rust_function(decl: str, prelude: str, target: Target, crate: str | None = None,
                         crates: Mapping[str, str] | None = None) -> FunctionType:
     """The function type whose CFI id ``decl`` asks for (see the module docstring)."""
+    try:
+        fn = _parse_rust_function(decl, prelude, target, crate, crates)
+    except RecursionError:
+        fn = None
+    if fn is None or _depth(fn) > MAX_DEPTH:
+        raise ParseError(f"types nested more than {MAX_DEPTH} deep are not supported", decl, 0)
+    return fn
+
+
+def _depth(t: object) -> int:
+    """How deeply model type ``t`` nests (iteratively, so any depth can be measured)."""
+    deepest, stack = 0, [(t, 1)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        for name in getattr(node, "__slots__", ()):
+            value = getattr(node, name)
+            for child in value if isinstance(value, tuple) else (value,):
+                if hasattr(child, "__slots__") and not isinstance(child, (str, int)):
+                    stack.append((child, d + 1))
+    return deepest
+
+
+def _parse_rust_function(decl: str, prelude: str, target: Target, crate: str | None,
+                         crates: Mapping[str, str] | None) -> FunctionType:
     crate = crate or DEFAULT_CRATE
     if not crate.isidentifier():
         raise ParseError(f"{crate!r} is not a crate name", crate, 0, what="crate")

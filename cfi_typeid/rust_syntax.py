@@ -14,17 +14,20 @@ from functools import cache
 from importlib.resources import files
 
 from lark import Lark, Token, Tree
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import (
+    LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken,
+)
 
 from .errors import ParseError
 
 
 @cache
 def rust_parser() -> Lark:
-    """The LALR parser for ``grammar/rust.lark``, built once per process."""
+    """The LALR parser for ``grammar/rust.lark``, built once per process (and cached on disk
+    by Lark between processes: building the tables takes longer than most runs)."""
     grammar = files("cfi_typeid.grammar").joinpath("rust.lark").read_text()
     return Lark(grammar, parser="lalr", lexer="contextual", start=["prelude", "decl"],
-                propagate_positions=True, maybe_placeholders=False)
+                propagate_positions=True, maybe_placeholders=False, cache=True)
 
 
 # ---- blanking comments and bodies ---------------------------------------------------------
@@ -126,16 +129,42 @@ def _body_start(tokens: list[tuple[str, int, int]], text: str, i: int) -> int:
     return -1
 
 
+def _item_start(tokens: list[tuple[str, int, int]], text: str, i: int) -> bool:
+    """Whether token ``i`` begins an item (it follows nothing, ``;``, a brace or ``]``)."""
+    return i == 0 or text[tokens[i - 1][1]:tokens[i - 1][2]] in (";", "{", "}", "]")
+
+
+def _skip_block(tokens: list[tuple[str, int, int]], text: str, i: int) -> int:
+    """Index of the ``}`` closing the first ``{`` after token ``i`` (or -1)."""
+    for j in range(i, len(tokens)):
+        if text[tokens[j][1]:tokens[j][2]] == "{":
+            return _matching(tokens, text, j, "{", "}")
+    return -1
+
+
 def blank_noise(text: str, what: str = "input") -> str:
-    """``text`` with comments blanked and every function body emptied to ``{ }``."""
+    """``text`` with comments blanked, every function body emptied to ``{ }``, and ``impl``
+    and ``trait`` blocks (which never change a free function's type id) blanked out."""
     text, tokens = _tokens(text, what)
+    original = text  # token texts, as blanking goes on
     i = 0
     while i < len(tokens) - 1:
         kind, start, end = tokens[i]
-        if kind == "ident" and text[start:end] == "fn" and tokens[i + 1][0] == "ident":
-            open_ = _body_start(tokens, text, i + 2)
+        word = original[start:end] if kind == "ident" else ""
+        following = original[tokens[i + 1][1]:tokens[i + 1][2]]
+        if _item_start(tokens, original, i) and (
+                word in ("impl", "trait") or (word == "unsafe" and following in ("impl", "trait"))):
+            close = _skip_block(tokens, original, i)
+            if close < 0:
+                raise ParseError(f"unbalanced braces in this {word} block", text, start,
+                                 what=what)
+            text = _blank(text, start, tokens[close][2])
+            i = close + 1
+            continue
+        if kind == "ident" and word == "fn" and tokens[i + 1][0] == "ident":
+            open_ = _body_start(tokens, original, i + 2)
             if open_ >= 0:
-                close = _matching(tokens, text, open_, "{", "}")
+                close = _matching(tokens, original, open_, "{", "}")
                 if close < 0:
                     raise ParseError("unbalanced braces in the body of this function", text,
                                      start, what=what)

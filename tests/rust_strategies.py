@@ -25,7 +25,13 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
+from cfi_typeid.errors import ParseError
+from cfi_typeid.rust_abi import ALL_ABIS, check_abi
+from cfi_typeid.targets import get_target
 from oracles import RUSTC, ids_from_ir, kcfi_from_ir, rustc_ir
+
+# rustc writes a report file into the working directory when it panics; not into the repo
+os.environ.setdefault("RUSTC_ICE", "0")
 
 FEATURES = ("c_variadic", "cfi_encoding", "extern_types", "never_type", "f16", "f128",
             "abi_x86_interrupt", "rust_cold_cc", "abi_vectorcall", "abi_unadjusted")
@@ -91,11 +97,18 @@ class Ctx:
     depth: int = 3
     #: type names brought in by ``use`` (``c_long``, ``Int`` for ``c_int as Int``)
     names: tuple[str, ...] = ()
+    #: whether ``core`` exists (only x86_64's is installed; other targets build without it)
+    core: bool = True
+    #: the ABIs fn pointers may have on the target
+    abis: tuple[str, ...] = POINTER_ABIS
+    #: whether ``!`` may appear (rustc 1.95 panics computing the riscv64 C ABI of a parameter
+    #: holding ``!`` in a tuple: "aggregates can't have FieldsShape::Primitive")
+    never: bool = True
 
     def deeper(self, **kw: object) -> Ctx:
         return Ctx(**{"items": self.items, "lifetimes": self.lifetimes, "elided": self.elided,
-                      "depth": self.depth - 1, "names": self.names,
-                      **kw})  # type: ignore[arg-type]
+                      "depth": self.depth - 1, "names": self.names, "core": self.core,
+                      "abis": self.abis, "never": self.never, **kw})  # type: ignore[arg-type]
 
 
 @dataclass
@@ -148,10 +161,12 @@ class Case:
         return f"pub mod {self.name} {{\n{body.replace('core::ffi::cfi::', f'crate::{cfi}::')}\n}}"
 
 
-def rustc_crate(cases: list[Case], cfi: str, extra: str = "") -> str:
-    """One crate holding every case, for rustc."""
-    head = [f"#![feature({', '.join(FEATURES)})]", "#![allow(warnings)]",
-            cfi_module(cfi, cfi == "cfi_plain"), extra]
+def rustc_crate(cases: list[Case], cfi: str, extra: str = "", core: bool = True) -> str:
+    """One crate holding every case, for rustc (without ``core`` when ``core`` is False)."""
+    head = [f"#![feature({', '.join(FEATURES)})]", "#![allow(warnings, internal_features)]",
+            cfi_module(cfi, cfi == "cfi_plain") if core else NO_CORE, extra]
+    if not core:
+        head.insert(0, NO_CORE_ATTRS)
     return "\n".join(head + [c.rustc_module(cfi) for c in cases]) + "\n"
 
 
@@ -171,8 +186,9 @@ def _uses(lt: str) -> frozenset[str]:
 
 @st.composite
 def leaf_type(draw: st.DrawFn, ctx: Ctx) -> T:
-    kind = draw(st.sampled_from(("scalar", "scalar", "scalar", "unit", "never", "alias",
-                                 "cfi", "void", "item", "item")))
+    kinds = ("scalar", "scalar", "scalar", "unit", "item", "item") + (("never",) if ctx.never
+                                                                       else ())
+    kind = draw(st.sampled_from(kinds + (("alias", "cfi", "void") if ctx.core else ())))
     if kind == "scalar":
         return T(draw(st.sampled_from(SCALARS)))
     if kind == "unit":
@@ -219,7 +235,7 @@ def fn_pointer(draw: st.DrawFn, ctx: Ctx) -> T:
     binder = draw(st.sampled_from(((), (), (x,), (x, y))))
     inner = ctx.deeper(lifetimes=(*ctx.lifetimes, *binder), elided=True)
     params = draw(st.lists(rust_type(inner), max_size=3))
-    abi = draw(st.sampled_from(POINTER_ABIS))
+    abi = draw(st.sampled_from(ctx.abis))
     variadic = abi == "C" and bool(params) and draw(st.booleans())
     unsafe = variadic or draw(st.booleans())
     used = frozenset().union(*(p.lifetimes for p in params))
@@ -246,7 +262,9 @@ _GENERIC_CORE = (("Option", 1), ("core::option::Option", 1), ("Result", 2),
 @st.composite
 def generic_type(draw: st.DrawFn, ctx: Ctx) -> T:
     generic = [i for i in ctx.items if i.types or i.lifetimes]
-    use_item = bool(generic) and draw(st.booleans())
+    if not generic and not ctx.core:
+        return draw(leaf_type(ctx))
+    use_item = bool(generic) and (not ctx.core or draw(st.booleans()))
     if use_item:
         item = draw(st.sampled_from(generic))
         name, n_types, n_lifetimes = item.path, item.types, item.lifetimes
@@ -284,7 +302,8 @@ def rust_type(draw: st.DrawFn, ctx: Ctx) -> T:
                  inner.lifetimes | _uses(lt))
     if kind == "array":
         inner = draw(rust_type(ctx.deeper()))
-        n = draw(st.sampled_from(("0", "1", "3", "N", "N + 1")))
+        # (without core there is no Add for N + 1)
+        n = draw(st.sampled_from(("0", "1", "3", "N", "N + 1") if ctx.core else ("0", "2", "N")))
         return T(f"[{inner.text}; {n}]", True, inner.lifetimes)
     if kind == "tuple":
         elems = draw(st.lists(rust_type(ctx.deeper()), min_size=1, max_size=3))
@@ -310,9 +329,12 @@ def _repr_attrs(draw: st.DrawFn, *, c: bool = True, encoding: bool = True) -> st
 
 
 @st.composite
-def item(draw: st.DrawFn, name: str, earlier: tuple[ItemInfo, ...]) -> tuple[str, ItemInfo]:
+def item(draw: st.DrawFn, name: str, earlier: tuple[ItemInfo, ...], core: bool = True,
+         never: bool = True) -> tuple[str, ItemInfo]:
     """One item named ``name`` that may use the items before it."""
-    ctx = Ctx(earlier, (), False, _FIELD_CTX_DEPTH)
+    ctx = Ctx(earlier, (), False, _FIELD_CTX_DEPTH, core=core,
+              abis=POINTER_ABIS if core else ("Rust", "C"), never=never)
+    opt = f"Option<&'static {name}>" if core else f"&'static {name}"
     kind = draw(st.sampled_from((
         "struct", "tuple", "unit", "transparent", "transparent", "generic", "lifetime",
         "selfref", "union", "enum", "data_enum", "alias", "generic_alias", "extern")))
@@ -327,7 +349,8 @@ def item(draw: st.DrawFn, name: str, earlier: tuple[ItemInfo, ...]) -> tuple[str
         return f"{_repr_attrs(draw)}pub struct {name};", ItemInfo(name)
     if kind == "transparent":
         a = draw(rust_type(ctx))
-        extra = draw(st.sampled_from(("", ", core::marker::PhantomData<u64>", ", ()")))
+        extra = draw(st.sampled_from(("", ", core::marker::PhantomData<u64>", ", ()")
+                                     if core else ("", ", ()")))
         first = draw(st.booleans())
         fields = f"pub {a.text}{extra}" if first or not extra else f"{extra[2:]}, pub {a.text}"
         attrs = "#[repr(transparent)] " + _repr_attrs(draw, c=False)
@@ -340,11 +363,11 @@ def item(draw: st.DrawFn, name: str, earlier: tuple[ItemInfo, ...]) -> tuple[str
     if kind == "lifetime":
         attrs = draw(st.sampled_from(("", "#[repr(transparent)] ", "#[repr(C)] ")))
         inner = draw(st.sampled_from(("&'l u8", "&'l mut [u16]", "fn(&'l u8)",
-                                      "Option<&'l str>")))
+                                      "Option<&'l str>" if core else "(&'l str, u8)")))
         return f"{attrs}pub struct {name}<'l>(pub {inner});", ItemInfo(name, lifetimes=1)
     if kind == "selfref":
-        ptr = draw(st.sampled_from((f"*const {name}", f"*mut {name}",
-                                    f"Option<&'static {name}>", f"&'static {name}")))
+        ptr = draw(st.sampled_from((f"*const {name}", f"*mut {name}", opt,
+                                    f"&'static {name}")))
         return f"#[repr(transparent)] pub struct {name}(pub {ptr});", ItemInfo(name)
     if kind == "union":
         fields = ", ".join(f"pub f{i}: {draw(st.sampled_from(('u32', 'f32', 'u8', '*const u8')))}"
@@ -363,7 +386,8 @@ def item(draw: st.DrawFn, name: str, earlier: tuple[ItemInfo, ...]) -> tuple[str
         a = draw(rust_type(ctx))
         return f"pub type {name} = {a.text};", ItemInfo(name)
     if kind == "generic_alias":
-        body = draw(st.sampled_from(("*const X", "(X, u8)", "Option<X>", "[X; 2]", "fn(X)")))
+        body = draw(st.sampled_from(("*const X", "(X, u8)", "Option<X>" if core else "&'static X",
+                                     "[X; 2]", "fn(X)")))
         return f"pub type {name}<X> = {body};", ItemInfo(name, types=1)
     enc = _repr_attrs(draw, c=False)
     return f'extern "C" {{ {enc}pub type {name}; }}', ItemInfo(name, sized=False)
@@ -377,14 +401,33 @@ _USES = (
 )
 
 
+def target_abis(target: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The ABIs a function item and a fn pointer may have on ``target`` (rustc accepts these
+    with any parameters: interrupt handlers and the like are left out)."""
+    accepted = []
+    for abi in ALL_ABIS:
+        try:
+            check_abi(abi, get_target(target), "", 0)
+            accepted.append(abi)
+        except ParseError:
+            pass
+    items = tuple(a for a in accepted if a in ITEM_ABIS or a in ("aapcs", "aapcs-unwind",
+                                                                  "stdcall", "fastcall",
+                                                                  "thiscall"))
+    return items, items + tuple(a for a in accepted if a == "x86-interrupt")
+
+
 @st.composite
-def case(draw: st.DrawFn, name: str) -> Case:
-    """A module of items and a function ``name`` in it."""
-    uses, names = draw(st.sampled_from(_USES))
+def case(draw: st.DrawFn, name: str, target: str = "x86_64-unknown-linux-gnu") -> Case:
+    """A module of items and a function ``name`` in it; ``core`` exists on x86_64 only."""
+    core = target == "x86_64-unknown-linux-gnu"
+    never = not target.startswith("riscv64")
+    item_abis, pointer_abis = target_abis(target)
+    uses, names = draw(st.sampled_from(_USES if core else _USES[:1]))
     c = Case(name, ["pub const N: usize = 2;", *uses])
     infos: list[ItemInfo] = []
     for k in range(draw(st.integers(0, 5))):
-        text, info = draw(item(f"S{k}", tuple(infos)))
+        text, info = draw(item(f"S{k}", tuple(infos), core, never))
         if draw(st.integers(0, 5)) == 0:
             text = f"pub mod m{k} {{ use super::*; {text} }}"
             if draw(st.booleans()):
@@ -394,13 +437,15 @@ def case(draw: st.DrawFn, name: str) -> Case:
         c.items.append(text)
         infos.append(info)
     c.lifetimes = draw(st.sampled_from(((), (), ("'a",), ("'a", "'b"))))
-    ctx = Ctx(tuple(infos), c.lifetimes, True, 3, names)
+    ctx = Ctx(tuple(infos), c.lifetimes, True, 3, names, core, pointer_abis, never)
     c.params = [t.text for t in draw(st.lists(rust_type(ctx), max_size=5))]
-    c.abi = draw(st.sampled_from(ITEM_ABIS))
+    c.abi = draw(st.sampled_from(item_abis))
     c.explicit_abi = draw(st.booleans())
-    if c.abi == "C" and c.params and draw(st.integers(0, 3)) == 0:
+    # (a C-variadic definition needs core's VaList)
+    if core and c.abi == "C" and c.params and draw(st.integers(0, 3)) == 0:
         c.variadic = draw(st.sampled_from(("args: ...", "mut args: ...")))
-    returns = draw(st.none() | rust_type(Ctx(tuple(infos), c.lifetimes, False, 3, names)))
+    returns = draw(st.none() | rust_type(Ctx(tuple(infos), c.lifetimes, False, 3, names,
+                                             core, pointer_abis, never)))
     c.returns = returns.text if returns else None
     c.patterns = [draw(st.sampled_from((f"a{i}", "_", f"mut a{i}")))
                   for i in range(len(c.params))]
@@ -449,7 +494,7 @@ def _custom_target(triple: str) -> str:
     return str(path)
 
 
-def _target_args(target: str) -> tuple[str | None, list[str]]:
+def target_args(target: str) -> tuple[str | None, list[str]]:
     triple, custom = RUSTC_TARGETS[target]
     if target == "x86_64-unknown-linux-gnu":
         return None, []
@@ -458,8 +503,8 @@ def _target_args(target: str) -> tuple[str | None, list[str]]:
     return triple, []
 
 
-def _ir(source: str, target: str, kcfi: bool = False, normalize: bool = True) -> str:
-    rustc_target, extra = _target_args(target)
+def target_ir(source: str, target: str, kcfi: bool = False, normalize: bool = True) -> str:
+    rustc_target, extra = target_args(target)
     if kcfi and not normalize:
         extra = [*extra, "-Zsanitizer-cfi-normalize-integers=no"]
     ir = rustc_ir(source, target=rustc_target, kcfi=kcfi, extra=extra)
@@ -473,10 +518,10 @@ def rustc_typeids(plain_src: str, norm_src: str, names: list[str],
     crate disambiguators from).  ``plain_src`` gives the plain and generalized ids and the
     plain KCFI hash, ``norm_src`` the normalized ones (they differ only in how they define
     the ``cfi_types`` newtypes)."""
-    plain_ir, norm_ir = _ir(plain_src, target), _ir(norm_src, target)
+    plain_ir, norm_ir = target_ir(plain_src, target), target_ir(norm_src, target)
     plain, norm = ids_from_ir(plain_ir), ids_from_ir(norm_ir)
-    kcfi = kcfi_from_ir(_ir(plain_src, target, kcfi=True, normalize=False))
-    kcfi_norm = kcfi_from_ir(_ir(norm_src, target, kcfi=True))
+    kcfi = kcfi_from_ir(target_ir(plain_src, target, kcfi=True, normalize=False))
+    kcfi_norm = kcfi_from_ir(target_ir(norm_src, target, kcfi=True))
     out: dict[str, dict[str, str]] = {}
     for name in names:
         p, n = plain[name], norm[name]

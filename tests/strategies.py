@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 from functools import lru_cache
-from typing import Callable, Mapping, TypeVar
+from typing import Mapping, Sequence, TypeVar
 
 from hypothesis import strategies as st
 
@@ -27,7 +27,6 @@ from cfi_typeid.render_c import CRenderer
 from cfi_typeid.targets import TARGETS, Target
 
 T = TypeVar("T")
-Draw = Callable[[st.SearchStrategy[T]], T]
 
 TRIPLES: tuple[str, ...] = tuple(TARGETS)
 
@@ -105,13 +104,14 @@ def typedef_table(triple: str) -> Mapping[Type, tuple[str, ...]]:
 
 
 @lru_cache(maxsize=None)
+def _builtin(triple: str, spelling: str) -> Type:
+    """The model of a builtin type whose model depends on the target (``__bf16``)."""
+    return parse_c_type(spelling, "", TARGETS[triple])[0]
+
+
 def va_list_type(triple: str) -> Type:
     """The model of ``__builtin_va_list`` on ``triple``."""
-    return parse_c_type("__builtin_va_list", "", TARGETS[triple])[0]
-
-
-def _builtin(triple: str, spelling: str) -> Type:
-    return parse_c_type(spelling, "", TARGETS[triple])[0]
+    return _builtin(triple, "__builtin_va_list")
 
 
 # ---- models ---------------------------------------------------------------------------------
@@ -271,16 +271,16 @@ class SpellingRenderer(CRenderer):
     Every choice keeps the model: ``parse(render(t)) == t`` must hold whatever is drawn.
     """
 
-    def __init__(self, draw: Draw[object], triple: str) -> None:
+    def __init__(self, draw: st.DrawFn, triple: str) -> None:
         self.draw = draw
         self.triple = triple
         self.typedefs = typedef_table(triple)
 
-    def _pick(self, options: tuple[T, ...] | list[T]) -> T:
-        return options[0] if len(options) == 1 else self.draw(st.sampled_from(options))  # type: ignore[return-value]
+    def _pick(self, options: Sequence[T]) -> T:
+        return options[0] if len(options) == 1 else self.draw(st.sampled_from(options))
 
     def _coin(self, p_true: int = 1, of: int = 2) -> bool:
-        return bool(self.draw(st.integers(0, of - 1)) < p_true)
+        return self.draw(st.integers(0, of - 1)) < p_true
 
     def integer(self, kind: CInt) -> str:
         if kind is CInt.INT128 and self._coin(1, 3):

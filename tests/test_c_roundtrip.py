@@ -121,3 +121,23 @@ def test_signal_and_prelude() -> None:
 def test_what_c_cannot_say_is_a_typed_error(t: Type) -> None:
     with pytest.raises(NotExpressibleError):
         render_c_declaration(t if isinstance(t, FunctionType) else FunctionType(VOID, (t,)))
+
+
+@pytest.mark.parametrize("decl, prelude", [
+    ("int " + "(" * 3000 + "p" + ")" * 3000, ""),
+    ("void f(int p" + "[1]" * 3000 + ")", ""),
+    ("void f(" + "void (*)(" * 600 + "int" + ")" * 600 + ")", ""),
+    ("void f(int (*)[" + "1+" * 5000 + "1])", ""),
+    ("void f(int " + "*" * 20000 + ")", ""),
+    ("void f(int (*)[1 << 100000000])", ""),
+    ("void f(int (*)[" + "9" * 5000 + "])", ""),
+    ("void f(int (*)[" + "-" * 3000 + "1])", ""),
+    ("void f(t1999)", "typedef int *t0; " + " ".join(f"typedef t{i} *t{i + 1};"
+                                                     for i in range(1999))),
+    ("void f(int (*)[0x])", ""), ("void f(int (*)[08])", ""), ("void f(int (*)[1/0])", ""),
+    ("void f(int (*)['\\x'])", ""), ("void f(int (*)[''])", ""),
+    ("void f(int) __attribute__((", ""), ("void f(int /* open", ""),
+])
+def test_hostile_input_is_an_error_not_a_crash(decl: str, prelude: str) -> None:
+    with pytest.raises(CfiTypeidError):
+        parse_c_function(decl, prelude, TARGETS["x86_64-unknown-linux-gnu"])

@@ -12,7 +12,7 @@ from cfi_typeid import DecodeError, decode, decode_typeid
 from cfi_typeid.codes import seq_id
 from cfi_typeid.errors import NotExpressibleError
 from cfi_typeid.model import (
-    VOID, Array, CInt, CInteger, FixedInt, FixedInteger, FunctionType, Lifetime, Named,
+    STATIC, VOID, Array, CInt, CInteger, FixedInt, FixedInteger, FunctionType, Lifetime, Named,
     PathSegment, Pointer, Primitive, Qualified, Reference, RustPath, Scalar, Slice, Tuple,
 )
 from cfi_typeid.render_decoded import render_as_c, render_as_rust
@@ -69,7 +69,8 @@ def test_generalized_ids_decode_to_generalized_types() -> None:
     # rustc's generalised function pointer is PKv: a pointer to const void
     d = decode_typeid("_ZTSFvPKvu3refIvEE.generalized")
     assert d.flavour.name == "rustc"
-    assert d.function.params == (Pointer(Qualified(VOID, const=True)), Reference(VOID))
+    assert d.function.params == (Pointer(Qualified(VOID, const=True)),
+                                 Reference(VOID, False, STATIC))
 
 
 def test_substitution_numbering_differs_around_function_pointers() -> None:

@@ -30,6 +30,9 @@ from oracles import clang_ids, ids_from_ir, rustc_ir
 from strategies import SHARED_PRELUDE, function_types
 from test_decode_laws import without_origins
 
+#: Ids round-tripped so far in this run, per compiler (printed with ``pytest -s``).
+ROUND_TRIPS = {"clang": 0, "rustc": 0}
+
 VARIANTS = ("plain", "generalized", "normalized", "normalized_generalized")
 
 
@@ -62,31 +65,36 @@ def test_clang_ids_round_trip(data: st.DataObject) -> None:
         _clang_round_trip(triple, fns)
 
 
-def _clang_round_trip(triple: str, fns: list[FunctionType]) -> tuple[int, int]:
-    """Compile ``fns``, decode every id, render, recompile and re-encode; (ids, round trips)."""
+def _clang_round_trip(triple: str, fns: list[FunctionType]) -> None:
+    """Compile ``fns`` (plain, then normalised), decode every id, render it as C, encode the
+    rendering with our encoder and recompile it with clang: each must give the id back."""
     decls = {f"f{i}": render_c_declaration(fn, f"f{i}")[1] for i, fn in enumerate(fns)}
-    emitted = clang_ids(_c_source(SHARED_PRELUDE, decls), triple, normalize=True)
-    rendered: dict[str, str] = {}
-    preludes: dict[str, None] = {}
-    wanted: dict[str, str] = {}
-    for name in decls:
-        for typeid in emitted[name]:
-            decoded = decode_typeid(typeid)
-            variant = _variant(typeid)
-            assert without_origins(decoded.function) == without_origins(
-                _expected(fns[int(name[1:])], triple, variant)), typeid
-            c = render_as_c(decoded, name=f"{name}_{variant}")
-            assert c.note is None
-            assert api.typeid(c.decl, prelude=c.prelude, target=triple,
-                              normalize_integers=decoded.normalized,
-                              generalize_pointers=decoded.generalized) == typeid
-            rendered[f"{name}_{variant}"] = c.decl
-            preludes.update(dict.fromkeys(c.prelude.splitlines()))
-            wanted[f"{name}_{variant}"] = typeid
-    again = clang_ids(_c_source("\n".join(preludes), rendered), triple, normalize=True)
-    for name, typeid in wanted.items():
-        assert typeid in again[name], (name, typeid, again[name])
-    return len(wanted), len(wanted)
+    for normalized in (False, True):
+        emitted = clang_ids(_c_source(SHARED_PRELUDE, decls), triple, normalize=normalized)
+        rendered: dict[str, str] = {}
+        preludes: dict[str, None] = {}
+        wanted: dict[str, str] = {}
+        for name in decls:
+            for typeid in emitted[name]:
+                decoded = decode_typeid(typeid)
+                variant = _variant(typeid)
+                assert without_origins(decoded.function) == without_origins(
+                    _expected(fns[int(name[1:])], triple, variant)), typeid
+                c = render_as_c(decoded, name=f"{name}_{variant}")
+                assert c.note is None
+                assert api.typeid(c.decl, prelude=c.prelude, target=triple,
+                                  normalize_integers=decoded.normalized,
+                                  generalize_pointers=decoded.generalized) == typeid
+                rendered[f"{name}_{variant}"] = c.decl
+                preludes.update(dict.fromkeys(c.prelude.splitlines()))
+                wanted[f"{name}_{variant}"] = typeid
+        again = clang_ids(_c_source("\n".join(preludes), rendered), triple,
+                          normalize=normalized)
+        for name, typeid in wanted.items():
+            assert typeid in again[name], (name, typeid, again[name])
+        ROUND_TRIPS["clang"] += len(wanted)
+        print(f"clang {triple}{' normalized' if normalized else ''}: {len(wanted)} ids "
+              f"round-trip ({ROUND_TRIPS['clang']} so far)")
 
 
 # ---- rustc -----------------------------------------------------------------------------------
@@ -170,6 +178,8 @@ def test_rustc_ids_round_trip() -> None:
             continue  # the Rust front end does not know alloc's items (Box) yet
         if problem:
             front_end_failures.append((typeid, problem))
+    ROUND_TRIPS["rustc"] += total - len(failures)
+    print(f"rustc: {total - len(failures)}/{total} ids round-trip")
     assert not failures, f"{total - len(failures)}/{total} round-trip through rustc: {failures}"
     assert not front_end_failures, (f"{total - len(front_end_failures)}/{total} through our Rust "
                                     f"front end: {front_end_failures}")
@@ -194,3 +204,44 @@ def _check_front_end(decoded: DecodedTypeId) -> str | None:
     except CfiTypeidError as e:
         return str(e)
     return None if got == decoded.typeid else f"{rust.decl} encodes as {got}"
+
+
+# ---- rustc, on the Rust front end's random signatures ------------------------------------------
+
+@needs_rustc
+@pytest.mark.rustc
+def test_random_rust_signatures_round_trip() -> None:
+    """Ids rustc gives the signatures of ``tests/rust_strategies.py``: decoded, rendered as
+    Rust and compiled again, they come back (renderings without items of the local crate are
+    compiled together, one module each)."""
+    from test_rust_differential import generate, rustc_fields
+    cases = generate(25)
+    fields, _ = rustc_fields(cases, "x86_64-unknown-linux-gnu")
+    together: list[tuple[str, DecodedTypeId]] = []
+    alone: list[tuple[str, DecodedTypeId]] = []
+    for case_fields in fields.values():
+        for key in VARIANTS:
+            decoded = decode_typeid(case_fields[key])
+            rust, note = render_as_rust(decoded)
+            assert note is None, decoded.typeid
+            (alone if "crate::" in rust.prelude + rust.decl else together).append(
+                (f"d{len(together) + len(alone)}", decoded))
+    failures = [(d.typeid, why) for name, d in alone
+                for ok, why in [_rust_round_trip(name, d)] if not ok]
+    features: set[str] = set()
+    modules = []
+    for name, d in together:
+        rust, _ = render_as_rust(d)
+        lines = rust.prelude.splitlines()
+        for line in lines:
+            if line.startswith("#![feature("):
+                features.update(f.strip() for f in line[11:-2].split(","))
+        body = [line for line in lines if not line.startswith("#![")]
+        modules.append(f"pub mod m_{name} {{\n" + "\n".join([*body, rust.item(name)]) + "\n}")
+    head = f"#![feature({', '.join(sorted(features))})]\n" if features else ""
+    got = ids_from_ir(rustc_ir(head + "\n".join(modules)))
+    failures += [(d.typeid, got[name]) for name, d in together if d.typeid not in got[name]]
+    total = len(together) + len(alone)
+    ROUND_TRIPS["rustc"] += total - len(failures)
+    print(f"rustc random signatures: {total - len(failures)}/{total} ids round-trip")
+    assert not failures, failures

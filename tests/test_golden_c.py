@@ -5,17 +5,19 @@ alone.  Lines with ``"error"`` are inputs we must refuse with a CfiTypeidError (
 refuse too when ``"clang_rejects"``; an anonymous struct is the one thing clang accepts and we
 refuse on purpose).
 
-Each case is its own C file (preludes clash), but one clang run compiles all files of a target:
-20 runs for the whole set.  ``python tests/test_golden_c.py --regenerate`` refills the expected
+Cases without a prelude share one C file per target, the others get a file each (preludes
+clash), and one clang run compiles all files of a target: 20 runs for the whole set.  ``python tests/test_golden_c.py --regenerate`` refills the expected
 values from clang after a case is added.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -48,17 +50,33 @@ def case_id(case: dict[str, Any]) -> str:
     return f"{case['target'].split('-')[0]}: {case['note']}"
 
 
-def c_source(case: dict[str, Any]) -> str:
-    """The translation unit clang compiles for ``case``: the function's address is taken."""
+def c_declaration(case: dict[str, Any], index: int) -> str:
+    """The case's declaration, its function renamed ``cfi_case<index>`` by the preprocessor so
+    that cases without a prelude can share one file."""
     decl = case.get("clang", case["decl"]).rstrip().rstrip(";")
     name = case.get("name", "f")
-    return (f"{CLANG_HEADER}{case['prelude']}\n{decl};\n"
-            f"void *cfi_golden_tab[] = {{ (void *){name} }};\n")
+    return f"#define {name} cfi_case{index}\n{decl};\n#undef {name}\n"
 
 
-def compile_all(cases: list[dict[str, Any]], triple: str, normalize: bool,
+def c_units(cases: list[dict[str, Any]]) -> list[tuple[str, list[int]]]:
+    """Translation units for ``cases`` (all on one target) and the cases each holds: one unit
+    for every case without a prelude, one per case with a prelude (preludes may clash) or
+    expected to fail.  Every function has its address taken."""
+    shared = [i for i, c in enumerate(cases) if not c["prelude"] and "error" not in c]
+    alone = [[i] for i in range(len(cases)) if i not in shared]
+    units = []
+    for group in ([shared] if shared else []) + alone:
+        prelude = cases[group[0]]["prelude"] if len(group) == 1 else ""
+        decls = "".join(c_declaration(cases[i], i) for i in group)
+        table = ", ".join(f"(void *)cfi_case{i}" for i in group)
+        units.append((f"{CLANG_HEADER}{prelude}\n{decls}"
+                      f"void *cfi_golden_tab[] = {{ {table} }};\n", group))
+    return units
+
+
+def compile_all(sources: list[str], triple: str, normalize: bool,
                 kcfi: bool) -> list[str | None]:
-    """IR of each case (None where clang refused it), from ONE clang run over many files.
+    """IR of each source (None where clang refused it), from ONE clang run over many files.
     The flags are those of ``oracles.clang_ir``."""
     assert CLANG is not None
     flags = ["-fsanitize=kcfi"] if kcfi else ["-fsanitize=cfi-icall", "-flto",
@@ -66,9 +84,9 @@ def compile_all(cases: list[dict[str, Any]], triple: str, normalize: bool,
     if normalize:
         flags.append("-fsanitize-cfi-icall-experimental-normalize-integers")
     with tempfile.TemporaryDirectory() as d:
-        names = [f"case{i}.c" for i in range(len(cases))]
-        for name, case in zip(names, cases):
-            (Path(d) / name).write_text(c_source(case))
+        names = [f"unit{i}.c" for i in range(len(sources))]
+        for name, source in zip(names, sources):
+            (Path(d) / name).write_text(source)
         subprocess.run([CLANG, "-target", triple, *flags, "-S", "-emit-llvm", "-O0", "-w",
                         "-std=gnu17", *names], cwd=d, capture_output=True, timeout=600)
         out: list[str | None] = []
@@ -82,16 +100,22 @@ def compile_all(cases: list[dict[str, Any]], triple: str, normalize: bool,
 def clang_answers(cases: list[dict[str, Any]]) -> list[dict[str, str] | None]:
     """The six fields clang gives each case (None where it refused to compile it)."""
     answers: list[dict[str, str] | None] = [None] * len(cases)
-    for triple in sorted({c["target"] for c in cases}):
-        index = [i for i, c in enumerate(cases) if c["target"] == triple]
-        group = [cases[i] for i in index]
-        irs = [compile_all(group, triple, normalize, kcfi) for normalize, kcfi in COMPILES]
-        for k, i in enumerate(index):
-            per_compile = [ir[k] for ir in irs]
-            if any(ir is None for ir in per_compile):
+    triples = sorted({c["target"] for c in cases})
+    index = {t: [i for i, c in enumerate(cases) if c["target"] == t] for t in triples}
+    units = {t: c_units([cases[i] for i in index[t]]) for t in triples}
+    jobs = [(t, flags) for t in triples for flags in COMPILES]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        done = dict(zip(jobs, pool.map(
+            lambda job: compile_all([src for src, _ in units[job[0]]], job[0], *job[1]),
+            jobs)))
+    for triple in triples:
+        for u, (_, group) in enumerate(units[triple]):
+            irs = [done[triple, flags][u] for flags in COMPILES]
+            if any(ir is None for ir in irs):
                 continue
-            fields = six_fields(*(ir for ir in per_compile if ir is not None))
-            answers[i] = fields.get(cases[i].get("name", "f"), {})
+            fields = six_fields(*(ir for ir in irs if ir is not None))
+            for k in group:
+                answers[index[triple][k]] = fields.get(f"cfi_case{k}", {})
     return answers
 
 
@@ -142,7 +166,7 @@ def regenerate() -> None:
         if "error" not in case:
             if clang is None or set(clang) != set(FIELDS):
                 raise SystemExit(f"clang refused or gave no ids for {case_id(case)}: "
-                                 f"{c_source(case)}")
+                                 f"{case['prelude']} {case['decl']}")
             case["expected"] = {f: clang[f] for f in FIELDS}
         lines.append(json.dumps(case) + "\n")
     GOLDEN.write_text("".join(lines))

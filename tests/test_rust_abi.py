@@ -22,7 +22,7 @@ from cfi_typeid.rust_crates import disambiguators_from_ir
 from cfi_typeid.targets import get_target
 from conftest import needs_rustc
 from oracles import RUSTC, ids_from_ir
-from rust_strategies import NO_CORE, NO_CORE_ATTRS, RUSTC_TARGETS, _ir, _target_args
+from rust_strategies import NO_CORE, NO_CORE_ATTRS, RUSTC_TARGETS, target_args, target_ir
 
 TARGETS = list(RUSTC_TARGETS)
 ABI_FEATURES = ("abi_x86_interrupt, rust_cold_cc, abi_unadjusted, unboxed_closures, "
@@ -44,7 +44,7 @@ def _crate(body: str) -> str:
 def _rejected(source: str, target: str) -> set[str]:
     """The ABI strings rustc rejects in ``source`` for ``target`` (E0570)."""
     assert RUSTC is not None
-    rustc_target, extra = _target_args(target)
+    rustc_target, extra = target_args(target)
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "abis.rs"
         path.write_text(source)
@@ -90,7 +90,7 @@ def test_repr_c_spelling_and_zero_sized_params_are_rustcs(target: str) -> None:
                    for i, abi in enumerate(items))
     body += "".join(f'#[no_mangle] pub fn g{i}(b: extern "{abi}" fn(Pt)) {{}}\n'
                     for i, abi in enumerate(abis))
-    ir = _ir(_crate(body), target)
+    ir = target_ir(_crate(body), target)
     ids, crates = ids_from_ir(ir), disambiguators_from_ir(ir)
     for i, abi in enumerate(items):
         plain = ids[f"f{i}"][0]

@@ -28,23 +28,30 @@ from rust_strategies import Case, case, rustc_crate, rustc_typeids
 pytestmark = [needs_rustc, pytest.mark.rustc]
 
 CASES = int(os.environ.get("CFI_TYPEID_RUST_CASES", "1600"))
+#: cases per other target (built without core, whose x86_64 build is the only one installed)
+OTHER_CASES = int(os.environ.get("CFI_TYPEID_RUST_OTHER_CASES", "150"))
 SEED = os.environ.get("CFI_TYPEID_RUST_SEED")
 BATCH = 400
+X86_64 = "x86_64-unknown-linux-gnu"
+OTHER_TARGETS = ["aarch64-unknown-linux-gnu", "i686-unknown-linux-gnu",
+                 "armv7-unknown-linux-gnueabihf", "riscv64-unknown-linux-gnu"]
 FIELDS = ("plain", "generalized", "normalized", "normalized_generalized", "kcfi",
           "kcfi_normalized")
 #: Items that make rustc spell the probe crate's and core's paths, to read their
 #: disambiguators.
 MARKER = ("pub struct CfiTypeidMarker;\n#[no_mangle] pub fn cfi_typeid_marker("
           "_: &CfiTypeidMarker, _: Option<&u8>) {}")
+NO_CORE_MARKER = ("pub struct CfiTypeidMarker;\n#[no_mangle] pub fn cfi_typeid_marker("
+                  "_: &CfiTypeidMarker) {}")
 
 
-def generate(n: int) -> list[Case]:
+def generate(n: int, target: str = X86_64) -> list[Case]:
     """``n`` cases, the same ones in every run unless CFI_TYPEID_RUST_SEED is set."""
     out: list[Case] = []
 
     @settings(max_examples=n, derandomize=SEED is None, database=None, deadline=None,
               phases=[Phase.generate], suppress_health_check=list(HealthCheck))
-    @given(case("c"))
+    @given(case("c", target))
     def collect(c: Case) -> None:
         out.append(c)
 
@@ -63,31 +70,32 @@ class Outcome:
     got: dict[str, str] | str
 
 
-def rustc_fields(cases: list[Case]) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+def rustc_fields(cases: list[Case], target: str
+                 ) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
     """Function name → the six fields rustc gives it; and the crate disambiguators."""
-    fields, plain_ir = rustc_typeids(rustc_crate(cases, "cfi_plain", MARKER),
-                                     rustc_crate(cases, "cfi_norm", MARKER),
-                                     [c.name for c in cases])
+    core = target == X86_64
+    marker = MARKER if core else NO_CORE_MARKER
+    fields, plain_ir = rustc_typeids(rustc_crate(cases, "cfi_plain", marker, core),
+                                     rustc_crate(cases, "cfi_norm", marker, core),
+                                     [c.name for c in cases], target)
     return fields, disambiguators_from_ir(plain_ir)
 
 
-def run_batch(cases: list[Case]) -> list[Outcome]:
-    expected, crates = rustc_fields(cases)
+def run_batch(cases: list[Case], target: str = X86_64) -> list[Outcome]:
+    expected, crates = rustc_fields(cases, target)
     outcomes = []
     for c in cases:
         try:
             got: dict[str, str] | str = api.typeids(
-                c.tool_decl(), lang="rust", prelude=c.tool_prelude(),
-                crates={"probe": crates["probe"], "core": crates["core"]}).to_json()
+                c.tool_decl(), lang="rust", prelude=c.tool_prelude(), target=target,
+                crates={k: v for k, v in crates.items() if k in ("probe", "core")}).to_json()
         except Exception as e:  # a failure to report, with the case, not to stop on
             got = f"{type(e).__name__}: {e}"
         outcomes.append(Outcome(c, expected[c.name], got))
     return outcomes
 
 
-def test_random_signatures_match_rustc() -> None:
-    cases = generate(CASES)
-    outcomes = [o for i in range(0, len(cases), BATCH) for o in run_batch(cases[i:i + BATCH])]
+def check(outcomes: list[Outcome], wanted: int) -> None:
     fields = len(outcomes) * len(FIELDS)
     bad = [(o, f) for o in outcomes for f in FIELDS
            if isinstance(o.got, str) or o.got[f] != o.expected[f]]
@@ -97,4 +105,18 @@ def test_random_signatures_match_rustc() -> None:
         report.append(f"--- {o.case.name} {f}\n{o.case.tool_prelude()}\n{o.case.signature}\n"
                       f"  rustc: {o.expected[f]}\n  ours:  {got}")
     print(report[0])
-    assert len(outcomes) >= min(CASES, 1500) and not bad, "\n".join(report)
+    assert len(outcomes) >= wanted and not bad, "\n".join(report)
+
+
+def test_random_signatures_match_rustc() -> None:
+    cases = generate(CASES)
+    check([o for i in range(0, len(cases), BATCH) for o in run_batch(cases[i:i + BATCH])],
+          min(CASES, 1500))
+
+
+@pytest.mark.parametrize("target", OTHER_TARGETS)
+def test_random_signatures_match_rustc_on_other_targets(target: str) -> None:
+    """Without core (no ``Option``, ``c_long``...), but with the target's ABIs, pointer width,
+    calling conventions and ABI lowering."""
+    cases = generate(OTHER_CASES, target)
+    check(run_batch(cases, target), min(OTHER_CASES, 100))

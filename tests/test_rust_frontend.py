@@ -19,8 +19,8 @@ from conftest import needs_rustc
 CRATES = {"probe": "sXXId2UFtzX_", "core": "sgEmfK2I1SDT_"}
 
 
-def plain(decl: str, prelude: str = "", **kw: object) -> str:
-    return api.typeid(decl, lang="rust", prelude=prelude, crates=CRATES, **kw)  # type: ignore[arg-type]
+def plain(decl: str, prelude: str = "", target: str = "x86_64-unknown-linux-gnu") -> str:
+    return api.typeid(decl, lang="rust", prelude=prelude, crates=CRATES, target=target)
 
 
 def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -56,10 +56,23 @@ def test_items_in_the_declaration_and_modules() -> None:
         == "_ZTSFvu3refIu23NtCsXXId2UFtzX_5probe1TEE"
 
 
+def test_impl_and_trait_blocks_are_skipped() -> None:
+    prelude = ("#[derive(Clone)] pub struct S(u8);\nimpl S { pub fn new() -> Self { S(0) } }\n"
+               "unsafe impl Send for S {}\ntrait T { fn g(&self) -> u8; }\n"
+               "impl<X> T for [X; 2] { fn g(&self) -> u8 { 0 } }")
+    assert plain("fn f(a: &S)", prelude) == "_ZTSFvu3refIu23NtCsXXId2UFtzX_5probe1SEE"
+
+
+def test_deep_nesting_is_an_error_not_a_crash() -> None:
+    with pytest.raises(ParseError, match="nested more than"):
+        plain("fn f(a: " + "&" * 3000 + "u8)")
+    assert plain("fn f(a: " + "&" * 50 + "u8)").count("u3refI") == 50
+
+
 def test_crate_name_and_default() -> None:
     ids = api.typeid("fn f(a: &S)", lang="rust", prelude="pub struct S(u8);", crate="mylib",
                      crates={"mylib": "s7tG482rLwDi_"})
-    assert ids == "_ZTSFvu3refIu25NtCs7tG482rLwDi_5mylib1SEE"
+    assert ids == "_ZTSFvu3refIu24NtCs7tG482rLwDi_5mylib1SEE"
 
 
 def test_prelude_is_read_once_per_batch() -> None:

@@ -6,7 +6,8 @@ answers against those recorded ones; the second, when rustc is installed, compil
 again and compares with what it says now, reading the crate disambiguators from its IR (so a
 newer rustc, whose disambiguators differ, still checks everything else).
 
-``python tests/test_rust_golden.py`` rewrites the recorded fields from the local rustc.
+``python tests/test_rust_golden.py --regenerate`` rewrites the recorded fields from the local
+rustc (after adding a line).
 """
 
 from __future__ import annotations
@@ -104,4 +105,6 @@ def regenerate() -> None:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] != ["--regenerate"]:
+        sys.exit("usage: python tests/test_rust_golden.py --regenerate")
     regenerate()

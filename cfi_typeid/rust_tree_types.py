@@ -1,0 +1,241 @@
+"""The type, generics and constant-expression rules of the Rust transformer
+(:class:`cfi_typeid.rust_tree.RustTransformer`), with the helpers both halves share."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from lark import Token, Transformer, v_args
+from lark.tree import Meta
+
+from .errors import ParseError
+from .rust_ast import (
+    ArrayType, BinaryExpr, ConstArg, FnPtrType, GenericArg, Generics, IntLit, LifetimeArg,
+    NegExpr, NeverType, PathExpr, PathSeg, PathType, PtrType, RefType, SliceType, TupleType,
+    TypeExpr, UnsupportedType,
+)
+
+_INT_DIGITS = re.compile(r"0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[0-9]+")
+TYPE_CLASSES = (PathType, RefType, PtrType, SliceType, ArrayType, TupleType, NeverType,
+                FnPtrType, UnsupportedType)
+
+
+@dataclass(frozen=True, slots=True)
+class Quals:
+    const: bool
+    is_async: bool
+    unsafe: bool
+    abi: str | None
+    at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Variadic:
+    at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Abi:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Return:
+    type: TypeExpr
+
+
+@dataclass(frozen=True, slots=True)
+class ForLifetimes:
+    names: tuple[str, ...]
+
+
+def unquote(token: str) -> str:
+    """The value of a Rust string literal token."""
+    if token.startswith("b"):
+        token = token[1:]
+    if token.startswith("r"):
+        return token[1:].strip("#")[1:-1]
+    return codecs.decode(token[1:-1], "unicode_escape")
+
+
+def pos(meta: Meta, children: Sequence[object]) -> int:
+    if not meta.empty:
+        return int(meta.start_pos)
+    for c in children:
+        if isinstance(c, Token) and c.start_pos is not None:
+            return c.start_pos
+    return 0
+
+
+def tokens(children: Sequence[object], *types: str) -> list[Token]:
+    return [c for c in children if isinstance(c, Token) and c.type in types]
+
+
+def has(children: Sequence[object], type_: str) -> bool:
+    return bool(tokens(children, type_))
+
+
+def of(children: Sequence[object], cls: type[Any] | tuple[type[Any], ...]) -> list[Any]:
+    return [c for c in children if isinstance(c, cls)]
+
+
+def one(children: Sequence[object], cls: type[Any] | tuple[type[Any], ...]) -> Any:
+    found = of(children, cls)
+    return found[0] if found else None
+
+
+@v_args(meta=True)
+class TypeRules(Transformer[Token, Any]):
+    """Types, generics and constant expressions; ``text``/``what`` locate errors."""
+
+    text: str
+    what: str
+
+    def error(self, message: str, at: int) -> ParseError:
+        return ParseError(message, self.text, at, what=self.what)
+
+    def _params(self, params: list[Any]) -> tuple[tuple[TypeExpr, ...], bool]:
+        for p in params[:-1]:
+            if isinstance(p, Variadic):
+                raise self.error("'...' must be the last parameter", p.at)
+        variadic = bool(params) and isinstance(params[-1], Variadic)
+        return tuple(p for p in params if not isinstance(p, Variadic)), variadic
+    def fn_qualifiers(self, meta: Meta, ch: list[Any]) -> Quals:
+        abi = one(ch, Abi)
+        return Quals(has(ch, "CONST"), has(ch, "ASYNC"), has(ch, "UNSAFE"),
+                      abi.name if abi else None, pos(meta, ch))
+
+    def extern_abi(self, meta: Meta, ch: list[Any]) -> Abi:
+        strings = tokens(ch, "STRING")
+        return Abi(unquote(strings[0]) if strings else "C")
+
+    def ret_type(self, meta: Meta, ch: list[Any]) -> Return:
+        return Return(ch[-1])
+    # ---- generics -------------------------------------------------------------------------
+
+    def generics(self, meta: Meta, ch: list[Any]) -> Generics:
+        kinds = [c for c in ch if isinstance(c, tuple)]
+        return Generics(tuple(n for k, n in kinds if k == "lt"),
+                        tuple(n for k, n in kinds if k == "ty"),
+                        tuple(n for k, n in kinds if k == "const"), pos(meta, ch))
+
+    def lifetime_param(self, meta: Meta, ch: list[Any]) -> tuple[str, str]:
+        return ("lt", tokens(ch, "LIFETIME")[0].value)
+
+    def type_param(self, meta: Meta, ch: list[Any]) -> tuple[str, str]:
+        return ("ty", tokens(ch, "IDENT")[0].value)
+
+    def const_param(self, meta: Meta, ch: list[Any]) -> tuple[str, str]:
+        return ("const", tokens(ch, "IDENT")[0].value)
+
+    def for_lifetimes(self, meta: Meta, ch: list[Any]) -> ForLifetimes:
+        return ForLifetimes(tuple(t.value for t in tokens(ch, "LIFETIME")))
+
+    def where_clause(self, meta: Meta, ch: list[Any]) -> None:
+        return None
+
+    bounds = bound = where_pred = lifetime_bounds = generic_default = fn_sugar = where_clause
+    # ---- types ----------------------------------------------------------------------------
+
+    def path_type(self, meta: Meta, ch: list[Any]) -> PathType:
+        is_global = bool(ch) and isinstance(ch[0], Token) and ch[0].type == "COLONS"
+        return PathType(tuple(of(ch, PathSeg)), is_global, pos(meta, ch))
+
+    def path_seg(self, meta: Meta, ch: list[Any]) -> PathSeg:
+        name: Token = ch[0]
+        args = ch[1] if len(ch) > 1 else ()
+        return PathSeg(name.value, tuple(args), name.start_pos or 0)
+
+    def generic_args(self, meta: Meta, ch: list[Any]) -> tuple[GenericArg, ...]:
+        return tuple(c for c in ch if not isinstance(c, Token))
+
+    def generic_arg(self, meta: Meta, ch: list[Any]) -> TypeExpr:
+        return ch[0]  # type: ignore[no-any-return]
+
+    def lifetime_arg(self, meta: Meta, ch: list[Any]) -> LifetimeArg:
+        return LifetimeArg(ch[0].value, ch[0].start_pos or 0)
+
+    def const_arg(self, meta: Meta, ch: list[Any]) -> ConstArg:
+        return ConstArg(pos(meta, ch))
+
+    def assoc_arg(self, meta: Meta, ch: list[Any]) -> None:
+        raise self.error("associated type bindings are not supported", pos(meta, ch))
+
+    def ref_type(self, meta: Meta, ch: list[Any]) -> RefType:
+        lifetime = tokens(ch, "LIFETIME")
+        return RefType(ch[-1], has(ch, "MUT"), lifetime[0].value if lifetime else None,
+                       pos(meta, ch))
+
+    def ptr_type(self, meta: Meta, ch: list[Any]) -> PtrType:
+        return PtrType(ch[-1], has(ch, "MUT"), pos(meta, ch))
+
+    def slice_type(self, meta: Meta, ch: list[Any]) -> SliceType:
+        return SliceType(ch[0], pos(meta, ch))
+
+    def array_type(self, meta: Meta, ch: list[Any]) -> ArrayType:
+        return ArrayType(ch[0], ch[1], pos(meta, ch))
+
+    def tuple_type(self, meta: Meta, ch: list[Any]) -> TupleType:
+        return TupleType(tuple(of(ch, TYPE_CLASSES)), pos(meta, ch))
+
+    def paren_type(self, meta: Meta, ch: list[Any]) -> TypeExpr:
+        return ch[0]  # type: ignore[no-any-return]
+
+    def never_type(self, meta: Meta, ch: list[Any]) -> NeverType:
+        return NeverType(pos(meta, ch))
+
+    def infer_type(self, meta: Meta, ch: list[Any]) -> UnsupportedType:
+        return UnsupportedType("the placeholder type '_' is not allowed in a signature",
+                               pos(meta, ch))
+
+    def impl_type(self, meta: Meta, ch: list[Any]) -> UnsupportedType:
+        return UnsupportedType("'impl Trait' parameters make a generic function: write a "
+                               "concrete type", pos(meta, ch))
+
+    def dyn_type(self, meta: Meta, ch: list[Any]) -> UnsupportedType:
+        return UnsupportedType("trait objects ('dyn Trait') are not supported: rustc encodes "
+                               "them with their predicates (u3dynI..E)", pos(meta, ch))
+
+    def fn_ptr_type(self, meta: Meta, ch: list[Any]) -> FnPtrType:
+        quals: Quals = one(ch, Quals)
+        if quals.const or quals.is_async:
+            raise self.error("a function pointer type cannot be const or async", quals.at)
+        params, variadic = self._params(one(ch, list) or [])
+        returns = one(ch, Return)
+        binder = one(ch, ForLifetimes)
+        return FnPtrType(params, returns.type if returns else None,
+                         quals.abi, quals.unsafe, variadic,
+                         binder.names if binder else (), pos(meta, ch))
+
+    def fn_ptr_params(self, meta: Meta, ch: list[Any]) -> list[Any]:
+        out: list[Any] = of(ch, TYPE_CLASSES)
+        out += [Variadic(t.start_pos or 0) for t in tokens(ch, "ELLIPSIS")]
+        return out
+
+    def fn_ptr_param(self, meta: Meta, ch: list[Any]) -> TypeExpr:
+        return ch[-1]  # type: ignore[no-any-return]
+    # ---- constant expressions ---------------------------------------------------------------
+
+    def int_lit(self, meta: Meta, ch: list[Any]) -> IntLit:
+        tok: Token = ch[0]
+        return IntLit(_int_value(tok.value), tok.start_pos or 0)
+
+    def binary(self, meta: Meta, ch: list[Any]) -> BinaryExpr:
+        return BinaryExpr(ch[1].value, ch[0], ch[2], pos(meta, ch))
+
+    def neg(self, meta: Meta, ch: list[Any]) -> NegExpr:
+        return NegExpr(ch[-1], pos(meta, ch))
+
+    def expr_path(self, meta: Meta, ch: list[Any]) -> PathExpr:
+        segs = tuple(PathSeg(t.value, (), t.start_pos or 0) for t in tokens(ch, "IDENT"))
+        return PathExpr(PathType(segs, False, pos(meta, ch)), pos(meta, ch))
+
+
+def _int_value(token: str) -> int:
+    """The value of an integer literal token (``0x1F``, ``1_000usize``)."""
+    m = _INT_DIGITS.match(token.replace("_", ""))
+    assert m is not None  # the grammar's INT only matches these
+    return int(m.group(), 0)
