@@ -58,28 +58,41 @@ class Run:
     status: int
 
 
-def run(cmd: Sequence[str], *, stdin: Path | None = None, stdout: Path | None = None,
-        env: dict[str, str] | None = None) -> Run:
-    """Run ``cmd`` to completion; measure it alone (``wait4`` gives this child's rusage)."""
-    fin = open(stdin, "rb") if stdin else subprocess.DEVNULL
-    fout = open(stdout, "wb") if stdout else subprocess.DEVNULL
+# A tiny launcher starts each measured process and takes its rusage: the child's ru_maxrss
+# counts the memory of the process it was forked from, which must not be this script (it holds
+# the generated inputs).  The launcher also does the timing, so its own start-up is not counted.
+_LAUNCHER = """
+import os, sys, time
+report, cmd = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.posix_spawnp(cmd[0], cmd, os.environ)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+with open(report, "w") as f:
+    f.write(f"{wall} {usage.ru_utime + usage.ru_stime} {usage.ru_maxrss} "
+            f"{os.waitstatus_to_exitcode(status)}")
+"""
+
+
+def run(cmd: Sequence[str], *, stdout: Path | None = None, env: dict[str, str] | None = None
+        ) -> Run:
+    """Run ``cmd`` to completion, measured alone: wall and CPU time, peak memory."""
+    fd, report = tempfile.mkstemp(prefix="cfi_typeid-bench-run-")
+    os.close(fd)
     try:
-        start = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), stdin=fin, stdout=fout, stderr=subprocess.PIPE,
-                                env=env, cwd=ROOT)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        if proc.stderr:
-            proc.stderr.close()
+        with open(stdout or os.devnull, "wb") as out:
+            proc = subprocess.run([PYTHON, "-S", "-c", _LAUNCHER, report, *cmd],
+                                  stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.PIPE,
+                                  env=env, cwd=ROOT, timeout=7200)
+        fields = Path(report).read_text().split()
     finally:
-        for f in (fin, fout):
-            if not isinstance(f, int):
-                f.close()
-    if proc.returncode not in (0, 1):
-        raise RuntimeError(f"{' '.join(cmd[:4])} ... exited {proc.returncode}:\n{err[-2000:]}")
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode)
+        os.unlink(report)
+    wall, cpu, maxrss_kb, status = float(fields[0]), float(fields[1]), int(fields[2]), \
+        int(fields[3])
+    if proc.returncode or status not in (0, 1):
+        raise RuntimeError(f"{' '.join(cmd[:4])} ... exited {status}:\n"
+                           f"{proc.stderr.decode(errors='replace')[-2000:]}")
+    return Run(wall, cpu, maxrss_kb / 1024, status)
 
 
 def python_env(cache: Path) -> dict[str, str]:

@@ -135,7 +135,7 @@ def _named_vs_path(p: Pair) -> Advice | None:
     c, r = p.c_shown, p.r_shown
     if not isinstance(c, Named) or not isinstance(r, (RustPath, Named, Encoded)):
         return None
-    if isinstance(r, RustPath):
+    if isinstance(r, RustPath) and r.encoding is None and not r.foreign and not r.by_name:
         cause = (f"rustc encodes the Rust type by its path ('{encode_type(r, CLANG)}'): it is "
                  "not #[repr(C)], or the function does not use an extern \"C\" ABI")
         fix = (f'make it #[repr(C)] and named {c.name} in an extern "C" signature, or give it '
@@ -204,19 +204,31 @@ def _constness(p: Pair) -> Advice | None:
     return Advice(c_spelling(c), rust_spelling(r), cause, fix)
 
 
+def cfi_encoding_of(t: Type) -> str | None:
+    """The ``#[cfi_encoding]`` string a Rust type carries, if any."""
+    if isinstance(t, Encoded):
+        return t.code
+    if isinstance(t, RustPath):
+        return t.encoding
+    return None
+
+
 def _encoding_not_normalized(p: Pair) -> Advice | None:
-    if not (isinstance(p.r, Encoded) and isinstance(p.c, FixedInteger)):
+    code = cfi_encoding_of(p.r)
+    if code is None or not isinstance(p.c, FixedInteger):
         return None
     c_src = p.c_shown
     name = CFI_TYPE_NAMES.get(c_src.kind) if isinstance(c_src, CInteger) else None
     plain = f"core::ffi::{name}" if name else p.c.kind.value
     return Advice(
         c_spelling(c_src), rust_spelling(p.r_shown),
-        f"rustc writes a #[cfi_encoding] ('{p.r.code}') verbatim even with "
+        f"rustc writes a #[cfi_encoding] ('{code}') verbatim even with "
         f"-Zsanitizer-cfi-normalize-integers, while clang normalizes the C type to "
         f"{p.c.kind.value} ('{encode_type(p.c, CLANG)}')",
         f"when both sides normalize integers, use the plain alias {plain} (it normalizes to "
-        f"{p.c.kind.value}) instead of a core::ffi::cfi / cfi-types newtype")
+        f"{p.c.kind.value}), or apply the encoding only without normalization as the "
+        f"cfi-types crate does: #[cfg_attr(not(sanitizer_cfi_normalize_integers), "
+        f'cfi_encoding = "{code}")]')
 
 
 def _normalized_ints(p: Pair) -> Advice | None:

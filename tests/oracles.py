@@ -78,10 +78,17 @@ RUST_FLAGS = ["--edition=2021", "--crate-type=lib", "-Zsanitizer=cfi",
 
 
 def rustc_ir(source: str, *, crate: str = "probe", target: str | None = None,
-             kcfi: bool = False, extra: list[str] | None = None) -> str:
-    """LLVM IR that rustc makes of a Rust crate ``source`` (raises on a compile error)."""
+             kcfi: bool = False, extra: list[str] | None = None, normalize: bool = True) -> str:
+    """LLVM IR that rustc makes of a Rust crate ``source`` (raises on a compile error).
+
+    ``normalize=False`` leaves out ``-Zsanitizer-cfi-normalize-integers``: rustc still emits
+    all four ids, but ``cfg(sanitizer_cfi_normalize_integers)`` is unset, which changes the
+    cfi-types newtypes (their ``cfi_encoding`` applies only without normalization)."""
     assert RUSTC is not None, "rustc is not installed"
     flags = list(RUST_FLAGS)
+    if not normalize:
+        flags = [f.replace(",sanitizer-cfi-normalize-integers", "") for f in flags
+                 if f != "-Zsanitizer-cfi-normalize-integers"]
     if kcfi:
         flags = [f.replace("-Zsanitizer=cfi", "-Zsanitizer=kcfi") for f in flags
                  if f not in ("-Clto",)]

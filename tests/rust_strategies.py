@@ -256,7 +256,8 @@ def fn_pointer(draw: st.DrawFn, ctx: Ctx) -> T:
 _GENERIC_CORE = (("Option", 1), ("core::option::Option", 1), ("Result", 2),
                  ("core::marker::PhantomData", 1), ("core::mem::ManuallyDrop", 1),
                  ("core::mem::MaybeUninit", 1), ("core::cell::Cell", 1),
-                 ("std::num::Wrapping", 1), ("core::ptr::NonNull", 1))
+                 ("std::num::Wrapping", 1), ("core::ptr::NonNull", 1), ("core::pin::Pin", 1),
+                 ("core::cell::UnsafeCell", 1), ("std::marker::PhantomData", 1))
 
 
 @st.composite

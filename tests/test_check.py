@@ -3,12 +3,15 @@
 Each pair in ``golden/check_pairs.jsonl`` is compiled with clang-19 (with and without integer
 normalisation) and rustc; the compilers' ids decide match or mismatch, and ``check`` must say
 the same and point at the expected component.  ``core::ffi::cfi::*`` (not in rustc 1.95) is
-compiled as the cfi-types crate defines it: a ``#[cfi_encoding]`` ``#[repr(transparent)]``
-newtype.
+compiled as the cfi-types crate defines it: a ``#[repr(transparent)]`` newtype whose
+``#[cfi_encoding]`` applies only without integer normalization, so plain and generalized ids
+come from a rustc run without ``-Zsanitizer-cfi-normalize-integers`` and the normalized ones from
+a run with it.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import subprocess
@@ -19,6 +22,7 @@ from typing import Any
 import pytest
 
 from cfi_typeid.check import OPTION_SETS, check
+from cfi_typeid.rust_crates import probe_disambiguators
 from conftest import needs_clang, needs_rustc
 from oracles import clang_ids, ids_from_ir, rustc_ir
 
@@ -28,7 +32,8 @@ PAIRS = [json.loads(line) for line in
 TARGET = "x86_64-unknown-linux-gnu"
 
 _CFI_MODULE = "pub mod cfi {\n" + "".join(
-    f'    #[cfi_encoding = "{code}"] #[repr(transparent)] pub struct {name}(pub core::ffi::{name});\n'
+    f'    #[cfg_attr(not(sanitizer_cfi_normalize_integers), cfi_encoding = "{code}")]\n'
+    f'    #[repr(transparent)] pub struct {name}(pub core::ffi::{name});\n'
     for name, code in [("c_char", "c"), ("c_schar", "a"), ("c_uchar", "h"), ("c_short", "s"),
                        ("c_ushort", "t"), ("c_int", "i"), ("c_uint", "j"), ("c_long", "l"),
                        ("c_ulong", "m"), ("c_longlong", "x"), ("c_ulonglong", "y")]) + "}\n"
@@ -36,7 +41,8 @@ _CFI_MODULE = "pub mod cfi {\n" + "".join(
 
 def _rust_source(pair: dict[str, Any]) -> str:
     body = pair["rust"].replace("core::ffi::cfi::", "crate::cfi::")
-    return ("#![feature(cfi_encoding, never_type, f16, c_variadic, extern_types)]\n"
+    return ("#![feature(cfi_encoding, cfg_sanitizer_cfi, never_type, f16, c_variadic, "
+            "extern_types)]\n"
             "#![allow(non_camel_case_types, improper_ctypes_definitions, dead_code)]\n"
             + _CFI_MODULE + pair.get("rust_prelude", "") + "\n#[no_mangle]\n" + body
             + " { loop {} }\n")
@@ -51,11 +57,20 @@ def _function_name(pair: dict[str, Any]) -> str:
     return re.search(r"fn\s+(\w+)", pair["rust"]).group(1)  # type: ignore[union-attr]
 
 
+@functools.cache
+def _crates() -> dict[str, str]:
+    """The disambiguators of this rustc's crates, read from rustc itself."""
+    return probe_disambiguators("probe")
+
+
 def _compiler_ids(pair: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
     name = _function_name(pair)
     c_src = _c_source(pair)
     c_all = clang_ids(c_src, TARGET)[name] + clang_ids(c_src, TARGET, normalize=True)[name]
-    r_all = ids_from_ir(rustc_ir(_rust_source(pair)))[name]
+    r_src = _rust_source(pair)
+    r_all = [i for i in ids_from_ir(rustc_ir(r_src, normalize=False))[name]
+             if ".normalized" not in i]
+    r_all += [i for i in ids_from_ir(rustc_ir(r_src))[name] if ".normalized" in i]
 
     def by_set(ids: list[str]) -> dict[str, str]:
         out = {}
@@ -73,7 +88,7 @@ def _compiler_ids(pair: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]
 def test_check_agrees_with_compilers(pair: dict[str, Any]) -> None:
     c_ids, r_ids = _compiler_ids(pair)
     result = check(pair["c"], pair["rust"], target=TARGET, c_prelude=pair.get("c_prelude", ""),
-                   rust_prelude=pair.get("rust_prelude", ""))
+                   rust_prelude=pair.get("rust_prelude", ""), crates=_crates())
     for comp in result.comparisons:
         name = comp.name
         assert comp.c_typeid == c_ids[name], f"C id under {name}"

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from cfi_typeid import api
 from cfi_typeid.rust_crates import disambiguators_from_ir
 from conftest import needs_rustc
-from rust_strategies import Case, case, rustc_crate, rustc_typeids
+from rust_strategies import ITEM_ABIS, Case, case, rustc_crate, rustc_typeids
 
 pytestmark = [needs_rustc, pytest.mark.rustc]
 
@@ -108,8 +108,31 @@ def check(outcomes: list[Outcome], wanted: int) -> None:
     assert len(outcomes) >= wanted and not bad, "\n".join(report)
 
 
+#: What the generated cases must contain: the features of the issue, as text to find.
+FEATURES_COVERED = (
+    # function items and fn pointers
+    "pub unsafe ", "<'a", "mut a", "_: ", "args: ...", "for<", "fn(", " -> ", "...)",
+    *(f'extern "{abi}"' for abi in ITEM_ABIS),
+    # types
+    "i128", "isize", "usize", "char", "bool", "f16", "f128", "f32", "()", "!", "&str",
+    "&mut ", "&'static ", "&'a ", "&'_ ", "*const ", "*mut ", "[u", "; N]", "; N + 1]", "[()",
+    "(u", "Option<", "Result<", "PhantomData<", "NonNull<", "ManuallyDrop<", "MaybeUninit<",
+    "Cell<", "Wrapping<", "Pin<", "core::ffi::c_", "std::ffi::c_", "std::os::raw::c_",
+    "::core::ffi::", "core::ffi::cfi::c_", "c_void",
+    # items
+    "#[repr(C)] pub struct", "#[repr(transparent)]", "#[cfi_encoding", "pub union",
+    "#[repr(C)] pub union", "pub enum", "#[repr(u8)] pub enum", "#[repr(C)] pub enum",
+    "pub type", 'extern "C" { ', "pub mod m", "use self::m", "use core::ffi::*", "as Int",
+    "<'l>", "<X>", "B { x: u8 }",
+)
+
+
 def test_random_signatures_match_rustc() -> None:
     cases = generate(CASES)
+    text = "\n".join(c.tool_prelude() + c.tool_decl() + c.signature for c in cases)
+    missing = [f for f in FEATURES_COVERED if f not in text]
+    assert not missing, f"the generator never wrote {missing}"
+    assert sum(c.as_pointer for c in cases) > CASES // 10
     check([o for i in range(0, len(cases), BATCH) for o in run_batch(cases[i:i + BATCH])],
           min(CASES, 1500))
 
