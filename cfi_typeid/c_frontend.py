@@ -8,6 +8,7 @@ declaration then works in a child scope (a ``ChainMap``) that never leaks back.
 
 from __future__ import annotations
 
+import re
 from collections import ChainMap
 from functools import lru_cache
 from typing import Mapping
@@ -15,8 +16,8 @@ from typing import Mapping
 from lark import Token, Tree
 from lark.exceptions import VisitError
 
-from .c_semantics import CTransformer, Scope, has_anonymous
-from .c_syntax import blank_noise, parse_c, split_declarations
+from .c_semantics import CURRENT_SCOPE, CTransformer, Scope, has_anonymous
+from .c_syntax import TransformFailed, blank_noise, parse_c, split_declarations
 from .errors import CfiTypeidError, ParseError
 from .model import Array, Complex, FunctionType, Pointer, Qualified, Type
 from .targets import Target
@@ -65,13 +66,44 @@ def _nesting(t: Type) -> int:
     return deepest
 
 
+#: Built into the parser once: it reads its scope from CURRENT_SCOPE.
+_TRANSFORMER = CTransformer()
+
+#: Characters where a parse tree can nest (brackets, lists, operators).  A declaration with few
+#: of them cannot nest deeply, so the tree-less parse cannot miss a RecursionError that the
+#: recursive tree transform would have met.
+_NESTING = re.compile(r"[(\[{,;*+\-/%<>=!&|^~?:]")
+_SHALLOW = 100
+
+
+def _parse(scope: Scope, text: str, start: int, end: int, rule: str) -> object:
+    """Parse and transform one declaration in ``scope``.
+
+    The fast way transforms during the parse.  If the transformer raises, the text is parsed
+    again the slow way (a tree, then the transformer): that way reports a syntax error anywhere
+    in the declaration before any meaning error, so errors stay exactly those of a tree parse.
+    """
+    scope.base = start
+    context = CURRENT_SCOPE.set(scope)
+    try:
+        if end - start <= _SHALLOW or len(_NESTING.findall(text, start, end)) <= _SHALLOW:
+            mark = len(scope.undo)
+            try:
+                return parse_c(text, start, end, rule, scope.typedefs.keys(), scope.what,
+                               _TRANSFORMER)
+            except TransformFailed:
+                scope.rollback(mark)
+        tree = parse_c(text, start, end, rule, scope.typedefs.keys(), scope.what)
+        assert isinstance(tree, Tree)
+        return _transform(_TRANSFORMER, tree)
+    finally:
+        CURRENT_SCOPE.reset(context)
+
+
 def _run_declarations(scope: Scope, text: str, spans: list[tuple[int, int]]) -> None:
-    transformer = CTransformer(scope)
     scope.text = text
     for start, end in spans:
-        scope.base = start
-        tree = parse_c(text, start, end, "declaration", scope.typedefs.keys(), scope.what)
-        _transform(transformer, tree)
+        _parse(scope, text, start, end, "declaration")
 
 
 def _nonblank_spans(text: str) -> list[tuple[int, int]]:
@@ -108,9 +140,8 @@ def parse_c_type(decl: str, prelude: str, target: Target) -> tuple[Type, int]:
         raise ParseError("empty declaration: expected a C prototype or type name", decl, 0)
     _run_declarations(scope, text, spans[:-1])
     start, end = spans[-1]
-    scope.base = start
-    tree = parse_c(text, start, end, "target", scope.typedefs.keys(), scope.what)
-    result = _transform(CTransformer(scope), tree)
+    scope.text = text
+    result = _parse(scope, text, start, end, "target")
     assert isinstance(result, tuple)
     t, pos = result
     if _nesting(t) > MAX_NESTING:

@@ -16,6 +16,7 @@ The rules, each checked against clang-19 by the golden and differential tests:
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, MutableMapping, Sequence
 
@@ -151,9 +152,31 @@ class Scope:
     text: str = ""
     base: int = 0
     what: str = "input"
+    next_enum_value: int = 0
+    #: (name, previous value) of each constant set, so a parse that fails half-way can be undone
+    undo: list[tuple[str, int | None]] = field(default_factory=list)
 
     def error(self, message: str, pos: int) -> ParseError:
         return ParseError(message, self.text, self.base + pos, what=self.what)
+
+    def set_constant(self, name: str, value: int) -> None:
+        self.undo.append((name, self.constants.get(name)))
+        self.constants[name] = value
+
+    def rollback(self, mark: int) -> None:
+        """Forget the constants set since ``len(self.undo)`` was ``mark``."""
+        while len(self.undo) > mark:
+            name, old = self.undo.pop()
+            if old is None:
+                del self.constants[name]
+            else:
+                self.constants[name] = old
+        self.next_enum_value = 0
+
+
+#: The scope the parser's embedded transformer works in (the parser, with its transformer, is
+#: built once; each parse sets this).
+CURRENT_SCOPE: ContextVar[Scope] = ContextVar("CURRENT_SCOPE")
 
 
 def c_qualify(t: Type, const: bool = False, volatile: bool = False,
@@ -218,12 +241,16 @@ _BINARY: dict[str, Callable[[int, int], int]] = {
 
 @v_args(inline=True)
 class CTransformer(Transformer[Token, object]):
-    """One method per grammar rule, each returning a model object (or a small intermediate)."""
+    """One method per grammar rule, each returning a model object (or a small intermediate).
 
-    def __init__(self, scope: Scope) -> None:
-        super().__init__()
-        self.scope = scope
-        self.next_enum_value = 0
+    Stateless itself, so one instance can be built into the LALR parser (rules are then
+    transformed as they are reduced, without a tree): the scope it reads and fills is the one
+    in :data:`CURRENT_SCOPE`.
+    """
+
+    @property
+    def scope(self) -> Scope:
+        return CURRENT_SCOPE.get()
 
     # -- specifiers --
     def basic_type(self, tok: Token) -> object:
@@ -251,7 +278,7 @@ class CTransformer(Transformer[Token, object]):
         return self._tag(kw, tag)
 
     def enum_definition(self, kw: Token, *rest: object) -> _Base:
-        self.next_enum_value = 0
+        self.scope.next_enum_value = 0
         tag = rest[0] if rest and isinstance(rest[0], Token) else None
         return self._tag(kw, tag)
 
@@ -262,9 +289,10 @@ class CTransformer(Transformer[Token, object]):
         return _Base(Named(str(tag) if tag else "", kind), kw.start_pos or 0)
 
     def enumerator(self, name: Token, value: int | None = None) -> None:
-        self.next_enum_value = self.next_enum_value if value is None else value
-        self.scope.constants[str(name)] = self.next_enum_value
-        self.next_enum_value += 1
+        scope = self.scope
+        scope.next_enum_value = scope.next_enum_value if value is None else value
+        scope.set_constant(str(name), scope.next_enum_value)
+        scope.next_enum_value += 1
 
     def storage_class(self, tok: Token) -> _Keyword:
         return _Keyword(str(tok), tok.start_pos or 0)

@@ -16,7 +16,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Container, Iterator
 
-from lark import Lark, Token, Tree
+from lark import Lark, Token, Transformer, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from .errors import ParseError
@@ -54,15 +54,37 @@ def _classify_identifier(token: Token) -> Token:
     return token
 
 
-@cache
-def c_parser() -> Lark:
-    """The LALR parser for ``grammar/c.lark``, built once per process (and cached on disk by
-    Lark between processes)."""
+def _build_parser(transformer: Transformer[Token, object] | None) -> Lark:
     grammar = files("cfi_typeid.grammar").joinpath("c.lark").read_text()
+    # cache=True: the tables are stored (keyed by grammar, options and Lark version) in the temp
+    # directory, so a new process loads them instead of building them; the transformer and the
+    # lexer callbacks are not stored but passed again on loading.
     return Lark(grammar, parser="lalr", lexer="contextual", start=["declaration", "target"],
-                propagate_positions=False, maybe_placeholders=False,
+                propagate_positions=False, maybe_placeholders=False, cache=True,
+                transformer=transformer,
                 lexer_callbacks={"IDENTIFIER": _classify_identifier,
                                  "TYPEDEF_NAME": _classify_identifier})
+
+
+@cache
+def c_parser() -> Lark:
+    """The LALR parser for ``grammar/c.lark`` that builds trees, built once per process."""
+    return _build_parser(None)
+
+
+@cache
+def c_transforming_parser(transformer: Transformer[Token, object]) -> Lark:
+    """The LALR parser with ``transformer`` applied at each reduction (no tree is built)."""
+    return _build_parser(transformer)
+
+
+class TransformFailed(Exception):
+    """The embedded transformer raised ``error`` (the text may also have a syntax error
+    further on, which a tree parse would report first)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 # ---- GNU noise ----------------------------------------------------------------------------
@@ -182,12 +204,21 @@ def _expected(allowed: set[str]) -> str:
 
 
 def parse_c(text: str, start: int, end: int, rule: str, typedef_names: Container[str],
-            what: str = "input") -> Tree[Token]:
+            what: str = "input", transformer: Transformer[Token, object] | None = None
+            ) -> object:
     """Parse ``text[start:end]`` with start symbol ``rule``; errors point into ``text``.
-    Token positions in the tree are relative to ``start``."""
+    Token positions in the tree are relative to ``start``.  With ``transformer``, return what
+    it makes of the whole, and raise :class:`TransformFailed` for any error it raises."""
     token = TYPEDEF_NAMES.set(typedef_names)
     try:
-        return c_parser().parse(text[start:end], start=rule)
+        if transformer is None:
+            return c_parser().parse(text[start:end], start=rule)
+        try:
+            return c_transforming_parser(transformer).parse(text[start:end], start=rule)
+        except (_UnsupportedKeyword, LarkError):
+            raise
+        except Exception as e:
+            raise TransformFailed(e) from e
     except _UnsupportedKeyword as e:
         raise ParseError(_UNSUPPORTED_KEYWORDS[e.token.value], text,
                          start + (e.token.start_pos or 0), what=what) from None

@@ -174,11 +174,16 @@ class Named:
     the type's path, as rustc's substitution dictionary has it.)
 
     ``kind`` is kept for rendering only: the encoding does not carry it, so it takes no part in
-    equality (``decode(encode(t)) == t`` holds).
+    equality (``decode(encode(t)) == t`` holds).  ``instance`` tells apart different types
+    spelled alike, which only the decoder makes: rustc spells two ``repr(C)`` structs (or
+    extern types) named ``S2`` in different modules both ``2S2``, never one as a substitution
+    for the other, so an id that spells a name twice names two types.  It is not spelled, but
+    takes part in equality, so the encoder does not substitute one for the other either.
     """
 
     name: str
     kind: TagKind = field(default="struct", compare=False)
+    instance: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,10 +191,13 @@ class Encoded:
     """A type whose encoding is given verbatim (Rust ``#[cfi_encoding = "..."]``).
 
     ``source`` names the Rust type it came from, for rendering; it takes no part in equality.
+    ``instance`` tells apart different types with the same (non-builtin) encoding, which rustc
+    spells again rather than substitutes, as :class:`Named`'s does.
     """
 
     code: str
     source: str = field(default="", compare=False)
+    instance: int = 0
 
 
 @dataclass(frozen=True, slots=True)

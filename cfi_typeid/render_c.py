@@ -67,9 +67,12 @@ class CRenderer:
                         or element in (Primitive(Scalar.VOID), Primitive(Scalar.BOOL)):
                     raise NotExpressibleError("C has _Complex only of arithmetic types")
                 return f"_Complex {self.leaf(element)}"
-            case Named(name, kind):
+            case Named(name, kind, instance):
                 if not _IDENTIFIER.match(name) or name in _KEYWORDS:
                     raise NotExpressibleError(f"{name!r} is not a C tag name")
+                if instance:
+                    raise NotExpressibleError(f"the id names two different types {name!r}, "
+                                              "which one C translation unit cannot declare")
                 return name if kind == "type" else f"{kind} {name}"
             case Encoded(code):
                 if code not in C_ENCODED:
@@ -82,7 +85,7 @@ class CRenderer:
                                           f"{kind.value!r} (clang writes it only in .normalized "
                                           "ids)")
             case Reference() | Slice() | Tuple() | RustPath():
-                raise NotExpressibleError(f"C has no spelling for the Rust type {t!r}")
+                raise NotExpressibleError(f"C has no {_rust_kind(t)}")
             case Qualified() | Pointer() | Array() | FunctionType():
                 raise AssertionError(f"{t!r} is not a leaf")
             case _:
@@ -179,6 +182,21 @@ class CRenderer:
                 return f"typedef struct {tag.name} {tag.name};"
             case _:
                 return f"{tag.kind} {tag.name};"
+
+
+def _rust_kind(t: Reference | Slice | Tuple | RustPath) -> str:
+    """What a Rust-only type is, in words, for an error message."""
+    match t:
+        case Reference(mutable=mutable):
+            return f"references (Rust &{'mut ' if mutable else ''}T)"
+        case Slice():
+            return "slices (Rust [T])"
+        case Tuple():
+            return "tuples (Rust (A, B, ..))"
+        case RustPath(crate=crate, segments=segments):
+            return f"Rust path types ({'::'.join([crate, *(s.name for s in segments)])})"
+        case _:
+            assert_never(t)
 
 
 def _tags(t: Type, found: dict[str, Named]) -> dict[str, Named]:

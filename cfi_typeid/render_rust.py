@@ -68,6 +68,10 @@ class RustSignature:
     variadic: bool
     crate: str
     crates: tuple[tuple[str, str], ...] = ()
+    #: ``C``, or ``win64`` when a parameter is zero-sized: rustc leaves such parameters out of
+    #: the id under the C ABI but keeps them under ``win64`` (x86_64), so only that spelling
+    #: gives the id back.
+    abi: str = "C"
 
     @property
     def decl(self) -> str:
@@ -83,7 +87,7 @@ class RustSignature:
                 f"{self._returns()} {{ loop {{}} }}")
 
     def _head(self) -> str:
-        return 'unsafe extern "C" ' if self.variadic else 'extern "C" '
+        return f'{"unsafe " if self.variadic else ""}extern "{self.abi}" '
 
     def _params(self) -> str:
         return ", ".join([*self.params, *(["..."] if self.variadic else [])])
@@ -100,7 +104,7 @@ def render_rust_signature(fn: FunctionType, crate: str | None = None) -> RustSig
         renderer.features.add("c_variadic")  # for :meth:`RustSignature.item`
     return RustSignature(renderer.prelude(), tuple(params), returns, fn.variadic,
                          renderer.crate or crate or DEFAULT_CRATE,
-                         tuple(sorted(renderer.crates.items())))
+                         tuple(sorted(renderer.crates.items())), renderer.abi)
 
 
 def render_rust_type(t: Type) -> str:
@@ -154,11 +158,19 @@ class _RustRenderer:
         self.crates: dict[str, str] = {}
         self.features: set[str] = set()
         self.items: dict[str, str] = {}
+        #: The struct each (encoding, instance) of an :class:`Encoded` is rendered as.
+        self.encoded: dict[tuple[str, int], str] = {}
         self.root = _Module()
         self.binders: list[_Binder] = []
         self.top_return = False
+        self.abi = "C"
 
     def prelude(self) -> str:
+        clash = sorted(set(self.root.modules) & {k.split()[-1] for k in self.items
+                                                 if k.startswith("mod ")})
+        if clash:
+            raise NotExpressibleError(f"module {clash[0]} holds both a Rust path's items and "
+                                      "one of several types spelled alike")
         lines = [f"#![feature({', '.join(sorted(self.features))})]"] if self.features else []
         return "\n".join([*lines, *self.items.values(), *self.root.render()])
 
@@ -166,10 +178,11 @@ class _RustRenderer:
         """Parameters and return type of ``fn`` (the binder, if any, is already pushed)."""
         if not fn.prototyped:
             raise NotExpressibleError("Rust has no unprototyped functions (C's 'int f()')")
-        for p in fn.params if not self.binders else ():  # (fn pointers keep them)
-            if _zero_sized(p):
-                raise NotExpressibleError(
-                    f"a zero-sized parameter ({self.type(p)}) is left out of the id by rustc")
+        if not self.binders and any(_zero_sized(p) for p in fn.params):
+            if fn.variadic:
+                raise NotExpressibleError("a C-variadic function with a zero-sized parameter "
+                                          "(rustc leaves it out under the C ABI)")
+            self.abi = "win64"  # the only ABI here that keeps zero-sized parameters in the id
         # rustc spells a by-value c_void (one byte, not zero-sized) 'v'
         params = [_C_VOID if p == VOID else self.type(p) for p in fn.params]
         if self.binders:
@@ -216,12 +229,17 @@ class _RustRenderer:
                 return f"[{self.type(element)}; {length}]"
             case FunctionType():
                 raise NotExpressibleError("Rust has function types only behind pointers")
-            case Named(name):
-                return self.tag(name)
-            case Encoded(code, source):
-                name = source if source.isidentifier() else f"Encoded{len(self.items)}"
-                self.need_encoded_item(name, code, f"#[repr(C)] pub struct {name}(pub u8);")
-                return name
+            case Named(name, _, instance):
+                return self.tag(name, instance)
+            case Encoded(code, source, instance):
+                struct = self.encoded.get((code, instance))
+                if struct is None:
+                    struct = (f"{source}_{instance}" if instance else source) \
+                        if source.isidentifier() else f"Encoded{len(self.encoded)}"
+                    self.encoded[code, instance] = struct
+                    self.need_encoded_item(struct, code,
+                                           f"#[repr(C)] pub struct {struct}(pub u8);")
+                return struct
             case Reference(pointee, mutable, lifetime):
                 name = self.lifetime(lifetime)
                 if name == "'static" and lifetime.binder is None and not self.binders \
@@ -281,16 +299,22 @@ class _RustRenderer:
         head += "" if fn.abi == "Rust" else f'extern "{fn.abi}" '
         return f"{head}fn({', '.join(params)}){f' -> {returns}' if returns else ''}"
 
-    def tag(self, name: str) -> str:
+    def tag(self, name: str, instance: int = 0) -> str:
         """A C tag: a ``#[repr(C)]`` struct, or with ``cfi_encoding`` when the name is a
-        Rust keyword."""
-        if name in _RUST_KEYWORDS or not name.isidentifier():
-            rust_name = f"{''.join(c if c.isalnum() else '_' for c in name)}_"
-            self.need_encoded_item(rust_name, f"{len(name)}{name}",
-                                   f"#[repr(C)] pub struct {rust_name}(pub u8);")
+        Rust keyword.  Another type spelled alike (``instance`` > 0) is a struct of the same
+        name in a module of its own, ``s2_1::S2``, which rustc spells ``2S2`` as well."""
+        keyword = name in _RUST_KEYWORDS or not name.isidentifier()
+        rust_name = f"{''.join(c if c.isalnum() else '_' for c in name)}_" if keyword else name
+        definition = f"#[repr(C)] pub struct {rust_name}(pub u8);"
+        if keyword:
+            self.features.add("cfi_encoding")
+            definition = f'#[cfi_encoding = "{len(name)}{name}"] {definition}'
+        if instance == 0:
+            self.items.setdefault(f"{'enc' if keyword else 'tag'} {rust_name}", definition)
             return rust_name
-        self.items.setdefault(f"tag {name}", f"#[repr(C)] pub struct {name}(pub u8);")
-        return name
+        module = f"{rust_name.lower().strip('_')}_{instance}"
+        self.items.setdefault(f"mod {module}", f"pub mod {module} {{ {definition} }}")
+        return f"{module}::{rust_name}"
 
     def need_encoded_item(self, name: str, code: str, definition: str) -> None:
         self.features.add("cfi_encoding")
@@ -392,5 +416,7 @@ def _zero_sized(t: Type) -> bool:
             return length == 0 or _zero_sized(element)
         case Tuple(elements):
             return all(_zero_sized(e) for e in elements)
+        case RustPath(crate="core", segments=segments):
+            return [s.name for s in segments] == ["marker", "PhantomData"]
         case _:
             return False

@@ -63,7 +63,7 @@ class RustTransformer(TypeRules):
     """Builds :mod:`rust_ast` objects; ``text`` is the parsed text, for errors."""
 
     def __init__(self, text: str, what: str) -> None:
-        super().__init__()
+        super().__init__()  # (TypeRules: tokens are not visited)
         self.text = text
         self.what = what
 

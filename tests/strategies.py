@@ -62,7 +62,7 @@ typedef unsigned long long u64_alias;
 
 #: What clang needs to know the typedefs our parser predefines, from clang's own macros (so
 #: the differential test checks targets.py's typedef table too).
-CLANG_TYPEDEFS = "\n".join(f"typedef {macro} {name};" for name, macro in {
+CLANG_MACROS: dict[str, str] = {
     "size_t": "__SIZE_TYPE__", "ptrdiff_t": "__PTRDIFF_TYPE__", "intptr_t": "__INTPTR_TYPE__",
     "uintptr_t": "__UINTPTR_TYPE__", "intmax_t": "__INTMAX_TYPE__",
     "uintmax_t": "__UINTMAX_TYPE__", "int8_t": "__INT8_TYPE__", "int16_t": "__INT16_TYPE__",
@@ -71,7 +71,9 @@ CLANG_TYPEDEFS = "\n".join(f"typedef {macro} {name};" for name, macro in {
     "uint64_t": "__UINT64_TYPE__", "wchar_t": "__WCHAR_TYPE__", "wint_t": "__WINT_TYPE__",
     "char16_t": "__CHAR16_TYPE__", "char32_t": "__CHAR32_TYPE__", "bool": "_Bool",
     "va_list": "__builtin_va_list",
-}.items()) + "\n"
+}
+CLANG_TYPEDEFS = "\n".join(f"typedef {macro} {name};"
+                           for name, macro in CLANG_MACROS.items()) + "\n"
 
 TYPEDEF_NAMES = (
     "size_t", "ptrdiff_t", "intptr_t", "uintptr_t", "intmax_t", "uintmax_t", "int8_t",

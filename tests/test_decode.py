@@ -12,11 +12,14 @@ from cfi_typeid import DecodeError, decode, decode_typeid
 from cfi_typeid.codes import seq_id
 from cfi_typeid.errors import NotExpressibleError
 from cfi_typeid.model import (
-    STATIC, VOID, Array, CInt, CInteger, FixedInt, FixedInteger, FunctionType, Lifetime, Named,
+    STATIC, VOID, Array, CInt, CInteger, Encoded, FixedInt, FixedInteger, FunctionType,
+    Lifetime, Named,
     PathSegment, Pointer, Primitive, Qualified, Reference, RustPath, Scalar, Slice, Tuple,
 )
 from cfi_typeid.render_decoded import render_as_c, render_as_rust
 from cfi_typeid.render_rust import render_rust_signature
+from conftest import needs_rustc
+from oracles import ids_from_ir, rustc_ir
 
 LONG, INT, CHAR = CInteger(CInt.LONG), CInteger(CInt.INT), CInteger(CInt.CHAR)
 I32, I64, U8 = FixedInteger(FixedInt.I32), FixedInteger(FixedInt.I64), FixedInteger(FixedInt.U8)
@@ -112,6 +115,63 @@ def test_function_pointers_spelled_twice_differ_in_abi() -> None:
     assert isinstance(a, Pointer) and isinstance(b, Pointer)
     assert isinstance(b.pointee, FunctionType) and b.pointee.abi == "Rust"
     assert render_rust_signature(fn).decl == 'extern "C" fn(extern "C" fn(), fn())'
+
+
+DISTINCT_NAMES = [
+    # two repr(C) structs S2 (S2 and s2_1::S2), each spelled 2S2; a Bar; S0_ is the second S2
+    ("_ZTSFv2S2u3refI2S2EU3mutu3refIP3BarEu5isizeE", (Named("S2"), Named("S2", instance=1))),
+    ("_ZTSFv2S2u3refI2S2E2S2PS0_E",
+     (Named("S2"), Named("S2", instance=1), Named("S2", instance=2))),
+    # a cfi_encoding spelled like i64 (or like another cfi_encoding) is another type
+    ("_ZTSFvu3i64u3i64S0_S_E", (I64, Encoded("u3i64"))),
+    ("_ZTSFvu3Foou3FooS0_E", (Encoded("u3Foo"), Encoded("u3Foo", instance=1))),
+    ("_ZTSFv2S2P2S2E", (Named("S2"), Named("S2", instance=1))),
+]
+
+
+@pytest.mark.parametrize(("typeid", "types"), DISTINCT_NAMES)
+def test_a_name_spelled_again_is_another_type(typeid: str, types: tuple[object, ...]) -> None:
+    """An encoder substitutes a type it has seen, so a spelling repeated without a
+    substitution names a different type: the decoder makes it another ``instance``."""
+    from cfi_typeid.render_decoded import reencoded
+    decoded = decode_typeid(typeid)
+    assert decoded.flavour.name == "rustc"  # C cannot declare two types of one name
+    assert reencoded(decoded, decoded.flavour) == typeid
+    found: list[object] = []
+
+    def walk(t: object) -> None:
+        if t in types and t not in found:
+            found.append(t)
+        for child in getattr(t, "__slots__", ()):
+            value = getattr(t, child)
+            for v in value if isinstance(value, tuple) else (value,):
+                walk(v)
+    walk(decoded.function)
+    assert found == list(types)
+
+
+def test_builtin_codes_repeat_without_instances() -> None:
+    # builtin codes are never candidates, so 'll' is one type twice (even for rustc, whose
+    # cfi_encoding "l" stays out of its dictionary)
+    assert decode("_ZTSFvllE", flavour="rustc").params == (LONG, LONG)
+    assert decode("_ZTSFv1SS_E", flavour="rustc").params == (Named("S"), Named("S"))
+
+
+def test_names_spelled_twice_render_as_two_types() -> None:
+    with pytest.raises(NotExpressibleError, match="two different types 'S2'"):
+        render_as_c(decode_typeid("_ZTSFv2S2P2S2E"))
+    rust, note = render_as_rust(decode_typeid("_ZTSFv2S2P2S2E"))
+    assert note is None and rust.params == ("S2", "*mut s2_1::S2")
+    assert "pub mod s2_1 { #[repr(C)] pub struct S2(pub u8); }" in rust.prelude
+
+
+@needs_rustc
+@pytest.mark.rustc
+@pytest.mark.parametrize("typeid", [t for t, _ in DISTINCT_NAMES])
+def test_names_spelled_twice_compile_back_with_rustc(typeid: str) -> None:
+    rust, _ = render_as_rust(decode_typeid(typeid))
+    ir = rustc_ir(rust.prelude + "\n" + rust.item("f"), crate=rust.crate)
+    assert typeid in ids_from_ir(ir)["f"]
 
 
 @pytest.mark.parametrize(("typeid", "offset", "words"), [

@@ -21,18 +21,13 @@ from cfi_typeid.targets import DEFAULT_TARGET, TARGETS, get_target
 
 from conftest import needs_clang
 from oracles import CLANG, clang_ir, ids_from_ir
+from strategies import CLANG_MACROS
 
 TRIPLES = tuple(TARGETS)
 
 #: Typedef → what clang (or, where clang has no macro, glibc) says it is.
 CLANG_SPELLINGS = {
-    "size_t": "__SIZE_TYPE__", "ptrdiff_t": "__PTRDIFF_TYPE__", "intptr_t": "__INTPTR_TYPE__",
-    "uintptr_t": "__UINTPTR_TYPE__", "intmax_t": "__INTMAX_TYPE__",
-    "uintmax_t": "__UINTMAX_TYPE__", "int8_t": "__INT8_TYPE__", "int16_t": "__INT16_TYPE__",
-    "int32_t": "__INT32_TYPE__", "int64_t": "__INT64_TYPE__", "uint8_t": "__UINT8_TYPE__",
-    "uint16_t": "__UINT16_TYPE__", "uint32_t": "__UINT32_TYPE__",
-    "uint64_t": "__UINT64_TYPE__", "wchar_t": "__WCHAR_TYPE__", "wint_t": "__WINT_TYPE__",
-    "char16_t": "__CHAR16_TYPE__", "char32_t": "__CHAR32_TYPE__", "bool": "_Bool",
+    **CLANG_MACROS,
     # glibc: __ssize_t is __SWORD_TYPE (long on 64-bit, int on 32-bit); __off_t is long;
     # __pid_t int; __uid_t and __gid_t unsigned int
     "ssize_t": "cfi_glibc_ssize_t", "off_t": "long", "pid_t": "int", "uid_t": "unsigned int",
