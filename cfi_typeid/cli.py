@@ -11,6 +11,7 @@ import sys
 from importlib import import_module
 from typing import Callable, Mapping, Sequence
 
+from .cli_io import open_input, parse_crates, read_text
 from .errors import CfiTypeidError, UsageError
 from .kcfi import KCFI_HASHES, as_signed32, kcfi_hash
 from .targets import DEFAULT_TARGET, TARGETS
@@ -55,30 +56,10 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="Rust: crate disambiguators, e.g. core=sgEmfK2I1SDT_,probe=sXXId2UFtzX_")
 
 
-def _parse_crates(text: str) -> dict[str, str]:
-    crates: dict[str, str] = {}
-    for item in filter(None, (i.strip() for i in text.split(","))):
-        name, sep, value = item.partition("=")
-        if not sep or not name or not value:
-            raise UsageError(f"--crates takes NAME=DISAMBIGUATOR pairs, not {item!r}")
-        crates[name.strip()] = value.strip()
-    return crates
-
-
-def _read_prelude(args: argparse.Namespace) -> str:
-    if args.prelude_file is None:
-        return str(args.prelude)
-    try:
-        with open(args.prelude_file, encoding="utf-8") as f:
-            return f.read()
-    except OSError as e:
-        raise UsageError(f"cannot read prelude file: {e}") from None
-
-
 def _cmd_encode(args: argparse.Namespace) -> int:
     from .api import typeids
-    ids = typeids(args.decl, lang=args.lang, target=args.target, prelude=_read_prelude(args),
-                  crate=args.crate, crates=_parse_crates(args.crates), salt=args.salt)
+    ids = typeids(args.decl, lang=args.lang, target=args.target, prelude=read_text(args.prelude, args.prelude_file),
+                  crate=args.crate, crates=parse_crates(args.crates), salt=args.salt)
     if args.json:
         import json
         print(json.dumps(ids.to_json(args.kcfi_hash)))
@@ -133,13 +114,8 @@ Blank input lines give blank output lines.""")
 
 def _cmd_batch(args: argparse.Namespace) -> int:
     from .batch import run_batch
-    if args.file == "-":
-        return run_batch(sys.stdin, sys.stdout)
-    try:
-        with open(args.file, encoding="utf-8") as f:
-            return run_batch(f, sys.stdout)
-    except OSError as e:
-        raise UsageError(f"cannot read {args.file}: {e}") from None
+    with open_input(args.file) as f:
+        return run_batch(f, sys.stdout)
 
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]

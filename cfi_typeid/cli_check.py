@@ -12,6 +12,7 @@ import json
 import textwrap
 
 from .check import CheckResult, Comparison
+from .cli_io import parse_crates, read_text
 from .kcfi import kcfi_hash
 
 from .targets import DEFAULT_TARGET, TARGETS
@@ -23,24 +24,12 @@ def _split(text: str | None) -> list[str] | None:
     return None if text is None else [s.strip() for s in text.split(",") if s.strip()]
 
 
-def _read(text: str, path: str | None) -> str:
-    if path is None:
-        return text
-    from .errors import UsageError
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
-    except OSError as e:
-        raise UsageError(f"cannot read {path}: {e}") from None
-
-
 def _cmd_check(args: argparse.Namespace) -> int:
     from .check import check
-    from .cli import _parse_crates
     result = check(args.c, args.rust, target=args.target,
-                   c_prelude=_read(args.c_prelude, args.c_prelude_file),
-                   rust_prelude=_read(args.rust_prelude, args.rust_prelude_file),
-                   crate=args.crate, crates=_parse_crates(args.crates),
+                   c_prelude=read_text(args.c_prelude, args.c_prelude_file),
+                   rust_prelude=read_text(args.rust_prelude, args.rust_prelude_file),
+                   crate=args.crate, crates=parse_crates(args.crates),
                    options=_split(args.options), c_options=_split(args.c_options),
                    rust_options=_split(args.rust_options))
     if args.json:
@@ -52,7 +41,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _cmd_suggest(args: argparse.Namespace) -> int:
     from .suggest import suggest_encoding
-    s = suggest_encoding(args.c, prelude=_read(args.prelude, args.prelude_file),
+    s = suggest_encoding(args.c, prelude=read_text(args.prelude, args.prelude_file),
                          target=args.target, name=args.name)
     if args.json:
         print(json.dumps(s.to_json(), indent=2))

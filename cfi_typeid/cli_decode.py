@@ -13,6 +13,7 @@ import sys
 from typing import IO
 
 from .decoded import DecodedTypeId, decode_typeid
+from .cli_io import open_input
 from .errors import DecodeError, NotExpressibleError, UsageError
 from .render_decoded import render_as_c, render_as_rust, rendering_json
 from .suffixes import looks_like_kcfi_hash
@@ -125,13 +126,8 @@ def _print_both(view: dict[str, object]) -> None:
 
 
 def _batch(path: str, languages: tuple[str, ...]) -> int:
-    if path == "-":
-        return _batch_lines(sys.stdin, sys.stdout, languages)
-    try:
-        with open(path, encoding="utf-8") as f:
-            return _batch_lines(f, sys.stdout, languages)
-    except OSError as e:
-        raise UsageError(f"cannot read {path}: {e}") from None
+    with open_input(path) as f:
+        return _batch_lines(f, sys.stdout, languages)
 
 
 def _batch_lines(lines: IO[str], out: IO[str], languages: tuple[str, ...]) -> int:
