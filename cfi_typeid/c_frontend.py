@@ -3,13 +3,13 @@
 ``parse_c_function(decl, prelude, target)`` reads the prelude's declarations, then the
 declaration (or bare type name) whose type id is wanted.  The scope a prelude leaves is cached
 per (prelude, target), so a batch whose lines share one prelude parses it once; each
-declaration then works in a child scope (a ``ChainMap``) that never leaks back.
+declaration then works in a copy of that scope (a dict copy: lookups, which the lexer makes for
+every identifier, stay in C), so nothing leaks back.
 """
 
 from __future__ import annotations
 
 import re
-from collections import ChainMap
 from functools import lru_cache
 from typing import Mapping
 
@@ -69,6 +69,22 @@ def _nesting(t: Type) -> int:
 #: Built into the parser once: it reads its scope from CURRENT_SCOPE.
 _TRANSFORMER = CTransformer()
 
+
+class _Reductions:
+    """``_TRANSFORMER``'s rule methods as the parser calls them, with the list of children,
+    without ``v_args``' per-call wrappers: the parser calls one at every reduction."""
+
+    def __init__(self, transformer: CTransformer) -> None:
+        self.__default__ = transformer.__default__
+        for name in dir(type(transformer)):
+            attr = getattr(type(transformer), name)
+            if not name.startswith("_") and hasattr(attr, "visit_wrapper"):
+                method = getattr(attr, "base_func", attr).__get__(transformer)
+                setattr(self, name, lambda children, method=method: method(*children))
+
+
+_REDUCTIONS = _Reductions(_TRANSFORMER)
+
 #: Characters where a parse tree can nest (brackets, lists, operators).  A declaration with few
 #: of them cannot nest deeply, so the tree-less parse cannot miss a RecursionError that the
 #: recursive tree transform would have met.
@@ -90,7 +106,7 @@ def _parse(scope: Scope, text: str, start: int, end: int, rule: str) -> object:
             mark = len(scope.undo)
             try:
                 return parse_c(text, start, end, rule, scope.typedefs.keys(), scope.what,
-                               _TRANSFORMER)
+                               _REDUCTIONS)
             except TransformFailed:
                 scope.rollback(mark)
         tree = parse_c(text, start, end, rule, scope.typedefs.keys(), scope.what)
@@ -123,8 +139,7 @@ def _target_scope(target: Target) -> Scope:
 def prelude_scope(prelude: str, target: Target) -> Scope:
     """The scope after reading ``prelude`` on ``target`` (cached: treat it as read-only)."""
     base = _target_scope(target)
-    scope = Scope(target, ChainMap({}, base.typedefs), ChainMap({}, base.constants),
-                  what="prelude")
+    scope = Scope(target, dict(base.typedefs), dict(base.constants), what="prelude")
     text = blank_noise(prelude, "prelude")
     _run_declarations(scope, text, _nonblank_spans(text))
     return scope
@@ -133,7 +148,7 @@ def prelude_scope(prelude: str, target: Target) -> Scope:
 def parse_c_type(decl: str, prelude: str, target: Target) -> tuple[Type, int]:
     """The type that ``decl`` declares or names (after any declarations before it)."""
     parent = prelude_scope(prelude, target)
-    scope = Scope(target, ChainMap({}, parent.typedefs), ChainMap({}, parent.constants))
+    scope = Scope(target, dict(parent.typedefs), dict(parent.constants))
     text = blank_noise(decl)
     spans = _nonblank_spans(text)
     if not spans:

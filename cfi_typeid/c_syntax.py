@@ -16,7 +16,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Container, Iterator
 
-from lark import Lark, Token, Transformer, Tree
+from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from .errors import ParseError
@@ -54,7 +54,7 @@ def _classify_identifier(token: Token) -> Token:
     return token
 
 
-def _build_parser(transformer: Transformer[Token, object] | None) -> Lark:
+def _build_parser(transformer: object | None) -> Lark:
     grammar = files("cfi_typeid.grammar").joinpath("c.lark").read_text()
     # cache=True: the tables are stored (keyed by grammar, options and Lark version) in the temp
     # directory, so a new process loads them instead of building them; the transformer and the
@@ -73,8 +73,9 @@ def c_parser() -> Lark:
 
 
 @cache
-def c_transforming_parser(transformer: Transformer[Token, object]) -> Lark:
-    """The LALR parser with ``transformer`` applied at each reduction (no tree is built)."""
+def c_transforming_parser(transformer: object) -> Lark:
+    """The LALR parser with ``transformer`` (an object with a method per rule, as Lark's
+    embedded transformers) applied at each reduction: no tree is built."""
     return _build_parser(transformer)
 
 
@@ -204,7 +205,7 @@ def _expected(allowed: set[str]) -> str:
 
 
 def parse_c(text: str, start: int, end: int, rule: str, typedef_names: Container[str],
-            what: str = "input", transformer: Transformer[Token, object] | None = None
+            what: str = "input", transformer: object | None = None
             ) -> object:
     """Parse ``text[start:end]`` with start symbol ``rule``; errors point into ``text``.
     Token positions in the tree are relative to ``start``.  With ``transformer``, return what
