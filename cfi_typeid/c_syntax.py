@@ -19,7 +19,7 @@ from typing import Container, Iterator
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from .errors import ParseError
+from .errors import ParseError, expected_phrase
 
 TYPEDEF_NAMES: ContextVar[Container[str]] = ContextVar("TYPEDEF_NAMES", default=frozenset())
 
@@ -197,11 +197,7 @@ _TOKEN_WORDS = {
 
 
 def _expected(allowed: set[str]) -> str:
-    words = sorted({_TOKEN_WORDS[a] for a in allowed if a in _TOKEN_WORDS})
-    if not words:
-        return ""
-    return "; expected " + (", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1
-                            else words[0])
+    return expected_phrase(allowed, _TOKEN_WORDS)
 
 
 def parse_c(text: str, start: int, end: int, rule: str, typedef_names: Container[str],

@@ -6,6 +6,21 @@ and column, and ``str(error)`` draws the offending line with a caret under the s
 
 from __future__ import annotations
 
+from typing import Iterable, Mapping
+
+
+def expected_phrase(allowed: Iterable[str], words: Mapping[str, str],
+                    limit: int | None = None) -> str:
+    """``"; expected ')' or ','"``: the terminals a parser would have taken, in plain words
+    (those ``words`` names; at most ``limit`` of them, then ``...``), or ``""``."""
+    found = sorted({words[a] for a in allowed if a in words})
+    if not found:
+        return ""
+    if limit is not None and len(found) > limit:
+        found = found[:limit] + ["..."]
+    return "; expected " + (", ".join(found[:-1]) + " or " + found[-1] if len(found) > 1
+                            else found[0])
+
 
 class CfiTypeidError(Exception):
     """Root of every error this package raises on purpose."""

@@ -18,7 +18,7 @@ from lark.exceptions import (
     LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken,
 )
 
-from .errors import ParseError
+from .errors import ParseError, expected_phrase
 
 
 @cache
@@ -193,13 +193,7 @@ _TOKEN_WORDS = {
 
 
 def _expected(allowed: set[str]) -> str:
-    words = sorted({_TOKEN_WORDS[a] for a in allowed if a in _TOKEN_WORDS})
-    if not words:
-        return ""
-    if len(words) > 6:
-        words = words[:6] + ["..."]
-    return "; expected " + (", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1
-                            else words[0])
+    return expected_phrase(allowed, _TOKEN_WORDS, limit=6)
 
 
 def parse_rust(text: str, rule: str, what: str = "input") -> Tree[Token]:
