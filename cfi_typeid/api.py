@@ -18,7 +18,7 @@ from .encoder import encode_function_type
 from .errors import UsageError
 from .flavours import CLANG, RUSTC, Flavour
 from .kcfi import kcfi_hash
-from .model import FunctionType
+from .model import FunctionType, Type
 from .targets import DEFAULT_TARGET, Target, get_target
 from .transform import generalize, normalize
 
@@ -54,22 +54,38 @@ class TypeIds:
         }
 
 
+def transformed(fn: FunctionType, flavour: Flavour, target: Target, *,
+                normalize_integers: bool, generalize_pointers: bool) -> FunctionType:
+    """``fn`` as the compiler sees it under one option set: integers normalised first, then
+    pointers generalised, as both compilers do."""
+    t: Type = fn
+    if normalize_integers:
+        t = normalize(t, target, flavour)
+    if generalize_pointers:
+        t = generalize(t, flavour)
+    assert isinstance(t, FunctionType)
+    return t
+
+
 def typeids_of(fn: FunctionType, flavour: Flavour, target: Target, salt: str = "") -> TypeIds:
     """All four ids of ``fn``.  ``salt`` (``cfi_salt``) goes before the option suffixes."""
-    head = "_ZTS"
     tail = f".{salt}" if salt else ""
-    normalized = normalize(fn, target, flavour)
-    assert isinstance(normalized, FunctionType)
-    plain_gen = generalize(fn, flavour)
-    norm_gen = generalize(normalized, flavour)
-    assert isinstance(plain_gen, FunctionType) and isinstance(norm_gen, FunctionType)
+
+    def spell(t: FunctionType, suffix: str) -> str:
+        return f"_ZTS{encode_function_type(t, flavour)}{tail}{suffix}"
+
+    def generalized(t: FunctionType) -> FunctionType:
+        return transformed(t, flavour, target, normalize_integers=False,
+                           generalize_pointers=True)
+
+    normalized = transformed(fn, flavour, target, normalize_integers=True,
+                             generalize_pointers=False)  # once, for both normalized ids
     return TypeIds(
-        plain=head + encode_function_type(fn, flavour) + tail,
-        generalized=head + encode_function_type(plain_gen, flavour) + tail
-        + GENERALIZED_SUFFIX,
-        normalized=head + encode_function_type(normalized, flavour) + tail + NORMALIZED_SUFFIX,
-        normalized_generalized=head + encode_function_type(norm_gen, flavour) + tail
-        + NORMALIZED_SUFFIX + GENERALIZED_SUFFIX,
+        plain=spell(fn, ""),
+        generalized=spell(generalized(fn), GENERALIZED_SUFFIX),
+        normalized=spell(normalized, NORMALIZED_SUFFIX),
+        normalized_generalized=spell(generalized(normalized),
+                                     NORMALIZED_SUFFIX + GENERALIZED_SUFFIX),
     )
 
 
@@ -98,11 +114,11 @@ def parse_function(decl: str, *, lang: str = "c", target: str = DEFAULT_TARGET,
                    prelude: str = "", crate: str | None = None,
                    crates: Mapping[str, str] | None = None) -> FunctionType:
     """The model of the function type ``decl`` declares (see :func:`typeid`)."""
-    return _parse(lang, decl, prelude, target, crate, _crates_key(crates) if crates else ())[0]
+    return _parse(lang, decl, prelude, target, crate, _crates_key(crates))[0]
 
 
 def _crates_key(crates: Mapping[str, str] | None) -> CratesKey:
-    return tuple(sorted((crates or {}).items()))
+    return tuple(sorted(crates.items())) if crates else ()
 
 
 @lru_cache(maxsize=4096)
@@ -127,7 +143,7 @@ def typeids(decl: str, *, lang: str = "c", target: str = DEFAULT_TARGET, prelude
             crate: str | None = None, crates: Mapping[str, str] | None = None,
             salt: str = "") -> TypeIds:
     """All four type ids of ``decl`` (see :func:`typeid` for the arguments)."""
-    return _typeids(lang, decl, prelude, target, crate, _crates_key(crates) if crates else (),
+    return _typeids(lang, decl, prelude, target, crate, _crates_key(crates),
                     salt)
 
 

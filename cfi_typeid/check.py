@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Sequence
 
 from .advice import Advice, Pair, advise, advise_here, advise_structure
-from .api import parse_function, typeids
+from .api import parse_function, transformed, typeids
 from .encoder import encode_type
 from .errors import UsageError
 from .flavours import CLANG, RUSTC
 from .kcfi import kcfi_hash
 from .model import Array, FunctionType, Pointer, Qualified, Type
 from .targets import DEFAULT_TARGET, get_target
-from .transform import generalize, normalize
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,25 +149,16 @@ def check(c: str, rust: str, *, target: str = DEFAULT_TARGET, c_prelude: str = "
         r_id = r_ids.select(normalize_integers=r_set.normalize_integers,
                             generalize_pointers=r_set.generalize_pointers)
         diff = None
-        if c_id != r_id:
-            cf, rf = c_fn, r_fn
-            if c_set.normalize_integers:
-                cf = _as_function(normalize(cf, t))
-            if r_set.normalize_integers:
-                rf = _as_function(normalize(rf, t))
-            if c_set.generalize_pointers:
-                cf = _as_function(generalize(cf, CLANG))
-            if r_set.generalize_pointers:
-                rf = _as_function(generalize(rf, RUSTC))
-            diff = (_settings_difference(c_set, r_set) if c_set != r_set
-                    else first_difference(cf, rf, c_set, c_fn, r_fn))
+        if c_id != r_id and c_set != r_set:
+            diff = _settings_difference(c_set, r_set)
+        elif c_id != r_id:
+            cf = transformed(c_fn, CLANG, t, normalize_integers=c_set.normalize_integers,
+                             generalize_pointers=c_set.generalize_pointers)
+            rf = transformed(r_fn, RUSTC, t, normalize_integers=r_set.normalize_integers,
+                             generalize_pointers=r_set.generalize_pointers)
+            diff = first_difference(cf, rf, c_set, c_fn, r_fn)
         comparisons.append(Comparison(c_set, r_set, c_id, r_id, diff))
     return CheckResult(c, rust, target, tuple(comparisons))
-
-
-def _as_function(t: Type) -> FunctionType:
-    assert isinstance(t, FunctionType)
-    return t
 
 
 def _option_pairs(options: Iterable[str] | None, c_options: Sequence[str] | None,

@@ -12,12 +12,12 @@ import json
 import textwrap
 
 from .check import CheckResult, Comparison
+from .cli import EXIT_MISMATCH, EXIT_OK
 from .cli_io import parse_crates, read_text
 from .kcfi import kcfi_hash
 
 from .targets import DEFAULT_TARGET, TARGETS
 
-EXIT_OK, EXIT_MISMATCH = 0, 1
 
 
 def _split(text: str | None) -> list[str] | None:
