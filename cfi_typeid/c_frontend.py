@@ -13,12 +13,12 @@ import re
 from functools import lru_cache
 from typing import Mapping
 
-from lark import Token, Tree
-from lark.exceptions import VisitError
+from typing import Any
 
 from .c_semantics import CURRENT_SCOPE, CTransformer, Scope, has_anonymous
-from .c_syntax import TransformFailed, blank_noise, parse_c, split_declarations
-from .errors import CfiTypeidError, ParseError
+from .c_syntax import blank_noise, parse_c, parse_c_fast, split_declarations
+from .errors import ParseError
+from .lalr import Node, Token
 from .model import Array, Complex, FunctionType, Pointer, Qualified, Type
 from .targets import Target
 
@@ -31,23 +31,28 @@ _BUILTIN_PRELUDE = "typedef __builtin_va_list va_list; typedef __builtin_va_list
 MAX_NESTING = 256
 
 
-def _transform(transformer: CTransformer, tree: Tree[Token]) -> object:
-    """Run the transformer, letting our own errors out of Lark's ``VisitError`` wrapper."""
+def _transform(tree: Any, scope: Scope) -> object:
+    """Run the rule methods over a Lark tree (the slow path), as the fast path runs them
+    during its parse: bottom up, left to right, Lark's tokens turned into ours."""
+    from lark import Token as LarkToken, Tree
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, Tree):
+            children = [walk(child) for child in node.children]
+            method = getattr(_TRANSFORMER, node.data, None)
+            return method(*children) if method is not None else Node(node.data, children)
+        if isinstance(node, LarkToken):
+            return Token(node.type, node.value, node.start_pos or 0)
+        return node
+
     try:
-        return transformer.transform(tree)
-    except VisitError as e:
-        if isinstance(e.orig_exc, CfiTypeidError):
-            raise e.orig_exc from None
-        if isinstance(e.orig_exc, RecursionError):
-            raise _too_deep(transformer) from None
-        raise
+        return walk(tree)
     except RecursionError:
-        raise _too_deep(transformer) from None
+        raise _too_deep(scope) from None
 
 
-def _too_deep(transformer: CTransformer) -> ParseError:
-    return transformer.scope.error(f"declaration nested too deeply (more than {MAX_NESTING} "
-                                   "levels)", 0)
+def _too_deep(scope: Scope) -> ParseError:
+    return scope.error(f"declaration nested too deeply (more than {MAX_NESTING} levels)", 0)
 
 
 def _nesting(t: Type) -> int:
@@ -66,24 +71,9 @@ def _nesting(t: Type) -> int:
     return deepest
 
 
-#: Built into the parser once: it reads its scope from CURRENT_SCOPE.
+#: Stateless: it reads its scope from CURRENT_SCOPE.
 _TRANSFORMER = CTransformer()
 
-
-class _Reductions:
-    """``_TRANSFORMER``'s rule methods as the parser calls them, with the list of children,
-    without ``v_args``' per-call wrappers: the parser calls one at every reduction."""
-
-    def __init__(self, transformer: CTransformer) -> None:
-        self.__default__ = transformer.__default__
-        for name in dir(type(transformer)):
-            attr = getattr(type(transformer), name)
-            if not name.startswith("_") and hasattr(attr, "visit_wrapper"):
-                method = getattr(attr, "base_func", attr).__get__(transformer)
-                setattr(self, name, lambda children, method=method: method(*children))
-
-
-_REDUCTIONS = _Reductions(_TRANSFORMER)
 
 #: Characters where a parse tree can nest (brackets, lists, operators).  A declaration with few
 #: of them cannot nest deeply, so the tree-less parse cannot miss a RecursionError that the
@@ -95,9 +85,10 @@ _SHALLOW = 100
 def _parse(scope: Scope, text: str, start: int, end: int, rule: str) -> object:
     """Parse and transform one declaration in ``scope``.
 
-    The fast way transforms during the parse.  If the transformer raises, the text is parsed
-    again the slow way (a tree, then the transformer): that way reports a syntax error anywhere
-    in the declaration before any meaning error, so errors stay exactly those of a tree parse.
+    The fast way (:mod:`cfi_typeid.lalr`) transforms during the parse.  If it fails for any
+    reason, the text is parsed again the slow way, with Lark (a tree, then the rule methods):
+    that way reports a syntax error anywhere in the declaration before any meaning error, with
+    Lark's expected-token sets, so errors stay exactly those of a tree parse.
     """
     scope.base = start
     context = CURRENT_SCOPE.set(scope)
@@ -105,13 +96,11 @@ def _parse(scope: Scope, text: str, start: int, end: int, rule: str) -> object:
         if end - start <= _SHALLOW or len(_NESTING.findall(text, start, end)) <= _SHALLOW:
             mark = len(scope.undo)
             try:
-                return parse_c(text, start, end, rule, scope.typedefs.keys(), scope.what,
-                               _REDUCTIONS)
-            except TransformFailed:
+                return parse_c_fast(text, start, end, rule, scope.typedefs.keys(), _TRANSFORMER)
+            except Exception:  # noqa: BLE001 - the slow path below says what is wrong
                 scope.rollback(mark)
         tree = parse_c(text, start, end, rule, scope.typedefs.keys(), scope.what)
-        assert isinstance(tree, Tree)
-        return _transform(_TRANSFORMER, tree)
+        return _transform(tree, scope)
     finally:
         CURRENT_SCOPE.reset(context)
 

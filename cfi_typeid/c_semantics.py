@@ -20,9 +20,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, MutableMapping, Sequence
 
-from lark import Token, Transformer, Tree, v_args
-
 from .errors import ParseError
+from .lalr import Token
 from .model import (
     VOID, Array, BitInt, CInt, CInteger, Complex, Encoded, FunctionType, Named, Pointer,
     Primitive, Qualified, Scalar, TagKind, Type, qualify, unqualified,
@@ -239,13 +238,13 @@ _BINARY: dict[str, Callable[[int, int], int]] = {
 }
 
 
-@v_args(inline=True)
-class CTransformer(Transformer[Token, object]):
-    """One method per grammar rule, each returning a model object (or a small intermediate).
+class CTransformer:
+    """One method per grammar rule, called with the rule's children (Lark's ``v_args(inline=
+    True)`` style), each returning a model object (or a small intermediate).
 
-    Stateless itself, so one instance can be built into the LALR parser (rules are then
-    transformed as they are reduced, without a tree): the scope it reads and fills is the one
-    in :data:`CURRENT_SCOPE`.
+    Stateless itself, so one instance serves every parse, run during the parse by
+    :class:`cfi_typeid.lalr.Parser` (no tree) or over a Lark tree on the slow path: the scope it
+    reads and fills is the one in :data:`CURRENT_SCOPE`.
     """
 
     @property

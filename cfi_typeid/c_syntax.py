@@ -14,12 +14,13 @@ import re
 from contextvars import ContextVar
 from functools import cache
 from importlib.resources import files
-from typing import Container, Iterator
-
-from lark import Lark, Token, Tree
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from typing import TYPE_CHECKING, Any, Container, Iterator
 
 from .errors import ParseError, expected_phrase
+from .lalr import Parser, Token, load_tables
+
+if TYPE_CHECKING:
+    from lark import Lark
 
 TYPEDEF_NAMES: ContextVar[Container[str]] = ContextVar("TYPEDEF_NAMES", default=frozenset())
 
@@ -54,38 +55,43 @@ def _classify_identifier(token: Token) -> Token:
     return token
 
 
-def _build_parser(transformer: object | None) -> Lark:
-    grammar = files("cfi_typeid.grammar").joinpath("c.lark").read_text()
-    # cache=True: the tables are stored (keyed by grammar, options and Lark version) in the temp
-    # directory, so a new process loads them instead of building them; the transformer and the
-    # lexer callbacks are not stored but passed again on loading.
-    return Lark(grammar, parser="lalr", lexer="contextual", start=["declaration", "target"],
-                propagate_positions=False, maybe_placeholders=False, cache=True,
-                transformer=transformer,
-                lexer_callbacks={"IDENTIFIER": _classify_identifier,
-                                 "TYPEDEF_NAME": _classify_identifier})
+_LEXER_CALLBACKS = {"IDENTIFIER": _classify_identifier, "TYPEDEF_NAME": _classify_identifier}
+
+
+def _grammar() -> str:
+    return files("cfi_typeid.grammar").joinpath("c.lark").read_text()
 
 
 @cache
 def c_parser() -> Lark:
-    """The LALR parser for ``grammar/c.lark`` that builds trees, built once per process."""
-    return _build_parser(None)
+    """Lark's LALR parser for ``grammar/c.lark``, building trees: the slow path, whose errors
+    are the ones users see, and the source of the fast path's tables.  Built once per process;
+    ``cache=True`` stores Lark's own tables (keyed by grammar, options and Lark version) in the
+    temp directory."""
+    from lark import Lark
+    return Lark(_grammar(), parser="lalr", lexer="contextual", start=["declaration", "target"],
+                propagate_positions=False, maybe_placeholders=False, cache=True,
+                lexer_callbacks=dict(_LEXER_CALLBACKS))
 
 
 @cache
-def c_transforming_parser(transformer: object) -> Lark:
-    """The LALR parser with ``transformer`` (an object with a method per rule, as Lark's
-    embedded transformers) applied at each reduction: no tree is built."""
-    return _build_parser(transformer)
+def c_fast_parser(methods: object) -> Parser:
+    """The same grammar's tables run by :class:`cfi_typeid.lalr.Parser`, with ``methods`` (one
+    per rule, ``v_args(inline=True)`` style) called at each reduction: no tree, and no Lark
+    import once the tables are cached."""
+    return Parser(load_tables("c", _grammar(), c_parser), methods, _LEXER_CALLBACKS)
 
 
-class TransformFailed(Exception):
-    """The embedded transformer raised ``error`` (the text may also have a syntax error
-    further on, which a tree parse would report first)."""
-
-    def __init__(self, error: Exception) -> None:
-        super().__init__(str(error))
-        self.error = error
+def parse_c_fast(text: str, start: int, end: int, rule: str, typedef_names: Container[str],
+                 methods: object) -> Any:
+    """What ``methods`` make of ``text[start:end]`` (start symbol ``rule``).  Any failure,
+    syntax or meaning, is raised as is: the caller reparses with :func:`parse_c` for the
+    error users see."""
+    token = TYPEDEF_NAMES.set(typedef_names)
+    try:
+        return c_fast_parser(methods).parse(text[start:end], rule)
+    finally:
+        TYPEDEF_NAMES.reset(token)
 
 
 # ---- GNU noise ----------------------------------------------------------------------------
@@ -201,21 +207,16 @@ def _expected(allowed: set[str]) -> str:
 
 
 def parse_c(text: str, start: int, end: int, rule: str, typedef_names: Container[str],
-            what: str = "input", transformer: object | None = None
-            ) -> object:
-    """Parse ``text[start:end]`` with start symbol ``rule``; errors point into ``text``.
-    Token positions in the tree are relative to ``start``.  With ``transformer``, return what
-    it makes of the whole, and raise :class:`TransformFailed` for any error it raises."""
+            what: str = "input") -> Any:
+    """Parse ``text[start:end]`` with Lark (start symbol ``rule``) into a tree whose token
+    positions are relative to ``start``; syntax errors are raised as :class:`ParseError`
+    pointing into ``text``."""
+    from lark.exceptions import (
+        LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken,
+    )
     token = TYPEDEF_NAMES.set(typedef_names)
     try:
-        if transformer is None:
-            return c_parser().parse(text[start:end], start=rule)
-        try:
-            return c_transforming_parser(transformer).parse(text[start:end], start=rule)
-        except (_UnsupportedKeyword, LarkError):
-            raise
-        except Exception as e:
-            raise TransformFailed(e) from e
+        return c_parser().parse(text[start:end], start=rule)
     except _UnsupportedKeyword as e:
         raise ParseError(_UNSUPPORTED_KEYWORDS[e.token.value], text,
                          start + (e.token.start_pos or 0), what=what) from None

@@ -10,11 +10,14 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cfi_typeid import c_frontend
 from cfi_typeid.c_semantics import Scope
 from cfi_typeid.errors import CfiTypeidError, ParseError
 from cfi_typeid.targets import DEFAULT_TARGET, TARGETS
+from strategies import SHARED_PRELUDE, TRIPLES, function_types, spelled
 
 _GOLDEN = [json.loads(line) for line in
            (Path(__file__).parent / "golden" / "c.jsonl").read_text().splitlines() if line]
@@ -82,3 +85,24 @@ def test_rollback_restores_constants() -> None:
     scope.next_enum_value = 3
     scope.rollback(mark)
     assert dict(scope.constants) == {"A": 5} and scope.next_enum_value == 0
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_generated_prototypes_agree(data: st.DataObject, monkeypatch: pytest.MonkeyPatch) -> None:
+    """:mod:`cfi_typeid.lalr` runs Lark's tables with its own lexer and loop: over generated
+    prototypes (every spelling the differential test against clang uses, and the shared prelude
+    of typedefs, tags and enum constants), it must build what Lark's own parser builds."""
+    triple = data.draw(st.sampled_from(TRIPLES))
+    fn = data.draw(function_types(triple))
+    decl = data.draw(spelled(triple, fn))
+    fast, tree = _both_ways(SHARED_PRELUDE, decl, triple, monkeypatch)
+    assert fast == tree
+    # and the fast way parsed it by itself, Lark untouched (its tables are cached already)
+    monkeypatch.undo()
+    slow_calls: list[str] = []
+    slow = c_frontend.parse_c
+    monkeypatch.setattr(c_frontend, "parse_c", lambda *a: slow_calls.append(a[1]) or slow(*a))
+    assert _answer(SHARED_PRELUDE, decl, triple) == fast
+    assert not slow_calls

@@ -1,0 +1,342 @@
+"""Lark's LALR(1) tables, run without Lark: the hot path of both front ends.
+
+The grammars stay Lark grammars (``grammar/*.lark``), and Lark builds their LALR(1) tables.
+What this module replaces is Lark's *runtime*: per token, Lark makes a ``Token`` with line and
+column bookkeeping, runs a generator-based contextual lexer and a general ``feed_token``, and
+wraps every rule callback in a chain of filters.  Here the same tables drive one tight loop, with
+the same semantics, measured at several times the speed:
+
+* the contextual lexer: in each parser state only the terminals that state accepts are tried, in
+  Lark's order (priority, then longest pattern), with Lark's treatment of string terminals that a
+  regular expression also matches (``_create_unless``), and the same user lexer callbacks;
+* tokens are lexed lazily, one lookahead at a time, so a lexer callback sees what the reductions
+  before it did (the C typedef-name lexer hack depends on it);
+* reductions filter children exactly as Lark's tree builder does without placeholders (anonymous
+  string tokens dropped, ``_rule`` children spliced in, ``?rule`` with one child inlined) and call
+  the transformer method named by the rule's alias or origin.
+
+Tables are extracted from a Lark instance once and stored as JSON in the temporary directory,
+keyed by a hash of the grammar text and of this format, so a new process loads them without
+importing Lark at all (Lark costs tens of milliseconds to import).  Anything this runtime cannot
+parse raises :class:`Unparsable`, and the caller reparses with Lark itself, whose errors (with
+their expected-token sets) are the ones users see; this runtime never has to explain a failure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from typing import Any, Callable, Iterable, Mapping, NamedTuple
+
+#: Bumped whenever the stored JSON changes shape.
+_FORMAT = 2
+
+
+class Unparsable(Exception):
+    """This runtime cannot parse the text (a syntax error, most likely): reparse with Lark to
+    find out what exactly is wrong."""
+
+
+class Token(str):
+    """A lexed token: the text itself (a ``str``, as Lark's tokens are), its terminal name and
+    its offset in the parsed text.  Lark's ``Token`` is converted into this on the slow path,
+    so rule methods see one kind of token whichever parser ran."""
+
+    type: str
+    value: str
+    start_pos: int
+
+    def __new__(cls, type_: str, value: str, start_pos: int) -> Token:
+        self = str.__new__(cls, value)
+        self.type = type_
+        self.value = value
+        self.start_pos = start_pos
+        return self
+
+    @property
+    def end_pos(self) -> int:
+        return self.start_pos + len(self.value)
+
+
+class Node(NamedTuple):
+    """What a rule without a method makes (Lark would make a ``Tree``): its name and children."""
+
+    data: str
+    children: list[Any]
+
+
+class _Terminal(NamedTuple):
+    name: str
+    regexp: str
+    priority: int
+    max_width: int
+    value_len: int
+    literal: str | None  # the string of a string terminal (``";"``), None for a regexp
+
+
+class _Rule(NamedTuple):
+    origin: str
+    size: int
+    callback: str
+    keep: tuple[tuple[int, bool], ...] | None  # (child index, splice it); None: all, as is
+    expand1: bool
+
+
+class Tables(NamedTuple):
+    """One grammar's LALR(1) automaton, as plain data."""
+
+    states: list[dict[str, int]]  # symbol -> shift/goto state (>= 0) or ~rule (< 0)
+    start: dict[str, int]
+    end: dict[str, int]
+    rules: list[_Rule]
+    terminals: list[_Terminal]
+    ignore: list[str]
+    silent: list[str]  # terminals every rule drops (punctuation): never made into tokens
+
+
+# ---- extracting and storing tables ------------------------------------------------------------
+
+def extract_tables(lark: Any) -> Tables:
+    """The tables of a Lark LALR instance (built with ``maybe_placeholders=False``)."""
+    from lark.lexer import PatternStr  # only when tables are (re)built
+
+    table = lark.parser.parser.parser.parse_table
+    rules: list[Any] = []
+    index: dict[int, int] = {}
+
+    def rule_code(rule: Any) -> int:
+        if id(rule) not in index:
+            index[id(rule)] = len(rules)
+            rules.append(rule)
+        return ~index[id(rule)]
+
+    states: list[dict[str, int]] = [{} for _ in range(max(table.states) + 1)]
+    for state, actions in table.states.items():
+        for symbol, (action, arg) in actions.items():
+            states[state][symbol] = arg if action.name == "Shift" else rule_code(arg)
+    out_rules = []
+    for rule in rules:
+        keep_all = rule.options.keep_all_tokens
+        include = tuple((i, not sym.is_term and sym.name.startswith("_"))
+                        for i, sym in enumerate(rule.expansion)
+                        if keep_all or not (sym.is_term and sym.filter_out))
+        filtered = len(include) < len(rule.expansion) or any(e for _, e in include)
+        out_rules.append(_Rule(rule.origin.name, len(rule.expansion),
+                               rule.alias or rule.options.template_source or rule.origin.name,
+                               include if filtered else None,
+                               bool(rule.options.expand1 and not rule.alias)))
+    terminals = []
+    for t in lark.lexer_conf.terminals:
+        if t.pattern.flags:
+            raise ValueError(f"terminal {t.name} has flags, which this runtime does not model")
+        terminals.append(_Terminal(t.name, t.pattern.to_regexp(), t.priority,
+                                   t.pattern.max_width, len(t.pattern.value),
+                                   t.pattern.value if isinstance(t.pattern, PatternStr)
+                                   else None))
+    kept = {sym.name for rule in rules for sym in rule.expansion
+            if sym.is_term and (rule.options.keep_all_tokens or not sym.filter_out)}
+    silent = sorted({t.name for t in terminals} - kept)
+    return Tables(states, dict(table.start_states), dict(table.end_states), out_rules,
+                  terminals, list(lark.lexer_conf.ignore), silent)
+
+
+def _cache_path(name: str, grammar: str) -> str:
+    digest = hashlib.sha256(f"{_FORMAT}\0{grammar}".encode()).hexdigest()[:20]
+    return os.path.join(tempfile.gettempdir(), f"cfi_typeid-{name}-{digest}.json")
+
+
+def load_tables(name: str, grammar: str, build: Callable[[], Any]) -> Tables:
+    """The tables of ``grammar``: read from the cache, or extracted from ``build()`` (a Lark
+    instance for that grammar) and written to it.  A cache that cannot be written is no error."""
+    path = _cache_path(name, grammar)
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        return Tables(data["states"], data["start"], data["end"],
+                      [_Rule(o, s, c, None if k is None else tuple((i, e) for i, e in k), x)
+                       for o, s, c, k, x in data["rules"]],
+                      [_Terminal(*t) for t in data["terminals"]], data["ignore"],
+                      data["silent"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    tables = extract_tables(build())
+    try:
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(tables._asdict(), f, separators=(",", ":"))
+        os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one
+    except OSError:
+        pass
+    return tables
+
+
+# ---- the contextual lexer ---------------------------------------------------------------------
+
+class _StateLexer(NamedTuple):
+    pattern: re.Pattern[str]
+    unless: dict[str, dict[str, str]]  # regexp terminal -> {string: string terminal}
+
+
+def _state_lexer(terminals: Iterable[_Terminal], ignore: Iterable[_Terminal]) -> _StateLexer:
+    """Lark's ``BasicLexer`` over ``terminals``: ordered as Lark orders them, with string
+    terminals that a regexp terminal of the same priority matches folded into it.
+
+    The ``ignore`` terminals (whitespace) are matched as a prefix of every token instead of as
+    tokens of their own, which halves the matches.  That is Lark's behaviour as long as no other
+    terminal can start where an ignored one matches, as holds for whitespace in our grammars."""
+    ordered = sorted(terminals, key=lambda t: (-t.priority, -t.max_width, -t.value_len, t.name))
+    unless: dict[str, dict[str, str]] = {}
+    embedded: set[str] = set()
+    for retok in ordered:
+        if retok.literal is not None:
+            continue
+        for strtok in ordered:
+            if strtok.literal is None or strtok.priority != retok.priority:
+                continue
+            m = re.match(retok.regexp, strtok.literal)
+            if m is not None and m.group() == strtok.literal:
+                unless.setdefault(retok.name, {})[strtok.literal] = strtok.name
+                embedded.add(strtok.name)
+    kept = [t for t in ordered if t.name not in embedded]
+    if len(kept) > 99:
+        raise ValueError("too many terminals in one state for one regular expression")
+    skip = "|".join(t.regexp for t in ignore)
+    pattern = re.compile((f"(?:{skip})*" if skip else "")
+                         + "(?:" + "|".join(f"(?P<{t.name}>{t.regexp})" for t in kept) + ")")
+    return _StateLexer(pattern, unless)
+
+
+# ---- the parser -------------------------------------------------------------------------------
+
+Reduce = Callable[[list[Any]], Any]
+
+
+class Parser:
+    """An LALR(1) parser over ``tables`` whose reductions call ``methods``' methods, with the
+    rule's children as arguments (Lark's ``v_args(inline=True)`` style).
+
+    ``default(name, children)`` is called for rules without a method.  ``lexer_callbacks``
+    maps terminal names to functions that may retype a token (Lark's ``lexer_callbacks``)."""
+
+    def __init__(self, tables: Tables, methods: object,
+                 lexer_callbacks: Mapping[str, Callable[[Token], Token]] | None = None,
+                 default: Callable[[str, list[Any]], Any] = Node) -> None:
+        self._tables = tables
+        self._states = tables.states
+        self._rules = [(r.origin, r.size, self._reducer(r, methods, default))
+                       for r in tables.rules]
+        self._terminals = {t.name: t for t in tables.terminals}
+        self._ignore = frozenset(tables.ignore)
+        self._silent = frozenset(tables.silent)
+        self._user_callbacks = dict(lexer_callbacks or {})
+        self._lexers: list[_StateLexer | None] = [None] * len(self._states)
+        self._by_accepts: dict[frozenset[str], _StateLexer] = {}
+        self._trailing = re.compile("(?:" + "|".join(
+            self._terminals[n].regexp for n in sorted(self._ignore)) + ")*") \
+            if self._ignore else re.compile("")
+
+    @staticmethod
+    def _reducer(rule: _Rule, methods: object, default: Callable[[str, list[Any]], Any]
+                 ) -> Reduce | None:
+        """The function that makes a rule's value from its children's, or None when the value
+        is the one child's (a ``?rule`` with one child and nothing filtered): nothing to do."""
+        keep, expand1, name = rule.keep, rule.expand1, rule.callback
+        if expand1 and rule.size == 1 and keep in (None, ((0, False),)):
+            return None
+        method: Callable[..., Any] | None = None
+        if not name.startswith("_"):
+            method = getattr(methods, name, None)
+        if keep is None and not expand1:
+            if method is not None:
+                return lambda children: method(*children)
+            if name.startswith("_"):
+                return lambda children: children  # spliced into the parent by its filter
+            return lambda children: default(name, children)
+
+        def reduce(children: list[Any]) -> Any:
+            if keep is not None:
+                kept: list[Any] = []
+                for i, splice in keep:
+                    if not splice:
+                        kept.append(children[i])
+                    elif kept:
+                        kept.extend(children[i])
+                    else:
+                        kept = children[i]  # Lark's left-recursion shortcut: reuse the list
+                children = kept
+            if expand1 and len(children) == 1:
+                return children[0]
+            if method is not None:
+                return method(*children)
+            return children if name.startswith("_") else default(name, children)
+        return reduce
+
+    def _lexer(self, state: int) -> _StateLexer:
+        accepts = frozenset(s for s in self._states[state] if s in self._terminals)
+        lexer = self._by_accepts.get(accepts)
+        if lexer is None:
+            lexer = _state_lexer((self._terminals[n] for n in accepts),
+                                 [self._terminals[n] for n in sorted(self._ignore)])
+            self._by_accepts[accepts] = lexer
+        self._lexers[state] = lexer
+        return lexer
+
+    def parse(self, text: str, start: str) -> Any:
+        """What the reductions make of ``text`` from start symbol ``start``."""
+        states, rules, lexers = self._states, self._rules, self._lexers
+        silent, user_callbacks, trailing = self._silent, self._user_callbacks, self._trailing
+        end_state = self._tables.end[start]
+        stack = [self._tables.start[start]]
+        values: list[Any] = []
+        pos, size_text = 0, len(text)
+        while True:
+            token: Token | None = None
+            m = None
+            if pos < size_text:
+                lexer = lexers[stack[-1]] or self._lexer(stack[-1])
+                m = lexer.pattern.match(text, pos)
+                if m is None and trailing.fullmatch(text, pos) is None:
+                    raise Unparsable(pos)
+            if m is not None:
+                kind = m.lastgroup
+                assert kind is not None
+                if kind not in silent:
+                    token = Token(kind, m.group(kind), m.start(kind))
+                    if kind in lexer.unless:
+                        retyped = lexer.unless[kind].get(token.value)
+                        if retyped is not None:
+                            token.type = retyped
+                    if token.type == kind and kind in user_callbacks:
+                        token = user_callbacks[kind](token)
+                    kind = token.type
+                pos = m.end()
+                end = False
+            else:
+                kind, end = "$END", True
+            while True:
+                action = states[stack[-1]].get(kind)
+                if action is None:
+                    raise Unparsable(pos)
+                if action >= 0:
+                    if end:
+                        raise Unparsable(pos)
+                    stack.append(action)
+                    values.append(token)
+                    break
+                origin, size, reduce = rules[~action]
+                if reduce is None:  # the one child is the value: only the state changes
+                    del stack[-1]
+                else:
+                    if size:
+                        children = values[-size:]
+                        del stack[-size:]
+                        del values[-size:]
+                    else:
+                        children = []
+                    values.append(reduce(children))
+                stack.append(states[stack[-1]][origin])
+                if end and stack[-1] == end_state:
+                    return values[-1]
