@@ -5,16 +5,45 @@ rustc do.
 '_ZTSFvlE'
 >>> hex(kcfi("void f(long);"))
 '0xbde2bfc8'
+
+The names below are imported on first use (PEP 562), so that ``python -m cfi_typeid encode``
+loads the encoder without the decoder, and the decoder without the parsers: start-up time is
+most of a one-off run.
 """
 
-from .api import TypeIds, kcfi, parse_function, typeid, typeids, typeids_of
-from .decoded import DecodedTypeId, decode, decode_typeid
-from .errors import CfiTypeidError, DecodeError, ParseError, UsageError
-from .kcfi import kcfi_hash
-from .targets import DEFAULT_TARGET, TARGETS
+from __future__ import annotations
 
-__all__ = [
-    "CfiTypeidError", "DEFAULT_TARGET", "DecodeError", "DecodedTypeId", "decode",
-    "decode_typeid", "ParseError", "TARGETS", "TypeIds",
-    "UsageError", "kcfi", "kcfi_hash", "parse_function", "typeid", "typeids", "typeids_of",
-]
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .api import TypeIds, kcfi, parse_function, typeid, typeids, typeids_of
+    from .decoded import DecodedTypeId, decode, decode_typeid
+    from .errors import CfiTypeidError, DecodeError, ParseError, UsageError
+    from .hashes import kcfi_hash
+    from .targets import DEFAULT_TARGET, TARGETS
+
+#: Each public name and the module that defines it.
+_HOMES = {
+    **dict.fromkeys(("TypeIds", "kcfi", "parse_function", "typeid", "typeids", "typeids_of"),
+                    "api"),
+    **dict.fromkeys(("DecodedTypeId", "decode", "decode_typeid"), "decoded"),
+    **dict.fromkeys(("CfiTypeidError", "DecodeError", "ParseError", "UsageError"), "errors"),
+    "kcfi_hash": "hashes",
+    **dict.fromkeys(("DEFAULT_TARGET", "TARGETS"), "targets"),
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'cfi_typeid' has no attribute {name!r}")
+    value = getattr(import_module(f".{home}", __name__), name)
+    globals()[name] = value  # later lookups are plain module attributes
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])

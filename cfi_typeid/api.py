@@ -17,10 +17,10 @@ from .c_frontend import parse_c_function
 from .encoder import encode_function_type
 from .errors import UsageError
 from .flavours import CLANG, RUSTC, Flavour
-from .kcfi import kcfi_hash
+from .hashes import kcfi_hash
 from .model import FunctionType, Type
 from .targets import DEFAULT_TARGET, Target, get_target
-from .transform import generalize, normalize
+from .transform import generalize_function, normalize_function
 
 #: Suffixes both compilers append, in the order they append them.
 NORMALIZED_SUFFIX = ".normalized"
@@ -58,34 +58,34 @@ def transformed(fn: FunctionType, flavour: Flavour, target: Target, *,
                 normalize_integers: bool, generalize_pointers: bool) -> FunctionType:
     """``fn`` as the compiler sees it under one option set: integers normalised first, then
     pointers generalised, as both compilers do."""
-    t: Type = fn
     if normalize_integers:
-        t = normalize(t, target, flavour)
+        fn = normalize_function(fn, target, flavour)
     if generalize_pointers:
-        t = generalize(t, flavour)
-    assert isinstance(t, FunctionType)
-    return t
+        fn = generalize_function(fn, flavour)
+    return fn
 
 
 def typeids_of(fn: FunctionType, flavour: Flavour, target: Target, salt: str = "") -> TypeIds:
     """All four ids of ``fn``.  ``salt`` (``cfi_salt``) goes before the option suffixes."""
     tail = f".{salt}" if salt else ""
-
-    def spell(t: FunctionType, suffix: str) -> str:
-        return f"_ZTS{encode_function_type(t, flavour)}{tail}{suffix}"
-
-    def generalized(t: FunctionType) -> FunctionType:
-        return transformed(t, flavour, target, normalize_integers=False,
-                           generalize_pointers=True)
-
-    normalized = transformed(fn, flavour, target, normalize_integers=True,
-                             generalize_pointers=False)  # once, for both normalized ids
+    # The transforms hand back the very node they were given when nothing in it changes (no
+    # pointer to generalise, no integer to normalise), and an encoding depends on nothing
+    # but the node and the flavour, so an unchanged function is encoded once, not again.
+    plain = encode_function_type(fn, flavour)
+    normalized_fn = normalize_function(fn, target, flavour)
+    normalized = plain if normalized_fn is fn else encode_function_type(normalized_fn, flavour)
+    generalized_fn = generalize_function(fn, flavour)
+    generalized = plain if generalized_fn is fn else encode_function_type(generalized_fn, flavour)
+    if normalized_fn is fn:
+        both = generalized
+    else:
+        both_fn = generalize_function(normalized_fn, flavour)
+        both = normalized if both_fn is normalized_fn else encode_function_type(both_fn, flavour)
     return TypeIds(
-        plain=spell(fn, ""),
-        generalized=spell(generalized(fn), GENERALIZED_SUFFIX),
-        normalized=spell(normalized, NORMALIZED_SUFFIX),
-        normalized_generalized=spell(generalized(normalized),
-                                     NORMALIZED_SUFFIX + GENERALIZED_SUFFIX),
+        plain=f"_ZTS{plain}{tail}",
+        generalized=f"_ZTS{generalized}{tail}{GENERALIZED_SUFFIX}",
+        normalized=f"_ZTS{normalized}{tail}{NORMALIZED_SUFFIX}",
+        normalized_generalized=f"_ZTS{both}{tail}{NORMALIZED_SUFFIX}{GENERALIZED_SUFFIX}",
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from .c_semantics import CURRENT_SCOPE, CTransformer, Scope, has_anonymous
 from .c_syntax import blank_noise, parse_c, parse_c_fast, split_declarations
 from .errors import ParseError
-from .lalr import Node, Token
+from .lalr import walk_lark_tree
 from .model import Array, Complex, FunctionType, Pointer, Qualified, Type
 from .targets import Target
 
@@ -32,21 +32,9 @@ MAX_NESTING = 256
 
 
 def _transform(tree: Any, scope: Scope) -> object:
-    """Run the rule methods over a Lark tree (the slow path), as the fast path runs them
-    during its parse: bottom up, left to right, Lark's tokens turned into ours."""
-    from lark import Token as LarkToken, Tree
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, Tree):
-            children = [walk(child) for child in node.children]
-            method = getattr(_TRANSFORMER, node.data, None)
-            return method(*children) if method is not None else Node(node.data, children)
-        if isinstance(node, LarkToken):
-            return Token(node.type, node.value, node.start_pos or 0)
-        return node
-
+    """Run the rule methods over a Lark tree (the slow path)."""
     try:
-        return walk(tree)
+        return walk_lark_tree(tree, _TRANSFORMER)
     except RecursionError:
         raise _too_deep(scope) from None
 

@@ -13,11 +13,10 @@ from __future__ import annotations
 import re
 from contextvars import ContextVar
 from functools import cache
-from importlib.resources import files
 from typing import TYPE_CHECKING, Any, Container, Iterator
 
 from .errors import ParseError, expected_phrase
-from .lalr import Parser, Token, load_tables
+from .lalr import Parser, Token, grammar_text, load_tables
 
 if TYPE_CHECKING:
     from lark import Lark
@@ -59,7 +58,7 @@ _LEXER_CALLBACKS = {"IDENTIFIER": _classify_identifier, "TYPEDEF_NAME": _classif
 
 
 def _grammar() -> str:
-    return files("cfi_typeid.grammar").joinpath("c.lark").read_text()
+    return grammar_text("c.lark")
 
 
 @cache

@@ -18,7 +18,7 @@ from .api import parse_function, transformed, typeids
 from .encoder import encode_type
 from .errors import UsageError
 from .flavours import CLANG, RUSTC
-from .kcfi import kcfi_hash
+from .hashes import kcfi_hash
 from .model import Array, FunctionType, Pointer, Qualified, Type
 from .targets import DEFAULT_TARGET, get_target
 

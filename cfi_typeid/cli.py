@@ -13,7 +13,7 @@ from typing import Callable, Mapping, Sequence
 
 from .cli_io import open_input, parse_crates, read_text
 from .errors import CfiTypeidError, UsageError
-from .kcfi import KCFI_HASHES, as_signed32, kcfi_hash
+from .hashes import KCFI_HASHES, as_signed32, kcfi_hash
 from .targets import DEFAULT_TARGET, TARGETS
 
 # Start-up time is part of every one-off run, so a module is imported only by the command that

@@ -14,7 +14,7 @@ import textwrap
 from .check import CheckResult, Comparison
 from .cli import EXIT_MISMATCH, EXIT_OK
 from .cli_io import parse_crates, read_text
-from .kcfi import kcfi_hash
+from .hashes import kcfi_hash
 
 from .targets import DEFAULT_TARGET, TARGETS
 

@@ -66,7 +66,8 @@ def decode_typeid(typeid: str, *, flavour: str | None = None) -> DecodedTypeId:
     if not readings:
         # The reading that got furthest says most about what is wrong (clang's on a tie).
         raise max(errors, key=lambda e: e.offset)
-    chosen = min(readings, key=lambda r: _misfit(r, parts.normalized))
+    function_part = typeid[parts.start:parts.end]
+    chosen = min(readings, key=lambda r: _misfit(r, parts.normalized, function_part))
     alternative = next((r.function for r in readings
                         if r is not chosen and r.function_pointers
                         and not r.bare_function and r.function != chosen.function), None)
@@ -95,10 +96,17 @@ def _static_references(fn: FunctionType) -> FunctionType:
     return replace(fn, returns=fix(fn.returns), params=tuple(map(fix, fn.params)))
 
 
-def _misfit(reading: Reading, normalized: bool) -> tuple[bool, bool]:
-    """How badly a reading fits its flavour's language (lower is better)."""
+def _misfit(reading: Reading, normalized: bool, function_part: str) -> tuple[bool, bool, bool]:
+    """How badly a reading fits its flavour (lower is better).  Worst: the flavour's compiler
+    would have spelled that model otherwise (``PFbvEPS_`` read as clang is a pointer to the
+    function type ``FbvE`` twice, which clang writes ``PFbvES0_``; read as rustc, it is a
+    pointer to that function pointer)."""
+    if reading.function_pointers:
+        from .encoder import encode_function_type  # (only ids with function pointers)
+        if encode_function_type(reading.function, reading.flavour) != function_part:
+            return True, reading.bare_function, False
     looks_rust = reading.rust_only or (reading.fixed_integers and not normalized)
-    return reading.bare_function, looks_rust != (reading.flavour is RUSTC)
+    return False, reading.bare_function, looks_rust != (reading.flavour is RUSTC)
 
 
 def decode(typeid: str, *, flavour: str | None = None) -> FunctionType:

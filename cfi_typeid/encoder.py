@@ -8,14 +8,14 @@ components are candidates, and how arrays are spelled, comes from the :class:`Fl
 
 from __future__ import annotations
 
-from typing import assert_never
+from typing import Any, Callable, get_args
 
 from .codes import BUILTIN_CODES, C_INT_CODES, FIXED_INT_CODES, SCALAR_CODES, VENDOR_SCALARS, seq_id
 from .errors import UsageError
 from .flavours import Flavour
 from .model import (
-    Array, BitInt, CInteger, Complex, Encoded, FixedInteger, FunctionType, Lifetime, Named,
-    Pointer, Primitive, Qualified, Reference, RustPath, Slice, Tuple, Type,
+    Array, BitInt, CInt, CInteger, Complex, Encoded, FixedInt, FixedInteger, FunctionType,
+    Lifetime, Named, Pointer, Primitive, Qualified, Reference, RustPath, Scalar, Slice, Tuple, Type,
 )
 
 _Dict = dict[object, int]
@@ -70,126 +70,168 @@ def _function(fn: FunctionType, flavour: Flavour, subs: _Dict, out: list[str]) -
     out.append("E")
 
 
-def _substituted(t: object, subs: _Dict, out: list[str]) -> bool:
-    """Emit ``S<seq-id>_`` and answer True when ``t`` is already a candidate."""
-    index = subs.get(t)
-    if index is None:
-        return False
-    out.append(seq_id(index))
-    return True
+#: ``S_`` ... for the indices an id of any realistic size uses, spelled once.
+_SEQ_IDS = tuple(seq_id(i) for i in range(512))
 
 
-def _add(t: object, subs: _Dict) -> None:
-    subs.setdefault(t, len(subs))
+def _substitution(index: int) -> str:
+    return _SEQ_IDS[index] if index < len(_SEQ_IDS) else seq_id(index)
 
 
 def _type(t: Type, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
-    match t:
-        case CInteger(kind):
-            # <builtin-type> ::= c | a | h | s | t | i | j | l | m | x | y | n | o
-            out.append(C_INT_CODES[kind])
-        case Primitive(kind):
-            # <builtin-type> ::= v | b | f | d | e | g | Dh | DF16_ | ...; u4char etc. are vendor
-            if kind in VENDOR_SCALARS:
-                if not _substituted(t, subs, out):
-                    out.append(SCALAR_CODES[kind])
-                    _add(t, subs)
-            else:
-                out.append(SCALAR_CODES[kind])
-        case FixedInteger(kind):
-            # <builtin-type> ::= u <source-name>   (vendor extended type: a candidate, one per
-            # size even where the C types it came from differ: clang's representative)
-            key = FixedInteger(kind)
-            if not _substituted(key, subs, out):
-                out.append(FIXED_INT_CODES[kind])
-                _add(key, subs)
-        case Encoded(code):
-            # a cfi_encoding string, verbatim; builtin codes are not candidates
-            if code in BUILTIN_CODES and flavour.builtin_encodings_not_candidates:
-                out.append(code)
-            elif not _substituted(t, subs, out):
-                out.append(code)
-                _add(t, subs)
-        case RustPath(encoding=str() as code) if (
-                code in BUILTIN_CODES and not t.foreign
-                and flavour.builtin_encodings_not_candidates):
-            # a struct's cfi_encoding naming a builtin type: not a candidate (an extern
-            # type's always is, as rustc's encode_ty has it)
-            out.append(code)
-        case RustPath(encoding=None, foreign=False, by_name=False) if t.args or t.lifetimes:
-            # rustc encodes a path's generic arguments before it looks the path up, so when
-            # the type was spelled by name first (repr(C) in a C-ABI function), arguments
-            # never seen enter the dictionary even though the path itself is substituted
-            args: list[str] = []
-            _generic_args(t, flavour, subs, args)
-            if not _substituted(t, subs, out):
-                name = rust_path_name(t)
-                out.append(f"u{len(name)}{name}")
-                out.extend(args)
-                _add(t, subs)
-        case _:
-            if not _substituted(t, subs, out):
-                _compound(t, flavour, subs, out)
-                _add(t, subs)
+    # Dispatch on the node's class through two tables (a ``match`` over fifteen class patterns
+    # tests them in turn, and this is the innermost call of every id).  ``_COMPONENTS`` holds
+    # the plain substitution candidates: looked up as a whole, spelled (children first) and
+    # entered when new.  ``_SPECIALS`` holds the types that decide for themselves, as leaves,
+    # builtin-coded or argument-first paths do.  ``_check_dispatch`` proves both complete.
+    if type(t) is CInteger:
+        # <builtin-type> ::= c | a | h | s | t | i | j | l | m | x | y | n | o
+        out.append(_C_INT_CODES[t.kind])
+        return
+    encode = _COMPONENTS.get(type(t))
+    if encode is None:
+        _SPECIALS[type(t)](t, flavour, subs, out)
+        return
+    index = subs.get(t)
+    if index is None:
+        encode(t, flavour, subs, out)
+        subs.setdefault(t, len(subs))
+    else:
+        out.append(_substitution(index))
 
 
-def _compound(t: Type, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
-    """Encode a substitution candidate that is not yet in the dictionary."""
-    match t:
-        case BitInt(bits, signed):
-            # <builtin-type> ::= DB <number> _ | DU <number> _   (clang enters it as a candidate)
-            out.append(f"{'DB' if signed else 'DU'}{bits}_")
-        case Complex(element):
-            # <type> ::= C <type>
-            out.append("C")
-            _type(element, flavour, subs, out)
-        case Qualified(base, const, volatile, restrict):
-            # <type> ::= <CV-qualifiers> <type>;  <CV-qualifiers> ::= [r] [V] [K]
-            out.append(("r" if restrict else "") + ("V" if volatile else "")
-                       + ("K" if const else ""))
-            _type(base, flavour, subs, out)
-        case Pointer(pointee):
-            # <type> ::= P <type>
-            out.append("P")
-            if isinstance(pointee, FunctionType) and not flavour.function_type_is_candidate:
-                _function(pointee, flavour, subs, out)
-            else:
-                _type(pointee, flavour, subs, out)
-        case Array(element, length):
-            # <array-type> ::= A <dimension number> _ <element type>   (rustc: no _)
-            out.append("A_" if length is None else f"A{length}{flavour.array_length_separator}")
-            _type(element, flavour, subs, out)
-        case FunctionType():
-            _function(t, flavour, subs, out)
-        case Named(name):
-            # <class-enum-type> ::= <source-name>
-            out.append(f"{len(name)}{name}")
-        case Reference(pointee, mutable, lifetime):
-            # [U3mut] u3refI <type> E: the immutable reference is a candidate of its own
-            if mutable:
-                out.append("U3mut")
-                _type(Reference(pointee, False, lifetime), flavour, subs, out)
-            else:
-                out.append("u3refI")
-                _type(pointee, flavour, subs, out)
-                out.append("E")
-        case Slice(element):
-            # u5sliceI <type> E
-            out.append("u5sliceI")
-            _type(element, flavour, subs, out)
-            out.append("E")
-        case Tuple(elements):
-            # u5tupleI <type>+ E
-            out.append("u5tupleI")
-            for e in elements:
-                _type(e, flavour, subs, out)
-            out.append("E")
-        case RustPath():
-            _rust_path(t, flavour, subs, out)
-        case CInteger() | Primitive() | FixedInteger() | Encoded():
-            raise AssertionError(f"leaf type {t!r} reached _compound")
-        case _:
-            assert_never(t)
+def _candidate(key: object, code: str, subs: _Dict, out: list[str]) -> None:
+    """Spell a leaf substitution candidate ``code`` keyed by ``key``, or its substitution."""
+    index = subs.get(key)
+    if index is None:
+        out.append(code)
+        subs[key] = len(subs)
+    else:
+        out.append(_substitution(index))
+
+
+# ---- the types that decide for themselves -------------------------------------------------
+
+def _primitive(t: Primitive, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
+    # <builtin-type> ::= v | b | f | d | e | g | Dh | DF16_ | ...; u4char etc. are vendor
+    # types and candidates, keyed by their kind (a Primitive is equal to another exactly
+    # when their kinds are the same member, and no other key is an enum member of Scalar)
+    code = _PLAIN_SCALAR_CODES.get(t.kind)
+    if code is None:
+        _candidate(t.kind, SCALAR_CODES[t.kind], subs, out)
+    else:
+        out.append(code)
+
+
+def _fixed_integer(t: FixedInteger, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
+    # <builtin-type> ::= u <source-name>   (vendor extended type: a candidate, one per size
+    # even where the C types it came from differ: clang's representative).  Keyed by the
+    # kind alone, which is what FixedInteger(kind) without its origin would be equal by.
+    _candidate(t.kind, _FIXED_INT_CODES[t.kind], subs, out)
+
+
+def _encoded(t: Encoded, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
+    # a cfi_encoding string, verbatim; builtin codes are not candidates
+    if t.code in BUILTIN_CODES and flavour.builtin_encodings_not_candidates:
+        out.append(t.code)
+    else:
+        _candidate(t, t.code, subs, out)
+
+
+def _rust_path_type(t: RustPath, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
+    if (t.encoding is not None and t.encoding in BUILTIN_CODES and not t.foreign
+            and flavour.builtin_encodings_not_candidates):
+        # a struct's cfi_encoding naming a builtin type: not a candidate (an extern
+        # type's always is, as rustc's encode_ty has it)
+        out.append(t.encoding)
+        return
+    if t.encoding is None and not t.foreign and not t.by_name and (t.args or t.lifetimes):
+        # rustc encodes a path's generic arguments before it looks the path up, so when
+        # the type was spelled by name first (repr(C) in a C-ABI function), arguments
+        # never seen enter the dictionary even though the path itself is substituted
+        args: list[str] = []
+        _generic_args(t, flavour, subs, args)
+        index = subs.get(t)
+        if index is None:
+            name = rust_path_name(t)
+            out.append(f"u{len(name)}{name}")
+            out.extend(args)
+            subs.setdefault(t, len(subs))
+        else:
+            out.append(_substitution(index))
+        return
+    index = subs.get(t)
+    if index is None:
+        _rust_path(t, flavour, subs, out)
+        subs.setdefault(t, len(subs))
+    else:
+        out.append(_substitution(index))
+
+
+# ---- the substitution candidates, spelled when not yet in the dictionary -----------------
+
+def _bit_int(t: BitInt, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
+    # <builtin-type> ::= DB <number> _ | DU <number> _   (clang enters it as a candidate)
+    out.append(f"{'DB' if t.signed else 'DU'}{t.bits}_")
+
+
+def _complex(t: Complex, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
+    # <type> ::= C <type>
+    out.append("C")
+    _type(t.element, flavour, subs, out)
+
+
+def _qualified(t: Qualified, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
+    # <type> ::= <CV-qualifiers> <type>;  <CV-qualifiers> ::= [r] [V] [K]
+    out.append(("r" if t.restrict else "") + ("V" if t.volatile else "")
+               + ("K" if t.const else ""))
+    _type(t.base, flavour, subs, out)
+
+
+def _pointer(t: Pointer, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
+    # <type> ::= P <type>
+    out.append("P")
+    if type(t.pointee) is FunctionType and not flavour.function_type_is_candidate:
+        _function(t.pointee, flavour, subs, out)
+    else:
+        _type(t.pointee, flavour, subs, out)
+
+
+def _array(t: Array, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
+    # <array-type> ::= A <dimension number> _ <element type>   (rustc: no _)
+    out.append("A_" if t.length is None else f"A{t.length}{flavour.array_length_separator}")
+    _type(t.element, flavour, subs, out)
+
+
+def _named(t: Named, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
+    # <class-enum-type> ::= <source-name>
+    out.append(f"{len(t.name)}{t.name}")
+
+
+def _reference(t: Reference, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
+    # [U3mut] u3refI <type> E: the immutable reference is a candidate of its own
+    if t.mutable:
+        out.append("U3mut")
+        _type(Reference(t.pointee, False, t.lifetime), flavour, subs, out)
+    else:
+        out.append("u3refI")
+        _type(t.pointee, flavour, subs, out)
+        out.append("E")
+
+
+def _slice(t: Slice, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
+    # u5sliceI <type> E
+    out.append("u5sliceI")
+    _type(t.element, flavour, subs, out)
+    out.append("E")
+
+
+def _tuple(t: Tuple, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
+    # u5tupleI <type>+ E
+    out.append("u5tupleI")
+    for e in t.elements:
+        _type(e, flavour, subs, out)
+    out.append("E")
 
 
 def _rust_path(t: RustPath, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
@@ -222,7 +264,9 @@ _BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 def _lifetime(lifetime: Lifetime, subs: _Dict, out: list[str]) -> None:
     # u6region [I [<binder disambiguator>] <index> E]: erased, or bound by a fn pointer
-    if _substituted(lifetime, subs, out):
+    index = subs.get(lifetime)
+    if index is not None:
+        out.append(_substitution(index))
         return
     if lifetime.binder is None:
         out.append("u6region")
@@ -237,4 +281,35 @@ def _lifetime(lifetime: Lifetime, subs: _Dict, out: list[str]) -> None:
                     break
             binder = f"s{digits}_"
         out.append(f"u6regionI{binder}{lifetime.index}E")
-    _add(lifetime, subs)
+    subs.setdefault(lifetime, len(subs))
+
+
+# ---- the dispatch tables ------------------------------------------------------------------
+
+_Encode = Callable[[Any, Flavour, _Dict, list[str]], None]
+
+_C_INT_CODES: dict[CInt, str] = dict(C_INT_CODES)
+_FIXED_INT_CODES: dict[FixedInt, str] = dict(FIXED_INT_CODES)
+_PLAIN_SCALAR_CODES: dict[Scalar, str] = {
+    kind: code for kind, code in SCALAR_CODES.items() if kind not in VENDOR_SCALARS}
+
+_COMPONENTS: dict[type, _Encode] = {
+    Pointer: _pointer, Qualified: _qualified, FunctionType: _function, Named: _named,
+    Array: _array, Reference: _reference, Slice: _slice, Tuple: _tuple, Complex: _complex,
+    BitInt: _bit_int,
+}
+_SPECIALS: dict[type, _Encode] = {
+    Primitive: _primitive, FixedInteger: _fixed_integer, Encoded: _encoded,
+    RustPath: _rust_path_type,
+}
+
+
+def _check_dispatch() -> None:
+    """Every class of the ``Type`` union has exactly one entry (what ``assert_never`` gave the
+    ``match``): a type added to the model and forgotten here fails at import."""
+    handled = [CInteger, *_COMPONENTS, *_SPECIALS]
+    if sorted(map(str, handled)) != sorted(map(str, get_args(Type))):
+        raise AssertionError(f"encoder dispatch {handled} does not cover {get_args(Type)}")
+
+
+_check_dispatch()

@@ -15,20 +15,21 @@ the same semantics, measured at several times the speed:
   string tokens dropped, ``_rule`` children spliced in, ``?rule`` with one child inlined) and call
   the transformer method named by the rule's alias or origin.
 
-Tables are extracted from a Lark instance once and stored as JSON in the temporary directory,
-keyed by a hash of the grammar text and of this format, so a new process loads them without
-importing Lark at all (Lark costs tens of milliseconds to import).  Anything this runtime cannot
+Tables are extracted from a Lark instance once and stored (``marshal``) in the temporary
+directory, keyed by a checksum of the grammar text and of this format, so a new process loads
+them in well under a millisecond without importing Lark at all (Lark costs tens of
+milliseconds to import; so would ``json``, ``hashlib`` or ``tempfile`` here, hence plainer
+tools).  Anything this runtime cannot
 parse raises :class:`Unparsable`, and the caller reparses with Lark itself, whose errors (with
 their expected-token sets) are the ones users see; this runtime never has to explain a failure.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import marshal
 import os
 import re
-import tempfile
+import zlib
 from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 #: Bumped whenever the stored JSON changes shape.
@@ -59,6 +60,17 @@ class Token(str):
     @property
     def end_pos(self) -> int:
         return self.start_pos + len(self.value)
+
+
+class Meta(NamedTuple):
+    """Where a rule's text starts (Lark's ``propagate_positions`` meta, as far as we use it):
+    the first token under it, punctuation included; ``empty`` when it matched no token."""
+
+    start_pos: int
+    empty: bool
+
+
+_EMPTY = Meta(0, True)
 
 
 class Node(NamedTuple):
@@ -116,7 +128,7 @@ def extract_tables(lark: Any) -> Tables:
     states: list[dict[str, int]] = [{} for _ in range(max(table.states) + 1)]
     for state, actions in table.states.items():
         for symbol, (action, arg) in actions.items():
-            states[state][symbol] = arg if action.name == "Shift" else rule_code(arg)
+            states[state][str(symbol)] = arg if action.name == "Shift" else rule_code(arg)
     out_rules = []
     for rule in rules:
         keep_all = rule.options.keep_all_tokens
@@ -124,51 +136,80 @@ def extract_tables(lark: Any) -> Tables:
                         for i, sym in enumerate(rule.expansion)
                         if keep_all or not (sym.is_term and sym.filter_out))
         filtered = len(include) < len(rule.expansion) or any(e for _, e in include)
-        out_rules.append(_Rule(rule.origin.name, len(rule.expansion),
-                               rule.alias or rule.options.template_source or rule.origin.name,
+        # (str(): Lark's names may be its Token objects, which marshal does not store)
+        out_rules.append(_Rule(str(rule.origin.name), len(rule.expansion),
+                               str(rule.alias or rule.options.template_source
+                                   or rule.origin.name),
                                include if filtered else None,
                                bool(rule.options.expand1 and not rule.alias)))
     terminals = []
     for t in lark.lexer_conf.terminals:
         if t.pattern.flags:
             raise ValueError(f"terminal {t.name} has flags, which this runtime does not model")
-        terminals.append(_Terminal(t.name, t.pattern.to_regexp(), t.priority,
-                                   t.pattern.max_width, len(t.pattern.value),
-                                   t.pattern.value if isinstance(t.pattern, PatternStr)
+        terminals.append(_Terminal(str(t.name), str(t.pattern.to_regexp()), int(t.priority),
+                                   int(t.pattern.max_width), len(t.pattern.value),
+                                   str(t.pattern.value) if isinstance(t.pattern, PatternStr)
                                    else None))
     kept = {sym.name for rule in rules for sym in rule.expansion
             if sym.is_term and (rule.options.keep_all_tokens or not sym.filter_out)}
-    silent = sorted({t.name for t in terminals} - kept)
-    return Tables(states, dict(table.start_states), dict(table.end_states), out_rules,
-                  terminals, list(lark.lexer_conf.ignore), silent)
+    silent = sorted({t.name for t in terminals} - {str(name) for name in kept})
+    return Tables(states, {str(k): v for k, v in table.start_states.items()},
+                  {str(k): v for k, v in table.end_states.items()}, out_rules, terminals,
+                  [str(name) for name in lark.lexer_conf.ignore], silent)
+
+
+def grammar_text(filename: str) -> str:
+    """The text of a grammar in ``grammar/`` (installed as the package ``cfi_typeid.grammar``;
+    read as a plain file: ``importlib.resources`` costs more to import than the read)."""
+    from importlib import import_module
+    package = import_module("cfi_typeid.grammar")
+    assert package.__file__ is not None
+    with open(os.path.join(os.path.dirname(package.__file__), filename), encoding="utf-8") as f:
+        return f.read()
+
+
+def _temp_dir() -> str:
+    """The temporary directory, as ``tempfile.gettempdir`` would usually find it (without
+    importing ``tempfile``, whose import alone costs more than loading the tables)."""
+    for name in ("TMPDIR", "TEMP", "TMP"):
+        if os.environ.get(name):
+            return os.environ[name]
+    if os.name == "nt":
+        import tempfile
+        return tempfile.gettempdir()
+    return "/tmp"
 
 
 def _cache_path(name: str, grammar: str) -> str:
-    digest = hashlib.sha256(f"{_FORMAT}\0{grammar}".encode()).hexdigest()[:20]
-    return os.path.join(tempfile.gettempdir(), f"cfi_typeid-{name}-{digest}.json")
+    key = zlib.crc32(f"{_FORMAT}\0{grammar}".encode()) ^ (len(grammar) << 32)
+    return os.path.join(_temp_dir(), f"cfi_typeid-{name}-{key:x}.tables")
 
 
 def load_tables(name: str, grammar: str, build: Callable[[], Any]) -> Tables:
     """The tables of ``grammar``: read from the cache, or extracted from ``build()`` (a Lark
-    instance for that grammar) and written to it.  A cache that cannot be written is no error."""
+    instance for that grammar) and written to it.  A cache that cannot be read is rebuilt, one
+    that cannot be written is no error; the stored grammar text guards against a collision."""
     path = _cache_path(name, grammar)
     try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-        return Tables(data["states"], data["start"], data["end"],
-                      [_Rule(o, s, c, None if k is None else tuple((i, e) for i, e in k), x)
-                       for o, s, c, k, x in data["rules"]],
-                      [_Terminal(*t) for t in data["terminals"]], data["ignore"],
-                      data["silent"])
-    except (OSError, ValueError, KeyError, TypeError):
+        with open(path, "rb") as f:
+            data = marshal.load(f)
+        if data["grammar"] == grammar:
+            return Tables(data["states"], data["start"], data["end"],
+                          [_Rule(o, s, c, k, x) for o, s, c, k, x in data["rules"]],
+                          [_Terminal(*t) for t in data["terminals"]], data["ignore"],
+                          data["silent"])
+    except (OSError, ValueError, EOFError, KeyError, TypeError):
         pass
     tables = extract_tables(build())
+    stored = {**tables._asdict(), "grammar": grammar,
+              "rules": [tuple(r) for r in tables.rules],
+              "terminals": [tuple(t) for t in tables.terminals]}
     try:
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(tables._asdict(), f, separators=(",", ":"))
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            marshal.dump(stored, f)
         os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one
-    except OSError:
+    except (OSError, ValueError):
         pass
     return tables
 
@@ -204,30 +245,46 @@ def _state_lexer(terminals: Iterable[_Terminal], ignore: Iterable[_Terminal]) ->
     if len(kept) > 99:
         raise ValueError("too many terminals in one state for one regular expression")
     skip = "|".join(t.regexp for t in ignore)
-    pattern = re.compile((f"(?:{skip})*" if skip else "")
-                         + "(?:" + "|".join(f"(?P<{t.name}>{t.regexp})" for t in kept) + ")")
+    # possessive: ignored text is never given back, so a failing match costs linear time
+    # (``(?:\s+)*`` would backtrack exponentially over a run of blanks)
+    pattern = re.compile((f"(?:{skip})*+" if skip else "")
+                         + "(?:" + ("|".join(f"(?P<{t.name}>{t.regexp})" for t in kept)
+                                   or "(?!)") + ")")  # no terminal: never matches
     return _StateLexer(pattern, unless)
 
 
 # ---- the parser -------------------------------------------------------------------------------
 
-Reduce = Callable[[list[Any]], Any]
+Reduce = Callable[[list[Any], Meta], Any]
+Default = Callable[[str, list[Any]], Any]
+
+
+def _call_style(method: Callable[..., Any], positions: bool) -> Reduce:
+    if positions:
+        return lambda children, meta: method(meta, children)
+    return lambda children, meta: method(*children)
 
 
 class Parser:
-    """An LALR(1) parser over ``tables`` whose reductions call ``methods``' methods, with the
-    rule's children as arguments (Lark's ``v_args(inline=True)`` style).
+    """An LALR(1) parser over ``tables`` whose reductions call ``methods``' methods.
 
-    ``default(name, children)`` is called for rules without a method.  ``lexer_callbacks``
-    maps terminal names to functions that may retype a token (Lark's ``lexer_callbacks``)."""
+    Without ``positions``, a method gets the rule's children as arguments (Lark's
+    ``v_args(inline=True)``); with it, a :class:`Meta` and the list of children (Lark's
+    ``v_args(meta=True)`` with ``propagate_positions``).  ``default(name, children)`` is called
+    for rules without a method.  ``lexer_callbacks`` maps terminal names to functions that may
+    retype a token (Lark's ``lexer_callbacks``)."""
 
     def __init__(self, tables: Tables, methods: object,
                  lexer_callbacks: Mapping[str, Callable[[Token], Token]] | None = None,
-                 default: Callable[[str, list[Any]], Any] = Node) -> None:
+                 default: Default = Node, positions: bool = False) -> None:
         self._tables = tables
         self._states = tables.states
-        self._rules = [(r.origin, r.size, self._reducer(r, methods, default))
-                       for r in tables.rules]
+        self._positions = positions
+        # (origin, size, reduce, direct): a direct reduce is the rule's method itself, called
+        # with the children as arguments (the common case, one call frame fewer)
+        self._rules = [self._rule_entry(r, methods, default, positions) for r in tables.rules]
+        self._rule_shapes = [(r.keep, r.expand1, r.callback.startswith("_"))
+                             for r in tables.rules]
         self._terminals = {t.name: t for t in tables.terminals}
         self._ignore = frozenset(tables.ignore)
         self._silent = frozenset(tables.silent)
@@ -235,28 +292,40 @@ class Parser:
         self._lexers: list[_StateLexer | None] = [None] * len(self._states)
         self._by_accepts: dict[frozenset[str], _StateLexer] = {}
         self._trailing = re.compile("(?:" + "|".join(
-            self._terminals[n].regexp for n in sorted(self._ignore)) + ")*") \
+            self._terminals[n].regexp for n in sorted(self._ignore)) + ")*+") \
             if self._ignore else re.compile("")
 
+    @classmethod
+    def _rule_entry(cls, rule: _Rule, methods: object, default: Default, positions: bool
+                    ) -> tuple[str, int, Callable[..., Any] | None, bool]:
+        name = rule.callback
+        if not positions and rule.keep is None and not rule.expand1 and not name.startswith("_"):
+            method = getattr(methods, name, None)
+            if method is not None:
+                return rule.origin, rule.size, method, True
+        return rule.origin, rule.size, cls._reducer(rule, methods, default, positions), False
+
     @staticmethod
-    def _reducer(rule: _Rule, methods: object, default: Callable[[str, list[Any]], Any]
+    def _reducer(rule: _Rule, methods: object, default: Default, positions: bool
                  ) -> Reduce | None:
         """The function that makes a rule's value from its children's, or None when the value
         is the one child's (a ``?rule`` with one child and nothing filtered): nothing to do."""
         keep, expand1, name = rule.keep, rule.expand1, rule.callback
         if expand1 and rule.size == 1 and keep in (None, ((0, False),)):
             return None
-        method: Callable[..., Any] | None = None
-        if not name.startswith("_"):
-            method = getattr(methods, name, None)
+        method = None if name.startswith("_") else getattr(methods, name, None)
+        if method is not None:
+            build = _call_style(method, positions)
+        elif name.startswith("_"):
+            def build(children: list[Any], meta: Meta) -> Any:
+                return children  # spliced into the parent by its filter
+        else:
+            def build(children: list[Any], meta: Meta) -> Any:
+                return default(name, children)
         if keep is None and not expand1:
-            if method is not None:
-                return lambda children: method(*children)
-            if name.startswith("_"):
-                return lambda children: children  # spliced into the parent by its filter
-            return lambda children: default(name, children)
+            return build
 
-        def reduce(children: list[Any]) -> Any:
+        def reduce(children: list[Any], meta: Meta) -> Any:
             if keep is not None:
                 kept: list[Any] = []
                 for i, splice in keep:
@@ -269,9 +338,7 @@ class Parser:
                 children = kept
             if expand1 and len(children) == 1:
                 return children[0]
-            if method is not None:
-                return method(*children)
-            return children if name.startswith("_") else default(name, children)
+            return build(children, meta)
         return reduce
 
     def _lexer(self, state: int) -> _StateLexer:
@@ -284,13 +351,45 @@ class Parser:
         self._lexers[state] = lexer
         return lexer
 
+    def _position(self, rule: int, size: int, starts: list[int | None],
+                  inner: list[list[int | None] | None]) -> Meta:
+        """Pop a rule's children's positions and push its value's, as Lark's
+        ``propagate_positions`` has them: a rule starts at its first token, punctuation
+        included; a ``?rule`` that inlines its one child keeps that child's position (so
+        ``(x)`` inlined starts at ``x``); a ``_rule``'s elements keep theirs in its parent."""
+        keep, expand1, splice = self._rule_shapes[rule]
+        here = starts[len(starts) - size:]
+        first = next((p for p in here if p is not None), None)
+        if keep is None:
+            kept = here
+        else:
+            kept = []
+            for i, spliced in keep:
+                if spliced:
+                    kept.extend(inner[len(inner) - size + i] or ())
+                else:
+                    kept.append(here[i])
+        del starts[len(starts) - size:]
+        del inner[len(inner) - size:]
+        if splice:
+            starts.append(first)
+            inner.append(kept)
+        else:
+            inlined = expand1 and len(kept) == 1
+            starts.append(kept[0] if inlined and kept[0] is not None else first)
+            inner.append(None)
+        return _EMPTY if first is None else Meta(first, False)
+
     def parse(self, text: str, start: str) -> Any:
         """What the reductions make of ``text`` from start symbol ``start``."""
         states, rules, lexers = self._states, self._rules, self._lexers
         silent, user_callbacks, trailing = self._silent, self._user_callbacks, self._trailing
+        positions = self._positions
         end_state = self._tables.end[start]
         stack = [self._tables.start[start]]
         values: list[Any] = []
+        starts: list[int | None] = []  # with positions: where each stacked value starts
+        inner: list[list[int | None] | None] = []  # and for a _rule's list, its elements'
         pos, size_text = 0, len(text)
         while True:
             token: Token | None = None
@@ -303,8 +402,9 @@ class Parser:
             if m is not None:
                 kind = m.lastgroup
                 assert kind is not None
+                at = m.start(kind)
                 if kind not in silent:
-                    token = Token(kind, m.group(kind), m.start(kind))
+                    token = Token(kind, m.group(kind), at)
                     if kind in lexer.unless:
                         retyped = lexer.unless[kind].get(token.value)
                         if retyped is not None:
@@ -325,18 +425,48 @@ class Parser:
                         raise Unparsable(pos)
                     stack.append(action)
                     values.append(token)
+                    if positions:
+                        starts.append(at)
+                        inner.append(None)
                     break
-                origin, size, reduce = rules[~action]
+                origin, size, reduce, direct = rules[~action]
                 if reduce is None:  # the one child is the value: only the state changes
                     del stack[-1]
                 else:
+                    meta = _EMPTY
                     if size:
                         children = values[-size:]
                         del stack[-size:]
                         del values[-size:]
                     else:
                         children = []
-                    values.append(reduce(children))
+                    if positions:
+                        meta = self._position(~action, size, starts, inner)
+                    values.append(reduce(*children) if direct else reduce(children, meta))
                 stack.append(states[stack[-1]][origin])
                 if end and stack[-1] == end_state:
                     return values[-1]
+
+
+def walk_lark_tree(tree: Any, methods: object, default: Default = Node,
+                   positions: bool = False) -> Any:
+    """Run ``methods`` over a tree from Lark's own parser (the slow path), as
+    :class:`Parser` runs them during its parse: bottom up, left to right, with Lark's tokens
+    turned into ours.  Recursive, like Lark's transformers: deep trees raise RecursionError."""
+    from lark import Token as LarkToken, Tree
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, Tree):
+            children = [walk(child) for child in node.children]
+            method = getattr(methods, node.data, None)
+            if method is None:
+                return default(node.data, children)
+            if positions:
+                meta = node.meta
+                return method(_EMPTY if meta.empty else Meta(meta.start_pos, False), children)
+            return method(*children)
+        if isinstance(node, LarkToken):
+            return Token(node.type, node.value, node.start_pos or 0)
+        return node
+
+    return walk(tree)

@@ -17,7 +17,18 @@ from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
 
-class CInt(enum.Enum):
+class _IdentityEnum(enum.Enum):
+    """An enum whose members hash by identity, as they compare.
+
+    ``Enum.__hash__`` is a Python function (``hash(self._name_)``) that every hash of a model
+    node reaches; members are singletons compared by identity, so ``object.__hash__`` (a C
+    slot) is as correct and several times cheaper.
+    """
+
+    __hash__ = object.__hash__
+
+
+class CInt(_IdentityEnum):
     """C's integer types, named as C spells them (the value is the canonical spelling)."""
 
     CHAR = "char"
@@ -35,7 +46,7 @@ class CInt(enum.Enum):
     UINT128 = "unsigned __int128"
 
 
-class FixedInt(enum.Enum):
+class FixedInt(_IdentityEnum):
     """Fixed-width integers: Rust's primitives, and what C integers normalise to."""
 
     I8 = "i8"
@@ -52,7 +63,7 @@ class FixedInt(enum.Enum):
     USIZE = "usize"
 
 
-class Scalar(enum.Enum):
+class Scalar(_IdentityEnum):
     """Leaf types other than integers.  ``BOOL`` is C's ``_Bool`` and Rust's ``bool`` alike."""
 
     VOID = "void"

@@ -16,9 +16,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Mapping
 
-from lark.exceptions import VisitError
-
-from .errors import CfiTypeidError, ParseError
+from .errors import ParseError
+from .lalr import walk_lark_tree
 from .model import ERASED, FunctionType, Lifetime
 from .rust_abi import check_abi
 from .rust_ast import FnItem, SourceFile
@@ -28,22 +27,34 @@ from .rust_items import (
 )
 from .rust_lower import Lowering
 from .rust_resolve import Env, Resolver
-from .rust_syntax import blank_noise, parse_rust
+from .rust_syntax import blank_noise, parse_rust, rust_fast_parser
 from .rust_tree import RustTransformer
+from .rust_tree_types import SOURCE
 from .rust_types import RAdt, RArray, RFnPtr, RPtr, RRef, RSlice, RTuple, RTy, anonymize
 from .targets import Target
 
 
+#: Stateless: it reads the text it reports errors in from SOURCE.
+_TRANSFORMER = RustTransformer()
+
+
 def read_source(text: str, rule: str, what: str) -> SourceFile:
-    """Parse Rust ``text`` (``rule``: ``prelude`` or ``decl``) into syntax objects."""
+    """Parse Rust ``text`` (``rule``: ``prelude`` or ``decl``) into syntax objects.
+
+    The fast way (:mod:`cfi_typeid.lalr`) runs the rule methods during the parse.  If it fails
+    for any reason, Lark parses the text into a tree first and the methods run over that: a
+    syntax error anywhere is reported (with Lark's expected-token sets) before any error of
+    meaning, as a tree parse always did."""
     blanked = blank_noise(text, what)
-    tree = parse_rust(blanked, rule, what)
+    context = SOURCE.set((text, what))
     try:
-        result: Any = RustTransformer(text, what).transform(tree)
-    except VisitError as e:
-        if isinstance(e.orig_exc, CfiTypeidError):
-            raise e.orig_exc from None
-        raise
+        try:
+            result: Any = rust_fast_parser(_TRANSFORMER).parse(blanked, rule)
+        except Exception:  # noqa: BLE001 - the slow path below says what is wrong
+            tree = parse_rust(blanked, rule, what)
+            result = walk_lark_tree(tree, _TRANSFORMER, positions=True)
+    finally:
+        SOURCE.reset(context)
     assert isinstance(result, SourceFile)
     return result
 

@@ -11,23 +11,35 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from importlib.resources import files
-
-from lark import Lark, Token, Tree
-from lark.exceptions import (
-    LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken,
-)
+from typing import TYPE_CHECKING, Any
 
 from .errors import ParseError, expected_phrase
+from .lalr import Parser, grammar_text, load_tables
+
+if TYPE_CHECKING:
+    from lark import Lark
+
+
+def _grammar() -> str:
+    return grammar_text("rust.lark")
 
 
 @cache
 def rust_parser() -> Lark:
-    """The LALR parser for ``grammar/rust.lark``, built once per process (and cached on disk
-    by Lark between processes: building the tables takes longer than most runs)."""
-    grammar = files("cfi_typeid.grammar").joinpath("rust.lark").read_text()
-    return Lark(grammar, parser="lalr", lexer="contextual", start=["prelude", "decl"],
+    """Lark's LALR parser for ``grammar/rust.lark``, building trees: the slow path, whose
+    errors are the ones users see, and the source of the fast path's tables.  Built once per
+    process (and cached on disk by Lark between processes)."""
+    from lark import Lark
+    return Lark(_grammar(), parser="lalr", lexer="contextual", start=["prelude", "decl"],
                 propagate_positions=True, maybe_placeholders=False, cache=True)
+
+
+@cache
+def rust_fast_parser(methods: object) -> Parser:
+    """The same grammar's tables run by :class:`cfi_typeid.lalr.Parser`, ``methods`` called
+    with a :class:`~cfi_typeid.lalr.Meta` and the children at each reduction: no tree, and no
+    Lark import once the tables are cached."""
+    return Parser(load_tables("rust", _grammar(), rust_parser), methods, positions=True)
 
 
 # ---- blanking comments and bodies ---------------------------------------------------------
@@ -196,8 +208,12 @@ def _expected(allowed: set[str]) -> str:
     return expected_phrase(allowed, _TOKEN_WORDS, limit=6)
 
 
-def parse_rust(text: str, rule: str, what: str = "input") -> Tree[Token]:
-    """Parse (already blanked) ``text`` with start symbol ``rule`` (``prelude`` or ``decl``)."""
+def parse_rust(text: str, rule: str, what: str = "input") -> Any:
+    """Parse (already blanked) ``text`` with Lark, start symbol ``rule`` (``prelude`` or
+    ``decl``), into a tree; syntax errors are raised as :class:`ParseError`."""
+    from lark.exceptions import (
+        LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken,
+    )
     try:
         return rust_parser().parse(text, start=rule)
     except UnexpectedToken as e:

@@ -8,10 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
-from lark import Token, v_args
-from lark.tree import Meta
-
 from .errors import ParseError
+from .lalr import Meta, Token
 from .rust_ast import (
     AdtItem, AliasItem, Attrs, ConstItem, ExternBlock, Field, FnItem, ForeignTypeItem, Generics,
     Item, ModItem, SourceFile, TypeExpr, UseItem, Variant,
@@ -58,14 +56,9 @@ def _attrs(text: str, attrs: list[_Attr]) -> Attrs:
     return Attrs(tuple(reprs), encoding, encoding_at)
 
 
-@v_args(meta=True)
 class RustTransformer(TypeRules):
-    """Builds :mod:`rust_ast` objects; ``text`` is the parsed text, for errors."""
-
-    def __init__(self, text: str, what: str) -> None:
-        super().__init__()  # (TypeRules: tokens are not visited)
-        self.text = text
-        self.what = what
+    """Builds :mod:`rust_ast` objects.  Stateless: the text being parsed, for errors, is the
+    one in :data:`~cfi_typeid.rust_tree_types.SOURCE`."""
 
     # ---- files and items ----------------------------------------------------------------
 

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import codecs
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
-from types import MethodType
-from typing import Any, Callable, Sequence
-
-from lark import Token, Transformer, Tree, v_args
-from lark.exceptions import GrammarError, VisitError
-from lark.tree import Meta
+from typing import Any, Sequence
 
 from .errors import ParseError
+from .lalr import Meta, Token
 from .rust_ast import (
     ArrayType, BinaryExpr, ConstArg, FnPtrType, GenericArg, Generics, IntLit, LifetimeArg,
     NegExpr, NeverType, PathExpr, PathSeg, PathType, PtrType, RefType, SliceType, TupleType,
@@ -89,48 +86,22 @@ def one(children: Sequence[object], cls: type[Any] | tuple[type[Any], ...]) -> A
     return found[0] if found else None
 
 
-_Rule = tuple[Callable[..., Any] | None, Callable[..., Any] | None]
-_RULES: dict[tuple[type, str], _Rule] = {}
+#: The text being parsed and what to call it in errors, for the rule methods (which are
+#: stateless, so one instance serves every parse).
+SOURCE: ContextVar[tuple[str, str]] = ContextVar("SOURCE", default=("", "input"))
 
 
-def _rule(cls: type, name: str) -> _Rule:
-    """The plain function for rule ``name`` on ``cls`` and its ``v_args`` calling wrapper."""
-    attr = getattr(cls, name, None)
-    if attr is None:
-        return None, None
-    return getattr(attr, "base_func", attr), getattr(attr, "visit_wrapper", None)
+class TypeRules:
+    """Types, generics and constant expressions.  Each method takes a :class:`Meta` and the
+    rule's children (Lark's ``v_args(meta=True)`` style); ``text``/``what`` locate errors."""
 
+    @property
+    def text(self) -> str:
+        return SOURCE.get()[0]
 
-@v_args(meta=True)
-class TypeRules(Transformer[Token, Any]):
-    """Types, generics and constant expressions; ``text``/``what`` locate errors."""
-
-    text: str
-    what: str
-
-    def __init__(self) -> None:
-        super().__init__(visit_tokens=False)  # no rule is named after a terminal
-
-    def _call_userfunc(self, tree: Tree[Token], new_children: list[Any] | None = None) -> Any:
-        """Lark's, but with each rule's function looked up once per class rather than
-        rebuilt (a ``v_args`` wrapper per node) on every node."""
-        children = new_children if new_children is not None else tree.children
-        key = (type(self), tree.data)
-        rule = _RULES.get(key)
-        if rule is None:
-            rule = _RULES[key] = _rule(type(self), tree.data)
-        func, wrapper = rule
-        if func is None:
-            return self.__default__(tree.data, children, tree.meta)  # type: ignore[no-untyped-call]
-        try:
-            bound = MethodType(func, self)
-            if wrapper is not None:
-                return wrapper(bound, tree.data, children, tree.meta)
-            return bound(children)
-        except GrammarError:
-            raise
-        except Exception as e:
-            raise VisitError(tree.data, tree, e)  # type: ignore[no-untyped-call]
+    @property
+    def what(self) -> str:
+        return SOURCE.get()[1]
 
     def error(self, message: str, at: int) -> ParseError:
         return ParseError(message, self.text, at, what=self.what)

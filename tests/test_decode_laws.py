@@ -167,7 +167,11 @@ def test_rust_models_round_trip(fn: FunctionType) -> None:
         # A12Pt is [Pt; 1] or [*mut u16; 12]; then only the id round-trips)
         assert decoded == fn
     assert "_ZTS" + encode_function_type(decoded, RUSTC) == typeid
-    assert decode_typeid(typeid).flavour is RUSTC or decode(typeid) == decoded
+    # Unforced, the decoder picks rustc, or a clang reading that is the same model, or (when
+    # the id is one both compilers write, for different types: ``FvPPFbvES0_E``) it offers
+    # the rustc reading as the alternative.
+    guess = decode_typeid(typeid)
+    assert guess.flavour is RUSTC or guess.function == decoded or guess.alternative == decoded
 
 
 @SETTINGS

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import cfi_typeid
-from cfi_typeid.kcfi import kcfi_hash
+from cfi_typeid.hashes import kcfi_hash
 
 from conftest import needs_clang
 from oracles import clang_ir, ids_from_ir, kcfi_from_ir

@@ -3,6 +3,7 @@ encodes."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -31,3 +32,23 @@ def test_wheel_carries_grammars_and_works_installed(tmp_path: Path) -> None:
     probe = subprocess.run([sys.executable, "-c", "import cfi_typeid; print(cfi_typeid.__file__)"],
                            cwd=elsewhere, env=env, capture_output=True, text=True, check=True)
     assert probe.stdout.startswith(str(site))
+
+
+def test_public_names_are_lazy_and_never_shadowed_by_modules() -> None:
+    """``import cfi_typeid`` loads no parser or decoder (start-up is most of a one-off run),
+    and once every module is loaded, each public name is still the function or class, never a
+    submodule of the same name (a submodule import sets that attribute on the package)."""
+    import types
+
+    code = ("import sys, cfi_typeid; "
+            "print(sorted(m for m in sys.modules if m.startswith('cfi_typeid.')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout
+    assert "cfi_typeid.api" not in loaded and "cfi_typeid.decoded" not in loaded
+
+    import cfi_typeid
+    for path in sorted(Path(cfi_typeid.__file__).parent.glob("[!_]*.py")):
+        importlib.import_module(f"cfi_typeid.{path.stem}")
+    for name in cfi_typeid.__all__:
+        assert not isinstance(getattr(cfi_typeid, name), types.ModuleType), name
+    assert cfi_typeid.typeid("void f(long);") == "_ZTSFvlE"
