@@ -39,6 +39,8 @@ sys.path[:0] = [str(HERE), str(ROOT / "tests")]
 import generate as gen  # noqa: E402
 
 CLANG = shutil.which("clang-19")
+#: Worker processes for the informational ``batch -j`` rows of (a) and (b).
+JOBS = os.cpu_count() or 1
 RUSTC = shutil.which("rustc")
 PYTHON = sys.executable
 TARGET = "x86_64-unknown-linux-gnu"
@@ -157,6 +159,13 @@ class Report:
         self.rows.append(Row(section, measure, _fmt(ours, unit), _fmt(theirs, unit), ratio,
                              target or f"<= {limit}x", verdict))
 
+    def extra(self, section: str, measure: str, ours: float | None, theirs: float | None
+              ) -> None:
+        """A ratio shown for information, against no target."""
+        ratio = "-" if ours is None or theirs is None else f"{ours / theirs:.2f}x"
+        self.rows.append(Row(section, measure, _fmt(ours, "s"), _fmt(theirs, "s"), ratio, "",
+                             "-"))
+
     def figure(self, section: str, measure: str, value: str, target: str, ok: bool | None
                ) -> None:
         verdict = "-" if ok is None else "met" if ok else "NOT met"
@@ -213,6 +222,8 @@ def c_batch_vs_clang(b: Bench) -> None:
     src.write_text(gen.clang_source(protos))
     jsonl.write_text(gen.c_batch_lines(protos))
     sides = {"ours": lambda: run(b.ours("batch", str(jsonl)), stdout=out, env=b.env)}
+    if JOBS > 1:
+        sides["ours -j"] = lambda: run(b.ours("batch", "-j", str(JOBS), str(jsonl)), env=b.env)
     if CLANG:
         sides["clang"] = lambda: run([CLANG, *CLANG_FLAGS, str(src), "-o", str(ll)])
     runs = alternate(sides, b.repeat)
@@ -223,6 +234,10 @@ def c_batch_vs_clang(b: Bench) -> None:
     if CLANG:
         _check_c_ids(b, protos, ll, out)
     b.report.compare("(a)", f"batch {b.n} C prototypes vs clang-19", ours, clang, 2.0)
+    if JOBS > 1:
+        parallel = median(runs["ours -j"])
+        b.report.say(f"    with batch -j {JOBS}: {_fmt(parallel, 's')}")
+        b.report.extra("(a)", f"  batch -j {JOBS} (for information)", parallel, clang)
 
 
 def _check_c_ids(b: Bench, protos: list[str], ll: Path, out: Path) -> None:
@@ -247,6 +262,9 @@ def rust_batch_vs_rustc(b: Bench) -> None:
     available = _rust_front_end_available(b, jsonl)
     if available:
         sides["ours"] = lambda: run(b.ours("batch", str(jsonl)), stdout=out, env=b.env)
+        if JOBS > 1:
+            sides["ours -j"] = lambda: run(b.ours("batch", "-j", str(JOBS), str(jsonl)),
+                                           env=b.env)
     else:
         b.report.say("(b) ours: skipped: Rust front end not available")
     if RUSTC:
@@ -264,6 +282,10 @@ def rust_batch_vs_rustc(b: Bench) -> None:
     if ours is not None and rustc is not None:
         _check_rust_ids(b, sigs, ll, out)
     b.report.compare("(b)", f"batch {b.n} Rust signatures vs rustc", ours, rustc, 0.3)
+    if "ours -j" in runs:
+        parallel = median(runs["ours -j"])
+        b.report.say(f"    with batch -j {JOBS}: {_fmt(parallel, 's')}")
+        b.report.extra("(b)", f"  batch -j {JOBS} (for information)", parallel, rustc)
 
 
 def _rust_front_end_available(b: Bench, jsonl: Path) -> bool:

@@ -19,7 +19,7 @@ from .c_semantics import CURRENT_SCOPE, CTransformer, Scope, has_anonymous
 from .c_syntax import blank_noise, parse_c, parse_c_fast, split_declarations
 from .errors import ParseError
 from .lalr import walk_lark_tree
-from .model import Array, Complex, FunctionType, Pointer, Qualified, Type
+from .model import FunctionType, Pointer, Qualified, Type, nesting
 from .targets import Target
 
 #: Typedefs every target has besides its table of integer typedefs.
@@ -41,22 +41,6 @@ def _transform(tree: Any, scope: Scope) -> object:
 
 def _too_deep(scope: Scope) -> ParseError:
     return scope.error(f"declaration nested too deeply (more than {MAX_NESTING} levels)", 0)
-
-
-def _nesting(t: Type) -> int:
-    """How deeply ``t`` nests (iteratively: the point is not to recurse on deep input)."""
-    deepest, stack = 0, [(t, 1)]
-    while stack:
-        t, depth = stack.pop()
-        deepest = max(deepest, depth)
-        match t:
-            case Qualified(inner) | Pointer(inner) | Array(inner) | Complex(inner):
-                stack.append((inner, depth + 1))
-            case FunctionType():
-                stack.extend((p, depth + 1) for p in (t.returns, *t.params))
-            case _:
-                pass
-    return deepest
 
 
 #: Stateless: it reads its scope from CURRENT_SCOPE.
@@ -136,7 +120,7 @@ def parse_c_type(decl: str, prelude: str, target: Target) -> tuple[Type, int]:
     result = _parse(scope, text, start, end, "target")
     assert isinstance(result, tuple)
     t, pos = result
-    if _nesting(t) > MAX_NESTING:
+    if nesting(t) > MAX_NESTING:
         raise ParseError(f"declaration nested too deeply (more than {MAX_NESTING} levels)",
                          decl, start + max(pos, 0))
     return t, start + max(pos, 0)

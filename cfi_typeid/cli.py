@@ -7,6 +7,7 @@ the line, column and a caret, and exits 2; it never shows a Python traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib import import_module
 from typing import Callable, Mapping, Sequence
@@ -109,13 +110,18 @@ One output line per input line, in order; a bad line gets an error and the batch
 Blank input lines give blank output lines.""")
     p.add_argument("file", nargs="?", default="-", metavar="FILE|-",
                    help="input file (default: standard input)")
+    p.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                   help="worker processes (default 1; 0: one per CPU); for thousands of lines")
     p.set_defaults(run=_cmd_batch)
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
     from .batch import run_batch
+    if args.jobs < 0:
+        raise UsageError("--jobs must be 0 (one per CPU) or more")
+    jobs = args.jobs or (os.cpu_count() or 1)
     with open_input(args.file) as f:
-        return run_batch(f, sys.stdout)
+        return run_batch(f, sys.stdout, jobs)
 
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]

@@ -256,6 +256,9 @@ def _state_lexer(terminals: Iterable[_Terminal], ignore: Iterable[_Terminal]) ->
 # ---- the parser -------------------------------------------------------------------------------
 
 Reduce = Callable[[list[Any], Meta], Any]
+
+#: Parses after which every state gets its own lexer (see :meth:`Parser.parse`).
+_WARM = 50
 Default = Callable[[str, list[Any]], Any]
 
 
@@ -291,6 +294,8 @@ class Parser:
         self._user_callbacks = dict(lexer_callbacks or {})
         self._lexers: list[_StateLexer | None] = [None] * len(self._states)
         self._by_accepts: dict[frozenset[str], _StateLexer] = {}
+        self._master: _StateLexer | None = None
+        self._parses = 0
         self._trailing = re.compile("(?:" + "|".join(
             self._terminals[n].regexp for n in sorted(self._ignore)) + ")*+") \
             if self._ignore else re.compile("")
@@ -341,6 +346,12 @@ class Parser:
             return build(children, meta)
         return reduce
 
+    def _master_lexer(self) -> _StateLexer:
+        self._master = _state_lexer(
+            (t for t in self._terminals.values() if t.name not in self._ignore),
+            [self._terminals[n] for n in sorted(self._ignore)])
+        return self._master
+
     def _lexer(self, state: int) -> _StateLexer:
         accepts = frozenset(s for s in self._states[state] if s in self._terminals)
         lexer = self._by_accepts.get(accepts)
@@ -358,19 +369,29 @@ class Parser:
         included; a ``?rule`` that inlines its one child keeps that child's position (so
         ``(x)`` inlined starts at ``x``); a ``_rule``'s elements keep theirs in its parent."""
         keep, expand1, splice = self._rule_shapes[rule]
-        here = starts[len(starts) - size:]
-        first = next((p for p in here if p is not None), None)
+        n = len(starts) - size
+        first = starts[n] if size else None
+        if first is None and size > 1:
+            first = next((p for p in starts[n + 1:] if p is not None), None)
+        if keep is None and not splice:
+            # the common case: nothing filtered or spliced, so nothing inlined (a ?rule with
+            # one child and no filter is no reduction at all: see _reducer)
+            del starts[n:]
+            del inner[n:]
+            starts.append(first)
+            inner.append(None)
+            return _EMPTY if first is None else Meta(first, False)
         if keep is None:
-            kept = here
+            kept = starts[n:]
         else:
             kept = []
             for i, spliced in keep:
                 if spliced:
-                    kept.extend(inner[len(inner) - size + i] or ())
+                    kept.extend(inner[n + i] or ())
                 else:
-                    kept.append(here[i])
-        del starts[len(starts) - size:]
-        del inner[len(inner) - size:]
+                    kept.append(starts[n + i])
+        del starts[n:]
+        del inner[n:]
         if splice:
             starts.append(first)
             inner.append(kept)
@@ -385,6 +406,9 @@ class Parser:
         states, rules, lexers = self._states, self._rules, self._lexers
         silent, user_callbacks, trailing = self._silent, self._user_callbacks, self._trailing
         positions = self._positions
+        master = self._master or self._master_lexer()
+        self._parses += 1
+        warm = self._parses > _WARM
         end_state = self._tables.end[start]
         stack = [self._tables.start[start]]
         values: list[Any] = []
@@ -395,10 +419,26 @@ class Parser:
             token: Token | None = None
             m = None
             if pos < size_text:
-                lexer = lexers[stack[-1]] or self._lexer(stack[-1])
+                # Until the parser is warm, the one lexer of every terminal answers for a
+                # state whenever the terminal it finds is one the state accepts (the first
+                # match among all terminals is then the first among the state's); otherwise
+                # the state's own lexer decides, from then on.  A one-off run compiles one
+                # regular expression instead of one per state; a batch soon has every state's
+                # own, shorter one, which matches faster.
+                lexer = lexers[stack[-1]] or (self._lexer(stack[-1]) if warm else master)
                 m = lexer.pattern.match(text, pos)
-                if m is None and trailing.fullmatch(text, pos) is None:
-                    raise Unparsable(pos)
+                if m is not None and lexer is master:
+                    accepts = states[stack[-1]]
+                    kind = m.lastgroup
+                    if kind not in accepts or kind in master.unless and master.unless[kind].get(
+                            m.group(kind), kind) not in accepts:
+                        m = None
+                if m is None:
+                    # (a state where the master lexer once could not answer gets its own)
+                    lexer = lexers[stack[-1]] or self._lexer(stack[-1])
+                    m = lexer.pattern.match(text, pos)
+                    if m is None and trailing.fullmatch(text, pos) is None:
+                        raise Unparsable(pos)
             if m is not None:
                 kind = m.lastgroup
                 assert kind is not None

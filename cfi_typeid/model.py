@@ -335,3 +335,28 @@ def qualify(base: Type, *, const: bool = False, volatile: bool = False,
 def unqualified(t: Type) -> Type:
     """``t`` without its top-level qualifiers."""
     return t.base if isinstance(t, Qualified) else t
+
+
+def nesting(t: Type) -> int:
+    """How deeply ``t`` nests: 1 for a leaf, one more per pointer, array, qualifier, function,
+    reference, tuple or generic argument around it.  Iterative, so that the front ends can
+    refuse absurdly deep input before the recursive passes overflow Python's stack."""
+    deepest, stack = 0, [(t, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+        if isinstance(node, (Pointer, Reference)):
+            stack.append((node.pointee, depth + 1))
+        elif isinstance(node, Qualified):
+            stack.append((node.base, depth + 1))
+        elif isinstance(node, (Array, Complex, Slice)):
+            stack.append((node.element, depth + 1))
+        elif isinstance(node, FunctionType):
+            stack.append((node.returns, depth + 1))
+            stack.extend((p, depth + 1) for p in node.params)
+        elif isinstance(node, Tuple):
+            stack.extend((e, depth + 1) for e in node.elements)
+        elif isinstance(node, RustPath):
+            stack.extend((a, depth + 1) for a in node.args)
+    return deepest

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 from .errors import ParseError
 from .lalr import walk_lark_tree
-from .model import ERASED, FunctionType, Lifetime
+from .model import ERASED, FunctionType, Lifetime, nesting
 from .rust_abi import check_abi
 from .rust_ast import FnItem, SourceFile
 from .rust_items import (
@@ -90,23 +90,9 @@ def parse_rust_function(decl: str, prelude: str, target: Target, crate: str | No
         fn = _parse_rust_function(decl, prelude, target, crate, crates)
     except RecursionError:
         fn = None
-    if fn is None or _depth(fn) > MAX_DEPTH:
+    if fn is None or nesting(fn) > MAX_DEPTH:
         raise ParseError(f"types nested more than {MAX_DEPTH} deep are not supported", decl, 0)
     return fn
-
-
-def _depth(t: object) -> int:
-    """How deeply model type ``t`` nests (iteratively, so any depth can be measured)."""
-    deepest, stack = 0, [(t, 1)]
-    while stack:
-        node, d = stack.pop()
-        deepest = max(deepest, d)
-        for name in getattr(node, "__slots__", ()):
-            value = getattr(node, name)
-            for child in value if isinstance(value, tuple) else (value,):
-                if hasattr(child, "__slots__") and not isinstance(child, (str, int)):
-                    stack.append((child, d + 1))
-    return deepest
 
 
 def _parse_rust_function(decl: str, prelude: str, target: Target, crate: str | None,

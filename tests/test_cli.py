@@ -58,6 +58,19 @@ def test_batch_keeps_order_and_survives_bad_lines() -> None:
     assert json.loads(got[6])["typeids"]["plain"] == "_ZTSFvjE"
 
 
+def test_batch_with_workers_gives_the_same_output() -> None:
+    """``--jobs``: the lines are shared among worker processes (in chunks larger than one),
+    and the output is what one process writes, line for line, bad lines included."""
+    lines = [f'{{"decl": "void f{i}(long, int *, struct s{i % 7} *)", "prelude": "struct s{i % 7};"}}'
+             for i in range(600)]
+    lines[10], lines[300], lines[599] = "not json", "", '{"decl": "void f(unknown_t)"}'
+    stdin = "\n".join(lines) + "\n"
+    one, two = run("batch", stdin=stdin), run("batch", "--jobs", "2", stdin=stdin)
+    assert one.returncode == two.returncode == 1 and "Traceback" not in two.stderr
+    assert one.stdout == two.stdout and len(two.stdout.split("\n")) == len(lines) + 1
+    assert run("batch", "--jobs", "-1", stdin=stdin).returncode == 2
+
+
 def test_help_explains_pointer_to_function() -> None:
     out = run("encode", "--help")
     assert out.returncode == 0 and "pointer to a function" in out.stdout.replace("\n", " ")
