@@ -7,6 +7,7 @@ the line, column and a caret, and exits 2; it never shows a Python traceback.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from importlib import import_module
@@ -120,8 +121,13 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     if args.jobs < 0:
         raise UsageError("--jobs must be 0 (one per CPU) or more")
     jobs = args.jobs or (os.cpu_count() or 1)
-    with open_input(args.file) as f:
-        return run_batch(f, sys.stdout, jobs)
+    gc.freeze()
+    gc.enable()
+    try:
+        with open_input(args.file) as f:
+            return run_batch(f, sys.stdout, jobs)
+    finally:
+        gc.unfreeze()
 
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
@@ -155,6 +161,19 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # No cyclic garbage collection while starting up (see __main__.py); a long batch turns it
+    # back on, with everything loaded so far frozen out of its scans.  Called in a process of
+    # its own or not, the collector is left as it was found.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _main(argv)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)

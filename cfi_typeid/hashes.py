@@ -10,14 +10,21 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Callable, Mapping
 
-import xxhash
-
 from .errors import UsageError
 
 
 def xxhash64_low32(typeid: str) -> int:
     """Low 32 bits of xxHash64 (seed 0) of ``typeid``: LLVM's default KCFI hash."""
-    return xxhash.xxh64_intdigest(typeid.encode()) & 0xFFFFFFFF
+    return _xxh64(typeid.encode()) & 0xFFFFFFFF
+
+
+def _xxh64(data: bytes) -> int:
+    """``xxhash.xxh64_intdigest``, imported on first use (a run that prints no KCFI hash does
+    not pay for the import), then called directly."""
+    global _xxh64
+    import xxhash
+    _xxh64 = xxhash.xxh64_intdigest
+    return _xxh64(data)
 
 
 def fnv1a32(typeid: str) -> int:
