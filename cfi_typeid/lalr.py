@@ -30,6 +30,7 @@ import marshal
 import os
 import re
 import zlib
+from operator import itemgetter
 from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 #: Bumped whenever the stored JSON changes shape.
@@ -329,6 +330,24 @@ class Parser:
                 return default(name, children)
         if keep is None and not expand1:
             return build
+        if keep is not None and not any(spliced for _, spliced in keep):
+            # only filtering (punctuation dropped): pick the kept children in C
+            indices = [i for i, _ in keep]
+            if not indices:
+                return lambda children, meta: build([], meta)
+            if len(indices) == 1:
+                only = indices[0]
+                if expand1:  # always exactly one child: inlined
+                    return lambda children, meta: children[only]
+                return lambda children, meta: build([children[only]], meta)
+            pick = itemgetter(*indices)  # two or more kept: never inlined
+            return lambda children, meta: build(list(pick(children)), meta)
+        if keep == ((0, True), (1, False)) and name.startswith("_") and not expand1:
+            # ``x+``/``x*`` repetition, left recursive: append to the list built so far
+            def extend(children: list[Any], meta: Meta) -> Any:
+                children[0].append(children[1])
+                return children[0]
+            return extend
 
         def reduce(children: list[Any], meta: Meta) -> Any:
             if keep is not None:
@@ -375,7 +394,10 @@ class Parser:
             first = next((p for p in starts[n + 1:] if p is not None), None)
         if keep is None and not splice:
             # the common case: nothing filtered or spliced, so nothing inlined (a ?rule with
-            # one child and no filter is no reduction at all: see _reducer)
+            # one child and no filter is no reduction at all: see _reducer); with one child,
+            # the value starts where it did
+            if size == 1:
+                return _EMPTY if first is None else Meta(first, False)
             del starts[n:]
             del inner[n:]
             starts.append(first)
