@@ -13,15 +13,17 @@ the same semantics, measured at several times the speed:
   before it did (the C typedef-name lexer hack depends on it);
 * reductions filter children exactly as Lark's tree builder does without placeholders (anonymous
   string tokens dropped, ``_rule`` children spliced in, ``?rule`` with one child inlined) and call
-  the transformer method named by the rule's alias or origin.
+  the transformer method named by the rule's alias or origin;
+* optionally, each rule method gets the position where its text starts, as Lark's
+  ``propagate_positions`` computes it.
 
 Tables are extracted from a Lark instance once and stored (``marshal``) in the temporary
 directory, keyed by a checksum of the grammar text and of this format, so a new process loads
-them in well under a millisecond without importing Lark at all (Lark costs tens of
-milliseconds to import; so would ``json``, ``hashlib`` or ``tempfile`` here, hence plainer
-tools).  Anything this runtime cannot
-parse raises :class:`Unparsable`, and the caller reparses with Lark itself, whose errors (with
-their expected-token sets) are the ones users see; this runtime never has to explain a failure.
+them in a few milliseconds without importing Lark at all (Lark costs tens of milliseconds to
+import; so would ``json``, ``hashlib`` or ``tempfile`` here, hence plainer tools).  Anything
+this runtime cannot parse raises :class:`Unparsable`, and the caller reparses with Lark itself,
+whose errors (with their expected-token sets) are the ones users see; this runtime never has to
+explain a failure.  ``tests/test_lalr.py`` holds it to Lark's results.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import zlib
 from operator import itemgetter
 from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
-#: Bumped whenever the stored JSON changes shape.
+#: Bumped whenever the stored tables change shape.
 _FORMAT = 2
 
 
@@ -257,10 +259,10 @@ def _state_lexer(terminals: Iterable[_Terminal], ignore: Iterable[_Terminal]) ->
 # ---- the parser -------------------------------------------------------------------------------
 
 Reduce = Callable[[list[Any], Meta], Any]
+Default = Callable[[str, list[Any]], Any]
 
 #: Parses after which every state gets its own lexer (see :meth:`Parser.parse`).
 _WARM = 50
-Default = Callable[[str, list[Any]], Any]
 
 
 def _call_style(method: Callable[..., Any], positions: bool) -> Reduce:
