@@ -14,6 +14,7 @@ generalisation.  They mirror the options of the compilers:
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Callable, get_args
 
 from .codes import SIZED_INTS
@@ -25,15 +26,16 @@ from .model import (
 )
 from .targets import Target
 
-_TypeMap = Callable[[Type], Type]
 _POINTER_SIZED = {FixedInt.ISIZE: True, FixedInt.USIZE: False}
 
 # Both passes dispatch on the node's class through a table (this runs three times for every
 # id, and a ``match`` over the union tests its class patterns one by one), build nodes
 # directly rather than through ``dataclasses.replace``, and hand back the node itself when
 # none of its children changed: an equal node either way, with fewer allocations, and the
-# encoder's dictionary compares an unchanged node by identity.  ``_check_dispatch`` proves
-# the tables complete, as ``assert_never`` did for the ``match``.
+# encoder's dictionary compares an unchanged node by identity.  What a pass does to a node
+# it has no rule for (rebuild it from its mapped children) is one table, ``_STRUCTURE``,
+# shared by both; each pass adds its own rules on top.  ``_check_dispatch`` proves the tables
+# complete, as ``assert_never`` did for the ``match``.
 
 
 class _Sizes:
@@ -77,7 +79,7 @@ def normalize_function(fn: FunctionType, target: Target, flavour: Flavour | None
                        ) -> FunctionType:
     """:func:`normalize` of a function type, typed as one (``fn`` itself if it has no integer
     to normalise)."""
-    return _normalize_function(fn, _sizes(target, flavour))
+    return _map_function(_normalize, fn, _sizes(target, flavour))
 
 
 def _normalize(t: Type, sizes: _Sizes) -> Type:
@@ -98,57 +100,6 @@ def _normalize_primitive(t: Primitive, sizes: _Sizes) -> Type:
     return t
 
 
-def _unchanged(t: Type, sizes: _Sizes) -> Type:
-    return t
-
-
-def _normalize_complex(t: Complex, sizes: _Sizes) -> Type:
-    element = _normalize(t.element, sizes)
-    return t if element is t.element else Complex(element)
-
-
-def _normalize_qualified(t: Qualified, sizes: _Sizes) -> Type:
-    base = _normalize(t.base, sizes)
-    return t if base is t.base else Qualified(base, t.const, t.volatile, t.restrict)
-
-
-def _normalize_pointer(t: Pointer, sizes: _Sizes) -> Type:
-    pointee = _normalize(t.pointee, sizes)
-    return t if pointee is t.pointee else Pointer(pointee)
-
-
-def _normalize_array(t: Array, sizes: _Sizes) -> Type:
-    element = _normalize(t.element, sizes)
-    return t if element is t.element else Array(element, t.length)
-
-
-def _normalize_function(t: FunctionType, sizes: _Sizes) -> FunctionType:
-    returns = _normalize(t.returns, sizes)
-    params = tuple([_normalize(p, sizes) for p in t.params])
-    return _function_like(t, returns, params)
-
-
-def _normalize_reference(t: Reference, sizes: _Sizes) -> Type:
-    pointee = _normalize(t.pointee, sizes)
-    return t if pointee is t.pointee else Reference(pointee, t.mutable, t.lifetime)
-
-
-def _normalize_slice(t: Slice, sizes: _Sizes) -> Type:
-    element = _normalize(t.element, sizes)
-    return t if element is t.element else Slice(element)
-
-
-def _normalize_tuple(t: Tuple, sizes: _Sizes) -> Type:
-    elements = tuple([_normalize(e, sizes) for e in t.elements])
-    return t if _same(elements, t.elements) else Tuple(elements)
-
-
-def _normalize_rust_path(t: RustPath, sizes: _Sizes) -> Type:
-    if not t.args:
-        return t
-    return _with_args(t, tuple([_normalize(a, sizes) for a in t.args]))
-
-
 def generalize(t: Type, flavour: Flavour) -> Type:
     """``t`` with every pointer and reference replaced by its generalised form."""
     if type(t) is CInteger:
@@ -159,7 +110,7 @@ def generalize(t: Type, flavour: Flavour) -> Type:
 def generalize_function(fn: FunctionType, flavour: Flavour) -> FunctionType:
     """:func:`generalize` of a function type, typed as one (``fn`` itself if it has no
     pointer or reference to generalise)."""
-    return _generalize_function(fn, flavour)
+    return _map_function(generalize, fn, flavour)
 
 
 def _generalize_pointer(t: Pointer, flavour: Flavour) -> Type:
@@ -179,49 +130,12 @@ def _generalize_reference(t: Reference, flavour: Flavour) -> Type:
     return _VOID_REFERENCES[t.mutable]
 
 
-def _generalize_leaf(t: Type, flavour: Flavour) -> Type:
-    return t
-
-
-def _generalize_complex(t: Complex, flavour: Flavour) -> Type:
-    element = generalize(t.element, flavour)
-    return t if element is t.element else Complex(element)
-
-
 def _generalize_qualified(t: Qualified, flavour: Flavour) -> Type:
     if isinstance(t.base, Pointer):
         # a qualified pointer (C's `int *const f(void)`) becomes a fresh `void *`: clang's
         # GeneralizeType builds a new pointer type, dropping the pointer's own qualifiers
         return _generalize_pointer(t.base, flavour)
-    base = generalize(t.base, flavour)
-    return t if base is t.base else Qualified(base, t.const, t.volatile, t.restrict)
-
-
-def _generalize_array(t: Array, flavour: Flavour) -> Type:
-    element = generalize(t.element, flavour)
-    return t if element is t.element else Array(element, t.length)
-
-
-def _generalize_function(t: FunctionType, flavour: Flavour) -> FunctionType:
-    returns = generalize(t.returns, flavour)
-    params = tuple([generalize(p, flavour) for p in t.params])
-    return _function_like(t, returns, params)
-
-
-def _generalize_slice(t: Slice, flavour: Flavour) -> Type:
-    element = generalize(t.element, flavour)
-    return t if element is t.element else Slice(element)
-
-
-def _generalize_tuple(t: Tuple, flavour: Flavour) -> Type:
-    elements = tuple([generalize(e, flavour) for e in t.elements])
-    return t if _same(elements, t.elements) else Tuple(elements)
-
-
-def _generalize_rust_path(t: RustPath, flavour: Flavour) -> Type:
-    if not t.args:
-        return t
-    return _with_args(t, tuple([generalize(a, flavour) for a in t.args]))
+    return _map_qualified(generalize, t, flavour)
 
 
 _VOID_POINTER = Pointer(VOID)
@@ -229,11 +143,6 @@ _QUALIFIED_VOID_POINTERS = {
     (const, volatile, restrict): Pointer(Qualified(VOID, const, volatile, restrict))
     for const in (False, True) for volatile in (False, True) for restrict in (False, True)}
 _VOID_REFERENCES = {mutable: Reference(VOID, mutable, STATIC) for mutable in (False, True)}
-
-
-def map_function(fn: FunctionType, f: _TypeMap) -> FunctionType:
-    """``fn`` with ``f`` applied to its return type and each parameter type."""
-    return _function_like(fn, f(fn.returns), tuple([f(p) for p in fn.params]))
 
 
 def _function_like(fn: FunctionType, returns: Type, params: tuple[Type, ...]) -> FunctionType:
@@ -257,24 +166,87 @@ def _same(new: tuple[Type, ...], old: tuple[Type, ...]) -> bool:
     return all(a is b for a, b in zip(new, old))
 
 
+# ---- structure shared by both passes: a node rebuilt from its children, each mapped by
+# ``f(child, arg)`` (the node itself when no child changed) ---------------------------------
+
+_Recurse = Callable[[Any, Any], Type]
+
+
+def _keep(f: _Recurse, t: Type, arg: Any) -> Type:
+    return t
+
+
+def _map_complex(f: _Recurse, t: Complex, arg: Any) -> Type:
+    element = f(t.element, arg)
+    return t if element is t.element else Complex(element)
+
+
+def _map_qualified(f: _Recurse, t: Qualified, arg: Any) -> Type:
+    base = f(t.base, arg)
+    return t if base is t.base else Qualified(base, t.const, t.volatile, t.restrict)
+
+
+def _map_pointer(f: _Recurse, t: Pointer, arg: Any) -> Type:
+    pointee = f(t.pointee, arg)
+    return t if pointee is t.pointee else Pointer(pointee)
+
+
+def _map_reference(f: _Recurse, t: Reference, arg: Any) -> Type:
+    pointee = f(t.pointee, arg)
+    return t if pointee is t.pointee else Reference(pointee, t.mutable, t.lifetime)
+
+
+def _map_array(f: _Recurse, t: Array, arg: Any) -> Type:
+    element = f(t.element, arg)
+    return t if element is t.element else Array(element, t.length)
+
+
+def _map_slice(f: _Recurse, t: Slice, arg: Any) -> Type:
+    element = f(t.element, arg)
+    return t if element is t.element else Slice(element)
+
+
+def _map_function(f: _Recurse, t: FunctionType, arg: Any) -> FunctionType:
+    return _function_like(t, f(t.returns, arg), tuple([f(p, arg) for p in t.params]))
+
+
+def _map_tuple(f: _Recurse, t: Tuple, arg: Any) -> Type:
+    elements = tuple([f(e, arg) for e in t.elements])
+    return t if _same(elements, t.elements) else Tuple(elements)
+
+
+def _map_rust_path(f: _Recurse, t: RustPath, arg: Any) -> Type:
+    if not t.args:
+        return t
+    return _with_args(t, tuple([f(a, arg) for a in t.args]))
+
+
+_STRUCTURE: dict[type, Callable[[_Recurse, Any, Any], Type]] = {
+    FixedInteger: _keep, Primitive: _keep, BitInt: _keep, Named: _keep, Encoded: _keep,
+    Complex: _map_complex, Qualified: _map_qualified, Pointer: _map_pointer,
+    Reference: _map_reference, Array: _map_array, Slice: _map_slice,
+    FunctionType: _map_function, Tuple: _map_tuple, RustPath: _map_rust_path,
+}
+
 _Map = Callable[[Any, Any], Type]
 
-_NORMALIZERS: dict[type, _Map] = {
-    FixedInteger: _normalize_fixed, Primitive: _normalize_primitive, BitInt: _unchanged,
-    Named: _unchanged, Encoded: _unchanged, Complex: _normalize_complex,
-    Qualified: _normalize_qualified, Pointer: _normalize_pointer, Array: _normalize_array,
-    FunctionType: _normalize_function, Reference: _normalize_reference,
-    Slice: _normalize_slice, Tuple: _normalize_tuple, RustPath: _normalize_rust_path,
-}
 
-_GENERALIZERS: dict[type, _Map] = {
+def _pass(recurse: _Recurse, rules: dict[type, _Map]) -> dict[type, _Map]:
+    """A pass's dispatch table: its own ``rules``, and ``_STRUCTURE`` (recursing through
+    ``recurse``) for every other class."""
+    table: dict[type, _Map] = {cls: partial(m, recurse) for cls, m in _STRUCTURE.items()}
+    table.update(rules)
+    return table
+
+
+_NORMALIZERS = _pass(_normalize, {
+    FixedInteger: _normalize_fixed, Primitive: _normalize_primitive,
+})
+
+_GENERALIZERS = _pass(generalize, {
     Pointer: _generalize_pointer, Reference: _generalize_reference,
-    FixedInteger: _generalize_leaf, Primitive: _generalize_leaf, BitInt: _generalize_leaf,
-    Named: _generalize_leaf, Encoded: _generalize_leaf, Complex: _generalize_complex,
-    Qualified: _generalize_qualified, Array: _generalize_array,
-    FunctionType: _generalize_function, Slice: _generalize_slice, Tuple: _generalize_tuple,
-    RustPath: _generalize_rust_path,
-}
+    Qualified: _generalize_qualified,
+})
 
 
 def _check_dispatch() -> None:
