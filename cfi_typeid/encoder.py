@@ -88,13 +88,19 @@ def _type(t: Type, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
         # <builtin-type> ::= c | a | h | s | t | i | j | l | m | x | y | n | o
         out.append(_C_INT_CODES[t.kind])
         return
-    encode = _COMPONENTS.get(type(t))
-    if encode is None:
+    spell = _COMPONENTS.get(type(t))
+    if spell is None:
         _SPECIALS[type(t)](t, flavour, subs, out)
-        return
+    else:
+        _component(t, spell, flavour, subs, out)
+
+
+def _component(t: Type, spell: _Encode, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
+    """A substitution candidate: ``S<seq-id>_`` when it is in the dictionary already, else
+    spelled by ``spell`` (its children first) and then entered."""
     index = subs.get(t)
     if index is None:
-        encode(t, flavour, subs, out)
+        spell(t, flavour, subs, out)
         subs.setdefault(t, len(subs))
     else:
         out.append(_substitution(index))
@@ -151,21 +157,14 @@ def _rust_path_type(t: RustPath, flavour: Flavour, subs: _Dict, out: list[str]) 
         # never seen enter the dictionary even though the path itself is substituted
         args: list[str] = []
         _generic_args(t, flavour, subs, args)
-        index = subs.get(t)
-        if index is None:
+
+        def spell(t: RustPath, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
             name = rust_path_name(t)
             out.append(f"u{len(name)}{name}")
             out.extend(args)
-            subs.setdefault(t, len(subs))
-        else:
-            out.append(_substitution(index))
+        _component(t, spell, flavour, subs, out)
         return
-    index = subs.get(t)
-    if index is None:
-        _rust_path(t, flavour, subs, out)
-        subs.setdefault(t, len(subs))
-    else:
-        out.append(_substitution(index))
+    _component(t, _rust_path, flavour, subs, out)
 
 
 # ---- the substitution candidates, spelled when not yet in the dictionary -----------------
