@@ -221,9 +221,7 @@ def c_batch_vs_clang(b: Bench) -> None:
     jsonl, out = b.tmp / "a.jsonl", b.tmp / "a.out.jsonl"
     src.write_text(gen.clang_source(protos))
     jsonl.write_text(gen.c_batch_lines(protos))
-    sides = {"ours": lambda: run(b.ours("batch", str(jsonl)), stdout=out, env=b.env)}
-    if JOBS > 1:
-        sides["ours -j"] = lambda: run(b.ours("batch", "-j", str(JOBS), str(jsonl)), env=b.env)
+    sides = _batch_sides(b, jsonl, out)
     if CLANG:
         sides["clang"] = lambda: run([CLANG, *CLANG_FLAGS, str(src), "-o", str(ll)])
     runs = alternate(sides, b.repeat)
@@ -234,10 +232,24 @@ def c_batch_vs_clang(b: Bench) -> None:
     if CLANG:
         _check_c_ids(b, protos, ll, out)
     b.report.compare("(a)", f"batch {b.n} C prototypes vs clang-19", ours, clang, 2.0)
+    _report_parallel(b, "(a)", runs, clang)
+
+
+def _batch_sides(b: Bench, jsonl: Path, out: Path) -> dict[str, Callable[[], Run]]:
+    """Our side of (a) or (b): ``batch`` writing ``out``, and ``batch -j`` where there are
+    several CPUs (its output is not checked: tests/test_cli.py holds it to the serial one)."""
+    sides = {"ours": lambda: run(b.ours("batch", str(jsonl)), stdout=out, env=b.env)}
     if JOBS > 1:
+        sides["ours -j"] = lambda: run(b.ours("batch", "-j", str(JOBS), str(jsonl)), env=b.env)
+    return sides
+
+
+def _report_parallel(b: Bench, section: str, runs: dict[str, list[Run]],
+                     theirs: float | None) -> None:
+    if "ours -j" in runs:
         parallel = median(runs["ours -j"])
         b.report.say(f"    with batch -j {JOBS}: {_fmt(parallel, 's')}")
-        b.report.extra("(a)", f"  batch -j {JOBS} (for information)", parallel, clang)
+        b.report.extra(section, f"  batch -j {JOBS} (for information)", parallel, theirs)
 
 
 def _check_c_ids(b: Bench, protos: list[str], ll: Path, out: Path) -> None:
@@ -261,10 +273,7 @@ def rust_batch_vs_rustc(b: Bench) -> None:
     sides: dict[str, Callable[[], Run]] = {}
     available = _rust_front_end_available(b, jsonl)
     if available:
-        sides["ours"] = lambda: run(b.ours("batch", str(jsonl)), stdout=out, env=b.env)
-        if JOBS > 1:
-            sides["ours -j"] = lambda: run(b.ours("batch", "-j", str(JOBS), str(jsonl)),
-                                           env=b.env)
+        sides.update(_batch_sides(b, jsonl, out))
     else:
         b.report.say("(b) ours: skipped: Rust front end not available")
     if RUSTC:
@@ -282,10 +291,7 @@ def rust_batch_vs_rustc(b: Bench) -> None:
     if ours is not None and rustc is not None:
         _check_rust_ids(b, sigs, ll, out)
     b.report.compare("(b)", f"batch {b.n} Rust signatures vs rustc", ours, rustc, 0.3)
-    if "ours -j" in runs:
-        parallel = median(runs["ours -j"])
-        b.report.say(f"    with batch -j {JOBS}: {_fmt(parallel, 's')}")
-        b.report.extra("(b)", f"  batch -j {JOBS} (for information)", parallel, rustc)
+    _report_parallel(b, "(b)", runs, rustc)
 
 
 def _rust_front_end_available(b: Bench, jsonl: Path) -> bool:
