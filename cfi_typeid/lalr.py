@@ -224,13 +224,14 @@ class _StateLexer(NamedTuple):
     unless: dict[str, dict[str, str]]  # regexp terminal -> {string: string terminal}
 
 
-def _state_lexer(terminals: Iterable[_Terminal], ignore: Iterable[_Terminal]) -> _StateLexer:
+def _state_lexer(terminals: Iterable[_Terminal], skip: str) -> _StateLexer:
     """Lark's ``BasicLexer`` over ``terminals``: ordered as Lark orders them, with string
     terminals that a regexp terminal of the same priority matches folded into it.
 
-    The ``ignore`` terminals (whitespace) are matched as a prefix of every token instead of as
-    tokens of their own, which halves the matches.  That is Lark's behaviour as long as no other
-    terminal can start where an ignored one matches, as holds for whitespace in our grammars."""
+    ``skip`` (see :func:`_skip_pattern`) matches the ignored text before a token: ignored
+    terminals (whitespace) are a prefix of every token instead of tokens of their own, which
+    halves the matches.  That is Lark's behaviour as long as no other terminal can start where
+    an ignored one matches, as holds for whitespace in our grammars."""
     ordered = sorted(terminals, key=lambda t: (-t.priority, -t.max_width, -t.value_len, t.name))
     unless: dict[str, dict[str, str]] = {}
     embedded: set[str] = set()
@@ -247,13 +248,17 @@ def _state_lexer(terminals: Iterable[_Terminal], ignore: Iterable[_Terminal]) ->
     kept = [t for t in ordered if t.name not in embedded]
     if len(kept) > 99:
         raise ValueError("too many terminals in one state for one regular expression")
-    skip = "|".join(t.regexp for t in ignore)
-    # possessive: ignored text is never given back, so a failing match costs linear time
-    # (``(?:\s+)*`` would backtrack exponentially over a run of blanks)
-    pattern = re.compile((f"(?:{skip})*+" if skip else "")
-                         + "(?:" + ("|".join(f"(?P<{t.name}>{t.regexp})" for t in kept)
-                                   or "(?!)") + ")")  # no terminal: never matches
+    pattern = re.compile(skip + "(?:" + ("|".join(f"(?P<{t.name}>{t.regexp})" for t in kept)
+                                         or "(?!)") + ")")  # no terminal: never matches
     return _StateLexer(pattern, unless)
+
+
+def _skip_pattern(ignore: Iterable[_Terminal]) -> str:
+    """The regexp of any run of ignored text ("" when nothing is ignored).  Possessive:
+    ignored text is never given back, so a failing match costs linear time (``(?:\\s+)*``
+    would backtrack exponentially over a run of blanks)."""
+    alternatives = "|".join(t.regexp for t in ignore)
+    return f"(?:{alternatives})*+" if alternatives else ""
 
 
 # ---- the parser -------------------------------------------------------------------------------
@@ -299,9 +304,8 @@ class Parser:
         self._by_accepts: dict[frozenset[str], _StateLexer] = {}
         self._master: _StateLexer | None = None
         self._parses = 0
-        self._trailing = re.compile("(?:" + "|".join(
-            self._terminals[n].regexp for n in sorted(self._ignore)) + ")*+") \
-            if self._ignore else re.compile("")
+        self._skip = _skip_pattern(self._terminals[n] for n in sorted(self._ignore))
+        self._trailing = re.compile(self._skip)  # ignored text up to the end
 
     @classmethod
     def _rule_entry(cls, rule: _Rule, methods: object, default: Default, positions: bool
@@ -369,16 +373,14 @@ class Parser:
 
     def _master_lexer(self) -> _StateLexer:
         self._master = _state_lexer(
-            (t for t in self._terminals.values() if t.name not in self._ignore),
-            [self._terminals[n] for n in sorted(self._ignore)])
+            (t for t in self._terminals.values() if t.name not in self._ignore), self._skip)
         return self._master
 
     def _lexer(self, state: int) -> _StateLexer:
         accepts = frozenset(s for s in self._states[state] if s in self._terminals)
         lexer = self._by_accepts.get(accepts)
         if lexer is None:
-            lexer = _state_lexer((self._terminals[n] for n in accepts),
-                                 [self._terminals[n] for n in sorted(self._ignore)])
+            lexer = _state_lexer((self._terminals[n] for n in accepts), self._skip)
             self._by_accepts[accepts] = lexer
         self._lexers[state] = lexer
         return lexer
