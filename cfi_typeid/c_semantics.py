@@ -260,6 +260,12 @@ class CTransformer:
             return _Base(_VA_LIST[arch], tok.start_pos or 0)
         return [_Keyword(w, tok.start_pos or 0) for w in words]
 
+    def keyword_type(self, spelling: str) -> Type:
+        """The type that a list of type keywords (``unsigned long``) names, as the specifier
+        rules make it: how a target's predefined typedefs are read without a parse."""
+        return self.declaration_specifiers(
+            *(self.basic_type(Token("BASIC_TYPE", word, 0)) for word in spelling.split())).type
+
     def bitint(self, tok: Token, width: int) -> object:
         if not 1 <= width <= self.scope.target.max_bitint:
             raise self.scope.error(f"_BitInt width {width} out of range (1 to "

@@ -36,7 +36,7 @@ from operator import itemgetter
 from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 #: Bumped whenever the stored tables change shape.
-_FORMAT = 2
+_FORMAT = 3
 
 
 class Unparsable(Exception):
@@ -110,6 +110,10 @@ class Tables(NamedTuple):
     terminals: list[_Terminal]
     ignore: list[str]
     silent: list[str]  # terminals every rule drops (punctuation): never made into tokens
+    #: regexp terminal -> the string terminals of its priority whose whole string it matches
+    #: (Lark's ``_create_unless`` pairs; worked out once, with the tables, since finding them
+    #: compiles every regexp terminal)
+    embeds: dict[str, list[str]]
 
 
 # ---- extracting and storing tables ------------------------------------------------------------
@@ -158,7 +162,25 @@ def extract_tables(lark: Any) -> Tables:
     silent = sorted({t.name for t in terminals} - {str(name) for name in kept})
     return Tables(states, {str(k): v for k, v in table.start_states.items()},
                   {str(k): v for k, v in table.end_states.items()}, out_rules, terminals,
-                  [str(name) for name in lark.lexer_conf.ignore], silent)
+                  [str(name) for name in lark.lexer_conf.ignore], silent,
+                  _embedded_literals(terminals))
+
+
+def _embedded_literals(terminals: list[_Terminal]) -> dict[str, list[str]]:
+    """Each regexp terminal's string terminals of the same priority that it matches whole
+    (Lark's ``_create_unless``: in a lexer with both, the string is lexed as the regexp's
+    match and then retyped)."""
+    embeds: dict[str, list[str]] = {}
+    for retok in terminals:
+        if retok.literal is not None:
+            continue
+        for strtok in terminals:
+            if strtok.literal is None or strtok.priority != retok.priority:
+                continue
+            m = re.match(retok.regexp, strtok.literal)
+            if m is not None and m.group() == strtok.literal:
+                embeds.setdefault(retok.name, []).append(strtok.name)
+    return embeds
 
 
 def grammar_text(filename: str) -> str:
@@ -195,12 +217,14 @@ def load_tables(name: str, grammar: str, build: Callable[[], Any]) -> Tables:
     path = _cache_path(name, grammar)
     try:
         with open(path, "rb") as f:
-            data = marshal.load(f)
+            # (one read, then loads: marshal.load on a file reads it object by object, which
+            # costs a fresh process several milliseconds)
+            data = marshal.loads(f.read())
         if data["grammar"] == grammar:
             return Tables(data["states"], data["start"], data["end"],
                           [_Rule(o, s, c, k, x) for o, s, c, k, x in data["rules"]],
                           [_Terminal(*t) for t in data["terminals"]], data["ignore"],
-                          data["silent"])
+                          data["silent"], data["embeds"])
     except (OSError, ValueError, EOFError, KeyError, TypeError):
         pass
     tables = extract_tables(build())
@@ -224,7 +248,8 @@ class _StateLexer(NamedTuple):
     unless: dict[str, dict[str, str]]  # regexp terminal -> {string: string terminal}
 
 
-def _state_lexer(terminals: Iterable[_Terminal], skip: str) -> _StateLexer:
+def _state_lexer(terminals: Iterable[_Terminal], skip: str, embeds: Mapping[str, list[str]]
+                 ) -> _StateLexer:
     """Lark's ``BasicLexer`` over ``terminals``: ordered as Lark orders them, with string
     terminals that a regexp terminal of the same priority matches folded into it.
 
@@ -233,18 +258,16 @@ def _state_lexer(terminals: Iterable[_Terminal], skip: str) -> _StateLexer:
     halves the matches.  That is Lark's behaviour as long as no other terminal can start where
     an ignored one matches, as holds for whitespace in our grammars."""
     ordered = sorted(terminals, key=lambda t: (-t.priority, -t.max_width, -t.value_len, t.name))
+    by_name = {t.name: t for t in ordered}
     unless: dict[str, dict[str, str]] = {}
     embedded: set[str] = set()
     for retok in ordered:
-        if retok.literal is not None:
-            continue
-        for strtok in ordered:
-            if strtok.literal is None or strtok.priority != retok.priority:
-                continue
-            m = re.match(retok.regexp, strtok.literal)
-            if m is not None and m.group() == strtok.literal:
-                unless.setdefault(retok.name, {})[strtok.literal] = strtok.name
-                embedded.add(strtok.name)
+        for name in embeds.get(retok.name, ()):
+            strtok = by_name.get(name)
+            if strtok is not None:
+                assert strtok.literal is not None
+                unless.setdefault(retok.name, {})[strtok.literal] = name
+                embedded.add(name)
     kept = [t for t in ordered if t.name not in embedded]
     if len(kept) > 99:
         raise ValueError("too many terminals in one state for one regular expression")
@@ -373,14 +396,16 @@ class Parser:
 
     def _master_lexer(self) -> _StateLexer:
         self._master = _state_lexer(
-            (t for t in self._terminals.values() if t.name not in self._ignore), self._skip)
+            (t for t in self._terminals.values() if t.name not in self._ignore), self._skip,
+            self._tables.embeds)
         return self._master
 
     def _lexer(self, state: int) -> _StateLexer:
         accepts = frozenset(s for s in self._states[state] if s in self._terminals)
         lexer = self._by_accepts.get(accepts)
         if lexer is None:
-            lexer = _state_lexer((self._terminals[n] for n in accepts), self._skip)
+            lexer = _state_lexer((self._terminals[n] for n in accepts), self._skip,
+                                 self._tables.embeds)
             self._by_accepts[accepts] = lexer
         self._lexers[state] = lexer
         return lexer

@@ -129,3 +129,18 @@ def test_short_names_and_unknown_targets() -> None:
     assert get_target(DEFAULT_TARGET).triple == "x86_64-unknown-linux-gnu"
     with pytest.raises(UsageError, match="unknown target 'sparc'"):
         get_target("sparc")
+
+
+@pytest.mark.parametrize("triple", TRIPLES)
+def test_predefined_typedefs_read_as_a_parse_reads_them(triple: str) -> None:
+    """The target scope is built from the typedefs' keywords without the parser (start-up
+    time): it must hold exactly what parsing ``typedef <spelling> <name>;`` gives."""
+    from cfi_typeid import c_frontend
+    from cfi_typeid.c_semantics import Scope
+
+    target = get_target(triple)
+    typedefs = {**target.typedefs, **c_frontend._BUILTIN_TYPEDEFS}
+    parsed = Scope(target, what="test")
+    text = "".join(f"typedef {spelling} {name};" for name, spelling in typedefs.items())
+    c_frontend._run_declarations(parsed, text, c_frontend._nonblank_spans(text))
+    assert dict(c_frontend._target_scope(target).typedefs) == dict(parsed.typedefs)
