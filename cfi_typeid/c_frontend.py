@@ -54,7 +54,8 @@ _NESTING = re.compile(r"[(\[{,;*+\-/%<>=!&|^~?:]")
 _SHALLOW = 100
 
 
-def _parse(scope: Scope, text: str, start: int, end: int, rule: str) -> object:
+def _parse(scope: Scope, text: str, start: int, end: int, rule: str,
+           parameters: dict[tuple[int, str], Any] | None = None) -> object:
     """Parse and transform one declaration in ``scope``.
 
     The fast way (:mod:`cfi_typeid.lalr`) transforms during the parse.  If it fails for any
@@ -68,7 +69,8 @@ def _parse(scope: Scope, text: str, start: int, end: int, rule: str) -> object:
         if end - start <= _SHALLOW or len(_NESTING.findall(text, start, end)) <= _SHALLOW:
             mark = len(scope.undo)
             try:
-                return parse_c_fast(text, start, end, rule, scope.typedefs.keys(), _TRANSFORMER)
+                return parse_c_fast(text, start, end, rule, scope.typedefs.keys(), _TRANSFORMER,
+                                    parameters)
             except Exception:  # noqa: BLE001 - the slow path below says what is wrong
                 scope.rollback(mark)
         tree = parse_c(text, start, end, rule, scope.typedefs.keys(), scope.what)
@@ -102,6 +104,10 @@ def _target_scope(target: Target) -> Scope:
     return scope
 
 
+#: Parameter declarations kept per prelude (a bound on memory; emptied when exceeded).
+_PARAMETERS_KEPT = 1 << 15
+
+
 @lru_cache(maxsize=256)
 def prelude_scope(prelude: str, target: Target) -> Scope:
     """The scope after reading ``prelude`` on ``target`` (cached: treat it as read-only)."""
@@ -123,7 +129,13 @@ def parse_c_type(decl: str, prelude: str, target: Target) -> tuple[Type, int]:
     _run_declarations(scope, text, spans[:-1])
     start, end = spans[-1]
     scope.text = text
-    result = _parse(scope, text, start, end, "target")
+    # Parameter declarations parsed in the prelude's scope are reused by lines that leave
+    # that scope as it is up to their parameters: no declarations of their own before (the
+    # same typedef names) and no braces (no enum constants defined on the way).
+    parameters = parent.parameters if len(spans) == 1 and "{" not in text[start:end] else None
+    if parameters is not None and len(parameters) > _PARAMETERS_KEPT:
+        parameters.clear()
+    result = _parse(scope, text, start, end, "target", parameters)
     assert isinstance(result, tuple)
     t, pos = result
     if nesting(t) > MAX_NESTING:

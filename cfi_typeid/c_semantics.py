@@ -152,6 +152,9 @@ class Scope:
     next_enum_value: int = 0
     #: (name, previous value) of each constant set, so a parse that fails half-way can be undone
     undo: list[tuple[str, int | None]] = field(default_factory=list)
+    #: parameter declarations parsed with exactly this scope's typedef names, for the fast
+    #: parser to reuse (see :meth:`cfi_typeid.lalr.Parser.parse`)
+    parameters: dict[tuple[int, str], object] = field(default_factory=dict)
 
     def error(self, message: str, pos: int) -> ParseError:
         return ParseError(message, self.text, self.base + pos, what=self.what)

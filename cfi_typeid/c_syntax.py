@@ -77,18 +77,63 @@ def c_parser() -> Lark:
 def c_fast_parser(methods: object) -> Parser:
     """The same grammar's tables run by :class:`cfi_typeid.lalr.Parser`, with ``methods`` (one
     per rule, ``v_args(inline=True)`` style) called at each reduction: no tree, and no Lark
-    import once the tables are cached."""
-    return Parser(load_tables("c", _grammar(), c_parser), methods, _LEXER_CALLBACKS)
+    import once the tables are cached.  Parameter declarations may be reused (see
+    :func:`parse_c_fast`)."""
+    parser = Parser(load_tables("c", _grammar(), c_parser), methods, _LEXER_CALLBACKS,
+                    reused=("parameter_declaration", lambda text, at: _parameter_key(
+                        parser, text, at)))
+    return parser
+
+
+#: A parameter declaration without parentheses or braces, through the "," or ")" after it
+#: (brackets may hold anything but brackets and braces: ``char s[N + 1]``).  Function-pointer
+#: parameters are parsed every time; they are a minority.
+_PARAMETER_SPAN = re.compile(r"(?:[^(){}\[\],;]|\[[^\[\]{};]*\])*([,)])")
+#: The last word of a parameter declaration outside brackets: its name, if it has one.
+_LAST_WORD = re.compile(
+    r"(?<![A-Za-z0-9_$])([A-Za-z_$][A-Za-z0-9_$]*)(?:\s*\[[^\[\]{};]*\])*\s*[,)]\Z")
+_TAG_KEYWORD_BEFORE = re.compile(r"(?<![A-Za-z0-9_$])(?:struct|union|enum)\s*\Z")
+#: word -> whether the lexer makes an identifier of it (not a keyword, nor refused)
+_IDENTIFIER_WORDS: dict[str, bool] = {}
+
+
+def _parameter_key(parser: Parser, text: str, at: int) -> tuple[str, int, int] | None:
+    """The key under which a parameter declaration starting at ``at`` is reused, and where
+    the "," or ")" after it starts and ends (see :meth:`cfi_typeid.lalr.Parser.parse`).
+
+    The key is the declaration's text with its name, if any, left out: ``size_t len`` and
+    ``size_t n`` declare the same parameter type.  The name is the last word outside brackets
+    when the lexer makes it an identifier (not a keyword, a typedef name or a refused word)
+    and it is not a tag (``struct dev``); an identifier there is the declarator's name, whose
+    spelling no rule method looks at.  Anything else is kept as written."""
+    m = _PARAMETER_SPAN.match(text, at)
+    if m is None:
+        return None
+    span = m.group()
+    last = _LAST_WORD.search(span)
+    if last is not None:
+        word = last.group(1)
+        plain = _IDENTIFIER_WORDS.get(word)
+        if plain is None:
+            if len(_IDENTIFIER_WORDS) > 4096:
+                _IDENTIFIER_WORDS.clear()
+            plain = _IDENTIFIER_WORDS[word] = word not in _UNSUPPORTED_KEYWORDS \
+                and parser.lone_word(word) in ("IDENTIFIER", "TYPEDEF_NAME")
+        if plain and word not in TYPEDEF_NAMES.get() \
+                and _TAG_KEYWORD_BEFORE.search(span, 0, last.start(1)) is None:
+            span = f"{span[:last.start(1)]}\0{span[last.end(1):]}"
+    return span, m.start(1), m.end()
 
 
 def parse_c_fast(text: str, start: int, end: int, rule: str, typedef_names: Container[str],
-                 methods: object) -> Any:
+                 methods: object, parameters: dict[tuple[int, str], Any] | None = None) -> Any:
     """What ``methods`` make of ``text[start:end]`` (start symbol ``rule``).  Any failure,
     syntax or meaning, is raised as is: the caller reparses with :func:`parse_c` for the
-    error users see."""
+    error users see.  ``parameters``, when given, remembers parameter declarations parsed
+    with these ``typedef_names`` and reuses them (see :meth:`cfi_typeid.lalr.Parser.parse`)."""
     token = TYPEDEF_NAMES.set(typedef_names)
     try:
-        return c_fast_parser(methods).parse(text[start:end], rule)
+        return c_fast_parser(methods).parse(text[start:end], rule, parameters)
     finally:
         TYPEDEF_NAMES.reset(token)
 

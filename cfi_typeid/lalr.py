@@ -287,6 +287,13 @@ def _skip_pattern(ignore: Iterable[_Terminal]) -> str:
 # ---- the parser -------------------------------------------------------------------------------
 
 Reduce = Callable[[list[Any], Meta], Any]
+#: (text, offset) -> (key, start, end of the token after the span) or None: see Parser.parse
+SpanKey = Callable[[str, int], "tuple[str, int, int] | None"]
+
+
+def _no_span(text: str, offset: int) -> None:
+    return None
+
 Default = Callable[[str, list[Any]], Any]
 
 #: Parses after which every state gets its own lexer (see :meth:`Parser.parse`).
@@ -310,7 +317,8 @@ class Parser:
 
     def __init__(self, tables: Tables, methods: object,
                  lexer_callbacks: Mapping[str, Callable[[Token], Token]] | None = None,
-                 default: Default = Node, positions: bool = False) -> None:
+                 default: Default = Node, positions: bool = False,
+                 reused: tuple[str, SpanKey] | None = None) -> None:
         self._tables = tables
         self._states = tables.states
         self._positions = positions
@@ -329,6 +337,17 @@ class Parser:
         self._parses = 0
         self._skip = _skip_pattern(self._terminals[n] for n in sorted(self._ignore))
         self._trailing = re.compile(self._skip)  # ignored text up to the end
+        # reused values (see parse): the states with a goto on that rule, and its rules
+        self._reused_gotos: dict[int, int] = {}
+        self._reused_rules: frozenset[int] = frozenset()
+        self._span_key: SpanKey = _no_span
+        if reused is not None:
+            assert not positions, "a reused value has no positions of its own"
+            symbol, self._span_key = reused
+            self._reused_gotos = {i: state[symbol] for i, state in enumerate(self._states)
+                                  if symbol in state}
+            self._reused_rules = frozenset(i for i, r in enumerate(tables.rules)
+                                           if r.origin == symbol)
 
     @classmethod
     def _rule_entry(cls, rule: _Rule, methods: object, default: Default, positions: bool
@@ -452,11 +471,29 @@ class Parser:
             inner.append(None)
         return _EMPTY if first is None else Meta(first, False)
 
-    def parse(self, text: str, start: str) -> Any:
-        """What the reductions make of ``text`` from start symbol ``start``."""
+    def parse(self, text: str, start: str, reuse: dict[tuple[int, str], Any] | None = None
+              ) -> Any:
+        """What the reductions make of ``text`` from start symbol ``start``.
+
+        ``reuse`` (with a parser built with ``reused=(rule, span_key)``) remembers the values
+        of ``rule`` by the parser state where each began and the key of its text, and takes
+        them from there instead of parsing that text again: C parameter declarations, which
+        headers repeat over and over.  ``span_key(text, offset)`` finds where a rule that
+        begins at ``offset`` would end and returns its key and the start and end of the token
+        after it (``size_t len,``: the ","), or None; a value is remembered only when the rule
+        was reduced with exactly that token as its lookahead.  An LR parser's way through a
+        rule depends only on the state where it began, its tokens and the one after, so from
+        that state equal keys are parsed the same way, to the same value, provided that
+        ``span_key`` only makes texts equal whose tokens are alike for the grammar and the rule
+        methods, that the lexer makes the same token of the one after in any state, and that
+        the rule's methods change nothing else (nor are their values changed later): the
+        caller keeps one ``reuse`` per set of typedef names."""
         states, rules, lexers = self._states, self._rules, self._lexers
         silent, user_callbacks, trailing = self._silent, self._user_callbacks, self._trailing
         positions = self._positions
+        reused_gotos = self._reused_gotos if reuse is not None else None
+        reused_rules, span_key = self._reused_rules, self._span_key
+        began: dict[int, tuple[int, int]] = {}  # stack depth -> (state, offset) at a rule's start
         master = self._master or self._master_lexer()
         self._parses += 1
         warm = self._parses > _WARM
@@ -469,6 +506,19 @@ class Parser:
         while True:
             token: Token | None = None
             m = None
+            if reused_gotos is not None and pos < size_text:
+                goto = reused_gotos.get(stack[-1])
+                if goto is not None:
+                    found = span_key(text, pos)
+                    if found is not None:
+                        assert reuse is not None
+                        value = reuse.get((stack[-1], found[0]))
+                        if value is not None:  # parsed before: on to the token after it
+                            stack.append(goto)
+                            values.append(value)
+                            pos = found[1]
+                            continue
+                        began[len(stack)] = (stack[-1], pos)
             if pos < size_text:
                 # Until the parser is warm, the one lexer of every terminal answers for a
                 # state whenever the terminal it finds is one the state accepts (the first
@@ -534,9 +584,32 @@ class Parser:
                     if positions:
                         meta = self._position(~action, size, starts, inner)
                     values.append(reduce(*children) if direct else reduce(children, meta))
+                    if reused_gotos is not None and ~action in reused_rules:
+                        self._remember(reuse, began.get(len(stack)), stack[-1], text, m,
+                                       values[-1])
                 stack.append(states[stack[-1]][origin])
                 if end and stack[-1] == end_state:
                     return values[-1]
+
+
+    def _remember(self, reuse: Any, began: tuple[int, int] | None, state: int, text: str,
+                  lookahead: re.Match[str] | None, value: Any) -> None:
+        """Keep a reduced rule's value for :meth:`parse`'s ``reuse``, if it began in ``state``
+        where its span began and was reduced on the token after the span."""
+        if began is None or began[0] != state or lookahead is None:
+            return
+        found = self._span_key(text, began[1])
+        if found is not None and found[2] == lookahead.end():
+            reuse[state, found[0]] = value
+
+    def lone_word(self, word: str) -> str | None:
+        """The terminal that the lexer of every terminal makes of ``word`` standing alone,
+        before lexer callbacks (None when no terminal's match is the whole word)."""
+        master = self._master or self._master_lexer()
+        m = master.pattern.match(word)
+        if m is None or m.end() != len(word) or m.lastgroup is None:
+            return None
+        return master.unless.get(m.lastgroup, {}).get(word, m.lastgroup)
 
 
 def walk_lark_tree(tree: Any, methods: object, default: Default = Node,

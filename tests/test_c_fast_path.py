@@ -106,3 +106,68 @@ def test_generated_prototypes_agree(data: st.DataObject, monkeypatch: pytest.Mon
     monkeypatch.setattr(c_frontend, "parse_c", lambda *a: slow_calls.append(a[1]) or slow(*a))
     assert _answer(SHARED_PRELUDE, decl, triple) == fast
     assert not slow_calls
+
+
+def _tree_answer(prelude: str, decl: str, triple: str,
+                 monkeypatch: pytest.MonkeyPatch) -> object:
+    with monkeypatch.context() as m:
+        m.setattr(c_frontend, "_SHALLOW", -1)  # every declaration the tree way: no reuse
+        c_frontend.prelude_scope.cache_clear()
+        try:
+            return _answer(prelude, decl, triple)
+        finally:
+            c_frontend.prelude_scope.cache_clear()
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_reused_parameters_agree(data: st.DataObject, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lines that share a prelude reuse the parameter declarations parsed before (by parser
+    state and text): parsing a run of generated prototypes twice in one scope, so that the
+    second time every simple parameter is reused, gives what the tree parse gives."""
+    triple = data.draw(st.sampled_from(TRIPLES))
+    decls = [data.draw(spelled(triple, data.draw(function_types(triple)))) for _ in range(6)]
+    expected = [_tree_answer(SHARED_PRELUDE, d, triple, monkeypatch) for d in decls]
+    c_frontend.prelude_scope.cache_clear()
+    try:
+        for _ in range(2):
+            assert [_answer(SHARED_PRELUDE, d, triple) for d in decls] == expected
+    finally:
+        c_frontend.prelude_scope.cache_clear()
+
+
+@pytest.mark.parametrize("prelude, decls", [
+    # a line's own enum constants and typedefs change what the same parameter text means
+    ("", ["enum E {A=2} f(int a[A][A]);", "enum E {A=3} g(int a[A][A]);"]),
+    ("typedef int T;", ["void f(T x, T y);", "typedef long T; void f(T x, T y);",
+                        "void f(T x, T y);"]),
+    ("enum {N = 4};", ["void f(char s[N][N], int);", "void f(char s[N][N], int);"]),
+    # a parameter's name spelled like a typedef, and the same text in other positions
+    ("typedef int T;", ["void f(int T);", "void f(T, int T);", "void f(T, int T);"]),
+    ("", ["void f(int, char);", "void f(char, int);", "int (*f(int, char))(char, int);",
+          "void f(int x, ...);", "void f(int x, int (*)(int x, char));"]),
+    # the name is left out of the key, and only the name: not tags, keywords, typedef names,
+    # refused words, or identifiers inside brackets
+    ("struct x; struct y;", ["void f(struct x);", "void f(struct y);", "void f(struct x *p);",
+                             "void f(struct y *q);", "void f(union x);", "void f(enum y);"]),
+    ("typedef long L;", ["void f(unsigned x);", "void f(unsigned long);", "void f(unsigned L);",
+                         "void f(int x);", "void f(int _Atomic);", "void f(int L);",
+                         "void f(long double d);", "void f(long double);"]),
+    ("enum {N = 2, M = 3};", ["void f(int a[N][N]);", "void f(int b[M][M]);",
+                              "void f(int a[N][M], int b[M][N]);"]),
+    ("", ["void f(const char *s);", "void f(const char *const s);",
+          "void f(const char *const);", "void f(char *restrict s);", "void f(char *restrict);"]),
+])
+def test_reuse_follows_the_scope(prelude: str, decls: list[str],
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = [_tree_answer(prelude, d, DEFAULT_TARGET, monkeypatch) for d in decls]
+    c_frontend.prelude_scope.cache_clear()
+    try:
+        assert [_answer(prelude, d, DEFAULT_TARGET) for d in decls] == expected
+        scope = c_frontend.prelude_scope(prelude, TARGETS[DEFAULT_TARGET])
+        # kept for reuse: only from lines without braces or declarations of their own
+        assert bool(scope.parameters) == any("{" not in d and ";" not in d.rstrip(" ;")
+                                             for d in decls)
+    finally:
+        c_frontend.prelude_scope.cache_clear()
