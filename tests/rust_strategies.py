@@ -15,8 +15,10 @@ the ``cfi_types`` crate's newtypes instead (``crate::cfi_plain::c_long``, with i
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -490,7 +492,9 @@ def _custom_target(triple: str) -> str:
     spec["supported-sanitizers"] = sorted(set(spec.get("supported-sanitizers", []))
                                           | {"cfi", "kcfi"})
     spec.pop("is-builtin", None)
-    path = Path(tempfile.mkdtemp(prefix="cfi_typeid_target_")) / f"{triple}-cfi.json"
+    folder = tempfile.mkdtemp(prefix="cfi_typeid_target_")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # once the test run is over
+    path = Path(folder) / f"{triple}-cfi.json"
     path.write_text(json.dumps(spec))
     return str(path)
 
