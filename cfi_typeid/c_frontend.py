@@ -15,7 +15,8 @@ from typing import Mapping
 
 from typing import Any
 
-from .c_semantics import CURRENT_SCOPE, CTransformer, Scope, has_anonymous
+from .c_scope import CURRENT_SCOPE, Scope, has_anonymous
+from .c_semantics import CTransformer
 from .c_syntax import blank_noise, parse_c, parse_c_fast, split_declarations
 from .errors import ParseError
 from .lalr import walk_lark_tree

@@ -1,5 +1,6 @@
-"""From C parse trees to model types: specifier canonicalisation, declarators, typedefs, tags,
-constant expressions, and the C rules that change a type id.
+"""From C parse trees to model types: the grammar's rule methods for specifiers, declarators,
+typedefs and tags (constant expressions are in :mod:`cfi_typeid.c_constants`, the specifier
+table in :mod:`cfi_typeid.c_specifiers`, the scope in :mod:`cfi_typeid.c_scope`).
 
 The rules, each checked against clang-19 by the golden and differential tests:
 
@@ -15,84 +16,20 @@ The rules, each checked against clang-19 by the golden and differential tests:
 
 from __future__ import annotations
 
-import re
-from contextvars import ContextVar
-from dataclasses import dataclass, field
-from typing import Callable, Iterable, MutableMapping, NamedTuple, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence
 
-from .errors import ParseError
+from .c_constants import ConstantRules
+from .c_scope import adjust_parameter, c_qualify, has_anonymous, name_anonymous
+from .c_specifiers import KEYWORD_ALIASES, SPECIFIERS, TARGET_BUILTINS, VA_LIST
 from .lalr import Token
 from .model import (
-    VOID, Array, BitInt, CInt, CInteger, Complex, Encoded, FunctionType, Named, Pointer,
-    Primitive, Qualified, Scalar, TagKind, Type, qualify, unqualified,
+    VOID, Array, BitInt, CInt, CInteger, Complex, FunctionType, Named, Pointer, Primitive,
+    Scalar, TagKind, Type, qualify, unqualified,
 )
 from .targets import Target
 
-# ---- specifier table ----------------------------------------------------------------------
-
-
-def _spellings(t: Type, *phrases: str) -> dict[tuple[str, ...], Type]:
-    return {tuple(sorted(p.split())): t for p in phrases}
-
-
-def _int_spellings(kind: CInt, base: str, signed_default: bool = True) -> dict[tuple[str, ...], Type]:
-    t = CInteger(kind)
-    phrases = [base, f"{base} int"]
-    if signed_default:
-        phrases += [f"signed {base}", f"signed {base} int"]
-    return _spellings(t, *phrases)
-
-
-_SPECIFIERS: dict[tuple[str, ...], Type] = {
-    **_spellings(VOID, "void"),
-    **_spellings(CInteger(CInt.CHAR), "char"),
-    **_spellings(CInteger(CInt.SCHAR), "signed char"),
-    **_spellings(CInteger(CInt.UCHAR), "unsigned char"),
-    **_int_spellings(CInt.SHORT, "short"),
-    **_spellings(CInteger(CInt.USHORT), "unsigned short", "unsigned short int"),
-    **_spellings(CInteger(CInt.INT), "int", "signed", "signed int"),
-    **_spellings(CInteger(CInt.UINT), "unsigned", "unsigned int"),
-    **_int_spellings(CInt.LONG, "long"),
-    **_spellings(CInteger(CInt.ULONG), "unsigned long", "unsigned long int"),
-    **_int_spellings(CInt.LLONG, "long long"),
-    **_spellings(CInteger(CInt.ULLONG), "unsigned long long", "unsigned long long int"),
-    **_spellings(CInteger(CInt.INT128), "__int128", "signed __int128"),
-    **_spellings(CInteger(CInt.UINT128), "unsigned __int128"),
-    **_spellings(Primitive(Scalar.BOOL), "_Bool"),
-    **_spellings(Primitive(Scalar.FLOAT), "float"),
-    **_spellings(Primitive(Scalar.DOUBLE), "double"),
-    **_spellings(Primitive(Scalar.LONG_DOUBLE), "long double"),
-    **_spellings(Primitive(Scalar.FLOAT16), "_Float16"),
-    **_spellings(Primitive(Scalar.HALF), "__fp16"),
-    **_spellings(Primitive(Scalar.BFLOAT16), "__bf16"),
-    **_spellings(Primitive(Scalar.FLOAT128), "__float128"),
-}
-
-_KEYWORD_ALIASES = {
-    "__signed": ("signed",), "__signed__": ("signed",), "__complex__": ("_Complex",),
-    "__int128_t": ("__int128",), "__uint128_t": ("unsigned", "__int128"),
-}
-
-#: ``__builtin_va_list`` per target, as clang-19 mangles it (checked in tests/test_golden_c.py).
-_VA_LIST: dict[str, Type] = {
-    "x86_64": Array(Named("__va_list_tag"), 1),
-    "i686": Pointer(CInteger(CInt.CHAR)),
-    "aarch64": Encoded("St9__va_list", "__builtin_va_list"),
-    "armv7": Encoded("St9__va_list", "__builtin_va_list"),
-    "riscv64": Pointer(VOID),
-}
-
-#: Builtin types whose mangling clang-19 changes per target (``TargetInfo::getBFloat16Mangling``).
-_TARGET_BUILTINS: dict[str, dict[Type, Type]] = {
-    "aarch64": {Primitive(Scalar.BFLOAT16): Primitive(Scalar.BFLOAT16_ARM)},
-    "armv7": {Primitive(Scalar.BFLOAT16): Primitive(Scalar.BFLOAT16_ARM)},
-}
-
 _HALF = Primitive(Scalar.HALF)
 
-_FLOAT_BYTES = {Scalar.FLOAT: 4, Scalar.DOUBLE: 8, Scalar.FLOAT16: 2, Scalar.HALF: 2,
-                Scalar.BFLOAT16: 2, Scalar.BFLOAT16_ARM: 2, Scalar.FLOAT128: 16,
-                Scalar.BOOL: 1}
 
 # ---- intermediate objects of the transformer -----------------------------------------------
 
@@ -139,110 +76,12 @@ class _Params(NamedTuple):
     variadic: bool
 
 
-@dataclass
-class Scope:
-    """What the declarations seen so far have declared."""
-
-    target: Target
-    typedefs: MutableMapping[str, Type] = field(default_factory=dict)
-    constants: MutableMapping[str, int] = field(default_factory=dict)
-    text: str = ""
-    base: int = 0
-    what: str = "input"
-    next_enum_value: int = 0
-    #: (name, previous value) of each constant set, so a parse that fails half-way can be undone
-    undo: list[tuple[str, int | None]] = field(default_factory=list)
-    #: parameter declarations parsed with exactly this scope's typedef names, for the fast
-    #: parser to reuse (see :meth:`cfi_typeid.lalr.Parser.parse`)
-    parameters: dict[tuple[int, str], object] = field(default_factory=dict)
-
-    def error(self, message: str, pos: int) -> ParseError:
-        return ParseError(message, self.text, self.base + pos, what=self.what)
-
-    def set_constant(self, name: str, value: int) -> None:
-        self.undo.append((name, self.constants.get(name)))
-        self.constants[name] = value
-
-    def rollback(self, mark: int) -> None:
-        """Forget the constants set since ``len(self.undo)`` was ``mark``."""
-        while len(self.undo) > mark:
-            name, old = self.undo.pop()
-            if old is None:
-                del self.constants[name]
-            else:
-                self.constants[name] = old
-        self.next_enum_value = 0
-
-
-#: The scope the parser's embedded transformer works in (the parser, with its transformer, is
-#: built once; each parse sets this).
-CURRENT_SCOPE: ContextVar[Scope] = ContextVar("CURRENT_SCOPE")
-
-
-def c_qualify(t: Type, const: bool = False, volatile: bool = False,
-              restrict: bool = False) -> Type:
-    """Qualify ``t`` the C way: qualifiers on an array type go to its elements, and those on
-    a function type (undefined in C17 6.7.3p9; ``const F *`` through a typedef) vanish, as
-    they do from clang's mangled name."""
-    if isinstance(t, Array):
-        return Array(c_qualify(t.element, const, volatile, restrict), t.length)
-    if isinstance(t, FunctionType):
-        return t
-    return qualify(t, const=const, volatile=volatile, restrict=restrict)
-
-
-def adjust_parameter(t: Type) -> Type:
-    """C17 6.7.6.3: array → pointer to element, function → pointer; drop top-level qualifiers."""
-    t = unqualified(t)
-    if isinstance(t, Array):
-        return Pointer(t.element)
-    if isinstance(t, FunctionType):
-        return Pointer(t)
-    return t
-
-
-def has_anonymous(t: Type) -> bool:
-    """Whether ``t`` mentions a tagless struct/union/enum that no typedef named."""
-    match t:
-        case Named(name):
-            return name == ""
-        case Qualified(base):
-            return has_anonymous(base)
-        case Pointer(inner) | Array(inner) | Complex(inner):
-            return has_anonymous(inner)
-        case FunctionType():
-            return has_anonymous(t.returns) or any(has_anonymous(p) for p in t.params)
-        case _:
-            return False
-
-
-def _name_anonymous(t: Type, name: str) -> Type:
-    """The typedef name an unnamed tag takes for linkage, as clang gives it: only when the
-    typedef names exactly the tag (``typedef const struct {...} C;`` leaves it unnamed)."""
-    match t:
-        case Named(""):
-            return Named(name, t.kind)
-        case _:
-            return t
-
-
 # ---- the transformer ----------------------------------------------------------------------
-
-_BINARY: dict[str, Callable[[int, int], int]] = {
-    "||": lambda a, b: int(bool(a) or bool(b)), "&&": lambda a, b: int(bool(a) and bool(b)),
-    "|": lambda a, b: a | b, "^": lambda a, b: a ^ b, "&": lambda a, b: a & b,
-    "==": lambda a, b: int(a == b), "!=": lambda a, b: int(a != b),
-    "<": lambda a, b: int(a < b), ">": lambda a, b: int(a > b),
-    "<=": lambda a, b: int(a <= b), ">=": lambda a, b: int(a >= b),
-    "<<": lambda a, b: a << b, ">>": lambda a, b: a >> b,
-    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
-}
-
 
 _KEYWORD_TYPES: dict[tuple[tuple[str, ...], Target], Type] = {}
 
 
-class CTransformer:
+class CTransformer(ConstantRules):
     """One method per grammar rule, called with the rule's children (Lark's ``v_args(inline=
     True)`` style), each returning a model object (or a small intermediate).
 
@@ -251,16 +90,12 @@ class CTransformer:
     reads and fills is the one in :data:`CURRENT_SCOPE`.
     """
 
-    @property
-    def scope(self) -> Scope:
-        return CURRENT_SCOPE.get()
-
     # -- specifiers --
     def basic_type(self, tok: Token) -> object:
-        words = _KEYWORD_ALIASES.get(str(tok), (str(tok),))
+        words = KEYWORD_ALIASES.get(str(tok), (str(tok),))
         if words == ("__builtin_va_list",):
             arch = self.scope.target.triple.split("-", 1)[0]
-            return _Base(_VA_LIST[arch], tok.start_pos or 0)
+            return _Base(VA_LIST[arch], tok.start_pos or 0)
         return [_Keyword(w, tok.start_pos or 0) for w in words]
 
     def keyword_type(self, spelling: str) -> Type:
@@ -390,7 +225,7 @@ class CTransformer:
             return Complex(bitint) if complex_ else bitint
         if complex_ and not rest:
             rest = ["double"]
-        found = _SPECIFIERS.get(tuple(sorted(rest)))
+        found = SPECIFIERS.get(tuple(sorted(rest)))
         if found is None:
             raise self.scope.error(f"invalid combination of type specifiers: {' '.join(words)}",
                                    pos)
@@ -410,7 +245,7 @@ class CTransformer:
                          or isinstance(found, CInteger)
                          and found.kind in (CInt.INT128, CInt.UINT128)):
             raise self.scope.error(f"_Complex {' '.join(rest)} is not a type", pos)
-        found = _TARGET_BUILTINS.get(target.triple.split("-", 1)[0], {}).get(found, found)
+        found = TARGET_BUILTINS.get(target.triple.split("-", 1)[0], {}).get(found, found)
         return Complex(found) if complex_ else found
 
     # -- declarators --
@@ -548,7 +383,7 @@ class CTransformer:
         if has_anonymous(base):
             first = next((d for d in declarators if not d.steps and d.name), None)
             if first is not None and first.name is not None:
-                base = _name_anonymous(base, first.name)
+                base = name_anonymous(base, first.name)
         for d in declarators:
             if d.name is not None:
                 self.scope.typedefs[d.name] = d.apply(base)
@@ -560,113 +395,6 @@ class CTransformer:
             self.scope.typedefs[decl.name] = t
         return t, (decl.pos if decl is not None and decl.pos >= 0 else specs.pos)
 
-    # -- constant expressions --
-    def integer(self, tok: Token) -> int:
-        # the suffix is matched, not stripped: `b`/`B` are hex digits too (`0x1b` is 27)
-        m = _INTEGER_LITERAL.fullmatch(str(tok))
-        if m is None:
-            raise self.scope.error(f"invalid integer literal {tok!s}", tok.start_pos or 0)
-        digits = m.group(1)
-        if len(digits) > 2 * _CONSTANT_BITS:
-            raise self.scope.error("integer literal too large", tok.start_pos or 0)
-        if digits[:2] in ("0x", "0X"):
-            return self._bounded(int(digits, 16), tok)
-        if digits[:2] in ("0b", "0B"):
-            return self._bounded(int(digits[2:], 2), tok)
-        if len(digits) > 1 and digits.startswith("0"):
-            if "8" in digits or "9" in digits:
-                raise self.scope.error(f"invalid octal literal {digits}", tok.start_pos or 0)
-            return self._bounded(int(digits, 8), tok)
-        return self._bounded(int(digits), tok)
-
-    def character(self, tok: Token) -> int:
-        """A character constant's int value as clang computes it: escapes (``\\x41``,
-        ``\\101``), ``char``'s signedness for one byte, big-endian packing for several."""
-        values: list[int] = []
-        for m in _CHAR_ESCAPE.finditer(str(tok)[1:-1]):
-            esc = m.group(1)
-            if esc is None:
-                values.extend(m.group().encode())
-            elif esc == "x":
-                raise self.scope.error("\\x used with no following hex digits",
-                                       tok.start_pos or 0)
-            elif esc[0] == "x":
-                values.append(int(esc[1:], 16) & 0xFF)
-            elif esc[0] in "01234567":
-                values.append(int(esc, 8) & 0xFF)
-            else:
-                values.append(_SIMPLE_ESCAPES.get(esc, ord(esc)) & 0xFF)
-        if len(values) == 1:
-            v = values[0]
-            return v - 256 if v > 127 and self.scope.target.char_signed else v
-        packed = 0
-        for v in values:
-            packed = ((packed << 8) | v) & 0xFFFFFFFF
-        return packed - (1 << 32) if packed & 0x80000000 else packed
-
-    def constant(self, tok: Token) -> int:
-        try:
-            return self.scope.constants[str(tok)]
-        except KeyError:
-            raise self.scope.error(f"{tok!s} is not a constant known here (enumerators and "
-                                   "integer literals only)", tok.start_pos or 0) from None
-
-    def binary(self, a: int, op: Token, b: int) -> int:
-        if op in ("/", "%"):
-            if b == 0:
-                raise self.scope.error("division by zero in constant expression",
-                                       op.start_pos or 0)
-            q = abs(a) // abs(b) * (1 if (a < 0) == (b < 0) else -1)
-            return q if op == "/" else a - q * b
-        if op in ("<<", ">>") and not 0 <= b < _CONSTANT_BITS:
-            raise self.scope.error(f"shift count {b} out of range", op.start_pos or 0)
-        return self._bounded(_BINARY[str(op)](a, b), op)
-
-    def _bounded(self, value: int, tok: Token) -> int:
-        # C constants fit in 128 bits; a bound also keeps `1 << 1 << ...` from eating memory
-        if abs(value) >= 1 << _CONSTANT_BITS:
-            raise self.scope.error("constant expression overflows 128 bits",
-                                   tok.start_pos or 0)
-        return value
-
-    def unary(self, op: Token, a: int) -> int:
-        return {"-": -a, "+": a, "~": ~a, "!": int(not a)}[str(op)]
-
-    def ternary(self, c: int, a: int, b: int) -> int:
-        return a if c else b
-
-    def cast(self, t: Type, a: int) -> int:
-        return a
-
-    def sizeof_type(self, kw: Token, t: Type) -> int:
-        size = self._sizeof(t)
-        if size is None:
-            raise self.scope.error("sizeof of this type is not supported", kw.start_pos or 0)
-        return size
-
-    def _sizeof(self, t: Type) -> int | None:
-        target = self.scope.target
-        match unqualified(t):
-            case CInteger(kind):
-                return target.int_bits(kind) // 8
-            case Pointer():
-                return target.pointer_bits // 8
-            case Primitive(kind):
-                return _FLOAT_BYTES.get(kind)
-            case Array(element, length):
-                inner = self._sizeof(element)
-                return None if inner is None or length is None else inner * length
-            case _:
-                return None
-
-
-_INTEGER_LITERAL = re.compile(r"(0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)"
-                              r"(?:[uU](?:ll|LL|[lL]|wb|WB)?|(?:ll|LL|[lL]|wb|WB)[uU]?)?")
-
-_CHAR_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]+|[0-7]{1,3}|.)|.", re.S)
-_SIMPLE_ESCAPES = {"n": 10, "t": 9, "r": 13, "a": 7, "b": 8, "f": 12, "v": 11, "e": 27}
-
-_CONSTANT_BITS = 128
 
 _RESTRICT = frozenset({"restrict", "__restrict", "__restrict__"})
 

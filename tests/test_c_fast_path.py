@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cfi_typeid import c_frontend
-from cfi_typeid.c_semantics import Scope
+from cfi_typeid.c_scope import Scope
 from cfi_typeid.errors import CfiTypeidError, ParseError
 from cfi_typeid.targets import DEFAULT_TARGET, TARGETS
 from strategies import SHARED_PRELUDE, TRIPLES, function_types, spelled

@@ -1,0 +1,106 @@
+"""The C front end's symbol table and the C rules for types that do not depend on syntax.
+
+A :class:`Scope` holds what the declarations read so far declared (typedefs, enum constants),
+and the parser's rule methods find the current one in :data:`CURRENT_SCOPE`.  The functions
+below are C's own adjustments of a type: where qualifiers go, how a parameter's type decays,
+and how a tagless struct takes its typedef's name.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import MutableMapping
+
+from .errors import ParseError
+from .model import (
+    Array, Complex, FunctionType, Named, Pointer, Qualified, Type, qualify, unqualified,
+)
+from .targets import Target
+
+
+@dataclass
+class Scope:
+    """What the declarations seen so far have declared."""
+
+    target: Target
+    typedefs: MutableMapping[str, Type] = field(default_factory=dict)
+    constants: MutableMapping[str, int] = field(default_factory=dict)
+    text: str = ""
+    base: int = 0
+    what: str = "input"
+    next_enum_value: int = 0
+    #: (name, previous value) of each constant set, so a parse that fails half-way can be undone
+    undo: list[tuple[str, int | None]] = field(default_factory=list)
+    #: parameter declarations parsed with exactly this scope's typedef names, for the fast
+    #: parser to reuse (see :meth:`cfi_typeid.lalr.Parser.parse`)
+    parameters: dict[tuple[int, str], object] = field(default_factory=dict)
+
+    def error(self, message: str, pos: int) -> ParseError:
+        return ParseError(message, self.text, self.base + pos, what=self.what)
+
+    def set_constant(self, name: str, value: int) -> None:
+        self.undo.append((name, self.constants.get(name)))
+        self.constants[name] = value
+
+    def rollback(self, mark: int) -> None:
+        """Forget the constants set since ``len(self.undo)`` was ``mark``."""
+        while len(self.undo) > mark:
+            name, old = self.undo.pop()
+            if old is None:
+                del self.constants[name]
+            else:
+                self.constants[name] = old
+        self.next_enum_value = 0
+
+
+#: The scope the parser's embedded transformer works in (the parser, with its transformer, is
+#: built once; each parse sets this).
+CURRENT_SCOPE: ContextVar[Scope] = ContextVar("CURRENT_SCOPE")
+
+
+def c_qualify(t: Type, const: bool = False, volatile: bool = False,
+              restrict: bool = False) -> Type:
+    """Qualify ``t`` the C way: qualifiers on an array type go to its elements, and those on
+    a function type (undefined in C17 6.7.3p9; ``const F *`` through a typedef) vanish, as
+    they do from clang's mangled name."""
+    if isinstance(t, Array):
+        return Array(c_qualify(t.element, const, volatile, restrict), t.length)
+    if isinstance(t, FunctionType):
+        return t
+    return qualify(t, const=const, volatile=volatile, restrict=restrict)
+
+
+def adjust_parameter(t: Type) -> Type:
+    """C17 6.7.6.3: array → pointer to element, function → pointer; drop top-level qualifiers."""
+    t = unqualified(t)
+    if isinstance(t, Array):
+        return Pointer(t.element)
+    if isinstance(t, FunctionType):
+        return Pointer(t)
+    return t
+
+
+def has_anonymous(t: Type) -> bool:
+    """Whether ``t`` mentions a tagless struct/union/enum that no typedef named."""
+    match t:
+        case Named(name):
+            return name == ""
+        case Qualified(base):
+            return has_anonymous(base)
+        case Pointer(inner) | Array(inner) | Complex(inner):
+            return has_anonymous(inner)
+        case FunctionType():
+            return has_anonymous(t.returns) or any(has_anonymous(p) for p in t.params)
+        case _:
+            return False
+
+
+def name_anonymous(t: Type, name: str) -> Type:
+    """The typedef name an unnamed tag takes for linkage, as clang gives it: only when the
+    typedef names exactly the tag (``typedef const struct {...} C;`` leaves it unnamed)."""
+    match t:
+        case Named(""):
+            return Named(name, t.kind)
+        case _:
+            return t
