@@ -116,11 +116,19 @@ def prelude_scope(prelude: str, target: Target) -> Scope:
     scope = Scope(target, dict(base.typedefs), dict(base.constants), what="prelude")
     text = blank_noise(prelude, "prelude")
     _run_declarations(scope, text, _nonblank_spans(text))
+    scope.typedef_depth = max(map(nesting, scope.typedefs.values()), default=0)
+    scope.anonymous_typedefs = any(map(has_anonymous, scope.typedefs.values()))
     return scope
 
 
 def parse_c_type(decl: str, prelude: str, target: Target) -> tuple[Type, int]:
     """The type that ``decl`` declares or names (after any declarations before it)."""
+    t, pos, _ = _parse_target(decl, prelude, target)
+    return t, pos
+
+
+def _parse_target(decl: str, prelude: str, target: Target) -> tuple[Type, int, bool]:
+    """:func:`parse_c_type`, and whether the type may mention an unnamed tag."""
     parent = prelude_scope(prelude, target)
     scope = Scope(target, dict(parent.typedefs), dict(parent.constants))
     text = blank_noise(decl)
@@ -139,10 +147,16 @@ def parse_c_type(decl: str, prelude: str, target: Target) -> tuple[Type, int]:
     result = _parse(scope, text, start, end, "target", parameters)
     assert isinstance(result, tuple)
     t, pos = result
-    if nesting(t) > MAX_NESTING:
+    # Each level of a type takes at least one character of the declaration, or comes from a
+    # typedef: a short line of the prelude's typedefs needs no walk to know it is not deep.
+    own = len(spans) == 1
+    if (not own or end - start + parent.typedef_depth >= MAX_NESTING) \
+            and nesting(t) > MAX_NESTING:
         raise ParseError(f"declaration nested too deeply (more than {MAX_NESTING} levels)",
                          decl, start + max(pos, 0))
-    return t, start + max(pos, 0)
+    # an unnamed tag comes from a definition, in braces, or from a typedef of one
+    anonymous = not own or "{" in text[start:end] or parent.anonymous_typedefs
+    return t, start + max(pos, 0), anonymous
 
 
 def parse_c_function(decl: str, prelude: str, target: Target) -> FunctionType:
@@ -152,14 +166,14 @@ def parse_c_function(decl: str, prelude: str, target: Target) -> FunctionType:
     (``int (*)(char)``, or a variable of that type) gives the function it points to, since that
     is the type an indirect call through it is checked against.
     """
-    t, pos = parse_c_type(decl, prelude, target)
+    t, pos, anonymous = _parse_target(decl, prelude, target)
     fn = t.base if isinstance(t, Qualified) else t
     if isinstance(fn, Pointer):
         fn = fn.pointee
     if not isinstance(fn, FunctionType):
         raise ParseError("not a function type: expected a prototype, a function type or a "
                          "pointer to a function", decl, pos)
-    if has_anonymous(fn):
+    if anonymous and has_anonymous(fn):
         raise ParseError("an unnamed struct, union or enum has no stable type id (clang "
                          "gives it a module-local one); give it a tag or a typedef name",
                          decl, pos)

@@ -35,6 +35,10 @@ class Scope:
     #: parameter declarations parsed with exactly this scope's typedef names, for the fast
     #: parser to reuse (see :meth:`cfi_typeid.lalr.Parser.parse`)
     parameters: dict[tuple[int, str], object] = field(default_factory=dict)
+    #: (set once a prelude is read) the deepest typedef's nesting, and whether any typedef
+    #: mentions an unnamed tag: what lets a line skip walking its type for either
+    typedef_depth: int = 0
+    anonymous_typedefs: bool = False
 
     def error(self, message: str, pos: int) -> ParseError:
         return ParseError(message, self.text, self.base + pos, what=self.what)

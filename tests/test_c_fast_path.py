@@ -171,3 +171,17 @@ def test_reuse_follows_the_scope(prelude: str, decls: list[str],
                                              for d in decls)
     finally:
         c_frontend.prelude_scope.cache_clear()
+
+
+_DEEP_TYPEDEFS = "typedef int *T0;" + "".join(f"typedef T{i} *T{i + 1};" for i in range(300))
+
+
+@pytest.mark.parametrize("prelude, decl", [
+    ("", "void f(int " + "*" * 300 + ");"),              # deep in the line itself
+    (_DEEP_TYPEDEFS, "void f(T300);"),                    # deep through the prelude's typedefs
+    ("", _DEEP_TYPEDEFS + "void f(T300);"),               # through the line's own typedefs
+])
+def test_deep_types_are_refused_however_they_are_built(prelude: str, decl: str) -> None:
+    """A short line is only walked for its depth when a typedef could make it deep."""
+    with pytest.raises(ParseError, match="nested too deeply"):
+        c_frontend.parse_c_function(decl, prelude, TARGETS[DEFAULT_TARGET])
