@@ -4,12 +4,13 @@ These are what the grammar's transformer (:mod:`cfi_typeid.rust_syntax`) builds.
 is resolved: a :class:`PathType` is a path as written, a lifetime a name.  Name resolution,
 layout and rustc's CFI transforms happen later, in :mod:`cfi_typeid.rust_resolve` and
 :mod:`cfi_typeid.rust_lower`.  ``at`` is always an offset into the text that was parsed, for
-positioned errors.
+positioned errors; it takes no part in equality or hashing, so that a type written alike in
+two places is one dictionary key (the front end reuses what it resolved for such a type).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
 # ---- types ----------------------------------------------------------------------------------
@@ -21,7 +22,7 @@ class PathSeg:
 
     name: str
     args: tuple[GenericArg, ...] = ()
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +31,7 @@ class PathType:
 
     segments: tuple[PathSeg, ...]
     is_global: bool = False
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +39,14 @@ class LifetimeArg:
     """``'a``, ``'_``, ``'static`` as a generic argument."""
 
     name: str
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class ConstArg:
     """A const generic argument (``3``, ``{ N }``): read, then refused with a position."""
 
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,7 @@ class RefType:
     inner: TypeExpr
     mutable: bool = False
     lifetime: str | None = None
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,20 +65,20 @@ class PtrType:
 
     inner: TypeExpr
     mutable: bool
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class SliceType:
     inner: TypeExpr
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class ArrayType:
     inner: TypeExpr
     length: Expr
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +86,12 @@ class TupleType:
     """A tuple; ``()`` is the unit type."""
 
     elements: tuple[TypeExpr, ...]
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class NeverType:
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +104,7 @@ class FnPtrType:
     unsafe: bool = False
     variadic: bool = False
     for_lifetimes: tuple[str, ...] = ()
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +112,7 @@ class UnsupportedType:
     """``impl Trait``, ``dyn Trait``, ``_``: parsed so that the error can say what it is."""
 
     what: str
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 TypeExpr: TypeAlias = (PathType | RefType | PtrType | SliceType | ArrayType | TupleType
@@ -124,7 +125,7 @@ GenericArg: TypeAlias = TypeExpr | LifetimeArg | ConstArg
 @dataclass(frozen=True, slots=True)
 class IntLit:
     value: int
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +133,7 @@ class PathExpr:
     """A named constant (``N``, ``m::LEN``)."""
 
     path: PathType
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,13 +141,13 @@ class BinaryExpr:
     op: str
     left: Expr
     right: Expr
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class NegExpr:
     operand: Expr
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 Expr: TypeAlias = IntLit | PathExpr | BinaryExpr | NegExpr
@@ -168,7 +169,7 @@ class Generics:
     lifetimes: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     consts: tuple[str, ...] = ()
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +197,7 @@ class AdtItem:
     attrs: Attrs
     fields: tuple[Field, ...] = ()
     variants: tuple[Variant, ...] = ()
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +205,7 @@ class AliasItem:
     name: str
     generics: Generics
     type: TypeExpr
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +214,7 @@ class ForeignTypeItem:
 
     name: str
     attrs: Attrs
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +228,7 @@ class FnItem:
     abi: str | None = None
     unsafe: bool = False
     variadic: bool = False
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +236,7 @@ class ConstItem:
     name: str
     type: TypeExpr
     value: Expr
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,21 +247,21 @@ class UseItem:
     path: tuple[str, ...]
     alias: str
     is_global: bool = False
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class ModItem:
     name: str
     items: tuple[Item, ...]
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class ExternBlock:
     abi: str | None
     items: tuple[Item, ...]
-    at: int = 0
+    at: int = field(default=0, compare=False)
 
 
 Item: TypeAlias = (AdtItem | AliasItem | ForeignTypeItem | FnItem | ConstItem | UseItem

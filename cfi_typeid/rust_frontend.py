@@ -15,18 +15,19 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any, Mapping
+from weakref import WeakKeyDictionary
 
 from .errors import ParseError
 from .lalr import walk_lark_tree
 from .model import ERASED, FunctionType, Lifetime, nesting
 from .rust_abi import check_abi
-from .rust_ast import FnItem, SourceFile
+from .rust_ast import FnItem, SourceFile, TypeExpr
 from .rust_items import (
     DEFAULT_CRATE, STD_SOURCE, Module, Source, add_cfi_integers, add_items, child_scope,
     core_source,
 )
 from .rust_lower import Lowering
-from .rust_resolve import Env, Resolver
+from .rust_resolve import Env, Position, Resolver
 from .rust_syntax import blank_noise, parse_rust, rust_fast_parser
 from .rust_tree import RustTransformer
 from .rust_tree_types import SOURCE
@@ -79,6 +80,43 @@ def prelude_root(prelude: str, target: Target, crate: str) -> Module:
     return _crate(crate, prelude, "prelude")
 
 
+@lru_cache(maxsize=64)
+def _lowering(target: Target, crates: tuple[tuple[str, str], ...]) -> Lowering:
+    """One resolver and lowering per target and crate map, shared by every declaration: they
+    keep no state between calls but what they memoise (see :class:`Lowering`)."""
+    return Lowering(Resolver(builtin_crates(target), target), dict(crates))
+
+
+#: Resolved types of parameters and return types, by crate root: (expression, position) ->
+#: the anonymised type.  A type written alike (``at`` takes no part in equality) in a
+#: declaration that adds no items of its own resolves alike under the same root: the root's
+#: names, no generic arguments, no binders around it, and fresh lifetime ids that
+#: :func:`anonymize` renumbers.  Only types that resolved without error are kept, so reusing
+#: one never hides an error.
+_RESOLVED: WeakKeyDictionary[Module, dict[tuple[TypeExpr, Position], RTy]] = \
+    WeakKeyDictionary()
+_MAX_RESOLVED = 4096
+
+
+def _known(root: Module) -> dict[tuple[TypeExpr, Position], RTy]:
+    known = _RESOLVED.get(root)
+    if known is None:
+        known = _RESOLVED[root] = {}
+    return known
+
+
+def _resolved(e: TypeExpr, resolver: Resolver, env: Env, position: Position,
+              known: dict[tuple[TypeExpr, Position], RTy] | None) -> RTy:
+    if known is None:
+        return anonymize(resolver.type(e, env, position))
+    t = known.get((e, position))
+    if t is None:
+        t = anonymize(resolver.type(e, env, position))
+        if len(known) < _MAX_RESOLVED:
+            known[e, position] = t
+    return t
+
+
 #: How deeply types may nest (the encoder and the transforms recurse once per level).
 MAX_DEPTH = 120
 
@@ -101,10 +139,11 @@ def _parse_rust_function(decl: str, prelude: str, target: Target, crate: str | N
     if not crate.isidentifier():
         raise ParseError(f"{crate!r} is not a crate name", crate, 0, what="crate")
     source = read_source(decl, "decl", "input")
-    scope = child_scope(prelude_root(prelude, target, crate), Source(decl, "input"))
+    root = prelude_root(prelude, target, crate)
+    scope = child_scope(root, Source(decl, "input"))
     add_items(scope, source.items)
-    resolver = Resolver(builtin_crates(target), target)
-    lowering = Lowering(resolver, dict(crates or {}))
+    lowering = _lowering(target, tuple(sorted(crates.items())) if crates else ())
+    resolver = lowering.resolver
     env = Env(scope)
     if source.tail is not None:
         t = resolver.type(source.tail, env)
@@ -117,19 +156,22 @@ def _parse_rust_function(decl: str, prelude: str, target: Target, crate: str | N
     if not scope.functions:
         raise ParseError("expected a function item ('fn f(x: u8)') or a fn-pointer type "
                          "('extern \"C\" fn(u8)')", decl, len(decl.rstrip()))
-    return _function_item(scope.functions[-1], resolver, lowering, env)
+    own_items = any(not isinstance(item, FnItem) for item in source.items)
+    return _function_item(scope.functions[-1], lowering, env, None if own_items else _known(root))
 
 
-def _function_item(fn: FnItem, resolver: Resolver, lowering: Lowering,
-                   env: Env) -> FunctionType:
+def _function_item(fn: FnItem, lowering: Lowering, env: Env,
+                   known: dict[tuple[TypeExpr, Position], RTy] | None) -> FunctionType:
+    resolver = lowering.resolver
     if fn.generics.types or fn.generics.consts:
         raise env.source.error(
             "generic functions have one type id per instantiation: write the signature with "
             "concrete types", fn.generics.at or fn.at)
     abi = fn.abi or "Rust"
     check_abi(abi, resolver.target, env.source.text, fn.at, env.source.what)
-    params = tuple(anonymize(resolver.type(p, env)) for p in fn.params)
-    returns = anonymize(resolver.type(fn.returns, env, "output")) if fn.returns else RTuple(())
+    params = tuple(_resolved(p, resolver, env, "input", known) for p in fn.params)
+    returns = (_resolved(fn.returns, resolver, env, "output", known) if fn.returns
+               else RTuple(()))
     return lowering.function(params, returns, abi, fn.unsafe, fn.variadic)
 
 

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Mapping
+from typing import Mapping, TypeVar
 
 from .model import (
     STATIC, VOID, Array, CInteger, FixedInteger, FunctionType, PathSegment, Pointer, Primitive,
@@ -30,12 +30,26 @@ from .rust_types import (
 )
 
 
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+#: Memo entries kept per :class:`Lowering` before it starts afresh (a bound on memory).
+_MAX_MEMO = 16384
+
+
 class Lowering:
-    """Turns resolved types into model types for one target and crate map."""
+    """Turns resolved types into model types for one target and crate map.
+
+    What a function's parameter or return type lowers to, and whether it is zero-sized,
+    depend on nothing but the type (a definition is part of a type's identity, and holds the
+    module its fields resolve in), the target and the crate map: so they are memoised, and a
+    batch of declarations lowers each distinct parameter type once.  Only answers reached
+    without error are kept, so a memoised one never hides an error."""
 
     def __init__(self, resolver: Resolver, disambiguators: Mapping[str, str]) -> None:
         self.resolver = resolver
         self.disambiguators = disambiguators
+        self._zst: dict[RTy, bool] = {}
+        self._lowered: dict[tuple[RTy, bool], Type] = {}
 
     def function(self, params: tuple[RTy, ...], returns: RTy, abi: str, unsafe: bool,
                  variadic: bool) -> FunctionType:
@@ -43,10 +57,32 @@ class Lowering:
         target = self.resolver.target
         by_name = function_spells_repr_c_by_name(abi, target)
         skip = skips_zero_sized_params(abi, target)
-        kept = tuple(p for p in params if not (skip and self.resolver.is_zst(p)))
-        return FunctionType(self.type(self.transform(returns), by_name),
-                            tuple(self.type(self.transform(p), by_name) for p in kept),
+        kept = tuple(p for p in params if not (skip and self._is_zst(p)))
+        return FunctionType(self._lower(returns, by_name),
+                            tuple(self._lower(p, by_name) for p in kept),
                             variadic, True, abi, unsafe)
+
+    def _is_zst(self, t: RTy) -> bool:
+        if not isinstance(t, RAdt):
+            return self.resolver.is_zst(t)  # cheaper than hashing it: no fields to look at
+        zst = self._zst.get(t)
+        if zst is None:
+            zst = self._remember(self._zst, t, self.resolver.is_zst(t))
+        return zst
+
+    def _lower(self, t: RTy, by_name: bool) -> Type:
+        lowered = self._lowered.get((t, by_name))
+        if lowered is None:
+            lowered = self._remember(self._lowered, (t, by_name),
+                                     self.type(self.transform(t), by_name))
+        return lowered
+
+    @staticmethod
+    def _remember(memo: dict[_K, _V], key: _K, value: _V) -> _V:
+        if len(memo) >= _MAX_MEMO:
+            memo.clear()
+        memo[key] = value
+        return value
 
     # ---- rustc's TransformTy ------------------------------------------------------------------
 

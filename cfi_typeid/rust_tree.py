@@ -18,6 +18,7 @@ from .rust_tree_types import (
     TYPE_CLASSES, Quals, Return, TypeRules, Variadic, has, of, one, pos, tokens, unquote,
 )
 
+_NO_GENERICS = Generics()
 _ITEM_CLASSES = (AdtItem, AliasItem, ForeignTypeItem, FnItem, ConstItem, UseItem, ModItem,
                  ExternBlock)
 
@@ -170,12 +171,21 @@ class RustTransformer(TypeRules):
         return self._fn(ch, quals)
 
     def _fn(self, ch: list[Any], quals: Quals) -> FnItem:
-        name = tokens(ch, "IDENT")[0]
-        params, variadic = self._params(one(ch, list) or [])
-        returns = one(ch, Return)
-        return FnItem(name.value, one(ch, Generics) or Generics(), params,
-                      returns.type if returns else None, quals.abi, quals.unsafe, variadic,
-                      name.start_pos or 0)
+        name: Token | None = None
+        generics, params, returns = _NO_GENERICS, [], None
+        for c in ch:  # one pass: every signature goes through here
+            if isinstance(c, Token):
+                name = name or (c if c.type == "IDENT" else None)
+            elif isinstance(c, list):
+                params = c
+            elif isinstance(c, Return):
+                returns = c.type
+            elif isinstance(c, Generics):
+                generics = c
+        assert name is not None  # the grammar puts one IDENT after "fn"
+        types, variadic = self._params(params)
+        return FnItem(name.value, generics, types, returns, quals.abi, quals.unsafe, variadic,
+                      name.start_pos)
     def fn_params(self, meta: Meta, ch: list[Any]) -> list[Any]:
         return [c for c in ch if isinstance(c, (Variadic, *TYPE_CLASSES))]
 

@@ -57,7 +57,10 @@ def unquote(token: str) -> str:
         token = token[1:]
     if token.startswith("r"):
         return token[1:].strip("#")[1:-1]
-    return codecs.decode(token[1:-1], "unicode_escape")
+    body = token[1:-1]
+    if body.isascii() and "\\" not in body:
+        return body  # nothing to decode (the common "C"): skip the codec
+    return codecs.decode(body, "unicode_escape")
 
 
 def pos(meta: Meta, children: Sequence[object]) -> int:
@@ -113,9 +116,9 @@ class TypeRules:
         variadic = bool(params) and isinstance(params[-1], Variadic)
         return tuple(p for p in params if not isinstance(p, Variadic)), variadic
     def fn_qualifiers(self, meta: Meta, ch: list[Any]) -> Quals:
-        abi = one(ch, Abi)
-        return Quals(has(ch, "CONST"), has(ch, "ASYNC"), has(ch, "UNSAFE"),
-                      abi.name if abi else None, pos(meta, ch))
+        abi = ch[-1].name if ch and isinstance(ch[-1], Abi) else None  # extern_abi is last
+        kinds = {c.type for c in ch if isinstance(c, Token)}
+        return Quals("CONST" in kinds, "ASYNC" in kinds, "UNSAFE" in kinds, abi, pos(meta, ch))
 
     def extern_abi(self, meta: Meta, ch: list[Any]) -> Abi:
         strings = tokens(ch, "STRING")
@@ -150,8 +153,13 @@ class TypeRules:
     # ---- types ----------------------------------------------------------------------------
 
     def path_type(self, meta: Meta, ch: list[Any]) -> PathType:
+        """A segment without generic arguments comes as its name token (``?path_seg``)."""
+        if len(ch) == 1 and isinstance(ch[0], Token):  # a lone name (``u8``): most paths
+            return PathType((PathSeg(ch[0].value, (), ch[0].start_pos),), False, ch[0].start_pos)
         is_global = bool(ch) and isinstance(ch[0], Token) and ch[0].type == "COLONS"
-        return PathType(tuple(of(ch, PathSeg)), is_global, pos(meta, ch))
+        segments = tuple(c if isinstance(c, PathSeg) else PathSeg(c.value, (), c.start_pos)
+                         for c in ch if not isinstance(c, Token) or c.type != "COLONS")
+        return PathType(segments, is_global, pos(meta, ch))
 
     def path_seg(self, meta: Meta, ch: list[Any]) -> PathSeg:
         name: Token = ch[0]
@@ -179,7 +187,8 @@ class TypeRules:
                        pos(meta, ch))
 
     def ptr_type(self, meta: Meta, ch: list[Any]) -> PtrType:
-        return PtrType(ch[-1], has(ch, "MUT"), pos(meta, ch))
+        star, const_or_mut, inner = ch
+        return PtrType(inner, const_or_mut.type == "MUT", star.start_pos)
 
     def slice_type(self, meta: Meta, ch: list[Any]) -> SliceType:
         return SliceType(ch[0], pos(meta, ch))
