@@ -16,7 +16,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Container, Iterator
 
 from .errors import ParseError, expected_phrase
-from .lalr import Parser, Token, grammar_text, load_tables
+from .lalr import Parser, Token
+from .lalr_tables import grammar_text, load_tables
 
 if TYPE_CHECKING:
     from lark import Lark

@@ -17,10 +17,7 @@ the same semantics, measured at several times the speed:
 * optionally, each rule method gets the position where its text starts, as Lark's
   ``propagate_positions`` computes it.
 
-Tables are extracted from a Lark instance once and stored (``marshal``) in the temporary
-directory, keyed by a checksum of the grammar text and of this format, so a new process loads
-them in a few milliseconds without importing Lark at all (Lark costs tens of milliseconds to
-import; so would ``json``, ``hashlib`` or ``tempfile`` here, hence plainer tools).  Anything
+The tables come from :mod:`cfi_typeid.lalr_tables` (stored once, loaded without Lark).  Anything
 this runtime cannot parse raises :class:`Unparsable`, and the caller reparses with Lark itself,
 whose errors (with their expected-token sets) are the ones users see; this runtime never has to
 explain a failure.  ``tests/test_lalr.py`` holds it to Lark's results.
@@ -28,15 +25,11 @@ explain a failure.  ``tests/test_lalr.py`` holds it to Lark's results.
 
 from __future__ import annotations
 
-import marshal
-import os
 import re
-import zlib
 from operator import itemgetter
 from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
-#: Bumped whenever the stored tables change shape.
-_FORMAT = 3
+from .lalr_tables import Tables, Rule, Terminal
 
 
 class Unparsable(Exception):
@@ -83,164 +76,6 @@ class Node(NamedTuple):
     children: list[Any]
 
 
-class _Terminal(NamedTuple):
-    name: str
-    regexp: str
-    priority: int
-    max_width: int
-    value_len: int
-    literal: str | None  # the string of a string terminal (``";"``), None for a regexp
-
-
-class _Rule(NamedTuple):
-    origin: str
-    size: int
-    callback: str
-    keep: tuple[tuple[int, bool], ...] | None  # (child index, splice it); None: all, as is
-    expand1: bool
-
-
-class Tables(NamedTuple):
-    """One grammar's LALR(1) automaton, as plain data."""
-
-    states: list[dict[str, int]]  # symbol -> shift/goto state (>= 0) or ~rule (< 0)
-    start: dict[str, int]
-    end: dict[str, int]
-    rules: list[_Rule]
-    terminals: list[_Terminal]
-    ignore: list[str]
-    silent: list[str]  # terminals every rule drops (punctuation): never made into tokens
-    #: regexp terminal -> the string terminals of its priority whose whole string it matches
-    #: (Lark's ``_create_unless`` pairs; worked out once, with the tables, since finding them
-    #: compiles every regexp terminal)
-    embeds: dict[str, list[str]]
-
-
-# ---- extracting and storing tables ------------------------------------------------------------
-
-def extract_tables(lark: Any) -> Tables:
-    """The tables of a Lark LALR instance (built with ``maybe_placeholders=False``)."""
-    from lark.lexer import PatternStr  # only when tables are (re)built
-
-    table = lark.parser.parser.parser.parse_table
-    rules: list[Any] = []
-    index: dict[int, int] = {}
-
-    def rule_code(rule: Any) -> int:
-        if id(rule) not in index:
-            index[id(rule)] = len(rules)
-            rules.append(rule)
-        return ~index[id(rule)]
-
-    states: list[dict[str, int]] = [{} for _ in range(max(table.states) + 1)]
-    for state, actions in table.states.items():
-        for symbol, (action, arg) in actions.items():
-            states[state][str(symbol)] = arg if action.name == "Shift" else rule_code(arg)
-    out_rules = []
-    for rule in rules:
-        keep_all = rule.options.keep_all_tokens
-        include = tuple((i, not sym.is_term and sym.name.startswith("_"))
-                        for i, sym in enumerate(rule.expansion)
-                        if keep_all or not (sym.is_term and sym.filter_out))
-        filtered = len(include) < len(rule.expansion) or any(e for _, e in include)
-        # (str(): Lark's names may be its Token objects, which marshal does not store)
-        out_rules.append(_Rule(str(rule.origin.name), len(rule.expansion),
-                               str(rule.alias or rule.options.template_source
-                                   or rule.origin.name),
-                               include if filtered else None,
-                               bool(rule.options.expand1 and not rule.alias)))
-    terminals = []
-    for t in lark.lexer_conf.terminals:
-        if t.pattern.flags:
-            raise ValueError(f"terminal {t.name} has flags, which this runtime does not model")
-        terminals.append(_Terminal(str(t.name), str(t.pattern.to_regexp()), int(t.priority),
-                                   int(t.pattern.max_width), len(t.pattern.value),
-                                   str(t.pattern.value) if isinstance(t.pattern, PatternStr)
-                                   else None))
-    kept = {sym.name for rule in rules for sym in rule.expansion
-            if sym.is_term and (rule.options.keep_all_tokens or not sym.filter_out)}
-    silent = sorted({t.name for t in terminals} - {str(name) for name in kept})
-    return Tables(states, {str(k): v for k, v in table.start_states.items()},
-                  {str(k): v for k, v in table.end_states.items()}, out_rules, terminals,
-                  [str(name) for name in lark.lexer_conf.ignore], silent,
-                  _embedded_literals(terminals))
-
-
-def _embedded_literals(terminals: list[_Terminal]) -> dict[str, list[str]]:
-    """Each regexp terminal's string terminals of the same priority that it matches whole
-    (Lark's ``_create_unless``: in a lexer with both, the string is lexed as the regexp's
-    match and then retyped)."""
-    embeds: dict[str, list[str]] = {}
-    for retok in terminals:
-        if retok.literal is not None:
-            continue
-        for strtok in terminals:
-            if strtok.literal is None or strtok.priority != retok.priority:
-                continue
-            m = re.match(retok.regexp, strtok.literal)
-            if m is not None and m.group() == strtok.literal:
-                embeds.setdefault(retok.name, []).append(strtok.name)
-    return embeds
-
-
-def grammar_text(filename: str) -> str:
-    """The text of a grammar in ``grammar/`` (installed as the package ``cfi_typeid.grammar``;
-    read as a plain file: ``importlib.resources`` costs more to import than the read)."""
-    from importlib import import_module
-    package = import_module("cfi_typeid.grammar")
-    assert package.__file__ is not None
-    with open(os.path.join(os.path.dirname(package.__file__), filename), encoding="utf-8") as f:
-        return f.read()
-
-
-def _temp_dir() -> str:
-    """The temporary directory, as ``tempfile.gettempdir`` would usually find it (without
-    importing ``tempfile``, whose import alone costs more than loading the tables)."""
-    for name in ("TMPDIR", "TEMP", "TMP"):
-        if os.environ.get(name):
-            return os.environ[name]
-    if os.name == "nt":
-        import tempfile
-        return tempfile.gettempdir()
-    return "/tmp"
-
-
-def _cache_path(name: str, grammar: str) -> str:
-    key = zlib.crc32(f"{_FORMAT}\0{grammar}".encode()) ^ (len(grammar) << 32)
-    return os.path.join(_temp_dir(), f"cfi_typeid-{name}-{key:x}.tables")
-
-
-def load_tables(name: str, grammar: str, build: Callable[[], Any]) -> Tables:
-    """The tables of ``grammar``: read from the cache, or extracted from ``build()`` (a Lark
-    instance for that grammar) and written to it.  A cache that cannot be read is rebuilt, one
-    that cannot be written is no error; the stored grammar text guards against a collision."""
-    path = _cache_path(name, grammar)
-    try:
-        with open(path, "rb") as f:
-            # (one read, then loads: marshal.load on a file reads it object by object, which
-            # costs a fresh process several milliseconds)
-            data = marshal.loads(f.read())
-        if data["grammar"] == grammar:
-            return Tables(data["states"], data["start"], data["end"],
-                          [_Rule(o, s, c, k, x) for o, s, c, k, x in data["rules"]],
-                          [_Terminal(*t) for t in data["terminals"]], data["ignore"],
-                          data["silent"], data["embeds"])
-    except (OSError, ValueError, EOFError, KeyError, TypeError):
-        pass
-    tables = extract_tables(build())
-    stored = {**tables._asdict(), "grammar": grammar,
-              "rules": [tuple(r) for r in tables.rules],
-              "terminals": [tuple(t) for t in tables.terminals]}
-    try:
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            marshal.dump(stored, f)
-        os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one
-    except (OSError, ValueError):
-        pass
-    return tables
-
-
 # ---- the contextual lexer ---------------------------------------------------------------------
 
 class _StateLexer(NamedTuple):
@@ -248,7 +83,7 @@ class _StateLexer(NamedTuple):
     unless: dict[str, dict[str, str]]  # regexp terminal -> {string: string terminal}
 
 
-def _state_lexer(terminals: Iterable[_Terminal], skip: str, embeds: Mapping[str, list[str]]
+def _state_lexer(terminals: Iterable[Terminal], skip: str, embeds: Mapping[str, list[str]]
                  ) -> _StateLexer:
     """Lark's ``BasicLexer`` over ``terminals``: ordered as Lark orders them, with string
     terminals that a regexp terminal of the same priority matches folded into it.
@@ -276,7 +111,7 @@ def _state_lexer(terminals: Iterable[_Terminal], skip: str, embeds: Mapping[str,
     return _StateLexer(pattern, unless)
 
 
-def _skip_pattern(ignore: Iterable[_Terminal]) -> str:
+def _skip_pattern(ignore: Iterable[Terminal]) -> str:
     """The regexp of any run of ignored text ("" when nothing is ignored).  Possessive:
     ignored text is never given back, so a failing match costs linear time (``(?:\\s+)*``
     would backtrack exponentially over a run of blanks)."""
@@ -350,7 +185,7 @@ class Parser:
                                            if r.origin == symbol)
 
     @classmethod
-    def _rule_entry(cls, rule: _Rule, methods: object, default: Default, positions: bool
+    def _rule_entry(cls, rule: Rule, methods: object, default: Default, positions: bool
                     ) -> tuple[str, int, Callable[..., Any] | None, bool]:
         name = rule.callback
         if not positions and rule.keep is None and not rule.expand1 and not name.startswith("_"):
@@ -360,7 +195,7 @@ class Parser:
         return rule.origin, rule.size, cls._reducer(rule, methods, default, positions), False
 
     @staticmethod
-    def _reducer(rule: _Rule, methods: object, default: Default, positions: bool
+    def _reducer(rule: Rule, methods: object, default: Default, positions: bool
                  ) -> Reduce | None:
         """The function that makes a rule's value from its children's, or None when the value
         is the one child's (a ``?rule`` with one child and nothing filtered): nothing to do."""

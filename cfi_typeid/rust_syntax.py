@@ -14,7 +14,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from .errors import ParseError, expected_phrase
-from .lalr import Parser, grammar_text, load_tables
+from .lalr import Parser
+from .lalr_tables import grammar_text, load_tables
 
 if TYPE_CHECKING:
     from lark import Lark

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from lark import Lark, Token as LarkToken, Tree
 from lark.exceptions import LarkError
 
-from cfi_typeid import lalr
+from cfi_typeid import lalr, lalr_tables
 
 GRAMMAR = r"""
 start: item* tail?
@@ -68,7 +68,7 @@ def _lark() -> Lark:
 
 
 _LARK = _lark()
-_PARSER = lalr.Parser(lalr.extract_tables(_lark()), _Methods(),
+_PARSER = lalr.Parser(lalr_tables.extract_tables(_lark()), _Methods(),
                       lexer_callbacks={"NAME": _shout}, positions=True)
 
 
@@ -119,10 +119,10 @@ def test_tables_survive_the_cache(tmp_path: Any, monkeypatch: pytest.MonkeyPatch
         built.append(1)
         return _lark()
 
-    first = lalr.load_tables("test", GRAMMAR, build)
-    again = lalr.load_tables("test", GRAMMAR, build)
+    first = lalr_tables.load_tables("test", GRAMMAR, build)
+    again = lalr_tables.load_tables("test", GRAMMAR, build)
     assert first == again and len(built) == 1  # (Lark may number states differently each build)
-    lalr.load_tables("test", GRAMMAR + "\n", build)
+    lalr_tables.load_tables("test", GRAMMAR + "\n", build)
     assert len(built) == 2
 
 
@@ -142,13 +142,13 @@ def test_a_damaged_or_foreign_cache_is_rebuilt(tmp_path: Any,
     """A cache file that is truncated, is not marshal data, or holds another grammar's tables
     is never trusted: the tables are extracted again (and the file rewritten)."""
     monkeypatch.setenv("TMPDIR", str(tmp_path))
-    lalr.load_tables("test", GRAMMAR, _lark)
+    lalr_tables.load_tables("test", GRAMMAR, _lark)
     (path,) = tmp_path.glob("cfi_typeid-test-*")
     good = path.read_bytes()
     for damage in (good[:len(good) // 2], b"not marshal data", b""):
         path.write_bytes(damage)
         built = []
-        tables = lalr.load_tables("test", GRAMMAR, lambda: built.append(1) or _lark())
+        tables = lalr_tables.load_tables("test", GRAMMAR, lambda: built.append(1) or _lark())
         parser = lalr.Parser(tables, _Methods(), lexer_callbacks={"NAME": _shout},
                              positions=True)
         example = "let x = 1 + 2; x: 1, *; end done"
@@ -158,5 +158,5 @@ def test_a_damaged_or_foreign_cache_is_rebuilt(tmp_path: Any,
     other["grammar"] = "start: NAME\nNAME: /x/\n"
     path.write_bytes(marshal.dumps(other))
     built = []
-    lalr.load_tables("test", GRAMMAR, lambda: built.append(1) or _lark())
+    lalr_tables.load_tables("test", GRAMMAR, lambda: built.append(1) or _lark())
     assert built
