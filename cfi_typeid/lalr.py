@@ -327,8 +327,10 @@ class Parser:
         silent, user_callbacks, trailing = self._silent, self._user_callbacks, self._trailing
         positions = self._positions
         reused_gotos = self._reused_gotos if reuse is not None else None
+        memo: dict[tuple[int, str], Any] = reuse if reuse is not None else {}
         reused_rules, span_key = self._reused_rules, self._span_key
-        began: dict[int, tuple[int, int]] = {}  # stack depth -> (state, offset) at a rule's start
+        # stack depth -> (state, span_key's answer) where a reusable rule may have begun
+        began: dict[int, tuple[int, tuple[str, int, int]]] = {}
         master = self._master or self._master_lexer()
         self._parses += 1
         warm = self._parses > _WARM
@@ -346,14 +348,13 @@ class Parser:
                 if goto is not None:
                     found = span_key(text, pos)
                     if found is not None:
-                        assert reuse is not None
-                        value = reuse.get((stack[-1], found[0]))
+                        value = memo.get((stack[-1], found[0]))
                         if value is not None:  # parsed before: on to the token after it
                             stack.append(goto)
                             values.append(value)
                             pos = found[1]
                             continue
-                        began[len(stack)] = (stack[-1], pos)
+                        began[len(stack)] = (stack[-1], found)
             if pos < size_text:
                 # Until the parser is warm, the one lexer of every terminal answers for a
                 # state whenever the terminal it finds is one the state accepts (the first
@@ -420,22 +421,10 @@ class Parser:
                         meta = self._position(~action, size, starts, inner)
                     values.append(reduce(*children) if direct else reduce(children, meta))
                     if reused_gotos is not None and ~action in reused_rules:
-                        self._remember(reuse, began.get(len(stack)), stack[-1], text, m,
-                                       values[-1])
+                        _remember(memo, began.get(len(stack)), stack[-1], m, values[-1])
                 stack.append(states[stack[-1]][origin])
                 if end and stack[-1] == end_state:
                     return values[-1]
-
-
-    def _remember(self, reuse: Any, began: tuple[int, int] | None, state: int, text: str,
-                  lookahead: re.Match[str] | None, value: Any) -> None:
-        """Keep a reduced rule's value for :meth:`parse`'s ``reuse``, if it began in ``state``
-        where its span began and was reduced on the token after the span."""
-        if began is None or began[0] != state or lookahead is None:
-            return
-        found = self._span_key(text, began[1])
-        if found is not None and found[2] == lookahead.end():
-            reuse[state, found[0]] = value
 
     def lone_word(self, word: str) -> str | None:
         """The terminal that the lexer of every terminal makes of ``word`` standing alone,
@@ -445,6 +434,19 @@ class Parser:
         if m is None or m.end() != len(word) or m.lastgroup is None:
             return None
         return master.unless.get(m.lastgroup, {}).get(word, m.lastgroup)
+
+
+def _remember(reuse: dict[tuple[int, str], Any],
+              began: tuple[int, tuple[str, int, int]] | None, state: int,
+              lookahead: re.Match[str] | None, value: Any) -> None:
+    """Keep a reduced rule's value for :meth:`Parser.parse`'s ``reuse``, if the rule began in
+    ``state`` where its span began (``began``: that state and the span's key) and was reduced
+    on the token after the span."""
+    if began is None or began[0] != state or lookahead is None:
+        return
+    key, _, follow_end = began[1]
+    if follow_end == lookahead.end():
+        reuse[state, key] = value
 
 
 def walk_lark_tree(tree: Any, methods: object, default: Default = Node,
