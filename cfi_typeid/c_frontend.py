@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Mapping
-
-from typing import Any
+from typing import Any, Mapping
 
 from .c_scope import CURRENT_SCOPE, Scope, has_anonymous
 from .c_semantics import CTransformer
@@ -94,7 +92,7 @@ def _nonblank_spans(text: str) -> list[tuple[int, int]]:
 def _target_scope(target: Target) -> Scope:
     """The target's predefined typedefs.  Each names a list of type keywords, so the specifier
     rules give its type directly, without a parse per typedef (a one-off run's first
-    milliseconds; ``tests/test_c_frontend.py`` checks that a parse gives the same)."""
+    milliseconds; ``tests/test_targets.py`` checks that a parse gives the same)."""
     scope = Scope(target, what="target typedefs")
     context = CURRENT_SCOPE.set(scope)
     try:
@@ -139,10 +137,11 @@ def _parse_target(decl: str, prelude: str, target: Target) -> tuple[Type, int, b
     _run_declarations(scope, text, spans[:-1])
     start, end = spans[-1]
     scope.text = text
+    alone, braces = len(spans) == 1, "{" in text[start:end]  # alone: no declarations before
     # Parameter declarations parsed in the prelude's scope are reused by lines that leave
     # that scope as it is up to their parameters: no declarations of their own before (the
     # same typedef names) and no braces (no enum constants defined on the way).
-    parameters = parent.parameters if len(spans) == 1 and "{" not in text[start:end] else None
+    parameters = parent.parameters if alone and not braces else None
     if parameters is not None and len(parameters) > _PARAMETERS_KEPT:
         parameters.clear()
     result = _parse(scope, text, start, end, "target", parameters)
@@ -150,13 +149,12 @@ def _parse_target(decl: str, prelude: str, target: Target) -> tuple[Type, int, b
     t, pos = result
     # Each level of a type takes at least one character of the declaration, or comes from a
     # typedef: a short line of the prelude's typedefs needs no walk to know it is not deep.
-    own = len(spans) == 1
-    if (not own or end - start + parent.typedef_depth >= MAX_NESTING) \
+    if (not alone or end - start + parent.typedef_depth >= MAX_NESTING) \
             and nesting(t) > MAX_NESTING:
         raise ParseError(f"declaration nested too deeply (more than {MAX_NESTING} levels)",
                          decl, start + max(pos, 0))
     # an unnamed tag comes from a definition, in braces, or from a typedef of one
-    anonymous = not own or "{" in text[start:end] or parent.anonymous_typedefs
+    anonymous = not alone or braces or parent.anonymous_typedefs
     return t, start + max(pos, 0), anonymous
 
 
