@@ -11,7 +11,14 @@ two places is one dictionary key (the front end reuses what it resolved for such
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
+
+
+def _offset() -> Any:
+    """The ``at`` field of every node: 0 unless given, and left out of equality and hashing
+    (see above)."""
+    return field(default=0, compare=False)
+
 
 # ---- types ----------------------------------------------------------------------------------
 
@@ -22,7 +29,7 @@ class PathSeg:
 
     name: str
     args: tuple[GenericArg, ...] = ()
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +38,7 @@ class PathType:
 
     segments: tuple[PathSeg, ...]
     is_global: bool = False
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,14 +46,14 @@ class LifetimeArg:
     """``'a``, ``'_``, ``'static`` as a generic argument."""
 
     name: str
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
 class ConstArg:
     """A const generic argument (``3``, ``{ N }``): read, then refused with a position."""
 
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +63,7 @@ class RefType:
     inner: TypeExpr
     mutable: bool = False
     lifetime: str | None = None
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,20 +72,20 @@ class PtrType:
 
     inner: TypeExpr
     mutable: bool
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
 class SliceType:
     inner: TypeExpr
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
 class ArrayType:
     inner: TypeExpr
     length: Expr
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +93,12 @@ class TupleType:
     """A tuple; ``()`` is the unit type."""
 
     elements: tuple[TypeExpr, ...]
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
 class NeverType:
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +111,7 @@ class FnPtrType:
     unsafe: bool = False
     variadic: bool = False
     for_lifetimes: tuple[str, ...] = ()
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +119,7 @@ class UnsupportedType:
     """``impl Trait``, ``dyn Trait``, ``_``: parsed so that the error can say what it is."""
 
     what: str
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 TypeExpr: TypeAlias = (PathType | RefType | PtrType | SliceType | ArrayType | TupleType
@@ -125,7 +132,7 @@ GenericArg: TypeAlias = TypeExpr | LifetimeArg | ConstArg
 @dataclass(frozen=True, slots=True)
 class IntLit:
     value: int
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +140,7 @@ class PathExpr:
     """A named constant (``N``, ``m::LEN``)."""
 
     path: PathType
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,13 +148,13 @@ class BinaryExpr:
     op: str
     left: Expr
     right: Expr
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
 class NegExpr:
     operand: Expr
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 Expr: TypeAlias = IntLit | PathExpr | BinaryExpr | NegExpr
@@ -169,7 +176,7 @@ class Generics:
     lifetimes: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     consts: tuple[str, ...] = ()
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +204,7 @@ class AdtItem:
     attrs: Attrs
     fields: tuple[Field, ...] = ()
     variants: tuple[Variant, ...] = ()
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +212,7 @@ class AliasItem:
     name: str
     generics: Generics
     type: TypeExpr
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +221,7 @@ class ForeignTypeItem:
 
     name: str
     attrs: Attrs
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +235,7 @@ class FnItem:
     abi: str | None = None
     unsafe: bool = False
     variadic: bool = False
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +243,7 @@ class ConstItem:
     name: str
     type: TypeExpr
     value: Expr
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,21 +254,21 @@ class UseItem:
     path: tuple[str, ...]
     alias: str
     is_global: bool = False
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
 class ModItem:
     name: str
     items: tuple[Item, ...]
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
 class ExternBlock:
     abi: str | None
     items: tuple[Item, ...]
-    at: int = field(default=0, compare=False)
+    at: int = _offset()
 
 
 Item: TypeAlias = (AdtItem | AliasItem | ForeignTypeItem | FnItem | ConstItem | UseItem
