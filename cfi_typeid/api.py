@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Callable, Mapping, TypeVar
+from typing import Callable, Mapping
 
 from .c_frontend import parse_c_function
 from .encoder import encode_function_type
 from .errors import UsageError
 from .flavours import CLANG, RUSTC, Flavour
 from .hashes import kcfi_hash
+from .memo import remember
 from .model import FunctionType, Type
 from .targets import DEFAULT_TARGET, Target, get_target
 from .transform import generalize_function, normalize_function
@@ -92,7 +93,6 @@ def typeids_of(fn: FunctionType, flavour: Flavour, target: Target, salt: str = "
 # ---- languages ----------------------------------------------------------------------------
 
 CratesKey = tuple[tuple[str, str], ...]
-_A = TypeVar("_A")
 FrontEnd = Callable[[str, str, Target, str | None, CratesKey], tuple[FunctionType, Flavour]]
 
 
@@ -160,13 +160,6 @@ _TYPEID_ANSWERS: dict[tuple[object, ...], str] = {}
 _KCFI_ANSWERS: dict[tuple[object, ...], int] = {}
 
 
-def _remember(answers: dict[tuple[object, ...], _A], key: tuple[object, ...], answer: _A) -> _A:
-    if len(answers) >= _ANSWERS_MAX:
-        answers.clear()
-    answers[key] = answer
-    return answer
-
-
 def typeid(decl: str, *, lang: str = "c", target: str = DEFAULT_TARGET, prelude: str = "",
            normalize_integers: bool = False, generalize_pointers: bool = False,
            crate: str | None = None, crates: Mapping[str, str] | None = None,
@@ -191,8 +184,9 @@ def typeid(decl: str, *, lang: str = "c", target: str = DEFAULT_TARGET, prelude:
     if answer is None:
         ids = typeids(decl, lang=lang, target=target, prelude=prelude, crate=crate,
                       crates=crates, salt=salt)
-        answer = _remember(_TYPEID_ANSWERS, key, ids.select(
-            normalize_integers=normalize_integers, generalize_pointers=generalize_pointers))
+        answer = remember(_TYPEID_ANSWERS, key, ids.select(
+            normalize_integers=normalize_integers, generalize_pointers=generalize_pointers),
+            _ANSWERS_MAX)
     return answer
 
 
@@ -208,8 +202,8 @@ def kcfi(decl: str, *, lang: str = "c", target: str = DEFAULT_TARGET, prelude: s
         key += (_crates_key(crates),)
     answer = _KCFI_ANSWERS.get(key)
     if answer is None:
-        answer = _remember(_KCFI_ANSWERS, key, kcfi_hash(typeid(
+        answer = remember(_KCFI_ANSWERS, key, kcfi_hash(typeid(
             decl, lang=lang, target=target, prelude=prelude,
             normalize_integers=normalize_integers, generalize_pointers=generalize_pointers,
-            crate=crate, crates=crates, salt=salt), hash))
+            crate=crate, crates=crates, salt=salt), hash), _ANSWERS_MAX)
     return answer

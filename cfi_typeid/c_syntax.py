@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Container, Iterator
 from .errors import ParseError, expected_phrase
 from .lalr import Parser, Token
 from .lalr_tables import grammar_text, load_tables
+from .memo import remember
 
 if TYPE_CHECKING:
     from lark import Lark
@@ -116,10 +117,8 @@ def _parameter_key(parser: Parser, text: str, at: int) -> tuple[str, int, int] |
         word = last.group(1)
         plain = _IDENTIFIER_WORDS.get(word)
         if plain is None:
-            if len(_IDENTIFIER_WORDS) > 4096:
-                _IDENTIFIER_WORDS.clear()
-            plain = _IDENTIFIER_WORDS[word] = word not in _UNSUPPORTED_KEYWORDS \
-                and parser.lone_word(word) in ("IDENTIFIER", "TYPEDEF_NAME")
+            plain = remember(_IDENTIFIER_WORDS, word, word not in _UNSUPPORTED_KEYWORDS
+                             and parser.lone_word(word) in ("IDENTIFIER", "TYPEDEF_NAME"), 4096)
         if plain and word not in TYPEDEF_NAMES.get() \
                 and _TAG_KEYWORD_BEFORE.search(span, 0, last.start(1)) is None:
             span = f"{span[:last.start(1)]}\0{span[last.end(1):]}"

@@ -19,6 +19,7 @@ from weakref import WeakKeyDictionary
 
 from .errors import ParseError
 from .lalr import walk_lark_tree
+from .memo import remember
 from .model import ERASED, FunctionType, Lifetime, nesting
 from .rust_abi import check_abi
 from .rust_ast import FnItem, SourceFile, TypeExpr
@@ -111,9 +112,8 @@ def _resolved(e: TypeExpr, resolver: Resolver, env: Env, position: Position,
         return anonymize(resolver.type(e, env, position))
     t = known.get((e, position))
     if t is None:
-        t = anonymize(resolver.type(e, env, position))
-        if len(known) < _MAX_RESOLVED:
-            known[e, position] = t
+        t = remember(known, (e, position), anonymize(resolver.type(e, env, position)),
+                     _MAX_RESOLVED)
     return t
 
 

@@ -14,12 +14,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Mapping, TypeVar
+from typing import Mapping
 
 from .model import (
     STATIC, VOID, Array, CInteger, FixedInteger, FunctionType, PathSegment, Pointer, Primitive,
     Reference, RustPath, Slice, Tuple, Type, qualify,
 )
+from .memo import remember
 from .rust_abi import (
     function_spells_repr_c_by_name, pointer_spells_repr_c_by_name, skips_zero_sized_params,
 )
@@ -30,8 +31,6 @@ from .rust_types import (
 )
 
 
-_K = TypeVar("_K")
-_V = TypeVar("_V")
 #: Memo entries kept per :class:`Lowering` before it starts afresh (a bound on memory).
 _MAX_MEMO = 16384
 
@@ -67,22 +66,15 @@ class Lowering:
             return self.resolver.is_zst(t)  # cheaper than hashing it: no fields to look at
         zst = self._zst.get(t)
         if zst is None:
-            zst = self._remember(self._zst, t, self.resolver.is_zst(t))
+            zst = remember(self._zst, t, self.resolver.is_zst(t), _MAX_MEMO)
         return zst
 
     def _lower(self, t: RTy, by_name: bool) -> Type:
         lowered = self._lowered.get((t, by_name))
         if lowered is None:
-            lowered = self._remember(self._lowered, (t, by_name),
-                                     self.type(self.transform(t), by_name))
+            lowered = remember(self._lowered, (t, by_name),
+                               self.type(self.transform(t), by_name), _MAX_MEMO)
         return lowered
-
-    @staticmethod
-    def _remember(memo: dict[_K, _V], key: _K, value: _V) -> _V:
-        if len(memo) >= _MAX_MEMO:
-            memo.clear()
-        memo[key] = value
-        return value
 
     # ---- rustc's TransformTy ------------------------------------------------------------------
 
