@@ -103,11 +103,6 @@ def _target_scope(target: Target) -> Scope:
     return scope
 
 
-#: Parameter declarations kept per prelude (a bound on memory, with up to 256 preludes cached;
-#: emptied when exceeded).  The 10,000 benchmark lines need about 1,600.
-_PARAMETERS_KEPT = 1 << 13
-
-
 @lru_cache(maxsize=256)
 def prelude_scope(prelude: str, target: Target) -> Scope:
     """The scope after reading ``prelude`` on ``target`` (cached: treat it as read-only)."""
@@ -142,8 +137,6 @@ def _parse_target(decl: str, prelude: str, target: Target) -> tuple[Type, int, b
     # that scope as it is up to their parameters: no declarations of their own before (the
     # same typedef names) and no braces (no enum constants defined on the way).
     parameters = parent.parameters if alone and not braces else None
-    if parameters is not None and len(parameters) > _PARAMETERS_KEPT:
-        parameters.clear()
     result = _parse(scope, text, start, end, "target", parameters)
     assert isinstance(result, tuple)
     t, pos = result

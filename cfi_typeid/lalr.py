@@ -29,7 +29,8 @@ import re
 from operator import itemgetter
 from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
-from .lalr_tables import Tables, Rule, Terminal
+from .lalr_tables import Rule, Tables, Terminal
+from .memo import remember
 
 
 class Unparsable(Exception):
@@ -322,7 +323,8 @@ class Parser:
         ``span_key`` only makes texts equal whose tokens are alike for the grammar and the rule
         methods, that the lexer makes the same token of the one after in any state, and that
         the rule's methods change nothing else (nor are their values changed later): the
-        caller keeps one ``reuse`` per set of typedef names."""
+        caller keeps one ``reuse`` per set of typedef names.  It holds at most
+        ``_REUSED_KEPT`` values, and is emptied when full."""
         states, rules, lexers = self._states, self._rules, self._lexers
         silent, user_callbacks, trailing = self._silent, self._user_callbacks, self._trailing
         positions = self._positions
@@ -421,7 +423,7 @@ class Parser:
                         meta = self._position(~action, size, starts, inner)
                     values.append(reduce(*children) if direct else reduce(children, meta))
                     if reused_gotos is not None and ~action in reused_rules:
-                        _remember(memo, began.get(len(stack)), stack[-1], m, values[-1])
+                        _keep_reused(memo, began.get(len(stack)), stack[-1], m, values[-1])
                 stack.append(states[stack[-1]][origin])
                 if end and stack[-1] == end_state:
                     return values[-1]
@@ -436,9 +438,14 @@ class Parser:
         return master.unless.get(m.lastgroup, {}).get(word, m.lastgroup)
 
 
-def _remember(reuse: dict[tuple[int, str], Any],
-              began: tuple[int, tuple[str, int, int]] | None, state: int,
-              lookahead: re.Match[str] | None, value: Any) -> None:
+#: Values a ``reuse`` dictionary keeps (a bound on memory; emptied when full).  The 10,000 C
+#: lines of the benchmark need about 1,600.
+_REUSED_KEPT = 1 << 13
+
+
+def _keep_reused(reuse: dict[tuple[int, str], Any],
+                 began: tuple[int, tuple[str, int, int]] | None, state: int,
+                 lookahead: re.Match[str] | None, value: Any) -> None:
     """Keep a reduced rule's value for :meth:`Parser.parse`'s ``reuse``, if the rule began in
     ``state`` where its span began (``began``: that state and the span's key) and was reduced
     on the token after the span."""
@@ -446,7 +453,7 @@ def _remember(reuse: dict[tuple[int, str], Any],
         return
     key, _, follow_end = began[1]
     if follow_end == lookahead.end():
-        reuse[state, key] = value
+        remember(reuse, (state, key), value, _REUSED_KEPT)
 
 
 def walk_lark_tree(tree: Any, methods: object, default: Default = Node,
