@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .api import TypeIds, kcfi, parse_function, typeid, typeids, typeids_of
-    from .decoded import DecodedTypeId, decode, decode_typeid
+    from .itanium.decoded import DecodedTypeId, decode, decode_typeid
     from .errors import CfiTypeidError, DecodeError, ParseError, UsageError
     from .hashes import kcfi_hash
     from .targets import DEFAULT_TARGET, TARGETS
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 _HOMES = {
     **dict.fromkeys(("TypeIds", "kcfi", "parse_function", "typeid", "typeids", "typeids_of"),
                     "api"),
-    **dict.fromkeys(("DecodedTypeId", "decode", "decode_typeid"), "decoded"),
+    **dict.fromkeys(("DecodedTypeId", "decode", "decode_typeid"), "itanium.decoded"),
     **dict.fromkeys(("CfiTypeidError", "DecodeError", "ParseError", "UsageError"), "errors"),
     "kcfi_hash": "hashes",
     **dict.fromkeys(("DEFAULT_TARGET", "TARGETS"), "targets"),

@@ -13,19 +13,17 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Callable, Mapping
 
-from .c_frontend import parse_c_function
-from .encoder import encode_function_type
+from .c.frontend import parse_c_function
+from .itanium.encoder import encode_function_type
 from .errors import UsageError
 from .flavours import CLANG, RUSTC, Flavour
 from .hashes import kcfi_hash
+from .itanium.suffixes import GENERALIZED_SUFFIX, NORMALIZED_SUFFIX
 from .memo import remember
 from .model import FunctionType, Type
 from .targets import DEFAULT_TARGET, Target, get_target
 from .transform import generalize_function, normalize_function
 
-#: Suffixes both compilers append, in the order they append them.
-NORMALIZED_SUFFIX = ".normalized"
-GENERALIZED_SUFFIX = ".generalized"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +101,7 @@ def _c_front_end(decl: str, prelude: str, target: Target, crate: str | None,
 
 def _rust_front_end(decl: str, prelude: str, target: Target, crate: str | None,
                     crates: CratesKey) -> tuple[FunctionType, Flavour]:
-    from .rust_frontend import parse_rust_function
+    from .rust.frontend import parse_rust_function
     return parse_rust_function(decl, prelude, target, crate, dict(crates)), RUSTC
 
 

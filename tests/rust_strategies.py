@@ -28,7 +28,7 @@ from pathlib import Path
 from hypothesis import strategies as st
 
 from cfi_typeid.errors import ParseError
-from cfi_typeid.rust_abi import ALL_ABIS, check_abi
+from cfi_typeid.rust.abi import ALL_ABIS, check_abi
 from cfi_typeid.targets import get_target
 from oracles import RUSTC, ids_from_ir, kcfi_from_ir, rustc_ir
 

@@ -18,12 +18,12 @@ from typing import Mapping, Sequence, TypeVar
 
 from hypothesis import strategies as st
 
-from cfi_typeid.c_frontend import parse_c_type
+from cfi_typeid.c.frontend import parse_c_type
 from cfi_typeid.model import (
     VOID, Array, BitInt, CInt, CInteger, Complex, Encoded, FunctionType, Named, Pointer,
     Primitive, Qualified, Scalar, Type,
 )
-from cfi_typeid.render_c import CRenderer
+from cfi_typeid.c.render import CRenderer
 from cfi_typeid.targets import TARGETS, Target
 
 T = TypeVar("T")

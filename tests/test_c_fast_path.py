@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cfi_typeid import c_frontend
-from cfi_typeid.c_scope import Scope
+from cfi_typeid.c import frontend as c_frontend
+from cfi_typeid.c.scope import Scope
 from cfi_typeid.errors import CfiTypeidError, ParseError
 from cfi_typeid.targets import DEFAULT_TARGET, TARGETS
 from strategies import SHARED_PRELUDE, TRIPLES, function_types, spelled
@@ -91,7 +91,7 @@ def test_rollback_restores_constants() -> None:
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_generated_prototypes_agree(data: st.DataObject, monkeypatch: pytest.MonkeyPatch) -> None:
-    """:mod:`cfi_typeid.lalr` runs Lark's tables with its own lexer and loop: over generated
+    """:mod:`cfi_typeid.parsing.lalr` runs Lark's tables with its own lexer and loop: over generated
     prototypes (every spelling the differential test against clang uses, and the shared prelude
     of typedefs, tags and enum constants), it must build what Lark's own parser builds."""
     triple = data.draw(st.sampled_from(TRIPLES))

@@ -1,4 +1,4 @@
-"""Round-trip laws of the C front end and :mod:`cfi_typeid.render_c`, pycparser style: render a
+"""Round-trip laws of the C front end and :mod:`cfi_typeid.c.render`, pycparser style: render a
 model to C, parse it back, get the same model.  Also: whatever the text, the parser answers with
 a model or a :class:`CfiTypeidError`, never another exception.
 """
@@ -9,13 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cfi_typeid.c_frontend import parse_c_function
+from cfi_typeid.c.frontend import parse_c_function
 from cfi_typeid.errors import CfiTypeidError, NotExpressibleError
 from cfi_typeid.model import (
     VOID, Array, CInt, CInteger, Encoded, FixedInt, FixedInteger, FunctionType, Named, Pointer,
     Primitive, Qualified, Reference, Scalar, Slice, Tuple, Type,
 )
-from cfi_typeid.render_c import render_c_declaration, render_c_type
+from cfi_typeid.c.render import render_c_declaration, render_c_type
 from cfi_typeid.targets import TARGETS
 
 from strategies import SHARED_PRELUDE, function_types, spelled, targets_and_functions

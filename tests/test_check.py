@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from cfi_typeid.check import OPTION_SETS, check
-from cfi_typeid.rust_crates import probe_disambiguators
+from cfi_typeid.crosscheck.check import OPTION_SETS, check
+from cfi_typeid.rust.crates import probe_disambiguators
 from conftest import needs_clang, needs_rustc
 from oracles import clang_ids, ids_from_ir, rustc_ir
 

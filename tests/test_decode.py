@@ -16,8 +16,8 @@ from cfi_typeid.model import (
     Lifetime, Named,
     PathSegment, Pointer, Primitive, Qualified, Reference, RustPath, Scalar, Slice, Tuple,
 )
-from cfi_typeid.render_decoded import render_as_c, render_as_rust
-from cfi_typeid.render_rust import render_rust_signature
+from cfi_typeid.itanium.render_decoded import render_as_c, render_as_rust
+from cfi_typeid.rust.render import render_rust_signature
 from conftest import needs_rustc
 from oracles import ids_from_ir, rustc_ir
 
@@ -133,7 +133,7 @@ DISTINCT_NAMES = [
 def test_a_name_spelled_again_is_another_type(typeid: str, types: tuple[object, ...]) -> None:
     """An encoder substitutes a type it has seen, so a spelling repeated without a
     substitution names a different type: the decoder makes it another ``instance``."""
-    from cfi_typeid.render_decoded import reencoded
+    from cfi_typeid.itanium.render_decoded import reencoded
     decoded = decode_typeid(typeid)
     assert decoded.flavour.name == "rustc"  # C cannot declare two types of one name
     assert reencoded(decoded, decoded.flavour) == typeid

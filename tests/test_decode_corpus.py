@@ -17,11 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cfi_typeid import api
-from cfi_typeid.decoded import DecodedTypeId, decode_typeid
+from cfi_typeid.itanium.decoded import DecodedTypeId, decode_typeid
 from cfi_typeid.errors import CfiTypeidError, UsageError
 from cfi_typeid.model import FunctionType
-from cfi_typeid.render_c import render_c_declaration
-from cfi_typeid.render_decoded import render_as_c, render_as_rust
+from cfi_typeid.c.render import render_c_declaration
+from cfi_typeid.itanium.render_decoded import render_as_c, render_as_rust
 from cfi_typeid.targets import TARGETS
 from cfi_typeid.transform import generalize, normalize
 from cfi_typeid.flavours import CLANG

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from cfi_typeid import DecodeError, decode, decode_typeid
 from cfi_typeid.api import typeids_of
-from cfi_typeid.encoder import encode_function_type
+from cfi_typeid.itanium.encoder import encode_function_type
 from cfi_typeid.flavours import CLANG, RUSTC
 from cfi_typeid.model import (
     VOID, Array, FixedInt, FixedInteger, FunctionType, Lifetime, Named, PathSegment, Pointer,

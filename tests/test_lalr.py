@@ -1,4 +1,4 @@
-"""``cfi_typeid.lalr`` runs Lark's LALR tables with its own lexer and loop.  It must build what
+"""``cfi_typeid.parsing.lalr`` runs Lark's LALR tables with its own lexer and loop.  It must build what
 Lark builds, rule for rule, and fail wherever Lark fails: checked here on a small grammar with
 every construct the runtime models (``_rule`` splicing, ``?rule`` inlining, aliases, EBNF
 repetition, anonymous and named string terminals, keywords that a regexp also matches, the
@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from lark import Lark, Token as LarkToken, Tree
 from lark.exceptions import LarkError
 
-from cfi_typeid import lalr, lalr_tables
+from cfi_typeid.parsing import lalr
+from cfi_typeid.parsing import tables as lalr_tables
 
 GRAMMAR = r"""
 start: item* tail?

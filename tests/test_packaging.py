@@ -44,11 +44,13 @@ def test_public_names_are_lazy_and_never_shadowed_by_modules() -> None:
             "print(sorted(m for m in sys.modules if m.startswith('cfi_typeid.')))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True).stdout
-    assert "cfi_typeid.api" not in loaded and "cfi_typeid.decoded" not in loaded
+    assert "cfi_typeid.api" not in loaded and "cfi_typeid.itanium.decoded" not in loaded
 
     import cfi_typeid
-    for path in sorted(Path(cfi_typeid.__file__).parent.glob("[!_]*.py")):
-        importlib.import_module(f"cfi_typeid.{path.stem}")
+    package = Path(cfi_typeid.__file__).parent
+    for path in sorted(package.rglob("[!_]*.py")):
+        dotted = ".".join(path.relative_to(package).with_suffix("").parts)
+        importlib.import_module(f"cfi_typeid.{dotted}")
     for name in cfi_typeid.__all__:
         assert not isinstance(getattr(cfi_typeid, name), types.ModuleType), name
     assert cfi_typeid.typeid("void f(long);") == "_ZTSFvlE"

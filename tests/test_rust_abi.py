@@ -1,4 +1,4 @@
-"""The ABI table (:mod:`cfi_typeid.rust_abi`) against rustc, on every target: which ABI strings
+"""The ABI table (:mod:`cfi_typeid.rust.abi`) against rustc, on every target: which ABI strings
 rustc accepts, which spell ``repr(C)`` types by name in a function's own signature and in a fn
 pointer, and which leave zero-sized parameters out."""
 
@@ -14,11 +14,11 @@ import pytest
 
 from cfi_typeid import api
 from cfi_typeid.errors import ParseError
-from cfi_typeid.rust_abi import (
+from cfi_typeid.rust.abi import (
     ALL_ABIS, check_abi, function_spells_repr_c_by_name, pointer_spells_repr_c_by_name,
     skips_zero_sized_params,
 )
-from cfi_typeid.rust_crates import disambiguators_from_ir
+from cfi_typeid.rust.crates import disambiguators_from_ir
 from cfi_typeid.targets import get_target
 from conftest import needs_rustc
 from oracles import RUSTC, ids_from_ir

@@ -15,7 +15,7 @@ import re
 import pytest
 
 from cfi_typeid import api
-from cfi_typeid.rust_items import core_source
+from cfi_typeid.rust.items import core_source
 from cfi_typeid.targets import get_target
 from conftest import needs_clang, needs_rustc
 from oracles import clang_ids

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
 from cfi_typeid import api
-from cfi_typeid.rust_crates import disambiguators_from_ir
+from cfi_typeid.rust.crates import disambiguators_from_ir
 from conftest import needs_rustc
 from rust_strategies import ITEM_ABIS, Case, case, rustc_crate, rustc_typeids
 

@@ -76,7 +76,7 @@ def test_crate_name_and_default() -> None:
 
 
 def test_prelude_is_read_once_per_batch() -> None:
-    from cfi_typeid.rust_frontend import prelude_root
+    from cfi_typeid.rust.frontend import prelude_root
     prelude_root.cache_clear()
     for i in range(5):
         plain(f"fn f(a: [S; {i}])", "#[repr(C)] pub struct S(u8);")

@@ -23,7 +23,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from cfi_typeid import api  # noqa: E402
-from cfi_typeid.rust_crates import disambiguators_from_ir  # noqa: E402
+from cfi_typeid.rust.crates import disambiguators_from_ir  # noqa: E402
 from conftest import needs_rustc  # noqa: E402
 from rust_strategies import (  # noqa: E402
     FEATURES, NO_CORE, NO_CORE_ATTRS, SIX, cfi_module, rustc_typeids,

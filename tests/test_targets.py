@@ -135,8 +135,8 @@ def test_short_names_and_unknown_targets() -> None:
 def test_predefined_typedefs_read_as_a_parse_reads_them(triple: str) -> None:
     """The target scope is built from the typedefs' keywords without the parser (start-up
     time): it must hold exactly what parsing ``typedef <spelling> <name>;`` gives."""
-    from cfi_typeid import c_frontend
-    from cfi_typeid.c_scope import Scope
+    from cfi_typeid.c import frontend as c_frontend
+    from cfi_typeid.c.scope import Scope
 
     target = get_target(triple)
     typedefs = {**target.typedefs, **c_frontend._BUILTIN_TYPEDEFS}

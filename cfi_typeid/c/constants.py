@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from .c_scope import CURRENT_SCOPE, Scope
-from .lalr import Token
-from .model import Array, CInteger, Pointer, Primitive, Scalar, Type, unqualified
+from .scope import CURRENT_SCOPE, Scope
+from ..parsing.lalr import Token
+from ..model import Array, CInteger, Pointer, Primitive, Scalar, Type, unqualified
 
 _BINARY: dict[str, Callable[[int, int], int]] = {
     "||": lambda a, b: int(bool(a) or bool(b)), "&&": lambda a, b: int(bool(a) and bool(b)),
@@ -28,7 +28,7 @@ _FLOAT_BYTES = {Scalar.FLOAT: 4, Scalar.DOUBLE: 8, Scalar.FLOAT16: 2, Scalar.HAL
 
 
 class ConstantRules:
-    """The grammar's constant-expression rule methods (see :class:`cfi_typeid.c_semantics.
+    """The grammar's constant-expression rule methods (see :class:`cfi_typeid.c.semantics.
     CTransformer`, which has them), reading the scope in :data:`CURRENT_SCOPE`."""
 
     @property

@@ -13,13 +13,13 @@ import re
 from functools import lru_cache
 from typing import Any, Mapping
 
-from .c_scope import CURRENT_SCOPE, Scope, has_anonymous
-from .c_semantics import CTransformer
-from .c_syntax import blank_noise, parse_c, parse_c_fast, split_declarations
-from .errors import ParseError
-from .lalr import walk_lark_tree
-from .model import FunctionType, Pointer, Qualified, Type, nesting
-from .targets import Target
+from .scope import CURRENT_SCOPE, Scope, has_anonymous
+from .semantics import CTransformer
+from .syntax import blank_noise, parse_c, parse_c_fast, split_declarations
+from ..errors import ParseError
+from ..parsing.lalr import walk_lark_tree
+from ..model import FunctionType, Pointer, Qualified, Type, nesting
+from ..targets import Target
 
 #: Typedefs every target has besides its table of integer typedefs.
 _BUILTIN_TYPEDEFS = {"va_list": "__builtin_va_list", "__gnuc_va_list": "__builtin_va_list"}
@@ -57,7 +57,7 @@ def _parse(scope: Scope, text: str, start: int, end: int, rule: str,
            parameters: dict[tuple[int, str], Any] | None = None) -> object:
     """Parse and transform one declaration in ``scope``.
 
-    The fast way (:mod:`cfi_typeid.lalr`) transforms during the parse.  If it fails for any
+    The fast way (:mod:`cfi_typeid.parsing.lalr`) transforms during the parse.  If it fails for any
     reason, the text is parsed again the slow way, with Lark (a tree, then the rule methods):
     that way reports a syntax error anywhere in the declaration before any meaning error, with
     Lark's expected-token sets, so errors stay exactly those of a tree parse.

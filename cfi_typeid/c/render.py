@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from typing import assert_never
 
-from .errors import NotExpressibleError
-from .model import (
+from ..errors import NotExpressibleError
+from ..model import (
     Array, BitInt, CInt, CInteger, Complex, Encoded, FixedInteger, FunctionType, Named,
     Pointer, Primitive, Qualified, Reference, RustPath, Scalar, Slice, Tuple, Type,
 )

@@ -12,11 +12,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import MutableMapping
 
-from .errors import ParseError
-from .model import (
+from ..errors import ParseError
+from ..model import (
     Array, Complex, FunctionType, Named, Pointer, Qualified, Type, qualify, unqualified,
 )
-from .targets import Target
+from ..targets import Target
 
 
 @dataclass
@@ -33,7 +33,7 @@ class Scope:
     #: (name, previous value) of each constant set, so a parse that fails half-way can be undone
     undo: list[tuple[str, int | None]] = field(default_factory=list)
     #: parameter declarations parsed with exactly this scope's typedef names, for the fast
-    #: parser to reuse (see :meth:`cfi_typeid.lalr.Parser.parse`)
+    #: parser to reuse (see :meth:`cfi_typeid.parsing.lalr.Parser.parse`)
     parameters: dict[tuple[int, str], object] = field(default_factory=dict)
     #: (set once a prelude is read) the deepest typedef's nesting, and whether any typedef
     #: mentions an unnamed tag: what lets a line skip walking its type for either

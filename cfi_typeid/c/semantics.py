@@ -1,6 +1,6 @@
 """From C parse trees to model types: the grammar's rule methods for specifiers, declarators,
-typedefs and tags (constant expressions are in :mod:`cfi_typeid.c_constants`, the specifier
-table in :mod:`cfi_typeid.c_specifiers`, the scope in :mod:`cfi_typeid.c_scope`).
+typedefs and tags (constant expressions are in :mod:`cfi_typeid.c.constants`, the specifier
+table in :mod:`cfi_typeid.c.specifiers`, the scope in :mod:`cfi_typeid.c.scope`).
 
 The rules, each checked against clang-19 by the golden and differential tests:
 
@@ -18,15 +18,15 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, NamedTuple, Sequence
 
-from .c_constants import ConstantRules
-from .c_scope import adjust_parameter, c_qualify, has_anonymous, name_anonymous
-from .c_specifiers import KEYWORD_ALIASES, SPECIFIERS, TARGET_BUILTINS, VA_LIST
-from .lalr import Token
-from .model import (
+from .constants import ConstantRules
+from .scope import adjust_parameter, c_qualify, has_anonymous, name_anonymous
+from .specifiers import KEYWORD_ALIASES, SPECIFIERS, TARGET_BUILTINS, VA_LIST
+from ..parsing.lalr import Token
+from ..model import (
     VOID, Array, BitInt, CInt, CInteger, Complex, FunctionType, Named, Pointer, Primitive,
     Scalar, TagKind, Type, qualify, unqualified,
 )
-from .targets import Target
+from ..targets import Target
 
 _HALF = Primitive(Scalar.HALF)
 
@@ -86,7 +86,7 @@ class CTransformer(ConstantRules):
     True)`` style), each returning a model object (or a small intermediate).
 
     Stateless itself, so one instance serves every parse, run during the parse by
-    :class:`cfi_typeid.lalr.Parser` (no tree) or over a Lark tree on the slow path: the scope it
+    :class:`cfi_typeid.parsing.lalr.Parser` (no tree) or over a Lark tree on the slow path: the scope it
     reads and fills is the one in :data:`CURRENT_SCOPE`.
     """
 

@@ -8,7 +8,7 @@ against clang-19 by the golden and differential tests.
 
 from __future__ import annotations
 
-from .model import VOID, Array, CInt, CInteger, Encoded, Named, Pointer, Primitive, Scalar, Type
+from ..model import VOID, Array, CInt, CInteger, Encoded, Named, Pointer, Primitive, Scalar, Type
 
 
 def _spellings(t: Type, *phrases: str) -> dict[tuple[str, ...], Type]:

@@ -15,10 +15,10 @@ from contextvars import ContextVar
 from functools import cache
 from typing import TYPE_CHECKING, Any, Container, Iterator
 
-from .errors import ParseError, expected_phrase
-from .lalr import Parser, Token
-from .lalr_tables import grammar_text, load_tables
-from .memo import remember
+from ..errors import ParseError, expected_phrase
+from ..parsing.lalr import Parser, Token
+from ..parsing.tables import grammar_text, load_tables
+from ..memo import remember
 
 if TYPE_CHECKING:
     from lark import Lark
@@ -77,7 +77,7 @@ def c_parser() -> Lark:
 
 @cache
 def c_fast_parser(methods: object) -> Parser:
-    """The same grammar's tables run by :class:`cfi_typeid.lalr.Parser`, with ``methods`` (one
+    """The same grammar's tables run by :class:`cfi_typeid.parsing.lalr.Parser`, with ``methods`` (one
     per rule, ``v_args(inline=True)`` style) called at each reduction: no tree, and no Lark
     import once the tables are cached.  Parameter declarations may be reused (see
     :func:`parse_c_fast`)."""
@@ -101,7 +101,7 @@ _IDENTIFIER_WORDS: dict[str, bool] = {}
 
 def _parameter_key(parser: Parser, text: str, at: int) -> tuple[str, int, int] | None:
     """The key under which a parameter declaration starting at ``at`` is reused, and where
-    the "," or ")" after it starts and ends (see :meth:`cfi_typeid.lalr.Parser.parse`).
+    the "," or ")" after it starts and ends (see :meth:`cfi_typeid.parsing.lalr.Parser.parse`).
 
     The key is the declaration's text with its name, if any, left out: ``size_t len`` and
     ``size_t n`` declare the same parameter type.  The name is the last word outside brackets
@@ -130,7 +130,7 @@ def parse_c_fast(text: str, start: int, end: int, rule: str, typedef_names: Cont
     """What ``methods`` make of ``text[start:end]`` (start symbol ``rule``).  Any failure,
     syntax or meaning, is raised as is: the caller reparses with :func:`parse_c` for the
     error users see.  ``parameters``, when given, remembers parameter declarations parsed
-    with these ``typedef_names`` and reuses them (see :meth:`cfi_typeid.lalr.Parser.parse`)."""
+    with these ``typedef_names`` and reuses them (see :meth:`cfi_typeid.parsing.lalr.Parser.parse`)."""
     token = TYPEDEF_NAMES.set(typedef_names)
     try:
         return c_fast_parser(methods).parse(text[start:end], rule, parameters)

@@ -13,10 +13,10 @@ import sys
 from importlib import import_module
 from typing import Callable, Mapping, Sequence
 
-from .cli_io import open_input, parse_crates, read_text
-from .errors import CfiTypeidError, UsageError
-from .hashes import KCFI_HASHES, as_signed32, kcfi_hash
-from .targets import DEFAULT_TARGET, TARGETS
+from .io import open_input, parse_crates, read_text
+from ..errors import CfiTypeidError, UsageError
+from ..hashes import KCFI_HASHES, as_signed32, kcfi_hash
+from ..targets import DEFAULT_TARGET, TARGETS
 
 # Start-up time is part of every one-off run, so a module is imported only by the command that
 # needs it (the library itself by the commands that encode; see COMMANDS).
@@ -42,7 +42,7 @@ enums) go in --prelude, or before it in DECL itself, separated by ';'. Common ty
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
-    from .api import LANGUAGES
+    from ..api import LANGUAGES
     p.add_argument("--lang", choices=sorted(LANGUAGES), default="c",
                    help="language of DECL (default: c)")
     p.add_argument("--target", default=DEFAULT_TARGET, metavar="TRIPLE",
@@ -59,7 +59,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_encode(args: argparse.Namespace) -> int:
-    from .api import typeids
+    from ..api import typeids
     ids = typeids(args.decl, lang=args.lang, target=args.target, prelude=read_text(args.prelude, args.prelude_file),
                   crate=args.crate, crates=parse_crates(args.crates), salt=args.salt)
     if args.json:
@@ -137,10 +137,10 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 COMMANDS: Mapping[str, tuple[str, str]] = {
     "encode": (__name__, "_add_encode"),
     "batch": (__name__, "_add_batch"),
-    "check": ("cfi_typeid.cli_check", "add_check"),
-    "suggest-encoding": ("cfi_typeid.cli_check", "add_suggest"),
-    "decode": ("cfi_typeid.cli_decode", "add_decode"),
-    "rust-crates": ("cfi_typeid.rust_crates", "add_rust_crates"),
+    "check": ("cfi_typeid.cli.check", "add_check"),
+    "suggest-encoding": ("cfi_typeid.cli.check", "add_suggest"),
+    "decode": ("cfi_typeid.cli.decode", "add_decode"),
+    "rust-crates": ("cfi_typeid.rust.crates", "add_rust_crates"),
 }
 
 

@@ -10,9 +10,9 @@ import json
 import sys
 from typing import Any, Iterable, TextIO
 
-from . import api
-from .errors import CfiTypeidError
-from .targets import DEFAULT_TARGET
+from .. import api
+from ..errors import CfiTypeidError
+from ..targets import DEFAULT_TARGET
 
 _STRING_KEYS = ("decl", "lang", "prelude", "target", "crate", "salt")
 

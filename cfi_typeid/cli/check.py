@@ -11,12 +11,12 @@ import argparse
 import json
 import textwrap
 
-from .check import CheckResult, Comparison
-from .cli import EXIT_MISMATCH, EXIT_OK
-from .cli_io import parse_crates, read_text
-from .hashes import kcfi_hash
+from ..crosscheck.check import CheckResult, Comparison
+from .app import EXIT_MISMATCH, EXIT_OK
+from .io import parse_crates, read_text
+from ..hashes import kcfi_hash
 
-from .targets import DEFAULT_TARGET, TARGETS
+from ..targets import DEFAULT_TARGET, TARGETS
 
 
 
@@ -25,7 +25,7 @@ def _split(text: str | None) -> list[str] | None:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from .check import check
+    from ..crosscheck.check import check
     result = check(args.c, args.rust, target=args.target,
                    c_prelude=read_text(args.c_prelude, args.c_prelude_file),
                    rust_prelude=read_text(args.rust_prelude, args.rust_prelude_file),
@@ -40,7 +40,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_suggest(args: argparse.Namespace) -> int:
-    from .suggest import suggest_encoding
+    from ..crosscheck.suggest import suggest_encoding
     s = suggest_encoding(args.c, prelude=read_text(args.prelude, args.prelude_file),
                          target=args.target, name=args.name)
     if args.json:

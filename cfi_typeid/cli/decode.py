@@ -1,7 +1,7 @@
 """``python -m cfi_typeid decode``: type ids back to C and Rust, one or a batch.
 
-Thin like the rest of the CLI: :func:`cfi_typeid.decoded.decode_typeid` reads the id and
-:mod:`cfi_typeid.render_decoded` shows it.  A KCFI hash gets an explanation instead of "not a
+Thin like the rest of the CLI: :func:`cfi_typeid.itanium.decoded.decode_typeid` reads the id and
+:mod:`cfi_typeid.itanium.render_decoded` shows it.  A KCFI hash gets an explanation instead of "not a
 type id", and a pointer to ``lookup`` when that subcommand exists.
 """
 
@@ -12,11 +12,11 @@ import json
 import sys
 from typing import IO
 
-from .decoded import DecodedTypeId, decode_typeid
-from .cli_io import open_input
-from .errors import DecodeError, NotExpressibleError, UsageError
-from .render_decoded import render_as_c, render_as_rust, rendering_json
-from .suffixes import looks_like_kcfi_hash
+from ..itanium.decoded import DecodedTypeId, decode_typeid
+from .io import open_input
+from ..errors import DecodeError, NotExpressibleError, UsageError
+from ..itanium.render_decoded import render_as_c, render_as_rust, rendering_json
+from ..itanium.suffixes import looks_like_kcfi_hash
 
 EXIT_OK, EXIT_SOME_FAILED = 0, 1
 
@@ -37,7 +37,7 @@ line failed.
 
 
 def add_decode(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``decode`` (appended to :data:`cfi_typeid.cli.COMMANDS`)."""
+    """Register ``decode`` (appended to :data:`cfi_typeid.cli.app.COMMANDS`)."""
     p = sub.add_parser("decode", help="show a type id as C and Rust (or a batch of ids)",
                        description=_HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -8,7 +8,7 @@ import sys
 from contextlib import contextmanager
 from typing import IO, Iterator
 
-from .errors import UsageError
+from ..errors import UsageError
 
 
 def read_text(text: str, path: str | None) -> str:

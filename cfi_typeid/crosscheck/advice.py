@@ -1,6 +1,6 @@
 """Why a C type and a Rust type encode differently, and what fixes it: a table of rules.
 
-Each rule looks at the first pair of components that differ (see :mod:`cfi_typeid.check`) and,
+Each rule looks at the first pair of components that differ (see :mod:`cfi_typeid.crosscheck.check`) and,
 when it applies, names the cause in plain words and a fix that works.  Every cause here is one
 the compilers were seen to produce (``tests/test_check.py`` compiles each pair with clang-19 and
 rustc); where nothing in Rust can express the C type, the fix says so.
@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .encoder import encode_type
-from .errors import CfiTypeidError
-from .flavours import CLANG
-from .model import (
+from ..itanium.encoder import encode_type
+from ..errors import CfiTypeidError
+from ..flavours import CLANG
+from ..model import (
     VOID, CInt, CInteger, Encoded, FixedInteger, FunctionType, Named, Pointer, Primitive,
     Qualified, Reference, RustPath, Scalar, Type,
 )
@@ -46,7 +46,7 @@ _NORMALIZE_FIX = ("or enable integer normalization on both sides (clang "
 
 def c_spelling(t: Type) -> str:
     """``t`` as C source, or a description where C has no spelling for it."""
-    from .render_c import render_c_type
+    from ..c.render import render_c_type
     try:
         return render_c_type(t)
     except CfiTypeidError:
@@ -55,7 +55,7 @@ def c_spelling(t: Type) -> str:
 
 def rust_spelling(t: Type) -> str:
     """``t`` as Rust source, or a description where Rust has no spelling for it."""
-    from .render_rust import render_rust_type
+    from ..rust.render import render_rust_type
     try:
         return render_rust_type(t)
     except CfiTypeidError:

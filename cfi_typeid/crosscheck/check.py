@@ -3,7 +3,7 @@
 Both sides are parsed into the one model, transformed for each option set, and encoded with their
 own flavour.  When the ids differ, the two models are walked side by side to the first
 component whose encodings differ ("parameter 2", "pointee of parameter 1", "return type"), and
-:mod:`cfi_typeid.advice` says why and what fixes it.  The compilers' flags must agree between
+:mod:`cfi_typeid.crosscheck.advice` says why and what fixes it.  The compilers' flags must agree between
 the two sides (a ``.normalized`` id never equals a plain one: the suffix is part of the id and of
 the KCFI hash), so mixed settings are reported as mismatches with that reason.
 """
@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Sequence
 
 from .advice import Advice, Pair, advise, advise_here, advise_structure
-from .api import parse_function, transformed, typeids
-from .encoder import encode_type
-from .errors import UsageError
-from .flavours import CLANG, RUSTC
-from .hashes import kcfi_hash
-from .model import Array, FunctionType, Pointer, Qualified, Type
-from .targets import DEFAULT_TARGET, get_target
+from ..api import parse_function, transformed, typeids
+from ..itanium.encoder import encode_type
+from ..errors import UsageError
+from ..flavours import CLANG, RUSTC
+from ..hashes import kcfi_hash
+from ..model import Array, FunctionType, Pointer, Qualified, Type
+from ..targets import DEFAULT_TARGET, get_target
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .advice import CFI_TYPE_NAMES, rust_spelling
-from .c_frontend import parse_c_type
-from .codes import BUILTIN_CODES
-from .encoder import encode_type
-from .flavours import CLANG
-from .model import CInteger, Named, Type, unqualified
-from .targets import DEFAULT_TARGET, get_target
-from .transform import normalize
+from ..c.frontend import parse_c_type
+from ..codes import BUILTIN_CODES
+from ..itanium.encoder import encode_type
+from ..flavours import CLANG
+from ..model import CInteger, Named, Type, unqualified
+from ..targets import DEFAULT_TARGET, get_target
+from ..transform import normalize
 
 
 @dataclass(frozen=True, slots=True)

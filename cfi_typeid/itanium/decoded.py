@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from .decoder import Reading, decode_function_type
-from .errors import DecodeError
-from .flavours import CLANG, RUSTC, Flavour, get_flavour
-from .model import (
+from ..errors import DecodeError
+from ..flavours import CLANG, RUSTC, Flavour, get_flavour
+from ..model import (
     ERASED, STATIC, VOID, Array, FunctionType, Reference, RustPath, Tuple, Type,
 )
 from .suffixes import split_typeid

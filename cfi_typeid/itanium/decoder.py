@@ -1,4 +1,4 @@
-"""Itanium ``<function-type>`` decoding: the mirror image of :mod:`cfi_typeid.encoder`.
+"""Itanium ``<function-type>`` decoding: the mirror image of :mod:`cfi_typeid.itanium.encoder`.
 
 The parser (:mod:`.decoder_types`, over :mod:`.decoder_reader`, :mod:`.decoder_builtins` and
 :mod:`.decoder_rust`) records a substitution candidate at exactly the point the encoder adds
@@ -15,9 +15,9 @@ from .decoder_builtins import C_ORIGINS, LEAF_CODES
 from .decoder_reader import MAX_DEPTH, MAX_EXPANDED
 from .decoder_rust import FUNCTION_POINTER_VARIANTS
 from .decoder_types import Parser
-from .errors import DecodeError
-from .flavours import Flavour
-from .model import FunctionType
+from ..errors import DecodeError
+from ..flavours import Flavour
+from ..model import FunctionType
 
 __all__ = ["C_ORIGINS", "FUNCTION_POINTER_VARIANTS", "LEAF_CODES", "MAX_ATTEMPTS", "MAX_DEPTH",
            "MAX_EXPANDED", "Reading", "decode_function_type"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .codes import C_INT_CODES, FIXED_INT_CODES, SCALAR_CODES
+from ..codes import C_INT_CODES, FIXED_INT_CODES, SCALAR_CODES
 from .decoder_reader import Node, Reader
-from .model import (
+from ..model import (
     Array, BitInt, CInt, CInteger, Complex, FixedInt, FixedInteger, FunctionType, Lifetime,
     Pointer, Primitive, Qualified, Scalar, Type,
 )

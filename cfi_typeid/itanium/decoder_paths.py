@@ -1,6 +1,6 @@
 """v0-style Rust paths inside rustc's vendor types: ``N<ns>.. C [s<base-62>_] <crate> <ident>..``.
 
-The inverse of :func:`cfi_typeid.encoder.rust_path_name`, kept apart from the Itanium parser
+The inverse of :func:`cfi_typeid.itanium.encoder.rust_path_name`, kept apart from the Itanium parser
 because its grammar is v0's, not Itanium's: namespaces come innermost first, identifiers take a
 ``_`` separator when they start with a digit or ``_``, and the crate root carries the crate's
 disambiguator.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from .errors import DecodeError
-from .model import PathSegment, RustPath
+from ..errors import DecodeError
+from ..model import PathSegment, RustPath
 
 
 def is_identifier(name: str) -> bool:

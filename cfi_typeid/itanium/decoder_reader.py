@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import NamedTuple, NoReturn
 
-from .errors import DecodeError
-from .flavours import Flavour
-from .model import Encoded, Lifetime, Named, Type
+from ..errors import DecodeError
+from ..flavours import Flavour
+from ..model import Encoded, Lifetime, Named, Type
 
 #: Deepest nesting of types accepted, counted both in the text and in the expanded model.
 MAX_DEPTH = 64

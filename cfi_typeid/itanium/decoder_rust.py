@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .codes import VENDOR_SCALARS
+from ..codes import VENDOR_SCALARS
 from .decoder_builtins import LEAF_CODES
 from .decoder_paths import parse_v0_path
 from .decoder_reader import Node, Reader, as_type
-from .model import (
+from ..model import (
     ERASED, Encoded, FixedInt, FixedInteger, Lifetime, Primitive, Reference, RustPath, Slice,
     Tuple,
 )

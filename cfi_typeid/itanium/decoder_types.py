@@ -16,7 +16,7 @@ from .decoder_builtins import ONE_LETTER_CODES, BuiltinTypes
 from .decoder_paths import is_identifier
 from .decoder_reader import MAX_DEPTH, Binder, Node, as_type
 from .decoder_rust import FUNCTION_POINTER_VARIANTS, RustTypes
-from .model import (
+from ..model import (
     Array, CInteger, Complex, Encoded, FunctionType, Lifetime, Named, Pointer, Qualified,
 )
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, get_args
 
-from .codes import BUILTIN_CODES, C_INT_CODES, FIXED_INT_CODES, SCALAR_CODES, VENDOR_SCALARS, seq_id
-from .errors import UsageError
-from .flavours import Flavour
-from .model import (
+from ..codes import BUILTIN_CODES, C_INT_CODES, FIXED_INT_CODES, SCALAR_CODES, VENDOR_SCALARS, seq_id
+from ..errors import UsageError
+from ..flavours import Flavour
+from ..model import (
     Array, BitInt, CInt, CInteger, Complex, Encoded, FixedInt, FixedInteger, FunctionType,
     Lifetime, Named, Pointer, Primitive, Qualified, Reference, RustPath, Scalar, Slice, Tuple, Type,
 )

@@ -1,6 +1,6 @@
 """A decoded type id shown as C and as Rust, with an honest word where the two disagree.
 
-Rendering is done by :mod:`cfi_typeid.render_c` and :mod:`cfi_typeid.render_rust`; this module
+Rendering is done by :mod:`cfi_typeid.c.render` and :mod:`cfi_typeid.rust.render`; this module
 adds what depends on the id rather than on the type:
 
 * A ``.normalized`` id holds fixed-width integers, which C spells only as the integer of that
@@ -16,18 +16,17 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Mapping, assert_never
 
-from .api import GENERALIZED_SUFFIX, NORMALIZED_SUFFIX
 from .decoded import DecodedTypeId
 from .encoder import encode_function_type
-from .errors import NotExpressibleError
-from .flavours import CLANG, RUSTC, Flavour
-from .model import (
+from ..errors import NotExpressibleError
+from ..flavours import CLANG, RUSTC, Flavour
+from ..model import (
     VOID, Array, BitInt, CInt, CInteger, Complex, Encoded, FixedInt, FixedInteger, FunctionType, Named,
     Pointer, Primitive, Qualified, Reference, RustPath, Slice, Tuple, Type,
 )
-from .render_c import render_c_declaration
-from .render_rust import RustSignature, render_rust_signature
-from .suffixes import TYPEID_PREFIX
+from ..c.render import render_c_declaration
+from ..rust.render import RustSignature, render_rust_signature
+from .suffixes import GENERALIZED_SUFFIX, NORMALIZED_SUFFIX, TYPEID_PREFIX
 
 #: The C integer whose normalised form is each fixed-width integer on every target.
 C_INT_OF_SIZE: Mapping[FixedInt, CInt] = MappingProxyType({

@@ -12,8 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .api import GENERALIZED_SUFFIX, NORMALIZED_SUFFIX
-from .errors import DecodeError
+from ..errors import DecodeError
+
+#: Suffixes both compilers append, in the order they append them.
+NORMALIZED_SUFFIX = ".normalized"
+GENERALIZED_SUFFIX = ".generalized"
 
 #: The Itanium ``<special-name>`` prefix of a typeinfo name (``_ZTS`` + type).
 TYPEID_PREFIX = "_ZTS"

@@ -17,7 +17,7 @@ the same semantics, measured at several times the speed:
 * optionally, each rule method gets the position where its text starts, as Lark's
   ``propagate_positions`` computes it.
 
-The tables come from :mod:`cfi_typeid.lalr_tables` (stored once, loaded without Lark).  Anything
+The tables come from :mod:`cfi_typeid.parsing.tables` (stored once, loaded without Lark).  Anything
 this runtime cannot parse raises :class:`Unparsable`, and the caller reparses with Lark itself,
 whose errors (with their expected-token sets) are the ones users see; this runtime never has to
 explain a failure.  ``tests/test_lalr.py`` holds it to Lark's results.
@@ -29,8 +29,8 @@ import re
 from operator import itemgetter
 from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
-from .lalr_tables import Rule, Tables, Terminal
-from .memo import remember
+from .tables import Rule, Tables, Terminal
+from ..memo import remember
 
 
 class Unparsable(Exception):

@@ -2,7 +2,7 @@
 (``marshal``) in the temporary directory keyed by a checksum of the grammar text and of this
 format, and loaded by a new process in about a millisecond without importing Lark at all (Lark
 costs tens of milliseconds to import; so would ``json``, ``hashlib`` or ``tempfile``, hence
-plainer tools).  :mod:`cfi_typeid.lalr` runs them.
+plainer tools).  :mod:`cfi_typeid.parsing.lalr` runs them.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Mapping
 
-from .errors import ParseError
-from .targets import Target
+from ..errors import ParseError
+from ..targets import Target
 
 #: Every ABI string rustc 1.95 knows, for the error message.
 ALL_ABIS = (

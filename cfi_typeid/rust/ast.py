@@ -1,9 +1,9 @@
 """The syntax of the Rust we read: items and type expressions, as written, with offsets.
 
-These are what the grammar's transformer (:mod:`cfi_typeid.rust_syntax`) builds.  Nothing here
+These are what the grammar's transformer (:mod:`cfi_typeid.rust.syntax`) builds.  Nothing here
 is resolved: a :class:`PathType` is a path as written, a lifetime a name.  Name resolution,
-layout and rustc's CFI transforms happen later, in :mod:`cfi_typeid.rust_resolve` and
-:mod:`cfi_typeid.rust_lower`.  ``at`` is always an offset into the text that was parsed, for
+layout and rustc's CFI transforms happen later, in :mod:`cfi_typeid.rust.resolve` and
+:mod:`cfi_typeid.rust.lower`.  ``at`` is always an offset into the text that was parsed, for
 positioned errors; it takes no part in equality or hashing, so that a type written alike in
 two places is one dictionary key (the front end reuses what it resolved for such a type).
 """

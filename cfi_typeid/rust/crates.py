@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Mapping
 
-from .errors import UsageError
+from ..errors import UsageError
 
 #: ``N<namespace>C<disambiguator><len><crate>`` as v0 paths in type ids spell a crate root.
 _CRATE_ROOT = re.compile(r"N[a-zA-Z]C(s[0-9A-Za-z]*_)(\d+)")

@@ -17,23 +17,23 @@ from functools import lru_cache
 from typing import Any, Mapping
 from weakref import WeakKeyDictionary
 
-from .errors import ParseError
-from .lalr import walk_lark_tree
-from .memo import remember
-from .model import ERASED, FunctionType, Lifetime, nesting
-from .rust_abi import check_abi
-from .rust_ast import FnItem, SourceFile, TypeExpr
-from .rust_items import (
+from ..errors import ParseError
+from ..parsing.lalr import walk_lark_tree
+from ..memo import remember
+from ..model import ERASED, FunctionType, Lifetime, nesting
+from .abi import check_abi
+from .ast import FnItem, SourceFile, TypeExpr
+from .items import (
     DEFAULT_CRATE, STD_SOURCE, Module, Source, add_cfi_integers, add_items, child_scope,
     core_source,
 )
-from .rust_lower import Lowering
-from .rust_resolve import Env, Position, Resolver
-from .rust_syntax import blank_noise, parse_rust, rust_fast_parser
-from .rust_tree import RustTransformer
-from .rust_tree_types import SOURCE
-from .rust_types import RAdt, RArray, RFnPtr, RPtr, RRef, RSlice, RTuple, RTy, anonymize
-from .targets import Target
+from .lower import Lowering
+from .resolve import Env, Position, Resolver
+from .syntax import blank_noise, parse_rust, rust_fast_parser
+from .tree import RustTransformer
+from .tree_types import SOURCE
+from .types import RAdt, RArray, RFnPtr, RPtr, RRef, RSlice, RTuple, RTy, anonymize
+from ..targets import Target
 
 
 #: Stateless: it reads the text it reports errors in from SOURCE.
@@ -43,7 +43,7 @@ _TRANSFORMER = RustTransformer()
 def read_source(text: str, rule: str, what: str) -> SourceFile:
     """Parse Rust ``text`` (``rule``: ``prelude`` or ``decl``) into syntax objects.
 
-    The fast way (:mod:`cfi_typeid.lalr`) runs the rule methods during the parse.  If it fails
+    The fast way (:mod:`cfi_typeid.parsing.lalr`) runs the rule methods during the parse.  If it fails
     for any reason, Lark parses the text into a tree first and the methods run over that: a
     syntax error anywhere is reported (with Lark's expected-token sets) before any error of
     meaning, as a tree parse always did."""

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping, MutableMapping
 
-from .errors import ParseError
-from .model import CInt
-from .rust_ast import (
+from ..errors import ParseError
+from ..model import CInt
+from .ast import (
     AdtItem, AliasItem, ConstItem, ExternBlock, FnItem, ForeignTypeItem, Item, ModItem, UseItem,
 )
-from .targets import Target
+from ..targets import Target
 
 #: The crate whose items a prelude defines, when none is named.
 DEFAULT_CRATE = "probe"

@@ -16,16 +16,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Mapping
 
-from .model import (
+from ..model import (
     STATIC, VOID, Array, CInteger, FixedInteger, FunctionType, PathSegment, Pointer, Primitive,
     Reference, RustPath, Slice, Tuple, Type, qualify,
 )
-from .memo import remember
-from .rust_abi import (
+from ..memo import remember
+from .abi import (
     function_spells_repr_c_by_name, pointer_spells_repr_c_by_name, skips_zero_sized_params,
 )
-from .rust_resolve import Resolver
-from .rust_types import (
+from .resolve import Resolver
+from .types import (
     UNIT, RAdt, RArray, RCInt, RFnPtr, RForeign, RInt, RParam, RPtr, RRef, RScalar, RSlice,
     RTuple, RTy, anonymize, contains,
 )

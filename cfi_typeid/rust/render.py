@@ -23,9 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import assert_never
 
-from .codes import C_INT_CODES
-from .errors import NotExpressibleError
-from .model import (
+from ..codes import C_INT_CODES
+from ..errors import NotExpressibleError
+from ..model import (
     VOID, Array, BitInt, CInt, CInteger, Complex, Encoded, FixedInteger, FunctionType, Lifetime,
     Named, Pointer, Primitive, Qualified, Reference, RustPath, Scalar, Slice, Tuple, Type,
 )

@@ -16,20 +16,20 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Callable, Iterator, Literal, Mapping
 
-from .model import ERASED, FixedInt, Lifetime, Scalar
-from .rust_abi import check_abi
-from .rust_ast import (
+from ..model import ERASED, FixedInt, Lifetime, Scalar
+from .abi import check_abi
+from .ast import (
     ArrayType, BinaryExpr, ConstArg, Expr, FnPtrType, IntLit, LifetimeArg, NegExpr, NeverType,
     PathExpr, PathType, PtrType, RefType, SliceType, TupleType, TypeExpr, UnsupportedType,
 )
-from .rust_items import (
+from .items import (
     STD_PRELUDE, AdtDef, AliasDef, CIntDef, ConstDef, Def, ForeignDef, Module, Source,
 )
-from .rust_types import (
+from .types import (
     UNIT, RAdt, RArray, RCInt, RFnPtr, RForeign, RInt, RParam, RPtr, RRef, RScalar, RSlice,
     RTuple, RTy, shift, shift_lifetime,
 )
-from .targets import Target
+from ..targets import Target
 
 PRIMITIVES: Mapping[str, RTy] = MappingProxyType({
     **{k.value: RInt(k) for k in FixedInt},

@@ -13,9 +13,9 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from .errors import ParseError, expected_phrase
-from .lalr import Parser
-from .lalr_tables import grammar_text, load_tables
+from ..errors import ParseError, expected_phrase
+from ..parsing.lalr import Parser
+from ..parsing.tables import grammar_text, load_tables
 
 if TYPE_CHECKING:
     from lark import Lark
@@ -37,8 +37,8 @@ def rust_parser() -> Lark:
 
 @cache
 def rust_fast_parser(methods: object) -> Parser:
-    """The same grammar's tables run by :class:`cfi_typeid.lalr.Parser`, ``methods`` called
-    with a :class:`~cfi_typeid.lalr.Meta` and the children at each reduction: no tree, and no
+    """The same grammar's tables run by :class:`cfi_typeid.parsing.lalr.Parser`, ``methods`` called
+    with a :class:`~cfi_typeid.parsing.lalr.Meta` and the children at each reduction: no tree, and no
     Lark import once the tables are cached."""
     return Parser(load_tables("rust", _grammar(), rust_parser), methods, positions=True)
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
-from .errors import ParseError
-from .lalr import Meta, Token
-from .rust_ast import (
+from ..errors import ParseError
+from ..parsing.lalr import Meta, Token
+from .ast import (
     AdtItem, AliasItem, Attrs, ConstItem, ExternBlock, Field, FnItem, ForeignTypeItem, Generics,
     Item, ModItem, SourceFile, TypeExpr, UseItem, Variant,
 )
-from .rust_tree_types import (
+from .tree_types import (
     TYPE_CLASSES, Quals, Return, TypeRules, Variadic, has, of, one, pos, tokens, unquote,
 )
 
@@ -59,7 +59,7 @@ def _attrs(text: str, attrs: list[_Attr]) -> Attrs:
 
 class RustTransformer(TypeRules):
     """Builds :mod:`rust_ast` objects.  Stateless: the text being parsed, for errors, is the
-    one in :data:`~cfi_typeid.rust_tree_types.SOURCE`."""
+    one in :data:`~cfi_typeid.rust.tree_types.SOURCE`."""
 
     # ---- files and items ----------------------------------------------------------------
 

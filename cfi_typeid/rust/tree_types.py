@@ -1,5 +1,5 @@
 """The type, generics and constant-expression rules of the Rust transformer
-(:class:`cfi_typeid.rust_tree.RustTransformer`), with the helpers both halves share."""
+(:class:`cfi_typeid.rust.tree.RustTransformer`), with the helpers both halves share."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from .errors import ParseError
-from .lalr import Meta, Token
-from .rust_ast import (
+from ..errors import ParseError
+from ..parsing.lalr import Meta, Token
+from .ast import (
     ArrayType, BinaryExpr, ConstArg, FnPtrType, GenericArg, Generics, IntLit, LifetimeArg,
     NegExpr, NeverType, PathExpr, PathSeg, PathType, PtrType, RefType, SliceType, TupleType,
     TypeExpr, UnsupportedType,

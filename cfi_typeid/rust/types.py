@@ -16,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeAlias
 
-from .model import CInt, FixedInt, Lifetime, Scalar
+from ..model import CInt, FixedInt, Lifetime, Scalar
 
 if TYPE_CHECKING:
-    from .rust_items import AdtDef, ForeignDef
+    from .items import AdtDef, ForeignDef
 
 
 @dataclass(frozen=True, slots=True)

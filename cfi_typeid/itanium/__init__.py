@@ -1,0 +1,2 @@
+"""The Itanium back end: the encoder of type ids, the decoder that mirrors it, and what a
+decoded id renders to in C and Rust."""
