@@ -1,0 +1,70 @@
+"""Time linear in the input for the decoder and batch (issue 17): CPU time measured at three
+sizes, n^1.2 at most (``tests/growth.py``).  Each family was quadratic, or is one a careless
+change would make so."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Callable
+
+import pytest
+
+from cfi_typeid.cli.batch import process_line, run_batch
+from cfi_typeid.cli.io import raw_lines
+from cfi_typeid.errors import DecodeError
+from cfi_typeid.itanium.decoded import decode_typeid
+
+from growth import describe, fitted_exponent, times
+
+BOUND = 1.2
+
+
+def _decode(text: str) -> None:
+    try:
+        decode_typeid(text)
+    except DecodeError:
+        pass
+
+
+def _batch(lines: bytes) -> None:
+    run_batch(raw_lines(io.BytesIO(lines)), io.StringIO())
+
+
+FAMILIES: dict[str, tuple[Callable[[int], object], tuple[int, int, int]]] = {
+    # 1,000 took 5.5 s: each repeated vendor integer searched the instances from 0
+    "decode: n Rust integers": (lambda n: _decode("_ZTSF" + "u3i32" * n + "E"),
+                                (500, 1000, 2000)),
+    # malformed: a reference with n arguments (4,000 took 80 s)
+    "decode: u3refI with n arguments": (
+        lambda n: _decode("_ZTSFvu3refI" + "u3i32" * n + "E"), (500, 1000, 2000)),
+    "decode: n C parameters": (lambda n: _decode("_ZTSFv" + "lPKcS_" * n + "E"),
+                               (500, 1000, 2000)),
+    "decode: n substitutions": (
+        lambda n: _decode("_ZTSFv" + "".join(f"{len(f'T{i}')}T{i}" for i in range(n)) +
+                          "S_" * n + "E"), (200, 400, 800)),
+    "decode: n distinct structs of one name": (
+        lambda n: _decode("_ZTSFv" + "2S2" * n + "E"), (500, 1000, 2000)),
+    "batch: n lines": (
+        lambda n: _batch(b"".join(json.dumps({"decl": f"void f(long)", "id": i}).encode()
+                                  + b"\n" for i in range(n))), (500, 1000, 2000)),
+    "batch: n lines sharing a bad prelude": (
+        lambda n: _batch(b"".join(json.dumps({"decl": f"void f{i}(T)", "id": i,
+                                              "prelude": "typedef int T; oops;"}).encode()
+                                  + b"\n" for i in range(n))), (500, 1000, 2000)),
+    "batch: one line with an echoed key of n characters": (
+        lambda n: process_line(json.dumps({"decl": "void f(long)", "note": "x" * n})),
+        (100_000, 200_000, 400_000)),
+    "batch: a line of n bytes over the limit": (
+        lambda n: list(raw_lines(io.BytesIO(b"x" * n + b"\nok\n"), limit=1000)),
+        (1_000_000, 2_000_000, 4_000_000)),
+}
+
+
+@pytest.mark.parametrize("name", list(FAMILIES))
+def test_time_is_linear(name: str) -> None:
+    work, sizes = FAMILIES[name]
+    seconds = times(work, sizes)
+    if fitted_exponent(sizes, seconds) > BOUND:  # once more: a loaded machine
+        seconds = [min(a, b) for a, b in zip(seconds, times(work, sizes))]
+    assert fitted_exponent(sizes, seconds) <= BOUND, describe(name, sizes, seconds)
