@@ -148,6 +148,13 @@ def test_a_bad_prelude_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert errors[0]["line"] == 201
 
 
+def test_a_declaration_over_the_limit_is_refused_before_parsing() -> None:
+    from cfi_typeid.cli.limits import MAX_DECL_CHARS
+    got = lines_of(json.dumps({"decl": "void f(" + "int, " * (MAX_DECL_CHARS // 5) + "int)",
+                               "id": 1}).encode())
+    assert got[0]["id"] == 1 and "more than the limit" in got[0]["error"]["message"]
+
+
 def test_a_line_over_the_limit_is_skipped_not_read() -> None:
     data = b"x" * 50 + b"\nshort\n" + b"y" * 11
     assert list(raw_lines(io.BytesIO(data), limit=10)) == [50, b"short", 11]

@@ -68,3 +68,37 @@ def test_time_is_linear(name: str) -> None:
     if fitted_exponent(sizes, seconds) > BOUND:  # once more: a loaded machine
         seconds = [min(a, b) for a, b in zip(seconds, times(work, sizes))]
     assert fitted_exponent(sizes, seconds) <= BOUND, describe(name, sizes, seconds)
+
+
+def _peak_bytes_per_character(work: Callable[[], object], size: int) -> float:
+    import tracemalloc
+    tracemalloc.start()
+    try:
+        work()
+        return tracemalloc.get_traced_memory()[1] / size
+    finally:
+        tracemalloc.stop()
+
+
+N = 400_000
+#: Peak memory per character of input, at most (measured: C blanks 1, C comment 10 — was 128
+#: and 131 before the parameter-span regexp became possessive —, a batch line ~4, decode 46).
+MEMORY: dict[str, tuple[Callable[[], object], float]] = {
+    "C declaration with a long run of blanks": (
+        lambda: process_line(json.dumps({"decl": "void f(long" + " " * N + ");"})), 16),
+    "C declaration with a long comment": (
+        lambda: process_line(json.dumps({"decl": "void f(long /*" + "x" * N + "*/);"})), 24),
+    "Rust declaration with a long run of blanks": (
+        lambda: process_line(json.dumps({"decl": "fn f(a: i32" + " " * N + ")",
+                                         "lang": "rust"})), 16),
+    "batch line with a long echoed key": (
+        lambda: process_line(json.dumps({"decl": "void f(long)", "note": "x" * N})), 16),
+    "decode of a long id": (lambda: _decode("_ZTSFv" + "lPKc" * (N // 40) + "E"), 64),
+}
+
+
+@pytest.mark.parametrize("name", list(MEMORY))
+def test_memory_is_a_small_multiple_of_the_input(name: str) -> None:
+    work, bound = MEMORY[name]
+    size = N if not name.startswith("decode") else N // 10
+    assert _peak_bytes_per_character(work, size) <= bound

@@ -14,7 +14,7 @@ from importlib import import_module
 from typing import Callable, Mapping, Sequence
 
 from .io import open_binary, parse_crates, raw_lines, read_text, surrogate_problem
-from .limits import cpu_count
+from .limits import MAX_DECL_CHARS, cpu_count
 from .workers import Stopped
 from ..errors import CfiTypeidError, UsageError
 from ..hashes import KCFI_HASHES, as_signed32, kcfi_hash
@@ -62,6 +62,9 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 def _cmd_encode(args: argparse.Namespace) -> int:
     from ..api import typeids
+    if len(args.decl) > MAX_DECL_CHARS:
+        raise UsageError(f"DECL has {len(args.decl):,} characters, more than the limit "
+                         f"({MAX_DECL_CHARS:,})")
     ids = typeids(args.decl, lang=args.lang, target=args.target, prelude=read_text(args.prelude, args.prelude_file),
                   crate=args.crate, crates=parse_crates(args.crates), salt=args.salt)
     if args.json:

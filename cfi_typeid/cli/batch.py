@@ -23,7 +23,7 @@ from ..errors import CfiTypeidError
 from ..memo import remember
 from ..targets import DEFAULT_TARGET, get_target
 from .io import decode_line, surrogate_problem
-from .limits import MAX_INT_DIGITS, MAX_LINE_BYTES
+from .limits import MAX_DECL_CHARS, MAX_INT_DIGITS, MAX_LINE_BYTES
 from .workers import LINES, pool, stopping_between_lines, written
 
 #: The keys batch reads: they are not echoed.  Only ``decl`` is required.
@@ -79,6 +79,9 @@ def _type_problem(item: Mapping[str, Any]) -> str | None:
         value = item.get(key)
         if value is not None and not isinstance(value, str):
             return f'"{key}" must be a string or null, not {_JSON_TYPES.get(type(value), "that")}'
+    if len(item["decl"]) > MAX_DECL_CHARS:
+        return (f'"decl" has {len(item["decl"]):,} characters, more than the limit '
+                f"({MAX_DECL_CHARS:,})")
     crates = item.get("crates")
     if crates is not None and not (isinstance(crates, dict)
                                    and all(isinstance(v, str) for v in crates.values())):

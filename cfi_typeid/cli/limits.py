@@ -12,6 +12,9 @@ import os
 #: One line of ``batch`` or ``decode --batch`` input: declaration, prelude and other keys.
 #: A longer line is skipped in pieces (never read whole) and gets an error of its own.
 MAX_LINE_BYTES = 16 << 20
+#: One declaration (``decl``): a real one is under a few kilobytes; parsing takes up to ~200
+#: bytes of memory a character (a C parameter list), so this bounds a line's parse to ~200 MB.
+MAX_DECL_CHARS = 1 << 20
 #: A file read whole (``--prelude-file``, ``--c-prelude-file``, ``--rust-prelude-file``).
 MAX_FILE_BYTES = 64 << 20
 #: Digits of one JSON integer (Python's own limit for turning a string into an int).
