@@ -155,6 +155,7 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
     "suggest-encoding": ("cfi_typeid.cli.check", "add_suggest"),
     "decode": ("cfi_typeid.cli.decode", "add_decode"),
     "rust-crates": ("cfi_typeid.rust.crates", "add_rust_crates"),
+    "fuzz": ("cfi_typeid.cli.fuzz", "add_fuzz"),
 }
 
 

@@ -1,0 +1,141 @@
+"""The adversarial half of ``fuzz``: hostile input where only our typed errors may come out.
+
+Each *target* is a function of one drawn input that must return or raise a
+:class:`~cfi_typeid.errors.CfiTypeidError`; anything else is a failure, which hypothesis
+shrinks (the last failing input it tries is the smallest) and which is printed with a line
+of Python that reproduces it.  ``batch`` is held to its contract too: one line out, valid
+JSON.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable, TextIO
+
+from .. import api
+from ..errors import CfiTypeidError
+from ..itanium.decoded import decode_typeid
+from ..itanium.render_decoded import rendering_json
+from ..strategies import SHARED_PRELUDE, batch_lines, mutated_typeids, noisy_text
+
+
+def _c(text: str) -> None:
+    api.typeids(text, prelude=SHARED_PRELUDE)
+    api.typeids("void f(void)", prelude=text)
+
+
+def _rust(text: str) -> None:
+    api.typeids(text, lang="rust")
+    api.typeids("fn f()", lang="rust", prelude=text)
+
+
+def _decode(text: str) -> None:
+    rendering_json(decode_typeid(text), ("c", "rust"))
+
+
+def _batch(raw: bytes) -> None:
+    from .batch import line_out
+    for line in raw.split(b"\n"):
+        text, _ = line_out(line)
+        if text.count("\n") != 1 or not text.endswith("\n"):
+            raise AssertionError(f"batch wrote {text!r} for one line")
+        if text.strip():
+            json.loads(text, parse_constant=_no_constant)
+            if "internal" in json.loads(text).get("error", {}):
+                raise AssertionError(f"batch: {json.loads(text)['error']['message']}")
+
+
+def _no_constant(name: str) -> object:
+    raise AssertionError(f"batch wrote {name}, which is not JSON")
+
+
+_COMMANDS = ("encode", "decode", "check", "suggest-encoding", "batch")
+_WORDS = ("--lang", "rust", "c", "--target", "i686-unknown-linux-gnu", "--prelude", "--salt",
+          "--json", "--kcfi", "--kcfi-hash", "fnv1a", "--normalize-integers",
+          "--generalize-pointers", "--crates", "core=x", "--c", "--rust", "--options", "",
+          "--as", "void f(long)", "fn f(a: i32)", "_ZTSFvlE", "--crate", "9", "--name",
+          "--prelude-file", "/nonexistent", "-j", "0", "\udcff", "--batch")
+
+
+def _cli(argv: list[str]) -> None:
+    from .app import main
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            status = main(argv)
+        except SystemExit as e:  # argparse: a usage error, exit 2
+            status = e.code if isinstance(e.code, int) else 2
+    if status not in (0, 1, 2):
+        raise AssertionError(f"exit status {status}")
+
+
+def _cli_arguments() -> Any:
+    from hypothesis import strategies as st
+    word = st.sampled_from(_WORDS) | st.text(max_size=12)
+    return st.builds(lambda c, rest: [c, *rest], st.sampled_from(_COMMANDS[:4]),
+                     st.lists(word, max_size=6))
+
+
+@dataclass
+class Target:
+    name: str
+    check: Callable[[Any], None]
+    strategy: Callable[[], Any]
+    call: str  # a format for a line of Python that makes the call, with {input!r}
+    failures: list[tuple[Any, str]] = field(default_factory=list)
+
+
+TARGETS = (
+    Target("C parser", _c, lambda: noisy_text("c"),
+           "cfi_typeid.typeids({input!r}, prelude=SHARED_PRELUDE)"),
+    Target("Rust parser", _rust, lambda: noisy_text("rust"),
+           "cfi_typeid.typeids({input!r}, lang='rust')"),
+    Target("decoder", _decode, mutated_typeids,
+           "rendering_json(decode_typeid({input!r}), ('c', 'rust'))"),
+    Target("batch", _batch, batch_lines, "line_out({input!r})"),
+    Target("CLI", _cli, _cli_arguments, "main({input!r})"),
+)
+
+
+def _watched(target: Target) -> Callable[[Any], None]:
+    def check(value: Any) -> None:
+        try:
+            target.check(value)
+        except CfiTypeidError:
+            return
+        except Exception:  # noqa: BLE001 - what escapes is what we look for
+            target.failures.append((value, traceback.format_exc(limit=-3)))
+            raise
+    return check
+
+
+def run_adversarial(examples: int, seed: int, out: TextIO) -> int:
+    """``examples`` inputs for each target; exit status 1 when any failed."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as with_seed
+    failed = 0
+    for target in TARGETS:
+        decorate: Any = given(target.strategy())
+        wrapped: Any = decorate(_watched(target))
+        test: Callable[[], None] = with_seed(seed)(settings(
+            max_examples=examples, database=None, deadline=None,
+            suppress_health_check=list(HealthCheck))(wrapped))
+        try:
+            test()
+        except BaseException as e:  # noqa: BLE001 - hypothesis raises what the check raised
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            if not target.failures:
+                target.failures.append(("(while drawing)", "".join(
+                    traceback.format_exception_only(e))))
+        status = "ok" if not target.failures else "FAILED"
+        out.write(f"{target.name}: {examples} inputs, {status}\n")
+        if target.failures:
+            failed += 1
+            value, trace = target.failures[-1]  # hypothesis replays the smallest one last
+            out.write(f"  reproduce: {target.call.format(input=value)}\n")
+            out.write("".join(f"  {line}\n" for line in trace.rstrip().splitlines()))
+    return 1 if failed else 0

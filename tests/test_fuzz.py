@@ -1,0 +1,91 @@
+"""The fuzzing harness users run (``python -m cfi_typeid fuzz``), bounded for CI.
+
+``CFI_TYPEID_FUZZ_EXAMPLES=N`` draws more (default: a few seconds' worth); a long run is
+``python -m cfi_typeid fuzz --examples 100000 [--lang rust] [--adversarial]``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+
+from cfi_typeid.cli.fuzz import drawn
+from cfi_typeid.cli.fuzz_adversarial import run_adversarial
+from cfi_typeid.cli.fuzz_differential import run_differential
+from cfi_typeid.strategies import FIELDS, c_cases, rust_cases
+
+from conftest import needs_clang, needs_rustc
+
+EXAMPLES = int(os.environ.get("CFI_TYPEID_FUZZ_EXAMPLES", "0"))
+
+
+def test_drawing_is_reproducible_by_seed() -> None:
+    first = [c.decl for c in drawn(c_cases(), 20, seed=5)]
+    assert first == [c.decl for c in drawn(c_cases(), 20, seed=5)]
+    assert first != [c.decl for c in drawn(c_cases(), 20, seed=6)]
+
+
+def test_drawn_cases_carry_target_prelude_and_our_ids() -> None:
+    for case in drawn(c_cases("i686-unknown-linux-gnu"), 10, seed=1):
+        assert case.target == "i686-unknown-linux-gnu" and "struct Node" in case.prelude
+        ids = case.typeids()
+        assert isinstance(ids, dict) and set(ids) == set(FIELDS)
+    for rust in drawn(rust_cases("x86_64-unknown-linux-gnu"), 5, seed=1):
+        assert rust.decl.startswith("use c::*;") and rust.prelude.startswith("pub mod c")
+
+
+@needs_clang
+@pytest.mark.clang
+def test_bounded_c_fuzz_finds_no_difference() -> None:
+    out = io.StringIO()
+    assert run_differential("c", EXAMPLES or 150, 20261201, None, None, FIELDS, 20, out) == 0, \
+        out.getvalue()
+
+
+@needs_rustc
+@pytest.mark.rustc
+def test_bounded_rust_fuzz_finds_no_difference() -> None:
+    out = io.StringIO()
+    assert run_differential("rust", EXAMPLES or 60, 20261201, None, None, FIELDS, 10,
+                            out) == 0, out.getvalue()
+
+
+@needs_clang
+@pytest.mark.clang
+def test_a_difference_is_shrunk_into_a_reproducer() -> None:
+    """A compiler that reads ``short`` as ``int`` (a template with ``-Dshort=int``) differs
+    from us on every ``short``: the reproducer names the field and is shrunk to a
+    prototype with one parameter or none."""
+    template = ("clang-19 -target {target} {flags} -S -emit-llvm -O0 -w -std=gnu17 "
+                "-Dshort=int {src} -o {out}")
+    out = io.StringIO()
+    status = run_differential("c", 40, 3, "x86_64-unknown-linux-gnu", template,
+                              ("plain",), 40, out)
+    text = out.getvalue()
+    assert status == 1 and "plain: ours" in text and "cat > case.c" in text
+    assert "python -m cfi_typeid batch" in text
+    decls = [line for line in text.splitlines() if line.startswith('{"decl"')]
+    assert decls and all("short" in d and d.count(",") <= 4 for d in decls), text
+
+
+def test_bounded_adversarial_fuzz_lets_only_typed_errors_out() -> None:
+    out = io.StringIO()
+    assert run_adversarial(EXAMPLES or 120, 20261201, out) == 0, out.getvalue()
+
+
+def test_fuzz_command_is_registered_and_checks_its_options() -> None:
+    run = [sys.executable, "-m", "cfi_typeid", "fuzz"]
+    help_text = subprocess.run([*run, "--help"], capture_output=True, text=True, timeout=60)
+    assert help_text.returncode == 0 and "--compiler" in help_text.stdout
+    bad = subprocess.run([*run, "--fields", "nope"], capture_output=True, text=True,
+                         timeout=60)
+    assert bad.returncode == 2 and "unknown field" in bad.stderr
+    missing = subprocess.run([*run, "--examples", "3", "--compiler",
+                              "/nonexistent/cc {src} {out}"], capture_output=True, text=True,
+                             timeout=60)
+    assert missing.returncode == 2 and "cannot run" in missing.stderr
+    assert "Traceback" not in bad.stderr + missing.stderr
