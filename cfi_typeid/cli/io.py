@@ -84,6 +84,8 @@ def decode_line(raw: bytes) -> tuple[str, tuple[str, int] | None]:
 def surrogate_problem(text: str, what: str) -> str | None:
     """Why ``text`` cannot be hashed or compiled, when it holds a lone surrogate (an escape
     such as ``\\ud800`` in JSON, or a byte that is not UTF-8 in an argument), else None."""
+    if text.isascii():
+        return None
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as e:
