@@ -89,3 +89,13 @@ def test_fuzz_command_is_registered_and_checks_its_options() -> None:
                              timeout=60)
     assert missing.returncode == 2 and "cannot run" in missing.stderr
     assert "Traceback" not in bad.stderr + missing.stderr
+
+
+@pytest.mark.skipif(not os.environ.get("CFI_TYPEID_ATHERIS"), reason="set CFI_TYPEID_ATHERIS=1 "
+                    "(and pip install atheris) for the coverage-guided run (~30 s)")
+def test_atheris_engine_finds_nothing() -> None:
+    pytest.importorskip("atheris")
+    out = subprocess.run([sys.executable, "-m", "cfi_typeid", "fuzz", "--adversarial",
+                          "--engine", "atheris", "--examples", str(EXAMPLES or 2000),
+                          "--seed", "4"], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0 and "Done" in out.stderr, out.stderr[-3000:]

@@ -59,14 +59,18 @@ def add_fuzz(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="compiles spent shrinking each difference (default 60; 0: none)")
     p.add_argument("--adversarial", action="store_true",
                    help="hostile input for parsers, decoder, batch and CLI instead")
+    p.add_argument("--engine", choices=("hypothesis", "atheris"), default="hypothesis",
+                   help="--adversarial: drawn by hypothesis (default) or coverage-guided by "
+                        "atheris (pip install atheris)")
     p.set_defaults(run=_cmd_fuzz)
 
 
 def _cmd_fuzz(args: argparse.Namespace) -> int:
-    try:
-        import hypothesis  # noqa: F401
-    except ImportError:
-        raise UsageError("fuzz needs hypothesis: pip install 'cfi_typeid[fuzz]'") from None
+    if not (args.adversarial and args.engine == "atheris"):
+        try:
+            import hypothesis  # noqa: F401
+        except ImportError:
+            raise UsageError("fuzz needs hypothesis: pip install 'cfi_typeid[fuzz]'") from None
     if args.examples < 1:
         raise UsageError("--examples must be 1 or more")
     if args.target is not None and args.target not in TARGETS:
@@ -74,7 +78,13 @@ def _cmd_fuzz(args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 32)
     print(f"fuzz: seed {seed} (repeat this run with --seed {seed})", file=sys.stderr)
     if args.adversarial:
-        from .fuzz_adversarial import run_adversarial
+        from .fuzz_adversarial import run_adversarial, run_atheris
+        if args.engine == "atheris":
+            try:
+                import atheris  # type: ignore[import-not-found, import-untyped, unused-ignore]  # noqa: F401,E501
+            except ImportError:
+                raise UsageError("--engine atheris needs atheris: pip install atheris") from None
+            return run_atheris(args.examples, seed, sys.stdout)
         return run_adversarial(args.examples, seed, sys.stdout)
     from ..strategies import FIELDS
     fields = tuple(f.strip() for f in args.fields.split(",")) if args.fields else FIELDS

@@ -20,11 +20,18 @@ from .. import api
 from ..errors import CfiTypeidError
 from ..itanium.decoded import decode_typeid
 from ..itanium.render_decoded import rendering_json
-from ..strategies import SHARED_PRELUDE, batch_lines, mutated_typeids, noisy_text
+
+# The strategies (hypothesis) are imported when drawn, not for atheris.
+_SHARED_PRELUDE = """\
+struct S { int m; };
+typedef struct S S_t;
+typedef int (*handler_t)(char);
+enum E { E_A, E_B = 4 };
+"""
 
 
 def _c(text: str) -> None:
-    api.typeids(text, prelude=SHARED_PRELUDE)
+    api.typeids(text, prelude=_SHARED_PRELUDE)
     api.typeids("void f(void)", prelude=text)
 
 
@@ -89,15 +96,20 @@ class Target:
 
 
 TARGETS = (
-    Target("C parser", _c, lambda: noisy_text("c"),
-           "cfi_typeid.typeids({input!r}, prelude=SHARED_PRELUDE)"),
-    Target("Rust parser", _rust, lambda: noisy_text("rust"),
+    Target("C parser", _c, lambda: _strategies().noisy_text("c"),
+           "cfi_typeid.typeids({input!r}, prelude=" + repr(_SHARED_PRELUDE) + ")"),
+    Target("Rust parser", _rust, lambda: _strategies().noisy_text("rust"),
            "cfi_typeid.typeids({input!r}, lang='rust')"),
-    Target("decoder", _decode, mutated_typeids,
+    Target("decoder", _decode, lambda: _strategies().mutated_typeids(),
            "rendering_json(decode_typeid({input!r}), ('c', 'rust'))"),
-    Target("batch", _batch, batch_lines, "line_out({input!r})"),
+    Target("batch", _batch, lambda: _strategies().batch_lines(), "line_out({input!r})"),
     Target("CLI", _cli, _cli_arguments, "main({input!r})"),
 )
+
+
+def _strategies() -> Any:
+    from .. import strategies
+    return strategies
 
 
 def _watched(target: Target) -> Callable[[Any], None]:
@@ -139,3 +151,38 @@ def run_adversarial(examples: int, seed: int, out: TextIO) -> int:
             out.write(f"  reproduce: {target.call.format(input=value)}\n")
             out.write("".join(f"  {line}\n" for line in trace.rstrip().splitlines()))
     return 1 if failed else 0
+
+
+def run_atheris(examples: int, seed: int, out: TextIO) -> int:
+    """The same targets under atheris (libFuzzer, coverage-guided, ``pip install atheris``):
+    the first byte of an input picks the target.  atheris prints the input and the traceback
+    of the first failure, saves the input to a crash file and exits 1; otherwise it exits 0
+    after ``examples`` inputs (instrumenting the loaded code first takes some 20 s)."""
+    import sys
+
+    import atheris  # type: ignore[import-not-found, import-untyped, unused-ignore]
+
+    atheris.instrument_all()
+
+    def one_input(data: bytes) -> None:
+        if not data:
+            return
+        target = TARGETS[data[0] % len(TARGETS)]
+        rest = data[1:]
+        value: Any
+        if target.name == "batch":
+            value = rest
+        elif target.name == "CLI":
+            value = rest.decode("utf-8", "surrogateescape").split("\x00")[:8]
+        else:
+            value = rest.decode("utf-8", "surrogateescape")
+        try:
+            target.check(value)
+        except CfiTypeidError:
+            pass
+
+    atheris.Setup([sys.argv[0], f"-runs={examples}", f"-seed={seed % (1 << 31)}",
+                   "-max_len=4096"], one_input)
+    atheris.Fuzz()
+    out.write(f"atheris: {examples} inputs, ok\n")
+    return 0
