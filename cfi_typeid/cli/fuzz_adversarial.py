@@ -92,7 +92,9 @@ class Target:
     check: Callable[[Any], None]
     strategy: Callable[[], Any]
     call: str  # a format for a line of Python that makes the call, with {input!r}
-    failures: list[tuple[Any, str]] = field(default_factory=list)
+    #: (input, traceback) by what failed (exception type and where): the last input
+    #: recorded for each is the smallest hypothesis found.
+    failures: dict[str, tuple[Any, str]] = field(default_factory=dict)
 
 
 TARGETS = (
@@ -118,18 +120,21 @@ def _watched(target: Target) -> Callable[[Any], None]:
             target.check(value)
         except CfiTypeidError:
             return
-        except Exception:  # noqa: BLE001 - what escapes is what we look for
-            target.failures.append((value, traceback.format_exc(limit=-3)))
+        except Exception as e:  # noqa: BLE001 - what escapes is what we look for
+            frame = traceback.extract_tb(e.__traceback__)[-1]
+            where = f"{type(e).__name__} at {frame.filename}:{frame.lineno}"
+            target.failures[where] = (value, traceback.format_exc(limit=-3))
             raise
     return check
 
 
-def run_adversarial(examples: int, seed: int, out: TextIO) -> int:
-    """``examples`` inputs for each target; exit status 1 when any failed."""
+def adversarial_failures(examples: int, seed: int) -> list[tuple[Target, str]]:
+    """Run every target on ``examples`` inputs: (target, what failed) for each failure."""
     from hypothesis import HealthCheck, given, settings
     from hypothesis import seed as with_seed
-    failed = 0
+    found: list[tuple[Target, str]] = []
     for target in TARGETS:
+        target.failures.clear()
         decorate: Any = given(target.strategy())
         wrapped: Any = decorate(_watched(target))
         test: Callable[[], None] = with_seed(seed)(settings(
@@ -141,16 +146,24 @@ def run_adversarial(examples: int, seed: int, out: TextIO) -> int:
             if isinstance(e, KeyboardInterrupt):
                 raise
             if not target.failures:
-                target.failures.append(("(while drawing)", "".join(
-                    traceback.format_exception_only(e))))
-        status = "ok" if not target.failures else "FAILED"
-        out.write(f"{target.name}: {examples} inputs, {status}\n")
-        if target.failures:
-            failed += 1
-            value, trace = target.failures[-1]  # hypothesis replays the smallest one last
-            out.write(f"  reproduce: {target.call.format(input=value)}\n")
-            out.write("".join(f"  {line}\n" for line in trace.rstrip().splitlines()))
-    return 1 if failed else 0
+                target.failures["while drawing"] = ("(none)", "".join(
+                    traceback.format_exception_only(e)))
+        found += [(target, where) for where in target.failures]
+    return found
+
+
+def run_adversarial(examples: int, seed: int, out: TextIO) -> int:
+    """``examples`` inputs for each target; exit status 1 when any failed."""
+    found = adversarial_failures(examples, seed)
+    for target in TARGETS:
+        mine = [where for t, where in found if t is target]
+        out.write(f"{target.name}: {examples} inputs, "
+                  f"{'ok' if not mine else f'{len(mine)} distinct failure(s)'}\n")
+        for where in mine:
+            value, trace = target.failures[where]
+            out.write(f"  {where}\n  reproduce: {target.call.format(input=value)}\n")
+            out.write("".join(f"    {line}\n" for line in trace.rstrip().splitlines()))
+    return 1 if found else 0
 
 
 def run_atheris(examples: int, seed: int, out: TextIO) -> int:

@@ -149,10 +149,12 @@ def rust_cases(target: str | None = None) -> st.SearchStrategy[RustCase]:
 #: Pieces that valid declarations and ids are made of, for mutations to splice in.
 _C_PIECES = ("int", "long", "(", ")", "*", "[", "]", ",", ";", "...", "void", "struct S",
              "typedef", "const", "__attribute__((", "/*", "*/", "#", "\n", "{", "}", "enum",
-             "1", "0x", "sizeof", "'", '"', "\\", "\x00", "\ud800", "\u00e9", "99999999999")
+             "1", "0x", "sizeof", "'", '"', "\\", "\x00", "\ud800", "\u00e9", "99999999999",
+             "9" * 4400, "(" * 300, "[1]" * 300)
 _RUST_PIECES = ("fn", "(", ")", "->", "&", "'a", "<", ">", "::", ",", ";", "[u8; 4]",
                 "extern \"C\"", "unsafe", "struct S", "type", "#[repr(C)]", "\"", "{", "}",
-                "mod", "impl", "dyn", "0x", "1_000", "r#", "'", "\\u{d800}", "\ud800", "...")
+                "mod", "impl", "dyn", "0x", "1_000", "r#", "'", "\\u{d800}", "\ud800", "...",
+                "9" * 4400, "0x" + "f" * 4400, "&" * 300, "(" * 300)
 _ID_PIECES = ("F", "E", "v", "P", "K", "S_", "S0_", "u3i32", "u3refI", "I", "A", "_", "1",
               "9", "u", "N", "Cs", "Dh", "z", ".normalized", ".generalized", "U3mut", "Z")
 
@@ -190,15 +192,38 @@ def mutated_typeids() -> st.SearchStrategy[str]:
     return _mutated(st.one_of(encoded(), st.just("_ZTSFvu3refIu3strEE")), _ID_PIECES)
 
 
+#: Declarations with a hole where a number, a name or a type goes, for :func:`_hostile`.
+_C_HOLES = ("void f(int (*)[{}]);", "enum E {{ A = {} }}; void f(enum E);",
+            "typedef int T[{}]; void f(T *);", "void f(_BitInt({}));", "void {}(void);",
+            "struct {} {{ int x; }}; void f(struct {} *);", "void f({});",
+            "void f(int (*)[sizeof(int) * {}]);")
+_RUST_HOLES = ("fn f(a: [u8; {}])", "const N: usize = {}; fn f(a: [u8; N])",
+               "fn f(a: *const [u8; {} + 1])", "#[cfi_encoding = \"{}\"] #[repr(transparent)] "
+               "pub struct A(i32); fn f(a: A)", "fn {}()", "type A = {}; fn f(a: A)",
+               "fn f(a: {})", "mod m {{ pub struct {}; }} fn f(a: &m::{})")
+_FILLERS = ("9" * 4400, "0x" + "f" * 4400, "18446744073709551616", "-1", "0", "1 << 64",
+            "99999999999999999999999", "", "\ud800", "(((((((((1)))))))))" * 30, "u8" * 1000,
+            "&" * 200 + "u8", "*const " * 200 + "u8", "(" * 200 + "u8" + ")" * 200,
+            "A" * 20_000, "int" + ", int" * 3000, "\\u{110000}", "'\\0'")
+
+
+def _hostile(holes: tuple[str, ...]) -> st.SearchStrategy[str]:
+    return st.builds(lambda hole, filler: hole.replace("{}", filler).replace(
+        "{{", "{").replace("}}", "}"), st.sampled_from(holes),
+        st.sampled_from(_FILLERS) | st.text(max_size=30))
+
+
 def noisy_text(lang: str) -> st.SearchStrategy[str]:
-    """Declarations of ``lang`` as drawn, then mutated; and random text now and then."""
+    """Declarations of ``lang`` as drawn, then mutated; declarations with hostile numbers,
+    names and types in their holes; and random text now and then."""
     if lang == "c":
         valid: st.SearchStrategy[str] = c_cases().map(lambda c: c.decl)
         pieces: tuple[str, ...] = _C_PIECES
+        holes = _C_HOLES
     else:
         valid = rust_cases("x86_64-unknown-linux-gnu").map(lambda c: c.case.signature)
-        pieces = _RUST_PIECES
-    return st.one_of(_mutated(valid, pieces), st.text(max_size=200))
+        pieces, holes = _RUST_PIECES, _RUST_HOLES
+    return st.one_of(_mutated(valid, pieces), _hostile(holes), st.text(max_size=200))
 
 
 def batch_lines() -> st.SearchStrategy[bytes]:
