@@ -21,7 +21,7 @@ from typing import Any, Iterable, Iterator, Mapping, TextIO
 from .. import api
 from ..errors import CfiTypeidError
 from ..memo import remember
-from ..targets import DEFAULT_TARGET, get_target
+from ..targets import DEFAULT_TARGET, Target, get_target
 from .io import decode_line, surrogate_problem
 from .limits import MAX_DECL_CHARS, MAX_INT_DIGITS, MAX_LINE_BYTES
 from .workers import LINES, pool, stopping_between_lines, written
@@ -119,13 +119,7 @@ def _prelude_error(lang: str, prelude: str, target: str, crate: str | None,
     except CfiTypeidError:
         return None  # the line's own error, reported by the front end
     try:
-        if lang == "c":
-            from ..c.frontend import prelude_scope
-            prelude_scope(prelude, t)
-        elif (crate or "probe").isidentifier():
-            from ..rust.frontend import prelude_root
-            from ..rust.items import DEFAULT_CRATE
-            prelude_root(prelude, t, crate or DEFAULT_CRATE)
+        _parse_prelude(lang, prelude, t, crate)
     except CfiTypeidError as e:
         return remember(_PRELUDE_ERRORS, key, {**e.to_json(), "in": "prelude"},
                         _PRELUDE_ERRORS_MAX)
@@ -133,6 +127,18 @@ def _prelude_error(lang: str, prelude: str, target: str, crate: str | None,
         return remember(_PRELUDE_ERRORS, key, {**_error("prelude nested too deeply"),
                                                "in": "prelude"}, _PRELUDE_ERRORS_MAX)
     return None
+
+
+def _parse_prelude(lang: str, prelude: str, target: Target, crate: str | None) -> None:
+    """Parse ``prelude`` alone, as the front end does before a declaration (its result is
+    cached there): the step whose failure every line using the prelude shares."""
+    if lang == "c":
+        from ..c import frontend as c_frontend
+        c_frontend.prelude_scope(prelude, target)
+    elif (crate or "probe").isidentifier():
+        from ..rust import frontend as rust_frontend
+        from ..rust.items import DEFAULT_CRATE
+        rust_frontend.prelude_root(prelude, target, crate or DEFAULT_CRATE)
 
 
 def _answer(item: Mapping[str, Any]) -> dict[str, Any]:
