@@ -16,7 +16,7 @@ import pytest
 from cfi_typeid.cli.fuzz import drawn
 from cfi_typeid.cli.fuzz_adversarial import adversarial_failures, run_adversarial
 from cfi_typeid.cli.fuzz_differential import run_differential
-from cfi_typeid.strategies import FIELDS, c_cases, rust_cases
+from cfi_typeid.strategies import FIELDS, c_cases, c_mutants, rust_cases
 
 from conftest import needs_clang, needs_rustc
 
@@ -114,3 +114,18 @@ def test_atheris_engine_finds_nothing() -> None:
                           "--engine", "atheris", "--examples", str(EXAMPLES or 2000),
                           "--seed", "4"], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0 and "Done" in out.stderr, out.stderr[-3000:]
+
+
+def test_a_case_the_compiler_refuses_must_be_refused_by_us() -> None:
+    """A compiler that refuses everything: each case we answer is a difference, reported once
+    per refusal message, and the drawn mutants are what the compiler may refuse."""
+    out = io.StringIO()
+    status = run_differential("c", 6, 9, "x86_64-unknown-linux-gnu",
+                              "sh -c 'echo \"case.c:1:2: error: no\" >&2; exit 1' {src} {out}",
+                              ("plain",), 0, out, mutants=True)
+    text = out.getvalue()
+    assert status == 1 and "compiles: ours accepted, compiler refused (error: no)" in text
+    mutants = drawn(c_mutants("x86_64-unknown-linux-gnu"), 30, seed=2)
+    assert all(m.mutated for m in mutants)
+    assert {m.decl for m in mutants} != {m.decl for m in drawn(c_cases(
+        "x86_64-unknown-linux-gnu"), 30, seed=2)}

@@ -33,6 +33,9 @@ whole template with {target}, {flags}, {src} and {out}, e.g.
   --compiler 'gcc-15 -fsanitize=kcfi -S {src} -o {out}' --fields kcfi
 (the output is LLVM IR with !type / !kcfi_type, or assembly with __kcfi_typeid_ symbols).
 
+--mutants: each case gets one change a compiler may refuse ('void f(void x)', a redefined
+typedef, '[i32; 18446744073709551616]'); we must refuse what it refuses and agree on the rest.
+
 --adversarial: random and mutated input for the C and Rust parsers, the decoder, batch and
 the CLI; anything but our typed errors escaping is a failure, shrunk by hypothesis.
 Exit status 0: no difference; 1: differences or failures; 2: bad usage.
@@ -57,6 +60,9 @@ def add_fuzz(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="fields to compare (default: all six)")
     p.add_argument("--shrink", type=int, default=60, metavar="N",
                    help="compiles spent shrinking each difference (default 60; 0: none)")
+    p.add_argument("--mutants", action="store_true",
+                   help="cases with one change a compiler may refuse (we must refuse them "
+                        "too), compiled one at a time")
     p.add_argument("--adversarial", action="store_true",
                    help="hostile input for parsers, decoder, batch and CLI instead")
     p.add_argument("--engine", choices=("hypothesis", "atheris"), default="hypothesis",
@@ -94,7 +100,7 @@ def _cmd_fuzz(args: argparse.Namespace) -> int:
                          + ", ".join(FIELDS))
     from .fuzz_differential import run_differential
     return run_differential(args.lang, args.examples, seed, args.target, args.compiler,
-                            fields, args.shrink, sys.stdout)
+                            fields, args.shrink, sys.stdout, mutants=args.mutants)
 
 
 def drawn(strategy: Any, examples: int, seed: int) -> list[Any]:

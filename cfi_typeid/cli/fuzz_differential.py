@@ -8,13 +8,16 @@ which it refused the case.
 
 from __future__ import annotations
 
+import re
 import shlex
 import sys
 from dataclasses import dataclass
 from typing import Any, Sequence, TextIO
 
 from ..rust.crates import disambiguators_from_ir
-from ..strategies import c_cases, c_source, rust_cases, rust_strategies
+from ..strategies import (
+    c_cases, c_mutants, c_source, rust_cases, rust_mutants, rust_strategies,
+)
 from .fuzz import drawn, unique
 from .fuzz_compile import (
     VARIANTS, CompileError, Compiler, ids_from_ir, kcfi_from_output,
@@ -116,9 +119,21 @@ def verdicts_isolating_refusals(side: Side, cases: Sequence[Case]
 
 
 def _first_error(message: str) -> str:
+    """The compiler's first error, without the file name and position (which differ from
+    run to run), so that equal refusals are seen to be equal."""
     lines = [line.strip() for line in message.splitlines() if line.strip()]
     errors = [line for line in lines if "error" in line]
-    return (errors or lines or ["no message"])[0][:300]
+    first = (errors or lines or ["no message"])[0]
+    return re.sub(r"^\S*case\.(?:c|rs):\d+:\d+:\s*", "", first)[:300]
+
+
+def _kind(diff: list[tuple[str, str, str]], case: Case) -> tuple[object, ...]:
+    """What makes two differences the same: a refusal by its message, anything else by the
+    fields, the case (its name left out) and the target."""
+    if diff and diff[0][0] == "compiles":
+        return ("compiles",) + diff[0][1:]
+    return (case.target, case.prelude, case.renamed("cfi_case").decl,
+            tuple(f for f, _, _ in diff))
 
 
 def differences(side: Side, case: Case, theirs: Verdict, crates: dict[str, str]
@@ -142,9 +157,16 @@ def still_differs(side: Side, case: Case) -> bool:
 
 def run_differential(lang: str, examples: int, seed: int, target: str | None,
                      command: str | None, fields: tuple[str, ...], shrink_budget: int,
-                     out: TextIO) -> int:
+                     out: TextIO, mutants: bool = False) -> int:
+    """Compare ``examples`` drawn cases; with ``mutants``, cases with one change a compiler
+    may refuse, compiled one at a time (most are refused) for their plain and generalized
+    ids only."""
     compiler = Compiler.for_lang(lang, command)
-    strategy = c_cases(target) if lang == "c" else rust_cases(target)
+    if mutants:
+        strategy = c_mutants(target) if lang == "c" else rust_mutants(target)
+        fields = tuple(f for f in fields if f in ("plain", "generalized")) or ("plain",)
+    else:
+        strategy = c_cases(target) if lang == "c" else rust_cases(target)
     cases = unique(drawn(strategy, examples, seed), key=lambda c: (c.target, c.prelude, c.decl))
     by_target: dict[str, list[Case]] = {}
     for i, case in enumerate(cases):
@@ -155,8 +177,9 @@ def run_differential(lang: str, examples: int, seed: int, target: str | None,
     from .fuzz_shrink import reproducer, shrink
     for triple, group in by_target.items():
         side = Side(compiler, triple, fields)
-        for start in range(0, len(group), 400):
-            chunk = group[start:start + 400]
+        size = 1 if mutants else 400
+        for start in range(0, len(group), size):
+            chunk = group[start:start + size]
             verdicts, crates = verdicts_isolating_refusals(side, chunk)
             for case in chunk:
                 compared += 1
@@ -167,15 +190,17 @@ def run_differential(lang: str, examples: int, seed: int, target: str | None,
                 small = shrink(side, case, shrink_budget) if shrink_budget else case
                 verdict, small_crates = verdicts_isolating_refusals(side, [small])
                 small_diff = differences(side, small, verdict[small.name], small_crates) or diff
-                key = (triple, small.prelude, small.renamed("cfi_case").decl,
-                       tuple(f for f, _, _ in small_diff))
+                key = _kind(small_diff, small)
                 if key in shown:
                     shown[key] += 1
                     continue
                 shown[key] = 1
                 out.write(reproducer(side, small, small_diff, small_crates or crates) + "\n")
                 out.flush()
-    print(f"fuzz: {compared} {lang} cases compared with {shlex.split(compiler.template)[0]} "
+    for key, count in shown.items():
+        if count > 1:
+            out.write(f"# {count} cases showed this difference: {' '.join(map(str, key))[:300]}\n")
+    print(f"fuzz: {compared} {lang} {'mutants' if mutants else 'cases'} compared with {shlex.split(compiler.template)[0]} "
           f"on {len(by_target)} target(s), {found} with differences "
           f"({len(shown)} distinct after shrinking)", file=sys.stderr)
     return 1 if found else 0

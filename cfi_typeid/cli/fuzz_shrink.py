@@ -46,6 +46,17 @@ def _c_render(case: CCase, fn: FunctionType) -> CCase | None:
 
 
 def _c_candidates(case: CCase) -> Iterator[CCase]:
+    yield from () if case.mutated else _c_model_candidates(case)
+    lines = case.prelude.splitlines(keepends=True)
+    half = len(lines) // 2
+    for kept in ([], lines[half:], lines[:half]) if len(lines) > 1 else ():
+        yield replace(case, prelude="".join(kept))
+    for i in range(len(lines)):
+        yield replace(case, prelude="".join(lines[:i] + lines[i + 1:]))
+
+
+def _c_model_candidates(case: CCase) -> Iterator[CCase]:
+    """The plain spelling of the model, then simpler models."""
     fn = case.model
     plain = _c_render(case, fn)
     if plain is not None and plain.decl != case.decl:
@@ -65,12 +76,6 @@ def _c_candidates(case: CCase) -> Iterator[CCase]:
         candidate = _c_render(case, smaller)
         if candidate is not None:
             yield candidate
-    lines = case.prelude.splitlines(keepends=True)
-    half = len(lines) // 2
-    for kept in ([], lines[half:], lines[:half]) if len(lines) > 1 else ():
-        yield replace(case, prelude="".join(kept))
-    for i in range(len(lines)):
-        yield replace(case, prelude="".join(lines[:i] + lines[i + 1:]))
 
 
 def _rust_candidates(case: RustCase) -> Iterator[RustCase]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping
 
 try:
@@ -36,7 +36,8 @@ from . import c as c_strategies
 from . import rust as rust_strategies
 from .c import CLANG_TYPEDEFS, SHARED_PRELUDE, TRIPLES, function_types, spelled
 
-__all__ = ["CCase", "RustCase", "c_cases", "c_source", "rust_cases", "mutated_typeids", "noisy_text",
+__all__ = ["CCase", "RustCase", "c_cases", "c_source", "rust_cases", "c_mutants",
+           "rust_mutants", "mutated_typeids", "noisy_text",
            "SHARED_PRELUDE", "CLANG_TYPEDEFS",
            "batch_lines", "FIELDS", "c_strategies", "rust_strategies"]
 
@@ -64,10 +65,12 @@ class CCase:
     model: FunctionType
     name: str = "f"
     prelude: str = SHARED_PRELUDE
+    #: a mutant (:func:`c_mutants`): ``decl`` or ``prelude`` no longer says ``model``
+    mutated: bool = False
 
     def renamed(self, name: str) -> CCase:
         decl = re.sub(rf"\b{re.escape(self.name)}\b", name, self.decl, count=1)
-        return CCase(self.target, decl, self.model, name, self.prelude)
+        return CCase(self.target, decl, self.model, name, self.prelude, self.mutated)
 
     def typeids(self) -> Answer:
         return _answer(self.decl, target=self.target, prelude=self.prelude)
@@ -142,6 +145,86 @@ def _rust_case(draw: st.DrawFn, target: str | None) -> RustCase:
 def rust_cases(target: str | None = None) -> st.SearchStrategy[RustCase]:
     """Rust signatures (of a function ``c`` in a module ``c``) on ``target``, or on any."""
     return _rust_case(target)
+
+
+# ---- mutants: what a compiler may refuse --------------------------------------------------
+
+#: Parameters clang refuses or reads its own way (issue 17 found several accepted by us).
+C_PARAMETER_MUTATIONS = (
+    "void x", "static int", "int [][]", "int [](void)", "struct int", "register",
+    "int (*)[99999999999999999999999]", "int (*)[18446744073709551616]", "int (*)[-1]",
+    "int (*)[0x7fffffffffffffff]", "typedef int", "auto int", "void, int", "_BitInt(0)",
+    "unsigned _BitInt(1)", "signed _BitInt(1)", "signed float", "long long long",
+    "short char", "__int128 long", "int x, int x", "const const int", "int (*)[1.5]",
+    "int (*)[sizeof(void)]", "enum E *", "enum Undeclared", "struct S[2]", "union U (*)(void)",
+    "char (*)[E_B]", "int (*)[(1 << 62) * 4]", "_Atomic int", "int restrict", "void (*)(void x)",
+    "inline int", "_Noreturn int", "int f(void)",
+)
+#: Prelude additions clang refuses (or that change what a name means).
+C_PRELUDE_MUTATIONS = (
+    "typedef int T; typedef long T;", "struct S { int m; };", "enum { E_A };",
+    "enum E3 { Z = 99999999999999999999 };", "typedef int T0[0];", "typedef struct S S;",
+    "typedef long size_t;", "struct Node;", "union S { int x; };", "typedef void V; V x;",
+    "typedef int A[]; typedef A B[2];",
+)
+
+
+@st.composite
+def _c_mutant(draw: st.DrawFn, target: str | None) -> CCase:
+    case = draw(c_cases(target))
+    if draw(st.booleans()):
+        param = draw(st.sampled_from(C_PARAMETER_MUTATIONS))
+        head, paren, tail = case.decl.partition(f"{case.name}(")
+        rest = tail[len("void"):] if tail.startswith("void)") else tail
+        decl = f"{head}{paren}{param}{'' if rest.startswith(')') else ', '}{rest}"
+        return replace(case, decl=decl if paren else case.decl, mutated=True)
+    addition = draw(st.sampled_from(C_PRELUDE_MUTATIONS))
+    return replace(case, prelude=case.prelude + addition + "\n", mutated=True)
+
+
+def c_mutants(target: str | None = None) -> st.SearchStrategy[CCase]:
+    """C prototypes with one change that a compiler may refuse: a parameter of
+    :data:`C_PARAMETER_MUTATIONS` first, or a declaration of :data:`C_PRELUDE_MUTATIONS` in
+    the prelude.  We must refuse exactly what the compiler refuses."""
+    return _c_mutant(target)
+
+
+#: Parameter types rustc refuses (or sizes it checks), for :func:`rust_mutants`.
+RUST_TYPE_MUTATIONS = (
+    "[i32; 18446744073709551616]", "[u8; 1 << 64]", "[u8; usize::MAX]", "[[u64; 1 << 40]; 1 << 40]",
+    "[u8; 0 - 1]", "[u8; N * 0x7fffffffffffffff]", "str", "[u8]", "dyn Fn()", "Self", "_",
+    "&'zz u8", "u9", "Option<u8, u8>", "Box<u8>", "[u8; 1.5]", "(u8, str)", "fn(str)",
+    "&mut &'static mut [u8; 2usize]", "[u8; 3u8]", "[u8; -1]", "[u8; 'a']", "[u8; true]",
+    "core::ffi::c_long<u8>", "Option", "&dyn Copy", "*const dyn Fn()",
+)
+#: Items rustc refuses, for :func:`rust_mutants`.
+RUST_ITEM_MUTATIONS = (
+    "pub type A = A;", "pub struct R(R);", "pub const M: usize = 0 - 1;",
+    "#[repr(transparent)] pub struct T2(u8, u16);", "pub const N: usize = 3;",
+    "pub struct N;", "#[repr(C, u8)] pub struct P(u8);", '#[cfi_encoding = ""] pub struct Q;',
+    "pub type B = [u8; usize::MAX];", "pub union E {}",
+)
+
+
+@st.composite
+def _rust_mutant(draw: st.DrawFn, target: str | None) -> RustCase:
+    from dataclasses import replace as replaced
+    case = draw(rust_cases(target))
+    c = case.case
+    if draw(st.booleans()) or not c.params:
+        change = {"items": [*c.items, draw(st.sampled_from(RUST_ITEM_MUTATIONS))],
+                  "params": [*c.params, "u8"], "patterns": [*c.patterns, "_"]}
+    else:
+        i = draw(st.integers(0, len(c.params) - 1))
+        change = {"params": c.params[:i] + [draw(st.sampled_from(RUST_TYPE_MUTATIONS))]
+                  + c.params[i + 1:]}
+    return RustCase(case.target, replaced(c, **change))  # type: ignore[arg-type]
+
+
+def rust_mutants(target: str | None = None) -> st.SearchStrategy[RustCase]:
+    """Rust signatures with one change rustc may refuse (a parameter type of
+    :data:`RUST_TYPE_MUTATIONS`, or an item of :data:`RUST_ITEM_MUTATIONS`)."""
+    return _rust_mutant(target)
 
 
 # ---- hostile input --------------------------------------------------------------------------
