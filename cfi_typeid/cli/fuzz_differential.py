@@ -124,7 +124,16 @@ def _first_error(message: str) -> str:
     lines = [line.strip() for line in message.splitlines() if line.strip()]
     errors = [line for line in lines if "error" in line]
     first = (errors or lines or ["no message"])[0]
-    return re.sub(r"^\S*case\.(?:c|rs):\d+:\d+:\s*", "", first)[:300]
+    first = re.sub(r"^\S*case\.(?:c|rs):\d+:\d+:\s*", "", first)
+    return re.sub(r"\b[cf]\d+\b", "<case>", first)[:300]
+
+
+def signature(diff: list[tuple[str, str, str]]) -> tuple[object, ...]:
+    """What a shrunk case must still show: the same refusal (by its message), or
+    differences in the same fields."""
+    if diff and diff[0][0] == "compiles":
+        return ("compiles",) + diff[0][1:]
+    return tuple(f for f, _, _ in diff)
 
 
 def _kind(diff: list[tuple[str, str, str]], case: Case) -> tuple[object, ...]:
@@ -148,11 +157,12 @@ def differences(side: Side, case: Case, theirs: Verdict, crates: dict[str, str]
             if ours[f] != theirs.get(f)]
 
 
-def still_differs(side: Side, case: Case) -> bool:
-    """Whether ``case`` alone shows a difference (a case the compiler refuses that we refuse
-    too is none)."""
+def still_differs(side: Side, case: Case, wanted: tuple[object, ...]) -> bool:
+    """Whether ``case`` alone shows the difference ``wanted`` (a :func:`signature`): a
+    smaller case that differs for another reason is another bug, not this one smaller."""
     verdicts, crates = verdicts_isolating_refusals(side, [case])
-    return bool(differences(side, case, verdicts[case.name], crates))
+    diff = differences(side, case, verdicts[case.name], crates)
+    return bool(diff) and signature(diff) == wanted
 
 
 def run_differential(lang: str, examples: int, seed: int, target: str | None,
@@ -187,7 +197,8 @@ def run_differential(lang: str, examples: int, seed: int, target: str | None,
                 if not diff:
                     continue
                 found += 1
-                small = shrink(side, case, shrink_budget) if shrink_budget else case
+                small = shrink(side, case, signature(diff), shrink_budget) \
+                    if shrink_budget else case
                 verdict, small_crates = verdicts_isolating_refusals(side, [small])
                 small_diff = differences(side, small, verdict[small.name], small_crates) or diff
                 key = _kind(small_diff, small)

@@ -20,8 +20,9 @@ from .fuzz_differential import Side, still_differs
 Case = Any  # CCase | RustCase
 
 
-def shrink(side: Side, case: Case, budget: int) -> Case:
-    """A case as small as ``budget`` checks find that still shows a difference."""
+def shrink(side: Side, case: Case, wanted: tuple[object, ...], budget: int) -> Case:
+    """A case as small as ``budget`` checks find that still shows the difference ``wanted``
+    (see :func:`~.fuzz_differential.signature`)."""
     candidates = _c_candidates if side.lang == "c" else _rust_candidates
     checks = 0
     progress = True
@@ -29,7 +30,7 @@ def shrink(side: Side, case: Case, budget: int) -> Case:
         progress = False
         for candidate in candidates(case):
             checks += 1
-            if still_differs(side, candidate):
+            if still_differs(side, candidate, wanted):
                 case, progress = candidate, True
                 break
             if checks >= budget:
