@@ -27,6 +27,30 @@ def _decode(text: str) -> None:
         pass
 
 
+class _LongLine(io.RawIOBase):
+    """``n`` bytes of ``x``, a newline, ``ok``: a stream that holds none of it in memory, so
+    the time measured is that of the reader, not of caches missed over megabytes."""
+
+    def __init__(self, n: int) -> None:
+        self.left, self.tail = n, b"\nok\n"
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: "bytearray | memoryview") -> int:  # type: ignore[override]
+        if self.left:
+            size = min(len(buffer), self.left, 1 << 16)
+            buffer[:size] = _XS[:size]
+            self.left -= size
+            return size
+        size = len(self.tail[:len(buffer)])
+        buffer[:size], self.tail = self.tail[:size], self.tail[size:]
+        return size
+
+
+_XS = b"x" * (1 << 16)
+
+
 def _batch(lines: bytes) -> None:
     run_batch(raw_lines(io.BytesIO(lines)), io.StringIO())
 
@@ -54,9 +78,9 @@ FAMILIES: dict[str, tuple[Callable[[int], object], tuple[int, int, int]]] = {
                                   + b"\n" for i in range(n))), (500, 1000, 2000)),
     "batch: one line with an echoed key of n characters": (
         lambda n: process_line(json.dumps({"decl": "void f(long)", "note": "x" * n})),
-        (100_000, 200_000, 400_000)),
+        (25_000, 50_000, 100_000)),
     "batch: a line of n bytes over the limit": (
-        lambda n: list(raw_lines(io.BytesIO(b"x" * n + b"\nok\n"), limit=1000)),
+        lambda n: list(raw_lines(io.BufferedReader(_LongLine(n)), limit=1000)),
         (1_000_000, 2_000_000, 4_000_000)),
 }
 
@@ -65,7 +89,9 @@ FAMILIES: dict[str, tuple[Callable[[int], object], tuple[int, int, int]]] = {
 def test_time_is_linear(name: str) -> None:
     work, sizes = FAMILIES[name]
     seconds = times(work, sizes)
-    if fitted_exponent(sizes, seconds) > BOUND:  # once more: a loaded machine
+    for _ in range(2):  # again on a loaded machine, keeping the best time of each size
+        if fitted_exponent(sizes, seconds) <= BOUND:
+            break
         seconds = [min(a, b) for a, b in zip(seconds, times(work, sizes))]
     assert fitted_exponent(sizes, seconds) <= BOUND, describe(name, sizes, seconds)
 

@@ -65,7 +65,7 @@ def raw_lines(stream: IO[bytes], limit: int = MAX_LINE_BYTES) -> Iterator[bytes 
         else:
             length = len(line)
             while line and not line.endswith(b"\n"):
-                line = stream.readline(1 << 20)
+                line = stream.readline(1 << 16)
                 length += len(line)
             yield length - line.endswith(b"\n")
 
