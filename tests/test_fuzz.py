@@ -77,6 +77,7 @@ def test_a_difference_is_shrunk_into_a_reproducer() -> None:
 FIXED_ELSEWHERE = ("ValueError at", )
 
 
+@pytest.mark.filterwarnings("ignore:Generating overly large repr")
 def test_bounded_adversarial_fuzz_lets_only_typed_errors_out() -> None:
     found = adversarial_failures(EXAMPLES or 120, 20261201)
     report = [f"{t.name}: {where}: {t.call.format(input=t.failures[where][0])[:300]}\n"
