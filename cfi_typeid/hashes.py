@@ -44,10 +44,15 @@ KCFI_HASHES: Mapping[str, Callable[[str], int]] = MappingProxyType({
 def kcfi_hash(typeid: str, algorithm: str = "xxhash64") -> int:
     """The KCFI hash of a full type id string (``_ZTSFvlE``, ``_ZTSFvu3i64E.normalized``)."""
     try:
-        return KCFI_HASHES[algorithm](typeid)
+        hash_function = KCFI_HASHES[algorithm]
     except KeyError:
         raise UsageError(f"unknown KCFI hash {algorithm!r}; known: {', '.join(KCFI_HASHES)}"
                          ) from None
+    try:
+        return hash_function(typeid)
+    except UnicodeEncodeError as e:  # a lone surrogate (a salt or cfi_encoding from bytes)
+        raise UsageError(f"the type id is not UTF-8 text (lone surrogate "
+                         f"U+{ord(typeid[e.start]):04X}), so it has no KCFI hash") from None
 
 
 def as_signed32(value: int) -> int:

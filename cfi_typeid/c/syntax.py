@@ -89,8 +89,9 @@ def c_fast_parser(methods: object) -> Parser:
 
 #: A parameter declaration without parentheses or braces, through the "," or ")" after it
 #: (brackets may hold anything but brackets and braces: ``char s[N + 1]``).  Function-pointer
-#: parameters are parsed every time; they are a minority.
-_PARAMETER_SPAN = re.compile(r"(?:[^(){}\[\],;]|\[[^\[\]{};]*\])*([,)])")
+#: parameters are parsed every time; they are a minority.  Runs and possessive: no
+#: backtracking stack (one entry per character cost ~128 bytes a character of a parameter).
+_PARAMETER_SPAN = re.compile(r"(?:[^(){}\[\],;]+|\[[^\[\]{};]*\])*+([,)])")
 #: The last word of a parameter declaration outside brackets: its name, if it has one.
 _LAST_WORD = re.compile(
     r"(?<![A-Za-z0-9_$])([A-Za-z_$][A-Za-z0-9_$]*)(?:\s*\[[^\[\]{};]*\])*\s*[,)]\Z")

@@ -13,7 +13,9 @@ import sys
 from importlib import import_module
 from typing import Callable, Mapping, Sequence
 
-from .io import open_input, parse_crates, read_text
+from .io import open_binary, parse_crates, raw_lines, read_text, surrogate_problem
+from .limits import MAX_DECL_CHARS, cpu_count
+from .workers import Stopped
 from ..errors import CfiTypeidError, UsageError
 from ..hashes import KCFI_HASHES, as_signed32, kcfi_hash
 from ..targets import DEFAULT_TARGET, TARGETS
@@ -60,6 +62,9 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 def _cmd_encode(args: argparse.Namespace) -> int:
     from ..api import typeids
+    if len(args.decl) > MAX_DECL_CHARS:
+        raise UsageError(f"DECL has {len(args.decl):,} characters, more than the limit "
+                         f"({MAX_DECL_CHARS:,})")
     ids = typeids(args.decl, lang=args.lang, target=args.target, prelude=read_text(args.prelude, args.prelude_file),
                   crate=args.crate, crates=parse_crates(args.crates), salt=args.salt)
     if args.json:
@@ -104,15 +109,19 @@ def _add_batch(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="""\
 Each input line is a JSON object {"decl": ..., "lang": "c"|"rust", "prelude": ..., "target":
-..., "crate": ..., "crates": {...}, "salt": ...}; only "decl" is required. Each output line is
-that object (unknown keys kept) plus "typeids": {"plain", "generalized", "normalized",
-"normalized_generalized", "kcfi", "kcfi_normalized"}, or "error": {"message", "line", "column"}.
-One output line per input line, in order; a bad line gets an error and the batch goes on.
+..., "crate": ..., "crates": {...}, "salt": ...}; only "decl" is required. Each output line holds
+the keys batch does not read ("id" and the like; not "decl", "prelude", ...) plus "typeids":
+{"plain", "generalized", "normalized", "normalized_generalized", "kcfi", "kcfi_normalized"}, or
+"error": {"message", "line", "column"} ("in": "prelude" when the prelude is at fault).
+Exactly one output line per input line (lines end at \\n only), in order, always valid JSON;
+a bad line (not UTF-8, not JSON, NaN, a key of the wrong type, longer than 16 MiB) gets an
+error and the batch goes on. SIGINT/SIGTERM stop it between two lines.
 Blank input lines give blank output lines.""")
     p.add_argument("file", nargs="?", default="-", metavar="FILE|-",
                    help="input file (default: standard input)")
     p.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
-                   help="worker processes (default 1; 0: one per CPU); for thousands of lines")
+                   help="worker processes (default 1; 0: one per CPU; at most the CPU count); "
+                        "for thousands of lines")
     p.set_defaults(run=_cmd_batch)
 
 
@@ -120,12 +129,17 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     from .batch import run_batch
     if args.jobs < 0:
         raise UsageError("--jobs must be 0 (one per CPU) or more")
-    jobs = args.jobs or (os.cpu_count() or 1)
+    cpus = cpu_count()
+    jobs = args.jobs or cpus
+    if jobs > cpus:
+        print(f"batch: --jobs {jobs:,} capped at {cpus}, the CPUs this process may use",
+              file=sys.stderr)
+        jobs = cpus
     gc.freeze()
     gc.enable()
     try:
-        with open_input(args.file) as f:
-            return run_batch(f, sys.stdout, jobs)
+        with open_binary(args.file) as f:
+            return run_batch(raw_lines(f), sys.stdout, jobs)
     finally:
         gc.unfreeze()
 
@@ -141,6 +155,7 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
     "suggest-encoding": ("cfi_typeid.cli.check", "add_suggest"),
     "decode": ("cfi_typeid.cli.decode", "add_decode"),
     "rust-crates": ("cfi_typeid.rust.crates", "add_rust_crates"),
+    "fuzz": ("cfi_typeid.cli.fuzz", "add_fuzz"),
 }
 
 
@@ -178,12 +193,38 @@ def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     try:
+        _check_arguments(args)
         result: int = args.run(args)
         return result
     except CfiTypeidError as e:
         print(str(e), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        return 130
+        return _quiet_exit(130)
+    except Stopped as e:
+        return _quiet_exit(128 + e.signal)
     except BrokenPipeError:
-        return EXIT_OK
+        return _quiet_exit(EXIT_OK)
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
+    """Every text argument must be UTF-8: a byte that is not becomes a lone surrogate in
+    ``sys.argv``, which no compiler would accept and no hash can take."""
+    for name, value in vars(args).items():
+        for text in value if isinstance(value, list) else [value]:
+            problem = isinstance(text, str) and surrogate_problem(
+                text, f"argument {name.upper() if name in ('decl', 'typeid') else '--' + name.replace('_', '-')}")
+            if problem:
+                raise UsageError(problem)
+
+
+def _quiet_exit(status: int) -> int:
+    """Leave without the interpreter's own complaints about a standard output that is gone
+    (a closed pipe): what is still buffered is whole lines, written if it can be."""
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return status

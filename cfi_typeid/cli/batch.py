@@ -1,20 +1,41 @@
-"""``batch``: JSON Lines in, JSON Lines out, one output line per input line, in order.
+"""``batch``: JSON Lines in, JSON Lines out — a contract, whatever the input.
 
-A line that is not JSON, not an object, or not a declaration gets an ``"error"`` object and the
-batch goes on.  Preludes are parsed once each (the front ends cache the scope a prelude leaves).
+Exactly one output line per input line (lines end at ``\\n`` only), in order, each valid JSON
+(no ``NaN``, no ``Infinity``: a line holding one is an error of that line).  A line that is not
+UTF-8, not JSON, not an object, holds a key of the wrong type, or is too long gets an
+``"error"`` object, and the batch goes on.  The keys batch reads (:data:`READ_KEYS`) are not
+written back; every other key is (``id`` and the like), so a large prelude is not repeated on
+every output line.
+
+A prelude is parsed once per batch (per process, with ``--jobs``), whether it parses or not:
+the front ends cache the scope a good one leaves, and :data:`_PRELUDE_ERRORS` the error of a
+bad one, which every line using it then gets with ``"in": "prelude"``.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Iterable, TextIO
+from typing import Any, Iterable, Iterator, Mapping, TextIO
 
 from .. import api
 from ..errors import CfiTypeidError
-from ..targets import DEFAULT_TARGET
+from ..memo import remember
+from ..targets import DEFAULT_TARGET, Target, get_target
+from .io import decode_line, surrogate_problem
+from .limits import MAX_DECL_CHARS, MAX_INT_DIGITS, MAX_LINE_BYTES
+from .workers import LINES, pool, stopping_between_lines, written
 
-_STRING_KEYS = ("decl", "lang", "prelude", "target", "crate", "salt")
+#: The keys batch reads: they are not echoed.  Only ``decl`` is required.
+READ_KEYS = frozenset({"decl", "lang", "prelude", "target", "crate", "crates", "salt"})
+_OPTIONAL_STRINGS = ("lang", "prelude", "target", "crate", "salt")
+
+_JSON_TYPES = {str: "a string", int: "a number", float: "a number", bool: "a boolean",
+               type(None): "null", list: "an array", dict: "an object"}
+
+
+class _NotJSON(ValueError):
+    """A number the output could not write back as JSON (``NaN``, ``1e999``)."""
 
 
 def _error(message: str, line: int | None = None, column: int | None = None
@@ -22,76 +43,189 @@ def _error(message: str, line: int | None = None, column: int | None = None
     return {"message": message, "line": line, "column": column}
 
 
+def _constant(name: str) -> object:
+    raise _NotJSON(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _NotJSON(f"{text[:40]} is out of range for a finite number")
+    return value
+
+
+def _load(text: str) -> tuple[Any, dict[str, object] | None]:
+    """The JSON value of a line, or the error that says why it has none."""
+    try:
+        return json.loads(text, parse_constant=_constant, parse_float=_finite), None
+    except json.JSONDecodeError as e:
+        return None, _error(f"not JSON: {e.msg}", e.lineno, e.colno)
+    except _NotJSON as e:
+        return None, _error(f"not JSON: {e}")
+    except ValueError:  # int(): more digits than Python turns into an int
+        return None, _error(f"not JSON we read: an integer with more than {MAX_INT_DIGITS:,} "
+                            "digits")
+    except RecursionError:
+        return None, _error("not JSON we read: nested too deeply")
+
+
+def _type_problem(item: Mapping[str, Any]) -> str | None:
+    """What is wrong with the types of the keys batch reads, or None."""
+    if "decl" not in item:
+        return 'missing "decl"'
+    if not isinstance(item["decl"], str):
+        return f'"decl" must be a string, not {_JSON_TYPES.get(type(item["decl"]), "that")}'
+    for key in _OPTIONAL_STRINGS:
+        value = item.get(key)
+        if value is not None and not isinstance(value, str):
+            return f'"{key}" must be a string or null, not {_JSON_TYPES.get(type(value), "that")}'
+    if len(item["decl"]) > MAX_DECL_CHARS:
+        return (f'"decl" has {len(item["decl"]):,} characters, more than the limit '
+                f"({MAX_DECL_CHARS:,})")
+    crates = item.get("crates")
+    if crates is not None and not (isinstance(crates, dict)
+                                   and all(isinstance(v, str) for v in crates.values())):
+        return '"crates" must be an object of strings'
+    for key in ("decl", *_OPTIONAL_STRINGS):
+        problem = item.get(key) and surrogate_problem(item[key], f'"{key}"')
+        if problem:
+            return problem
+    for name, value in (crates or {}).items():
+        problem = (surrogate_problem(name, '"crates" name')
+                   or surrogate_problem(value, f'"crates" value of {name!r}'))
+        if problem:
+            return problem
+    return None
+
+
+#: Errors of the preludes that failed, by (lang, prelude, target, crate, crates): each is
+#: parsed once, and every line using it gets the same error without another parse.
+_PRELUDE_ERRORS: dict[tuple[object, ...], dict[str, object]] = {}
+_PRELUDE_ERRORS_MAX = 256
+
+
+def _prelude_error(lang: str, prelude: str, target: str, crate: str | None,
+                   crates: Mapping[str, str] | None) -> dict[str, object] | None:
+    """The error of ``prelude`` on its own (cached), or None when it parses.  A good prelude
+    is cached by the front end, so parsing it here costs the line nothing."""
+    if not prelude or lang not in ("c", "rust"):
+        return None
+    key = (lang, prelude, target, crate, tuple(sorted(crates.items())) if crates else ())
+    known = _PRELUDE_ERRORS.get(key)
+    if known is not None:
+        return known
+    try:
+        t = get_target(target)
+    except CfiTypeidError:
+        return None  # the line's own error, reported by the front end
+    try:
+        _parse_prelude(lang, prelude, t, crate)
+    except CfiTypeidError as e:
+        return remember(_PRELUDE_ERRORS, key, {**e.to_json(), "in": "prelude"},
+                        _PRELUDE_ERRORS_MAX)
+    except RecursionError:
+        return remember(_PRELUDE_ERRORS, key, {**_error("prelude nested too deeply"),
+                                               "in": "prelude"}, _PRELUDE_ERRORS_MAX)
+    return None
+
+
+def _parse_prelude(lang: str, prelude: str, target: Target, crate: str | None) -> None:
+    """Parse ``prelude`` alone, as the front end does before a declaration (its result is
+    cached there): the step whose failure every line using the prelude shares."""
+    if lang == "c":
+        from ..c import frontend as c_frontend
+        c_frontend.prelude_scope(prelude, target)
+    elif (crate or "probe").isidentifier():
+        from ..rust import frontend as rust_frontend
+        from ..rust.items import DEFAULT_CRATE
+        rust_frontend.prelude_root(prelude, target, crate or DEFAULT_CRATE)
+
+
+def _answer(item: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"typeids": ...}`` or ``{"error": ...}`` for a line whose keys have the right types."""
+    lang, target = item.get("lang") or "c", item.get("target") or DEFAULT_TARGET
+    # One string object per distinct prelude: the answer caches key on it, and a batch
+    # repeats its prelude on every line.
+    prelude = sys.intern(item.get("prelude") or "")
+    crate, crates = item.get("crate"), item.get("crates")
+    failed = _prelude_error(lang, prelude, target, crate, crates)
+    if failed is not None:
+        return {"error": failed}
+    try:
+        ids = api.typeids(item["decl"], lang=lang, target=target, prelude=prelude,
+                          crate=crate, crates=crates, salt=item.get("salt") or "")
+        return {"typeids": ids.to_json()}
+    except CfiTypeidError as e:
+        return {"error": e.to_json()}
+    except RecursionError:
+        return {"error": _error("declaration nested too deeply")}
+    except Exception as e:  # noqa: BLE001 - a bug of ours must not cost the other lines
+        return {"error": {**_error(f"internal error ({type(e).__name__}: {e}); please "
+                                   "report this line"), "internal": True}}
+
+
 def process_line(text: str) -> dict[str, Any]:
     """The output object for one input line (never raises for bad input)."""
-    try:
-        item = json.loads(text)
-    except json.JSONDecodeError as e:
-        return {"input": text, "error": _error(f"not JSON: {e.msg}", e.lineno, e.colno)}
+    item, error = _load(text)
+    if error is not None:
+        return {"input": text, "error": error}
     if not isinstance(item, dict):
         return {"input": item, "error": _error("each line must be a JSON object")}
-    out: dict[str, Any] = dict(item)
-    bad = [k for k in _STRING_KEYS if k in item and not isinstance(item[k], (str, type(None)))]
-    if "decl" not in item:
-        out["error"] = _error('missing "decl"')
-    elif bad:
-        out["error"] = _error(f'"{bad[0]}" must be a string')
-    elif "crates" in item and not (isinstance(item["crates"], dict) and all(
-            isinstance(v, str) for v in item["crates"].values())):
-        out["error"] = _error('"crates" must be an object of strings')
-    else:
-        try:
-            # One string object per distinct prelude: the answer caches key on it, and a batch
-            # repeats its prelude on every line.
-            prelude = sys.intern(item.get("prelude") or "")
-            ids = api.typeids(item["decl"], lang=item.get("lang") or "c",
-                              target=item.get("target") or DEFAULT_TARGET,
-                              prelude=prelude, crate=item.get("crate"),
-                              crates=item.get("crates"), salt=item.get("salt") or "")
-            out["typeids"] = ids.to_json()
-        except CfiTypeidError as e:
-            out["error"] = e.to_json()
-        except RecursionError:
-            out["error"] = _error("declaration nested too deeply")
+    out: dict[str, Any] = {k: v for k, v in item.items() if k not in READ_KEYS}
+    problem = _type_problem(item)
+    out.update({"error": _error(problem)} if problem else _answer(item))
     return out
 
 
-def _line_out(raw: str) -> tuple[str, bool]:
-    """One input line's output line (newline included) and whether it is an error."""
-    text = raw.strip()
+def _dumps(result: dict[str, Any]) -> str:
+    try:
+        return json.dumps(result, allow_nan=False)
+    except (ValueError, RecursionError):  # an echoed value JSON cannot hold, or too deep
+        return json.dumps({"error": _error("an echoed value cannot be written as JSON")})
+
+
+def line_out(raw: bytes | int) -> tuple[str, bool]:
+    """One input line's output line (newline included) and whether it is an error.  ``raw``
+    is the line's bytes, or the length of a line too long to read (see :func:`raw_lines`)."""
+    if isinstance(raw, int):
+        return _dumps({"error": _error(f"line of {raw:,} bytes is longer than the limit "
+                                       f"({MAX_LINE_BYTES:,} bytes)")}) + "\n", True
+    text, not_utf8 = decode_line(raw)
+    text = text.strip()
     if not text:
         return "\n", False
+    if not_utf8:
+        return _dumps({"input": text, "error": _error(not_utf8[0], 1, not_utf8[1])}) + "\n", True
     result = process_line(text)
-    return json.dumps(result) + "\n", "error" in result
+    return _dumps(result) + "\n", "error" in result
 
 
-def run_batch(lines: Iterable[str], out: TextIO, jobs: int = 1) -> int:
+def run_batch(lines: Iterable[bytes | int], out: TextIO, jobs: int = 1) -> int:
     """Process every line; exit status 0 when all lines gave ids, 1 when any gave an error.
 
     With ``jobs`` > 1 that many worker processes share the lines (in chunks, each worker
     keeping its own parsed preludes), and the output keeps the input's order.  Worth it for
-    thousands of lines: a worker costs a fork, and each parses the preludes again."""
-    status = 0
-    results: Iterable[tuple[str, bool]]
-    if jobs > 1:
-        import multiprocessing
+    thousands of lines: a worker costs a fork, and each parses the preludes again.  Each
+    output line is written whole, so a run stopped by a signal leaves whole lines only."""
+    with stopping_between_lines():
+        if jobs > 1:
+            with pool(jobs) as workers:
+                status = _write(workers.imap(line_out, lines, chunksize=_CHUNK), out)
+        else:
+            status = _write(map(line_out, lines), out)
+        out.flush()
+    return status
 
-        with multiprocessing.get_context(_START_METHOD).Pool(jobs) as pool:
-            results = pool.imap(_line_out, lines, chunksize=_CHUNK)
-            for text, failed in results:
-                status |= failed
-                out.write(text)
-    else:
-        for raw in lines:
-            text, failed = _line_out(raw)
-            status |= failed
-            out.write(text)
-    out.flush()
+
+def _write(results: Iterator[tuple[str, bool]], out: TextIO) -> int:
+    status = 0
+    for text, failed in results:
+        status |= failed
+        LINES.writing = True
+        out.write(text)
+        written()
     return status
 
 
 #: Lines per task sent to a worker: large enough that the pickling round trip is noise.
 _CHUNK = 256
-#: fork where there is one (the workers start with everything imported and the parser warm);
-#: spawn elsewhere.
-_START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"

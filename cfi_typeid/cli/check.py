@@ -14,14 +14,20 @@ import textwrap
 from ..crosscheck.check import CheckResult, Comparison
 from .app import EXIT_MISMATCH, EXIT_OK
 from .io import parse_crates, read_text
+from ..errors import UsageError
 from ..hashes import kcfi_hash
 
 from ..targets import DEFAULT_TARGET, TARGETS
 
 
 
-def _split(text: str | None) -> list[str] | None:
-    return None if text is None else [s.strip() for s in text.split(",") if s.strip()]
+def _split(text: str | None, flag: str) -> list[str] | None:
+    if text is None:
+        return None
+    sets = [s.strip() for s in text.split(",") if s.strip()]
+    if not sets:
+        raise UsageError(f"{flag} needs at least one option set (e.g. {flag} plain,normalized)")
+    return sets
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -30,8 +36,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
                    c_prelude=read_text(args.c_prelude, args.c_prelude_file),
                    rust_prelude=read_text(args.rust_prelude, args.rust_prelude_file),
                    crate=args.crate, crates=parse_crates(args.crates),
-                   options=_split(args.options), c_options=_split(args.c_options),
-                   rust_options=_split(args.rust_options))
+                   options=_split(args.options, "--options"),
+                   c_options=_split(args.c_options, "--c-options"),
+                   rust_options=_split(args.rust_options, "--rust-options"))
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
         return EXIT_OK if result.matches else EXIT_MISMATCH

@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import IO
+from typing import IO, Iterable
 
 from ..itanium.decoded import DecodedTypeId, decode_typeid
-from .io import open_input
+from .io import decode_line, open_binary, raw_lines
+from .limits import MAX_LINE_BYTES
 from ..errors import DecodeError, NotExpressibleError, UsageError
 from ..itanium.render_decoded import render_as_c, render_as_rust, rendering_json
 from ..itanium.suffixes import looks_like_kcfi_hash
@@ -126,24 +127,41 @@ def _print_both(view: dict[str, object]) -> None:
 
 
 def _batch(path: str, languages: tuple[str, ...]) -> int:
-    with open_input(path) as f:
-        return _batch_lines(f, sys.stdout, languages)
+    with open_binary(path) as f:
+        return _batch_lines(raw_lines(f), sys.stdout, languages)
 
 
-def _batch_lines(lines: IO[str], out: IO[str], languages: tuple[str, ...]) -> int:
-    """One JSON line per input line, in order; a bad line gets an error and the batch goes
-    on."""
+def _batch_lines(lines: Iterable[bytes | int], out: IO[str], languages: tuple[str, ...]
+                 ) -> int:
+    """One JSON line per input line (lines end at ``\\n`` only), in order; a bad line gets
+    an error and the batch goes on."""
     status = EXIT_OK
-    for line in lines:
-        text = line.strip()
-        if not text:
+    for raw in lines:
+        record = _decoded_line(raw, languages)
+        if record is None:
             out.write("\n")
             continue
-        try:
-            record = rendering_json(decode_typeid(text), languages)
-        except DecodeError as e:
-            record = {"typeid": text, "error": {"message": e.message, "offset": e.offset}}
+        if "error" in record:
             status = EXIT_SOME_FAILED
         out.write(json.dumps(record) + "\n")
     return status
 
+
+def _decoded_line(raw: bytes | int, languages: tuple[str, ...]) -> dict[str, object] | None:
+    """The output object of one input line, or None for a blank one."""
+    if isinstance(raw, int):
+        return {"error": {"message": f"line of {raw:,} bytes is longer than the limit "
+                                     f"({MAX_LINE_BYTES:,} bytes)", "offset": None}}
+    text, not_utf8 = decode_line(raw)
+    text = text.strip()
+    if not text:
+        return None
+    if not_utf8:
+        return {"typeid": text, "error": {"message": not_utf8[0], "offset": not_utf8[1] - 1}}
+    try:
+        return rendering_json(decode_typeid(text), languages)
+    except DecodeError as e:
+        return {"typeid": text, "error": {"message": e.message, "offset": e.offset}}
+    except RecursionError:
+        return {"typeid": text, "error": {"message": "type id nested too deeply",
+                                          "offset": None}}

@@ -1,6 +1,11 @@
-"""Input handling the CLI commands share: text-or-file options, FILE-or-stdin arguments and
-``--crates`` maps, each turning an OS problem into a :class:`UsageError` (exit 2, no
-traceback)."""
+"""Input handling the CLI commands share: text-or-file options, FILE-or-stdin arguments,
+JSON Lines and ``--crates`` maps, each turning an OS or encoding problem into a
+:class:`UsageError` (exit 2, no traceback) or an error of one line.
+
+Files are read as bytes and split on ``\\n`` only (a bare CR stays inside its line), as the
+same bytes on standard input would be: a file given by name and the same file piped in give
+the same answer.  Text that is not UTF-8 is an error of the line it is on, never of the run.
+"""
 
 from __future__ import annotations
 
@@ -8,33 +13,85 @@ import sys
 from contextlib import contextmanager
 from typing import IO, Iterator
 
+from .limits import MAX_FILE_BYTES, MAX_LINE_BYTES
 from ..errors import UsageError
+
+_BOM = b"\xef\xbb\xbf"
 
 
 def read_text(text: str, path: str | None) -> str:
     """``text``, or the contents of ``path`` when one is given (``--prelude`` /
-    ``--prelude-file``)."""
+    ``--prelude-file``).  Bytes that are not UTF-8 become lone surrogates (as on standard
+    input), which the parsers report as an unexpected character at their line and column."""
     if path is None:
         return text
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
-    except OSError as e:
-        raise UsageError(f"cannot read {path}: {e.strerror}") from None
+    with open_binary(path) as f:
+        data = f.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise UsageError(f"{path} is larger than {MAX_FILE_BYTES:,} bytes (the limit for a "
+                         "file read whole)")
+    return data.removeprefix(_BOM).decode("utf-8", "surrogateescape")
 
 
 @contextmanager
-def open_input(path: str) -> Iterator[IO[str]]:
-    """Standard input for ``-``, else the file at ``path``."""
+def open_binary(path: str) -> Iterator[IO[bytes]]:
+    """Standard input's bytes for ``-``, else the file at ``path``, opened for reading bytes."""
     if path == "-":
-        yield sys.stdin
+        yield sys.stdin.buffer
         return
     try:
-        f = open(path, encoding="utf-8")
+        f = open(path, "rb")
     except OSError as e:
         raise UsageError(f"cannot read {path}: {e.strerror}") from None
     with f:
         yield f
+
+
+def raw_lines(stream: IO[bytes], limit: int = MAX_LINE_BYTES) -> Iterator[bytes | int]:
+    """Each line of ``stream`` without its ``\\n`` (a UTF-8 byte order mark before the first
+    one dropped), or, for a line longer than ``limit`` bytes, its length: such a line is
+    skipped in pieces, never held in memory whole."""
+    first = True
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if first:
+            line, first = line.removeprefix(_BOM), False
+        if line.endswith(b"\n"):
+            yield line[:-1]
+        elif len(line) <= limit:
+            yield line  # the last line, without a newline
+        else:
+            length = len(line)
+            while line and not line.endswith(b"\n"):
+                line = stream.readline(1 << 16)
+                length += len(line)
+            yield length - line.endswith(b"\n")
+
+
+def decode_line(raw: bytes) -> tuple[str, tuple[str, int] | None]:
+    """A line's text and, when its bytes are not UTF-8, what is wrong and at which column
+    (its text then has U+FFFD in their place)."""
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as e:
+        column = len(raw[:e.start].decode("utf-8", "replace")) + 1
+        return (raw.decode("utf-8", "replace"),
+                (f"not UTF-8: byte 0x{raw[e.start]:02x} at column {column}", column))
+
+
+def surrogate_problem(text: str, what: str) -> str | None:
+    """Why ``text`` cannot be hashed or compiled, when it holds a lone surrogate (an escape
+    such as ``\\ud800`` in JSON, or a byte that is not UTF-8 in an argument), else None."""
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        return (f"{what} is not UTF-8 text: lone surrogate U+{ord(text[e.start]):04X} at "
+                f"character {e.start + 1}")
+    return None
 
 
 def parse_crates(text: str) -> dict[str, str]:

@@ -63,6 +63,9 @@ class Reader:
         self.nesting = 0
         self.rust_only = self.bare_function = self.fixed_integers = False
         self.function_pointers = False
+        #: Per name (instance 0): the instance :meth:`distinct` gave last.  Candidates are
+        #: only ever added, so every instance before it is taken and the search resumes there.
+        self.last_instance: dict[Named | Encoded, Named | Encoded] = {}
 
     # ---- reading, interning, candidates ---------------------------------------------------
 
@@ -141,10 +144,16 @@ class Reader:
         is not yet a candidate.  Builtin codes are never candidates and never get here."""
         item = node.item
         assert isinstance(item, (Named, Encoded))
+        if node.key not in self.candidates:
+            return node
+        self.rust_only = True  # (one C translation unit has one struct S2)
+        base = replace(item, instance=0)
+        item = self.last_instance.get(base, item)
+        node = self.leaf(item)
         while node.key in self.candidates:
             item = replace(item, instance=item.instance + 1)
             node = self.leaf(item)
-            self.rust_only = True  # (one C translation unit has one struct S2)
+        self.last_instance[base] = item
         return node
 
     def substitution(self) -> Node:

@@ -151,7 +151,7 @@ class RustTransformer(TypeRules):
 
     def extern_block(self, meta: Meta, ch: list[Any]) -> ExternBlock:
         strings = tokens(ch, "STRING")
-        abi = unquote(strings[0]) if strings else "C"
+        abi = unquote(strings[0], strings[0].start_pos) if strings else "C"
         items = tuple(replace(i, abi=abi) if isinstance(i, FnItem) else i
                       for i in _items(ch))
         return ExternBlock(abi, items, pos(meta, ch))
@@ -248,7 +248,7 @@ class RustTransformer(TypeRules):
 
     def attr_value(self, meta: Meta, ch: list[Any]) -> str | None:
         tok: Token = ch[-1]
-        return unquote(tok.value) if tok.type == "STRING" else None
+        return unquote(tok.value, tok.start_pos) if tok.type == "STRING" else None
 
     def attr_list(self, meta: Meta, ch: list[Any]) -> list[Any]:
         return list(ch)

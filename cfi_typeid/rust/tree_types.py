@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import codecs
 import re
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -51,16 +50,48 @@ class ForLifetimes:
     names: tuple[str, ...]
 
 
-def unquote(token: str) -> str:
-    """The value of a Rust string literal token."""
+_ESCAPE = re.compile(r"\\(?:x([0-7][0-9a-fA-F])|u\{([0-9a-fA-F_]{1,8})\}|\n\s*|(.))", re.S)
+_SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", "0": "\0", "'": "'", '"': '"'}
+
+
+def unquote(token: str, at: int = 0) -> str:
+    """The value of a Rust string literal token (at offset ``at`` of the source being read):
+    Rust's escapes, not Python's; an escape rustc refuses (``\\u{d800}``, ``\\q``) is a
+    :class:`ParseError`, and so is text that is not UTF-8 (a lone surrogate)."""
     if token.startswith("b"):
         token = token[1:]
     if token.startswith("r"):
-        return token[1:].strip("#")[1:-1]
-    body = token[1:-1]
-    if body.isascii() and "\\" not in body:
-        return body  # nothing to decode (the common "C"): skip the codec
-    return codecs.decode(body, "unicode_escape")
+        body = token[1:].strip("#")[1:-1]
+    else:
+        body = token[1:-1]
+        if "\\" in body:
+            body = _ESCAPE.sub(lambda m: _unescape(m, at), body)
+    try:
+        body.encode("utf-8")
+    except UnicodeEncodeError:
+        text, what = SOURCE.get()
+        raise ParseError("a string that is not UTF-8 text (a lone surrogate)", text, at,
+                         what=what) from None
+    return body
+
+
+def _unescape(m: re.Match[str], at: int) -> str:
+    if m[1]:
+        return chr(int(m[1], 16))
+    if m[2] is not None:
+        digits = m[2].replace("_", "")
+        code = int(digits, 16) if digits else -1
+        if 0 <= code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
+            return chr(code)
+        message = f"invalid unicode character escape '\\u{{{m[2]}}}'"
+    elif m[3] is None:
+        return ""  # a backslash before a newline: the newline and the blanks after it go
+    elif m[3] in _SIMPLE_ESCAPES:
+        return _SIMPLE_ESCAPES[m[3]]
+    else:
+        message = f"unknown character escape '\\{m[3]}'"
+    text, what = SOURCE.get()
+    raise ParseError(message, text, at, what=what)
 
 
 def pos(meta: Meta, children: Sequence[object]) -> int:
@@ -122,7 +153,7 @@ class TypeRules:
 
     def extern_abi(self, meta: Meta, ch: list[Any]) -> Abi:
         strings = tokens(ch, "STRING")
-        return Abi(unquote(strings[0]) if strings else "C")
+        return Abi(unquote(strings[0], strings[0].start_pos) if strings else "C")
 
     def ret_type(self, meta: Meta, ch: list[Any]) -> Return:
         return Return(ch[-1])
