@@ -155,7 +155,9 @@ def _float16(p: Pair) -> Advice | None:
                       "Rust f16 is encoded 'Dh' (as C's __fp16 storage type), C _Float16 is "
                       "'DF16_'",
                       '#[cfi_encoding = "DF16_"] #[repr(transparent)] pub struct Float16(pub '
-                      "f16); in the Rust signature")
+                      "f16); in the Rust signature, where _Float16 appears once: rustc makes the "
+                      "newtype a substitution candidate, clang never substitutes DF16_, so a "
+                      "second _Float16 differs (then no Rust type matches)")
     return None
 
 
