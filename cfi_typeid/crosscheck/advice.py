@@ -8,7 +8,7 @@ rustc); where nothing in Rust can express the C type, the fix says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from ..itanium.encoder import encode_type
@@ -28,6 +28,9 @@ class Advice:
     rust_type: str
     cause: str
     fix: str
+    #: The rule that gave it (``option_callback``, ``c_int_vs_fixed``, ...): what groups
+    #: mismatches by cause.
+    rule: str = ""
 
 
 #: The ``core::ffi::cfi`` type (and ``cfi-types`` newtype) that encodes as each C integer.
@@ -324,14 +327,22 @@ RULES: tuple[Rule, ...] = (*RULES_HERE, _float16, _array, _encoding_not_normaliz
                            _constness)
 
 
+def _first(rules: tuple[Rule, ...], pair: Pair) -> Advice | None:
+    for rule in rules:
+        found = rule(pair)
+        if found is not None:
+            return replace(found, rule=rule.__name__.lstrip("_"))
+    return None
+
+
 def advise_here(pair: Pair) -> Advice | None:
     """Advice about ``pair`` as a whole, or None to look inside it."""
-    return next((a for rule in RULES_HERE if (a := rule(pair)) is not None), None)
+    return _first(RULES_HERE, pair)
 
 
 def advise(pair: Pair) -> Advice:
     """The first rule that explains why the pair differs, or a generic answer."""
-    found = next((a for rule in RULES if (a := rule(pair)) is not None), None)
+    found = _first(RULES, pair)
     if found is not None:
         return found
     c, r = pair.c_shown, pair.r_shown
@@ -339,7 +350,7 @@ def advise(pair: Pair) -> Advice:
     return Advice(c_spelling(c), rust_spelling(r),
                   f"the encodings differ: C '{code}', Rust '{encode_type(pair.r, RUSTC)}'",
                   f'give the Rust type #[cfi_encoding = "{code}"] (a #[repr(transparent)] '
-                  "newtype), or change one side's type")
+                  "newtype), or change one side's type", "other")
 
 
 def advise_structure(what: str, c: FunctionType, r: FunctionType) -> Advice:
@@ -349,14 +360,16 @@ def advise_structure(what: str, c: FunctionType, r: FunctionType) -> Advice:
             return Advice("() (no prototype)", f"{len(r.params)} parameters",
                           "the C declaration has no prototype: clang encodes it with no "
                           "parameter list at all",
-                          "declare the C function with a prototype ((void) when it takes none)")
+                          "declare the C function with a prototype ((void) when it takes none)",
+                          "no_prototype")
         return Advice(f"{len(c.params)} parameters", f"{len(r.params)} parameters",
                       "the parameter counts differ (rustc leaves out zero-sized parameters "
                       "such as () and PhantomData)",
-                      "make both declarations take the same parameters")
+                      "make both declarations take the same parameters", "arity")
     if what == "variadic":
         return Advice("..." if c.variadic else "no ...", "..." if r.variadic else "no ...",
-                      "only one side is variadic", "declare '...' on both sides or neither")
+                      "only one side is variadic", "declare '...' on both sides or neither",
+                      "variadic")
     return Advice(
         "(same components)", "(same components)",
         "every component encodes alike, but the substitutions are numbered differently: clang "
@@ -364,4 +377,4 @@ def advise_structure(what: str, c: FunctionType, r: FunctionType) -> Advice:
         "own, rustc counts only the whole pointer, so later repeats get different S<n>_ "
         "references",
         "nothing in Rust can express this; avoid repeating a type after a function pointer in "
-        "the signature, or pass the callback as *mut c_void")
+        "the signature, or pass the callback as *mut c_void", "substitutions")

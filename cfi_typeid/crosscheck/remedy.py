@@ -78,7 +78,7 @@ class Remedy:
         return any("cfi_types integer" in e.labels for e in self.edits)
 
     def to_json(self) -> dict[str, object]:
-        return {"options": self.options, "works": self.works,
+        return {"options": [self.options], "works": self.works,
                 "edits": [{"where": e.where, "rust_type": e.text, "does": list(e.labels)}
                           for e in self.edits],
                 "newtypes": [d for _, d in self.newtypes], "assumption": self.assumption,
