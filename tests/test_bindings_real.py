@@ -26,7 +26,8 @@ import pytest
 
 from cfi_typeid.crosscheck.bindings import BindingsReport, check_bindings
 from cfi_typeid.crosscheck.check import OPTION_SETS
-from cfi_typeid.crosscheck.patch import suggest_patch
+from cfi_typeid.crosscheck.patch import choose_remedy, suggest_patch
+from cfi_typeid.crosscheck.remedy import CFI_TYPES_MODULE
 from cfi_typeid.sources.records import Scan
 from conftest import needs_clang, needs_rustc
 from oracles import clang_ir, ids_from_ir, rustc_ir
@@ -210,6 +211,36 @@ def fixes_verified(header: str, workdir: str) -> tuple[int, int, list[str]]:
 def test_every_suggested_fix_compiles_to_the_c_id(header: str, workdir: str) -> None:
     claimed, ok, bad = fixes_verified(header, workdir)
     assert not bad, f"{ok}/{claimed} verified; " + "\n".join(bad[:10])
+
+
+@pytest.mark.parametrize("header", HEADERS)
+def test_bindgen_ctypes_prefix_gives_the_cfi_types_edits(header: str, workdir: str) -> None:
+    """Regenerated with ``--ctypes-prefix cfi_types --translate-enum-integer-types`` and the
+    cfi_types module appended, every pair whose fix is only cfi_types integers has C's ids
+    under every option set: what --suggest says of that bindgen option."""
+    report, c_ids, _, rs = _run(header, workdir)
+    wrapper = rs.parent / f"{header}_wrap.h"
+    out = rs.parent / f"{header}_ctypes.rs"
+    proc = subprocess.run(["bindgen", str(wrapper), "--ctypes-prefix", "cfi_types",
+                           "--translate-enum-integer-types", "-o", str(out)],
+                          capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, LIBCLANG_PATH=LIBCLANG))
+    assert proc.returncode == 0, proc.stderr
+    names = [p.rust.name for p in report.pairs if p.kind == "function"]
+    r_ids = rust_truth(out.read_text() + CFI_TYPES_MODULE, names, patched=True)
+    checked = 0
+    for pair in report.pairs:
+        chosen = choose_remedy(pair, report)
+        if chosen is None or not chosen[0].edits or any(
+                e.labels != ("cfi_types integer",) for e in chosen[0].edits):
+            continue
+        if re.search(r"\b[iu]size\b", pair.rust.text):
+            continue  # bindgen writes intptr_t & co. as isize/usize whatever the prefix
+        for name in OPTION_SETS:
+            checked += 1
+            got = r_ids.get(pair.rust.symbol or pair.rust.name, {}).get(name)
+            assert got == c_ids[pair.c.name][name], (pair.symbol, name)
+    assert checked
 
 
 def test_option_sets_are_checks() -> None:

@@ -8,11 +8,21 @@ Reads the C side with :func:`~cfi_typeid.sources.c_header.read_c_files` and the 
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from . import bindings
+from .check import option_pairs
+from ..errors import UsageError
 from ..sources.records import Scan
 from ..targets import DEFAULT_TARGET
+
+
+def _reader(module: str, name: str) -> Any:
+    # Imported by name: the readers were written in other branches at the same time as this.
+    try:
+        return getattr(import_module(f"cfi_typeid.sources.{module}"), name)
+    except (ImportError, AttributeError):
+        raise UsageError(f"this installation has no cfi_typeid.sources.{module}.{name}") from None
 
 
 def check_bindings(c_paths: Sequence[str], rust_paths: Sequence[str], *,
@@ -24,9 +34,9 @@ def check_bindings(c_paths: Sequence[str], rust_paths: Sequence[str], *,
                    ) -> bindings.BindingsReport:
     """Compare the C headers ``c_paths`` with their Rust bindings ``rust_paths`` (``-``:
     standard input) under each option set; see :func:`.bindings.check_bindings`."""
-    # Imported by name: the readers live in their own branches until the merge.
-    read_c_files = import_module("cfi_typeid.sources.c_header").read_c_files
-    read_rust_files = import_module("cfi_typeid.sources.rust_file").read_rust_files
+    option_pairs(options, c_options, rust_options)  # bad option sets fail before any reading
+    read_c_files = _reader("c_header", "read_c_files")
+    read_rust_files = _reader("rust_file", "read_rust_files")
     c: Scan = read_c_files(c_paths, target=target, cpp=cpp, cpp_args=cpp_args)
     rust: Scan = read_rust_files(rust_paths, target=target, edition=edition, crate=crate,
                            crates=crates)

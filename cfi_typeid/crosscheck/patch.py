@@ -24,8 +24,11 @@ from ..targets import get_target
 #: bindgen options that give the same result as an edit kind, where one does (each checked
 #: by compiling bindgen's output with rustc; see README-h14 / tests/test_bindings.py).
 BINDGEN_OPTIONS: Mapping[str, str] = {
-    "cfi_types integer": "--ctypes-prefix cfi_types (with the cfi_types module below in scope; "
-                         "it re-exports c_void)",
+    "cfi_types integer": "bindgen --ctypes-prefix cfi_types --translate-enum-integer-types "
+                         "with the cfi_types module below in scope (it re-exports c_void; the "
+                         "second option keeps bindgen's enum constants compiling), except "
+                         "for parameters bindgen writes as isize/usize (intptr_t, ptrdiff_t "
+                         "...) whatever the prefix",
 }
 #: Edit kinds no bindgen 0.60 option produces, and why (shown with the diff).
 NO_BINDGEN_OPTION: Mapping[str, str] = {
