@@ -136,23 +136,30 @@ def render_report(report: BindingsReport) -> str:
 
 
 def _by_cause(bad: list[BindingPair]) -> list[str]:
-    groups: dict[tuple[str, str], list[str]] = {}
+    """One line per cause and the option sets it shows under, largest first, with its fix
+    (one per option set where they differ)."""
+    sets: dict[tuple[str, str], list[str]] = {}
     fixes: dict[tuple[str, str], str] = {}
     for p in bad:
         for comp in p.comparisons:
             d = comp.difference
-            if d is None:
-                continue
-            key = (d.rule or "other", comp.name)
-            if p.symbol not in groups.setdefault(key, []):
-                groups[key].append(p.symbol)
-            fixes.setdefault(key, d.fix)
+            if d is not None:
+                sets.setdefault((d.rule or "other", p.symbol), []).append(comp.name)
+                fixes.setdefault((d.rule or "other", comp.name), d.fix)
+    groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for (rule, symbol), names in sets.items():
+        groups.setdefault((rule, tuple(names)), []).append(symbol)
     out = []
     for (rule, options), symbols in sorted(groups.items(), key=lambda kv: -len(kv[1])):
         title = _CAUSE_TITLES.get(rule, "other differences")
         shown = ", ".join(symbols[:8]) + (", ..." if len(symbols) > 8 else "")
-        out.append(f"  {title} [{options}]: {len(symbols)} pair(s): {shown}")
-        out += _wrap("      fix: ", fixes[(rule, options)])
+        out.append(f"  {title} [{', '.join(options)}]: {len(symbols)} pair(s): {shown}")
+        by_fix: dict[str, list[str]] = {}
+        for name in options:
+            by_fix.setdefault(fixes[(rule, name)], []).append(name)
+        for fix, names in by_fix.items():
+            label = "fix: " if len(by_fix) == 1 else f"fix ({', '.join(names)}): "
+            out += _wrap("      " + label, fix)
     return out
 
 

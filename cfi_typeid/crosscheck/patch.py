@@ -121,7 +121,8 @@ def _notes(kinds: set[str]) -> tuple[str, ...]:
                      "(RUSTC_BOOTSTRAP=1 or nightly)")
     for kind in sorted(kinds):
         if kind in BINDGEN_OPTIONS:
-            notes.append(f"bindgen: '{kind}' edits are what {BINDGEN_OPTIONS[kind]} gives")
+            notes.append(f"bindgen: the '{kind}' edits are what you get from "
+                         f"{BINDGEN_OPTIONS[kind]}")
         elif kind in NO_BINDGEN_OPTION:
             notes.append(f"bindgen: no option gives '{kind}' ({NO_BINDGEN_OPTION[kind]}): "
                          "apply this diff after each regeneration")
