@@ -264,7 +264,8 @@ def test_cli(files_: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
     assert re.match(r"\s+normalized\s+4\s+3$", lines[3])
     assert "Mismatches by cause:" in out and "Details:" in out
     assert out.index("Mismatches by cause:") < out.index("Details:")
-    assert "bindgen's Option<fn> wrapper of a nullable callback [normalized]" in out
+    assert "bindgen's Option<fn> wrapper of a nullable callback [normalized, " \
+           "normalized+generalized]" in out
     assert "fix (verified):" in out
     assert main(["check-bindings", "--c", str(h), "--rust", str(rs), "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["summary"]["pairs"] == 7
