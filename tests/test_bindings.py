@@ -26,7 +26,8 @@ from cfi_typeid.rust.crates import probe_disambiguators
 from cfi_typeid.sources.records import Declaration, Diagnostic, Scan
 from cfi_typeid.targets import get_target
 from conftest import needs_clang, needs_rustc
-from test_bindings_real import apply_patch, c_truth, rust_truth
+from test_bindings_real import (apply_patch, c_pointer_truth, c_truth, rust_pointer_truth,
+                                rust_truth, verdicts)
 
 TARGET = "x86_64-unknown-linux-gnu"
 RAW = "::std::os::raw::"
@@ -242,6 +243,22 @@ def test_suggested_diff_applies_and_compiles_to_the_c_ids(files_: tuple[Path, Pa
             assert r_ids[p.rust.symbol][name] == c_ids[p.c.name][name], (p.symbol, name)
     assert "plain" in fixed["busy"] and "normalized" in fixed["busy"]
     assert any("no option gives 'drop the Option'" in n for n in patch.notes)
+
+
+@needs_clang
+@needs_rustc
+def test_every_verdict_is_the_compilers(files_: tuple[Path, Path]) -> None:
+    """Functions, members and typedefs: ids and verdicts equal the compiled ones."""
+    h, rs = files_
+    report = _report(h, rs)
+    functions = [p for p in report.pairs if p.kind == "function"]
+    pointers = [p for p in report.pairs if p.kind != "function"]
+    c_ids = c_truth(h, [p.c.name for p in functions])
+    c_ids.update(c_pointer_truth(h, pointers))
+    r_ids = rust_truth(BINDINGS, [p.rust.name for p in functions], patched=False)
+    r_ids.update(rust_pointer_truth(BINDINGS, pointers))
+    total, right, wrong = verdicts(report, c_ids, r_ids)
+    assert total == 28 and not wrong, wrong
 
 
 def _fake_readers(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,13 +24,13 @@ from typing import Callable
 
 import pytest
 
-from cfi_typeid.crosscheck.bindings import BindingsReport, check_bindings
+from cfi_typeid.crosscheck.bindings import BindingPair, BindingsReport, check_bindings
 from cfi_typeid.crosscheck.check import OPTION_SETS
-from cfi_typeid.crosscheck.patch import choose_remedy, suggest_patch
+from cfi_typeid.crosscheck.patch import choose_remedy, field_span, suggest_patch
 from cfi_typeid.crosscheck.remedy import CFI_TYPES_MODULE
 from cfi_typeid.sources.records import Scan
 from conftest import needs_clang, needs_rustc
-from oracles import clang_ir, ids_from_ir, rustc_ir
+from oracles import CLANG as CLANG_EXE, clang_ids, clang_ir, ids_from_ir, rustc_ir
 
 ENV = "CFI_TYPEID_BINDINGS"
 HEADERS = ("zlib", "bzlib", "sqlite3", "png", "stdio", "signal")
@@ -124,6 +124,111 @@ def _rust_ids(ir: str) -> dict[str, list[str]]:
     return ids_from_ir(ir.replace('@"\\01', '@"'))
 
 
+def pointer_key(pair: BindingPair) -> str:
+    """How the truth of a member or typedef pair is filed (both sides)."""
+    return f"{pair.kind}:{pair.symbol}"
+
+
+def c_pointer_truth(header: Path, pairs: list[BindingPair]) -> dict[str, dict[str, str]]:
+    """The ids clang-19 gives a function declared with each member's (or typedef's) function
+    type (``__typeof__``), its address taken: what a call through the pointer checks."""
+    pp = subprocess.run([CLANG_EXE, "-E", "-P", "-target", TARGET, str(header)],
+                        capture_output=True, text=True, timeout=300).stdout
+    decls = {}
+    for i, p in enumerate(pairs):
+        if p.kind == "member":
+            tag, _, member = p.c.name.rpartition(".")
+            m = re.search(rf"\b(struct|union)\s+{re.escape(tag)}\b", pp)
+            tag_type = f"{m.group(1)} {tag}" if m else tag
+            decls[i] = f"__typeof__(*((({tag_type} *)0)->{member})) __cfi_m_{i};"
+        elif "(*" in p.c.text:
+            decls[i] = f"__typeof__(*(({p.c.name})0)) __cfi_m_{i};"
+        else:
+            decls[i] = f"{p.c.name} __cfi_m_{i};"
+
+    def compile_(keys: list[int]) -> dict[str, dict[str, str]]:
+        src = (f'#include "{header}"\n' + "\n".join(decls[k] for k in keys)
+               + "\nvoid *__cfi_tab[] = {" + ", ".join(f"(void *)__cfi_m_{k}" for k in keys)
+               + "};\n")
+        plain, norm = clang_ids(src, TARGET), clang_ids(src, TARGET, normalize=True)
+        return {pointer_key(pairs[k]): _by_set(plain[f"__cfi_m_{k}"] + [
+            i for i in norm[f"__cfi_m_{k}"] if ".normalized" in i]) for k in keys}
+    return _compile_all_or_each(compile_, list(decls))
+
+
+def _compile_all_or_each(compile_: Callable[[list[int]], dict[str, dict[str, str]]],
+                         keys: list[int]) -> dict[str, dict[str, str]]:
+    """All at once; if that fails, one at a time, leaving out the ones that do not compile
+    (they are then reported as wrong, having no truth)."""
+    if not keys:
+        return {}
+    try:
+        return compile_(keys)
+    except RuntimeError:
+        out: dict[str, dict[str, str]] = {}
+        for k in keys:
+            try:
+                out.update(compile_([k]))
+            except RuntimeError:
+                pass
+        return out
+
+
+def option_wrapped(text: str, pairs: list[BindingPair]) -> dict[int, bool]:
+    """Whether each field (or alias) is an ``Option<fn>`` in the bindings ``text``."""
+    out = {}
+    for i, p in enumerate(pairs):
+        d = p.rust
+        start = sum(len(ln) + 1 for ln in text.splitlines()[:max(d.line - 1, 0)])
+        name = d.name.rpartition(".")[2] if p.kind == "member" else d.name
+        span = field_span(text, start, name, alias=p.kind != "member")
+        out[i] = bool(re.match(r"\s*(::)?(std|core)::option::Option\b", text[span[0]:span[1]]))
+    return out
+
+
+def rust_pointer_truth(text: str, pairs: list[BindingPair], *, patched: bool = False,
+                       wrapped: dict[int, bool] | None = None) -> dict[str, dict[str, str]]:
+    """The ids rustc checks at a call through each field (or alias) — ``llvm.type.test`` in
+    ``#[no_mangle] __cfi_call_<i>``, before LTO lowers it (so ``-Clinker-plugin-lto``) — under
+    each option set: four compiles.  ``wrapped`` (from :func:`option_wrapped` of the original
+    file, for a patched one whose lines moved) says which are Options."""
+    wrapped = option_wrapped(text, pairs) if wrapped is None else wrapped
+    calls = {}
+    for i, p in enumerate(pairs):
+        d = p.rust
+        args = ", ".join(["core::mem::zeroed()"] * len(d.function.params))
+        if p.kind == "member":
+            struct, _, field = d.name.rpartition(".")
+            param, expr = f"s: *const {struct}", f"(*s).{field}"
+        else:
+            param, expr = f"f: {d.name}", "f"
+        body = f"if let Some(f) = {expr} {{ f({args}); }}" if wrapped[i] else \
+            f"({expr})({args});"
+        calls[i] = f"#[no_mangle] pub unsafe fn __cfi_call_{i}({param}) {{ {body} }}\n"
+
+    def compile_(keys: list[int]) -> dict[str, dict[str, str]]:
+        src = (PATCH_FEATURES if patched else "") + KEEP_ALLOW + text + "\n" \
+            + "".join(calls[k] for k in keys)
+        out: dict[str, dict[str, str]] = {}
+        for norm, gen in ((False, False), (True, False), (False, True), (True, True)):
+            flags = ["-Zsanitizer-cfi-generalize-pointers"] if gen else []
+            ir = rustc_ir(src, normalize=norm, extra=["-Clinker-plugin-lto", *flags],
+                          lto=False)
+            for k, fn in _defines(ir).items():
+                tests = re.findall(r'llvm\.type\.test\(ptr [^,]+, metadata !"([^"]+)"\)', fn)
+                if tests:
+                    out.setdefault(pointer_key(pairs[k]), {}).update(_by_set(tests[:1]))
+        return out
+    return _compile_all_or_each(compile_, list(calls))
+
+
+def _defines(ir: str) -> dict[int, str]:
+    out = {}
+    for m in re.finditer(r"^define [^@]*@__cfi_call_(\d+)\(.*?^}", ir, re.M | re.S):
+        out[int(m.group(1))] = m.group(0)
+    return out
+
+
 @functools.cache
 def _run(header: str, tmp: str) -> tuple[BindingsReport, dict[str, dict[str, str]],
                                          dict[str, dict[str, str]], Path]:
@@ -131,8 +236,12 @@ def _run(header: str, tmp: str) -> tuple[BindingsReport, dict[str, dict[str, str
     c, rust = READ[0](wrapper, rs)
     report = check_bindings(c, rust, target=TARGET)
     functions = [p for p in report.pairs if p.kind == "function"]
+    pointers = [p for p in report.pairs if p.kind != "function"]
+    text = rs.read_text()
     c_ids = c_truth(wrapper, [p.c.name for p in functions])
-    r_ids = rust_truth(rs.read_text(), [p.rust.name for p in functions], patched=False)
+    c_ids.update(c_pointer_truth(wrapper, pointers))
+    r_ids = rust_truth(text, [p.rust.name for p in functions], patched=False)
+    r_ids.update(rust_pointer_truth(text, pointers))
     return report, c_ids, r_ids, rs
 
 
@@ -141,23 +250,28 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(tmp_path_factory.mktemp("bindings"))
 
 
+def truth_keys(p: BindingPair) -> tuple[str, str]:
+    """Where the compiled ids of a pair are filed: (C, Rust)."""
+    if p.kind == "function":
+        return p.c.name, p.rust.symbol or p.rust.name
+    return pointer_key(p), pointer_key(p)
+
+
 def verdicts(report: BindingsReport, c_ids: dict[str, dict[str, str]],
              r_ids: dict[str, dict[str, str]]) -> tuple[int, int, list[str]]:
-    """(comparisons, right, what was wrong)."""
+    """(comparisons, right, what was wrong), over every pair: functions, members, typedefs."""
     total, right, wrong = 0, 0, []
     for p in report.pairs:
-        if p.kind != "function":
-            continue
-        sym = p.rust.symbol or p.rust.name
+        c_key, r_key = truth_keys(p)
         for comp in p.comparisons:
-            c_id = c_ids.get(p.c.name, {}).get(comp.name)
-            r_id = r_ids.get(sym, {}).get(comp.name)
+            c_id = c_ids.get(c_key, {}).get(comp.name)
+            r_id = r_ids.get(r_key, {}).get(comp.name)
             total += 1
             if c_id is not None and r_id is not None and comp.matches == (c_id == r_id) \
                     and comp.c_typeid == c_id and comp.rust_typeid == r_id:
                 right += 1
             else:
-                wrong.append(f"{sym} {comp.name}: ours C {comp.c_typeid} Rust "
+                wrong.append(f"{p.symbol} {comp.name}: ours C {comp.c_typeid} Rust "
                              f"{comp.rust_typeid}; compiled C {c_id} Rust {r_id}")
     return total, right, wrong
 
@@ -186,25 +300,37 @@ def apply_patch(rs: Path, diff: str) -> str:
 def fixes_verified(header: str, workdir: str) -> tuple[int, int, list[str]]:
     """(fixes claimed, verified by the compilers, failures)."""
     report, c_ids, _, rs = _run(header, workdir)
-    patch = suggest_patch(report, {str(rs): rs.read_text()})
+    original = rs.read_text()
+    patch = suggest_patch(report, {str(rs): original})
     if not patch.fixed:
         return 0, 0, []
     text = apply_patch(rs, patch.diff)
-    names = [p.rust.name for p in report.pairs if p.kind == "function"]
-    r_ids = rust_truth(text, names, patched=True)
+    r_ids = patched_truth(report, original, text)
     by_symbol = {p.symbol: p for p in report.pairs}
     claimed, ok, bad = 0, 0, []
     for sym, sets in patch.fixed:
         pair = by_symbol[sym]
+        c_key, r_key = truth_keys(pair)
         for name in sets:
             claimed += 1
-            got = r_ids.get(pair.rust.symbol or pair.rust.name, {}).get(name)
-            want = c_ids.get(pair.c.name, {}).get(name)
+            got, want = r_ids.get(r_key, {}).get(name), c_ids.get(c_key, {}).get(name)
             if got is not None and got == want:
                 ok += 1
             else:
                 bad.append(f"{sym} {name}: patched Rust {got}, C {want}")
     return claimed, ok, bad
+
+
+def patched_truth(report: BindingsReport, original: str, text: str
+                  ) -> dict[str, dict[str, str]]:
+    """The compiled Rust ids of every pair in ``text``, a patched (or regenerated) version of
+    the bindings ``original``."""
+    functions = [p for p in report.pairs if p.kind == "function"]
+    pointers = [p for p in report.pairs if p.kind != "function"]
+    r_ids = rust_truth(text, [p.rust.name for p in functions], patched=True)
+    r_ids.update(rust_pointer_truth(text, pointers, patched=True,
+                                    wrapped=option_wrapped(original, pointers)))
+    return r_ids
 
 
 @pytest.mark.parametrize("header", HEADERS)
@@ -217,7 +343,7 @@ def test_every_suggested_fix_compiles_to_the_c_id(header: str, workdir: str) -> 
 def test_bindgen_ctypes_prefix_gives_the_cfi_types_edits(header: str, workdir: str) -> None:
     """Regenerated with ``--ctypes-prefix cfi_types --translate-enum-integer-types`` and the
     cfi_types module appended, every pair whose fix is only cfi_types integers has C's ids
-    under every option set: what --suggest says of that bindgen option."""
+    under every option set that fix is for: what --suggest says of that bindgen option."""
     report, c_ids, _, rs = _run(header, workdir)
     wrapper = rs.parent / f"{header}_wrap.h"
     out = rs.parent / f"{header}_ctypes.rs"
@@ -226,8 +352,7 @@ def test_bindgen_ctypes_prefix_gives_the_cfi_types_edits(header: str, workdir: s
                           capture_output=True, text=True, timeout=300,
                           env=dict(os.environ, LIBCLANG_PATH=LIBCLANG))
     assert proc.returncode == 0, proc.stderr
-    names = [p.rust.name for p in report.pairs if p.kind == "function"]
-    r_ids = rust_truth(out.read_text() + CFI_TYPES_MODULE, names, patched=True)
+    r_ids = patched_truth(report, rs.read_text(), out.read_text() + CFI_TYPES_MODULE)
     checked = 0
     for pair in report.pairs:
         chosen = choose_remedy(pair, report)
@@ -236,10 +361,10 @@ def test_bindgen_ctypes_prefix_gives_the_cfi_types_edits(header: str, workdir: s
             continue
         if re.search(r"\b[iu]size\b", pair.rust.text):
             continue  # bindgen writes intptr_t & co. as isize/usize whatever the prefix
-        for name in OPTION_SETS:
+        c_key, r_key = truth_keys(pair)
+        for name in chosen[1]:  # the option sets those edits fix
             checked += 1
-            got = r_ids.get(pair.rust.symbol or pair.rust.name, {}).get(name)
-            assert got == c_ids[pair.c.name][name], (pair.symbol, name)
+            assert r_ids.get(r_key, {}).get(name) == c_ids[c_key][name], (pair.symbol, name)
     assert checked
 
 

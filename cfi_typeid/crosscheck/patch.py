@@ -149,7 +149,7 @@ def _apply(lines: list[str], pair: BindingPair, rem: Remedy) -> None:
         for where, e in sorted(replacements, key=lambda x: -(x[0] or spans["end"])[0]):
             new = _replace(new, where, e, spans["end"])
     else:
-        span = _field_span(text, start, d.name.rpartition(".")[2] if d.kind == "field"
+        span = field_span(text, start, d.name.rpartition(".")[2] if d.kind == "field"
                            else d.name, alias=d.kind != "field")
         assert rem.function is not None
         old = text[span[0]:span[1]]
@@ -237,7 +237,7 @@ def _function_spans(text: str, start: int, name: str) -> dict[int | str, tuple[i
     return spans
 
 
-def _field_span(text: str, start: int, name: str, *, alias: bool) -> tuple[int, int]:
+def field_span(text: str, start: int, name: str, *, alias: bool) -> tuple[int, int]:
     pattern = rf"\btype\s+{re.escape(name)}\s*=\s*" if alias else \
         rf"\b{re.escape(name)}\s*:\s*"
     m = re.compile(pattern).search(text, start)
