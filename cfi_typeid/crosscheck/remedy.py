@@ -20,6 +20,7 @@ from ..api import transformed
 from ..errors import CfiTypeidError
 from ..flavours import CLANG, RUSTC
 from ..itanium.encoder import encode_function_type, encode_type
+from ..memo import remember
 from ..model import (
     VOID, Array, CInt, CInteger, FixedInteger, FunctionType, Named, PathSegment, Pointer,
     Primitive, Qualified, Reference, RustPath, Scalar, Type, qualify, unqualified,
@@ -230,10 +231,25 @@ def _unique(name: str, code: str, taken: dict[str, str]) -> str:
     return out
 
 
+#: Whole remedies by their (frozen) inputs: a header's bindings repeat a few signatures
+#: many times (``int f(sqlite3 *)``).
+_REMEDIES: dict[tuple[FunctionType, FunctionType, Target, bool, bool, str], Remedy] = {}
+
+
 def remedy(c_fn: FunctionType, r_fn: FunctionType, target: Target, *,
            normalize_integers: bool, generalize_pointers: bool, name: str = "") -> Remedy:
     """Edits to the Rust signature ``r_fn`` that give it C's id under one option set (the same
     on both sides), proved by encoding the rewritten signature; or why none do."""
+    key = (c_fn, r_fn, target, normalize_integers, generalize_pointers, name)
+    found = _REMEDIES.get(key)
+    if found is None:
+        found = remember(_REMEDIES, key, _remedy(c_fn, r_fn, target, normalize_integers,
+                                                 generalize_pointers, name), 4096)
+    return found
+
+
+def _remedy(c_fn: FunctionType, r_fn: FunctionType, target: Target, normalize_integers: bool,
+            generalize_pointers: bool, name: str) -> Remedy:
     opts = dict(normalize_integers=normalize_integers, generalize_pointers=generalize_pointers)
     name = name or _set_name(normalize_integers, generalize_pointers)
     if _ids_equal(c_fn, r_fn, target, opts):
