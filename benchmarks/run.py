@@ -8,8 +8,9 @@ Sections: (a) ``batch`` on generated C prototypes against clang-19 computing the
 one C file; (b) ``batch`` on Rust signatures against rustc; (c) our in-process parse-and-encode
 against pycparser's parse alone of the same C text; (d) one-off ``python -m cfi_typeid encode``
 against one-off clang-19; (e) warm, repeated ``cfi_typeid.typeid`` calls per second; (f) scaling
-of ``batch`` from 1k to 100k prototypes, time and peak memory; (g) ``check-bindings`` on
-sqlite3.h and its bindgen bindings against rustc compiling those bindings.
+of ``batch`` from 1k to 100k prototypes, time and peak memory; (i) ``check-bindings`` on
+sqlite3.h and its bindgen bindings against rustc compiling those bindings (the letters g, h, r are
+taken by other sections).
 
 Every figure is the median of ``--repeat`` runs, the two sides of a comparison alternating, each
 run a fresh process (timed from outside, peak memory from ``wait4``'s ``ru_maxrss``).  A side
@@ -453,7 +454,7 @@ def scaling(b: Bench) -> None:
 
 
 def bindings_vs_rustc(b: Bench) -> None:
-    """(g) ``check-bindings`` on sqlite3.h and bindgen's bindings for it, against rustc
+    """(i) ``check-bindings`` on sqlite3.h and bindgen's bindings for it, against rustc
     compiling those bindings (with CFI, to LLVM IR: what gives it the ids)."""
     bindgen = shutil.which("bindgen")
     header = Path("/usr/include/sqlite3.h")
@@ -462,8 +463,8 @@ def bindings_vs_rustc(b: Bench) -> None:
                                      ("the whole-file readers", _readers_available()))
                if not ok]
     if missing:
-        b.report.say(f"(g) check-bindings on sqlite3.h: skipped ({', '.join(missing)} missing)")
-        b.report.compare("(g)", "check-bindings sqlite3.h vs rustc", None, None, 1.0)
+        b.report.say(f"(i) check-bindings on sqlite3.h: skipped ({', '.join(missing)} missing)")
+        b.report.compare("(i)", "check-bindings sqlite3.h vs rustc", None, None, 1.0)
         return
     assert bindgen is not None and RUSTC is not None
     wrapper, rs = b.tmp / "g_sqlite3.h", b.tmp / "g_sqlite3.rs"
@@ -480,9 +481,9 @@ def bindings_vs_rustc(b: Bench) -> None:
                                   env=rustc_env())}
     runs = alternate(sides, b.repeat)
     ours, rustc = median(runs["ours"]), median(runs["rustc"])
-    b.report.say(f"(g) check-bindings on sqlite3.h: ours {_fmt(ours, 's')}, rustc compiling "
+    b.report.say(f"(i) check-bindings on sqlite3.h: ours {_fmt(ours, 's')}, rustc compiling "
                  f"the bindings {_fmt(rustc, 's')}")
-    b.report.compare("(g)", "check-bindings sqlite3.h vs rustc on its bindings", ours, rustc,
+    b.report.compare("(i)", "check-bindings sqlite3.h vs rustc on its bindings", ours, rustc,
                      1.0)
 
 
@@ -494,7 +495,7 @@ def _readers_available() -> bool:
 
 SECTIONS: dict[str, Callable[[Bench], None]] = {
     "a": c_batch_vs_clang, "b": rust_batch_vs_rustc, "c": parse_vs_pycparser,
-    "d": one_off_vs_clang, "e": warm_repeated, "f": scaling, "g": bindings_vs_rustc,
+    "d": one_off_vs_clang, "e": warm_repeated, "f": scaling, "i": bindings_vs_rustc,
 }
 
 
@@ -506,7 +507,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="prototypes/signatures per batch (default 10000; quick 200)")
     parser.add_argument("--repeat", type=int, default=None,
                         help="timed runs per side (default 3; quick 1)")
-    parser.add_argument("--only", default="abcdefg", help="sections to run, e.g. a,d")
+    parser.add_argument("--only", default="abcdefi", help="sections to run, e.g. a,d")
     args = parser.parse_args(argv)
     n = args.n or (200 if args.quick else 10_000)
     repeat = args.repeat or (1 if args.quick else 3)
