@@ -26,7 +26,8 @@ import pytest
 
 from cfi_typeid.crosscheck.bindings import BindingPair, BindingsReport, check_bindings
 from cfi_typeid.crosscheck.check import OPTION_SETS
-from cfi_typeid.crosscheck.patch import choose_remedy, field_span, suggest_patch
+from cfi_typeid.crosscheck.patch import (choose_remedy, field_span, is_option_type,
+                                         suggest_patch)
 from cfi_typeid.crosscheck.remedy import CFI_TYPES_MODULE
 from cfi_typeid.sources.records import Scan
 from conftest import needs_clang, needs_rustc
@@ -182,7 +183,7 @@ def option_wrapped(text: str, pairs: list[BindingPair]) -> dict[int, bool]:
         start = sum(len(ln) + 1 for ln in text.splitlines()[:max(d.line - 1, 0)])
         name = d.name.rpartition(".")[2] if p.kind == "member" else d.name
         span = field_span(text, start, name, alias=p.kind != "member")
-        out[i] = bool(re.match(r"\s*(::)?(std|core)::option::Option\b", text[span[0]:span[1]]))
+        out[i] = is_option_type(text, text[span[0]:span[1]])
     return out
 
 

@@ -76,11 +76,13 @@ def suggest_patch(report: BindingsReport, texts: Mapping[str, str]) -> Suggested
     fixed: list[tuple[str, tuple[str, ...]]] = []
     unfixed: list[tuple[str, str]] = []
     kinds: set[str] = set()
+    choices = {p.symbol: choose_remedy(p, report) for p in report.pairs if not p.matches}
+    aliases = {p.symbol: choices.get(p.symbol) for p in report.pairs if p.kind == "typedef"}
     # Bottom up, so that an edit never moves the lines of a declaration still to be edited.
     for pair in sorted(report.pairs, key=lambda p: (p.rust.file, -p.rust.line)):
         if pair.matches:
             continue
-        chosen = choose_remedy(pair, report)
+        chosen = choices[pair.symbol]
         lines = edited.get(pair.rust.file)
         if chosen is None or lines is None:
             why = next((r.note for r in pair.remedies if r.note), "mixed settings: no Rust edit")
@@ -89,6 +91,14 @@ def suggest_patch(report: BindingsReport, texts: Mapping[str, str]) -> Suggested
         rem, sets = chosen
         try:
             _apply(lines, pair, rem)
+        except _ViaAlias as e:
+            # A field (or alias) of an alias type is fixed by fixing that alias, if it is a pair.
+            via = aliases.get(e.alias)
+            if via is None:
+                unfixed.append((pair.symbol, f"its type is the alias {e.alias}: fix that"))
+            else:
+                fixed.append((pair.symbol, tuple(n for n in sets if n in via[1])))
+            continue
         except _NotFound as e:
             unfixed.append((pair.symbol, f"{pair.rust.file}:{pair.rust.line}: {e}"))
             continue
@@ -133,6 +143,31 @@ class _NotFound(Exception):
     """The declaration is not where the record says."""
 
 
+class _ViaAlias(Exception):
+    """The field's (or alias's) type is another alias: edit that one."""
+
+    def __init__(self, alias: str) -> None:
+        super().__init__(alias)
+        self.alias = alias
+
+
+def is_option_type(text: str, type_text: str) -> bool:
+    """Whether ``type_text`` is an ``Option`` in the file ``text``, through bindgen's aliases
+    (``sig_t`` → ``__sighandler_t`` → ``Option<..>``)."""
+    for _ in range(8):
+        if _OPTION_WRAPPER.match(type_text):
+            return True
+        alias = re.fullmatch(r"\s*(\w+)\s*", type_text)
+        if alias is None:
+            return False
+        name = alias.group(1)
+        m = re.search(rf"^\s*pub type {name}\s*=", text, re.M)
+        if m is None:
+            return False
+        type_text = text[m.end():field_span(text, m.start(), name, alias=True)[1]]
+    return False
+
+
 def _apply(lines: list[str], pair: BindingPair, rem: Remedy) -> None:
     d = pair.rust
     text = "".join(lines)
@@ -153,6 +188,8 @@ def _apply(lines: list[str], pair: BindingPair, rem: Remedy) -> None:
                            else d.name, alias=d.kind != "field")
         assert rem.function is not None
         old = text[span[0]:span[1]]
+        if re.fullmatch(r"\s*\w+\s*", old):
+            raise _ViaAlias(old.strip())
         wrapped = _OPTION_WRAPPER.match(old)
         fn_text = _fn_text(rem.function)
         body = f"::std::option::Option<{fn_text}>" if wrapped else fn_text
