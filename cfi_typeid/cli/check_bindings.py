@@ -213,7 +213,8 @@ Example:
     p.add_argument("--rust-options", metavar="SETS", help="mixed settings: the Rust side's")
     p.add_argument("--crate", default="probe", help="Rust crate name (default probe)")
     p.add_argument("--crates", default="", metavar="NAME=DIS,...",
-                   help="Rust crate disambiguators (see rust-crates)")
+                   help="Rust crate disambiguators (see rust-crates; default: the local "
+                        "rustc's, which bindgen's Option<fn> callbacks need)")
     p.add_argument("--edition", default="2021", help="Rust edition (default 2021)")
     p.add_argument("--cpp", action="store_true", help="run the C preprocessor on the headers")
     p.add_argument("--cpp-arg", action="append", metavar="ARG",

@@ -25,6 +25,17 @@ def _reader(module: str, name: str) -> Any:
         raise UsageError(f"this installation has no cfi_typeid.sources.{module}.{name}") from None
 
 
+def local_crates(crate: str) -> Mapping[str, str] | None:
+    """The disambiguators the local rustc gives ``core``, ``std``, ``alloc`` and ``crate``:
+    bindgen's output names ``::std::option::Option`` in every nullable callback, whose id
+    spells ``core``'s.  None (the reader then says what is missing) without a rustc."""
+    from ..rust.crates import probe_disambiguators
+    try:
+        return probe_disambiguators(crate)
+    except UsageError:
+        return None
+
+
 def check_bindings(c_paths: Sequence[str], rust_paths: Sequence[str], *,
                    target: str = DEFAULT_TARGET, options: Iterable[str] | None = None,
                    c_options: Sequence[str] | None = None,
@@ -33,8 +44,11 @@ def check_bindings(c_paths: Sequence[str], rust_paths: Sequence[str], *,
                    crate: str = "probe", crates: Mapping[str, str] | None = None
                    ) -> bindings.BindingsReport:
     """Compare the C headers ``c_paths`` with their Rust bindings ``rust_paths`` (``-``:
-    standard input) under each option set; see :func:`.bindings.check_bindings`."""
+    standard input) under each option set; see :func:`.bindings.check_bindings`.  Without
+    ``crates``, the crate disambiguators are the local rustc's (:func:`local_crates`)."""
     option_pairs(options, c_options, rust_options)  # bad option sets fail before any reading
+    if crates is None:
+        crates = local_crates(crate)
     read_c_files = _reader("c_header", "read_c_files")
     read_rust_files = _reader("rust_file", "read_rust_files")
     c: Scan = read_c_files(c_paths, target=target, cpp=cpp, cpp_args=cpp_args)
