@@ -283,17 +283,19 @@ def _option_callback(p: Pair) -> Advice | None:
              "in verbatim and numbers the substitutions after it differently from clang")
     bare = rust_spelling(inner)
     if p.generalized:
-        fix = ("declare the parameter *mut core::ffi::c_void (it may be null, as the Option "
-               "could; transmute to the fn type to call it): under pointer generalization "
+        fix = ("declare it (the parameter, or the return type) *mut core::ffi::c_void (it may "
+               "be null, as the Option could; transmute to the fn type to call it): under "
+               "pointer generalization "
                "clang writes 'Pv' for it, while rustc keeps the Option path and writes a bare "
                "fn pointer as 'PKv'")
     else:
-        fix = (f"if the callback is never null, declare the parameter as the bare fn type "
-               f"{bare} (drop the Option); if it may be null, no Rust type matches under "
+        fix = (f"if the callback is never null, declare it (the parameter, or the return "
+               f"type) as the bare fn type {bare} (drop the Option); if it may be null, no Rust "
+               f"type matches under "
                f"these flags: what does is pointer generalization on both sides "
                f"({GENERALIZE_FLAGS}, and integer normalization, {NORMALIZE_FLAGS}, for "
-               f"bindgen's c_int aliases) with the Rust parameter declared *mut "
-               f"core::ffi::c_void")
+               f"bindgen's c_int aliases) with it declared *mut core::ffi::c_void on the Rust "
+               "side")
     return Advice(c_spelling(p.c_shown), rust_spelling(p.r_shown), cause, fix)
 
 
