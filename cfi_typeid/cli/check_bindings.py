@@ -139,13 +139,13 @@ def _by_cause(bad: list[BindingPair]) -> list[str]:
     """One line per cause and the option sets it shows under, largest first, with its fix
     (one per option set where they differ)."""
     sets: dict[tuple[str, str], list[str]] = {}
-    fixes: dict[tuple[str, str], str] = {}
+    fixes: dict[tuple[str, str, str], str] = {}
     for p in bad:
         for comp in p.comparisons:
             d = comp.difference
             if d is not None:
                 sets.setdefault((d.rule or "other", p.symbol), []).append(comp.name)
-                fixes.setdefault((d.rule or "other", comp.name), d.fix)
+                fixes.setdefault((d.rule or "other", comp.name, p.symbol), d.fix)
     groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     for (rule, symbol), names in sets.items():
         groups.setdefault((rule, tuple(names)), []).append(symbol)
@@ -156,10 +156,11 @@ def _by_cause(bad: list[BindingPair]) -> list[str]:
         out.append(f"  {title} [{', '.join(options)}]: {len(symbols)} pair(s): {shown}")
         by_fix: dict[str, list[str]] = {}
         for name in options:
-            by_fix.setdefault(fixes[(rule, name)], []).append(name)
+            by_fix.setdefault(fixes[(rule, name, symbols[0])], []).append(name)
+        example = f" (e.g. {symbols[0]})" if len(symbols) > 1 else ""
         for fix, names in by_fix.items():
-            label = "fix: " if len(by_fix) == 1 else f"fix ({', '.join(names)}): "
-            out += _wrap("      " + label, fix)
+            label = "fix" if len(by_fix) == 1 else f"fix ({', '.join(names)})"
+            out += _wrap(f"      {label}{example}: ", fix)
     return out
 
 
