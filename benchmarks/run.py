@@ -8,7 +8,9 @@ Sections: (a) ``batch`` on generated C prototypes against clang-19 computing the
 one C file; (b) ``batch`` on Rust signatures against rustc; (c) our in-process parse-and-encode
 against pycparser's parse alone of the same C text; (d) one-off ``python -m cfi_typeid encode``
 against one-off clang-19; (e) warm, repeated ``cfi_typeid.typeid`` calls per second; (f) scaling
-of ``batch`` from 1k to 100k prototypes, time and peak memory.
+of ``batch`` from 1k to 100k prototypes, time and peak memory; (i) ``check-bindings`` on
+sqlite3.h and its bindgen bindings against rustc compiling those bindings (the letters g, h, r are
+taken by other sections).
 
 Every figure is the median of ``--repeat`` runs, the two sides of a comparison alternating, each
 run a fresh process (timed from outside, peak memory from ``wait4``'s ``ru_maxrss``).  A side
@@ -451,9 +453,49 @@ def scaling(b: Bench) -> None:
     b.report.figure("(f)", "peak memory", f"{peak:.0f} MB", "< 300 MB", peak < 300)
 
 
+def bindings_vs_rustc(b: Bench) -> None:
+    """(i) ``check-bindings`` on sqlite3.h and bindgen's bindings for it, against rustc
+    compiling those bindings (with CFI, to LLVM IR: what gives it the ids)."""
+    bindgen = shutil.which("bindgen")
+    header = Path("/usr/include/sqlite3.h")
+    missing = [what for what, ok in (("bindgen", bindgen), ("rustc", RUSTC),
+                                     ("sqlite3.h", header.exists()),
+                                     ("the whole-file readers", _readers_available()))
+               if not ok]
+    if missing:
+        b.report.say(f"(i) check-bindings on sqlite3.h: skipped ({', '.join(missing)} missing)")
+        b.report.compare("(i)", "check-bindings sqlite3.h vs rustc", None, None, 1.0)
+        return
+    assert bindgen is not None and RUSTC is not None
+    wrapper, rs = b.tmp / "g_sqlite3.h", b.tmp / "g_sqlite3.rs"
+    wrapper.write_text("#include <sqlite3.h>\n")
+    subprocess.run([bindgen, str(wrapper), "-o", str(rs)], check=True, capture_output=True,
+                   env=dict(os.environ, LIBCLANG_PATH=os.environ.get(
+                       "LIBCLANG_PATH", "/usr/lib/llvm-14/lib")), timeout=600)
+    flags = ["--crate-name", "probe", "--edition=2021", "--crate-type=lib", "-Zsanitizer=cfi",
+             "-Cunsafe-allow-abi-mismatch=sanitizer", "-Clto", "-Ccodegen-units=1",
+             "-Copt-level=0", "-Cpanic=abort", "--emit=llvm-ir"]
+    sides = {"ours": lambda: run(b.ours("check-bindings", "--c", str(wrapper), "--cpp",
+                                        "--rust", str(rs), "--json"), env=b.env),
+             "rustc": lambda: run([RUSTC, *flags, str(rs), "-o", str(b.tmp / "g.ll")],
+                                  env=rustc_env())}
+    runs = alternate(sides, b.repeat)
+    ours, rustc = median(runs["ours"]), median(runs["rustc"])
+    b.report.say(f"(i) check-bindings on sqlite3.h: ours {_fmt(ours, 's')}, rustc compiling "
+                 f"the bindings {_fmt(rustc, 's')}")
+    b.report.compare("(i)", "check-bindings sqlite3.h vs rustc on its bindings", ours, rustc,
+                     1.0)
+
+
+def _readers_available() -> bool:
+    import importlib.util
+    return all(importlib.util.find_spec(f"cfi_typeid.sources.{m}") is not None
+               for m in ("c_header", "rust_file"))
+
+
 SECTIONS: dict[str, Callable[[Bench], None]] = {
     "a": c_batch_vs_clang, "b": rust_batch_vs_rustc, "c": parse_vs_pycparser,
-    "d": one_off_vs_clang, "e": warm_repeated, "f": scaling,
+    "d": one_off_vs_clang, "e": warm_repeated, "f": scaling, "i": bindings_vs_rustc,
 }
 
 
@@ -465,7 +507,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="prototypes/signatures per batch (default 10000; quick 200)")
     parser.add_argument("--repeat", type=int, default=None,
                         help="timed runs per side (default 3; quick 1)")
-    parser.add_argument("--only", default="abcdef", help="sections to run, e.g. a,d")
+    parser.add_argument("--only", default="abcdefi", help="sections to run, e.g. a,d")
     args = parser.parse_args(argv)
     n = args.n or (200 if args.quick else 10_000)
     repeat = args.repeat or (1 if args.quick else 3)

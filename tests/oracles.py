@@ -78,7 +78,8 @@ RUST_FLAGS = ["--edition=2021", "--crate-type=lib", "-Zsanitizer=cfi",
 
 
 def rustc_ir(source: str, *, crate: str = "probe", target: str | None = None,
-             kcfi: bool = False, extra: list[str] | None = None, normalize: bool = True) -> str:
+             kcfi: bool = False, extra: list[str] | None = None, normalize: bool = True,
+             lto: bool = True) -> str:
     """LLVM IR that rustc makes of a Rust crate ``source`` (raises on a compile error).
 
     ``normalize=False`` leaves out ``-Zsanitizer-cfi-normalize-integers``: rustc still emits
@@ -92,6 +93,8 @@ def rustc_ir(source: str, *, crate: str = "probe", target: str | None = None,
     if kcfi:
         flags = [f.replace("-Zsanitizer=cfi", "-Zsanitizer=kcfi") for f in flags
                  if f not in ("-Clto",)]
+    if not lto:  # e.g. -Clinker-plugin-lto in ``extra``: the IR keeps its llvm.type.test calls
+        flags = [f for f in flags if f != "-Clto"]
     if target:
         flags.append(f"--target={target}")
     with tempfile.TemporaryDirectory() as d:

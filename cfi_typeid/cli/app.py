@@ -153,6 +153,7 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
     "batch": (__name__, "_add_batch"),
     "check": ("cfi_typeid.cli.check", "add_check"),
     "suggest-encoding": ("cfi_typeid.cli.check", "add_suggest"),
+    "check-bindings": ("cfi_typeid.cli.check_bindings", "add_check_bindings"),
     "decode": ("cfi_typeid.cli.decode", "add_decode"),
     "rust-crates": ("cfi_typeid.rust.crates", "add_rust_crates"),
     "fuzz": ("cfi_typeid.cli.fuzz", "add_fuzz"),

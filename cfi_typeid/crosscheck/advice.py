@@ -8,15 +8,15 @@ rustc); where nothing in Rust can express the C type, the fix says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from ..itanium.encoder import encode_type
 from ..errors import CfiTypeidError
-from ..flavours import CLANG
+from ..flavours import CLANG, RUSTC
 from ..model import (
-    VOID, CInt, CInteger, Encoded, FixedInteger, FunctionType, Named, Pointer, Primitive,
-    Qualified, Reference, RustPath, Scalar, Type,
+    VOID, Array, CInt, CInteger, Encoded, FixedInteger, FunctionType, Named, Pointer,
+    Primitive, Qualified, Reference, RustPath, Scalar, Type,
 )
 
 
@@ -28,6 +28,9 @@ class Advice:
     rust_type: str
     cause: str
     fix: str
+    #: The rule that gave it (``option_callback``, ``c_int_vs_fixed``, ...): what groups
+    #: mismatches by cause.
+    rule: str = ""
 
 
 #: The ``core::ffi::cfi`` type (and ``cfi-types`` newtype) that encodes as each C integer.
@@ -59,7 +62,7 @@ def rust_spelling(t: Type) -> str:
     try:
         return render_rust_type(t)
     except CfiTypeidError:
-        return f"(no Rust spelling: {encode_type(t, CLANG)})"
+        return f"(no Rust spelling: {encode_type(t, RUSTC)})"
 
 
 def newtype_declaration(c: Type, name: str) -> str:
@@ -110,7 +113,7 @@ def _c_int_vs_fixed(p: Pair) -> Advice | None:
                f"in the Rust signature, {_NORMALIZE_FIX}")
     cause = (f"C's {c.kind.value} is the C integer type '{encode_type(c, CLANG)}', while the "
              f"Rust side is the fixed-width integer {r.kind.value} "
-             f"('{encode_type(r, CLANG)}'); std::ffi::{name or 'c_*'} is only an alias of a "
+             f"('{encode_type(r, RUSTC)}'); std::ffi::{name or 'c_*'} is only an alias of a "
              "fixed-width integer, so it encodes as one")
     if c.kind is CInt.CHAR:
         cause += "; C char is 'c' on every target, whatever its signedness"
@@ -136,13 +139,13 @@ def _named_vs_path(p: Pair) -> Advice | None:
     if not isinstance(c, Named) or not isinstance(r, (RustPath, Named, Encoded)):
         return None
     if isinstance(r, RustPath) and r.encoding is None and not r.foreign and not r.by_name:
-        cause = (f"rustc encodes the Rust type by its path ('{encode_type(r, CLANG)}'): it is "
+        cause = (f"rustc encodes the Rust type by its path ('{encode_type(r, RUSTC)}'): it is "
                  "not #[repr(C)], or the function does not use an extern \"C\" ABI")
         fix = (f'make it #[repr(C)] and named {c.name} in an extern "C" signature, or give it '
                f'#[cfi_encoding = "{encode_type(c, CLANG)}"]')
     else:
         cause = (f"the names differ: C '{encode_type(c, CLANG)}', Rust "
-                 f"'{encode_type(r, CLANG)}' (repr(C) types encode by their bare name)")
+                 f"'{encode_type(r, RUSTC)}' (repr(C) types encode by their bare name)")
         fix = (f'name the Rust type {c.name}, or give it #[cfi_encoding = '
                f'"{encode_type(c, CLANG)}"]')
     return Advice(f"{c.kind} {c.name}", rust_spelling(r), cause, fix)
@@ -155,7 +158,9 @@ def _float16(p: Pair) -> Advice | None:
                       "Rust f16 is encoded 'Dh' (as C's __fp16 storage type), C _Float16 is "
                       "'DF16_'",
                       '#[cfi_encoding = "DF16_"] #[repr(transparent)] pub struct Float16(pub '
-                      "f16); in the Rust signature")
+                      "f16); in the Rust signature, where _Float16 appears once: rustc makes the "
+                      "newtype a substitution candidate, clang never substitutes DF16_, so a "
+                      "second _Float16 differs (then no Rust type matches)")
     return None
 
 
@@ -245,31 +250,109 @@ def _normalized_ints(p: Pair) -> Advice | None:
         f"use {alias} on the Rust side")
 
 
+#: The flags that make a nullable callback match: pointer generalization on both sides (with
+#: integer normalization for bindgen's ``c_int`` aliases), the Rust parameter ``*mut c_void``.
+GENERALIZE_FLAGS = ("clang -fsanitize-cfi-icall-generalize-pointers with rustc "
+                    "-Zsanitizer-cfi-generalize-pointers")
+NORMALIZE_FLAGS = ("clang -fsanitize-cfi-icall-experimental-normalize-integers with rustc "
+                   "-Zsanitizer-cfi-normalize-integers")
+
+
+def option_argument(t: Type | None) -> Type | None:
+    """``X`` when ``t`` is ``core::option::Option<X>``, else None."""
+    if isinstance(t, RustPath) and t.crate in ("core", "std") and len(t.args) == 1 \
+            and [s.name for s in t.segments] == ["option", "Option"]:
+        return t.args[0]
+    return None
+
+
+def is_fn_pointer(t: Type | None) -> bool:
+    return isinstance(t, Pointer) and isinstance(t.pointee, FunctionType)
+
+
+def _option_callback(p: Pair) -> Advice | None:
+    inner = option_argument(p.r_source if p.r_source is not None else p.r)
+    if inner is None or not is_fn_pointer(inner):
+        return None
+    r_code = encode_type(p.r, RUSTC)
+    c_code = encode_type(p.c, CLANG)
+    cause = (f"the Option wrapper: bindgen declares a nullable C function pointer as "
+             f"Option<unsafe extern \"C\" fn(..)>, and rustc encodes Option as the v0 path "
+             f"of core::option::Option ('{r_code}') where clang has the pointer itself "
+             f"('{c_code}'); a #[cfi_encoding] newtype does not help: rustc splices its string "
+             "in verbatim and numbers the substitutions after it differently from clang")
+    bare = rust_spelling(inner)
+    if p.generalized:
+        fix = ("declare it (the parameter, or the return type) *mut core::ffi::c_void (it may "
+               "be null, as the Option could; transmute to the fn type to call it): under "
+               "pointer generalization "
+               "clang writes 'Pv' for it, while rustc keeps the Option path and writes a bare "
+               "fn pointer as 'PKv'")
+    else:
+        fix = (f"if the callback is never null, declare it (the parameter, or the return "
+               f"type) as the bare fn type {bare} (drop the Option); if it may be null, no Rust "
+               f"type matches under "
+               f"these flags: what does is pointer generalization on both sides "
+               f"({GENERALIZE_FLAGS}, and integer normalization, {NORMALIZE_FLAGS}, for "
+               f"bindgen's c_int aliases) with it declared *mut core::ffi::c_void on the Rust "
+               "side")
+    return Advice(c_spelling(p.c_shown), rust_spelling(p.r_shown), cause, fix)
+
+
+def _array(p: Pair) -> Advice | None:
+    c, r = p.c_shown, p.r_shown
+    if isinstance(r, Array) and not isinstance(c, Array):
+        return Advice(c_spelling(c), rust_spelling(r),
+                      "C array parameters decay to a pointer to the element, the Rust side "
+                      f"points to the whole array ('{encode_type(p.r, RUSTC)}')",
+                      f"point to the element type: *mut {rust_spelling(r.element)} (or *const)")
+    if not (isinstance(c, Array) and isinstance(r, Array)):
+        return None
+    c_code, r_code = encode_type(p.c, CLANG), encode_type(p.r, RUSTC)
+    return Advice(
+        c_spelling(c), rust_spelling(r),
+        f"rustc writes an array's length without the '_' clang puts after it (C '{c_code}', "
+        f"Rust '{r_code}')",
+        f'a #[repr(transparent)] newtype over the array with #[cfi_encoding = "{c_code}"], '
+        "which matches only when nothing later in the signature repeats the element type "
+        "(rustc counts the newtype as one substitution candidate, clang the array and its "
+        "element); otherwise no Rust type matches: generalize pointers on both sides "
+        f"({GENERALIZE_FLAGS}) if the array is behind a pointer")
+
+
 #: Rules that judge a pair as a whole, before the walk looks inside it.
-RULES_HERE: tuple[Rule, ...] = (_generalized_fn_pointer, _reference, _never, _named_vs_integer,
-                                _named_vs_path)
+RULES_HERE: tuple[Rule, ...] = (_option_callback, _generalized_fn_pointer, _reference, _never,
+                                _named_vs_integer, _named_vs_path)
 #: Rules for the innermost pair that differs.
-RULES: tuple[Rule, ...] = (*RULES_HERE, _float16, _encoding_not_normalized,
+RULES: tuple[Rule, ...] = (*RULES_HERE, _float16, _array, _encoding_not_normalized,
                            _normalized_ints, _c_int_vs_fixed,
                            _constness)
 
 
+def _first(rules: tuple[Rule, ...], pair: Pair) -> Advice | None:
+    for rule in rules:
+        found = rule(pair)
+        if found is not None:
+            return replace(found, rule=rule.__name__.lstrip("_"))
+    return None
+
+
 def advise_here(pair: Pair) -> Advice | None:
     """Advice about ``pair`` as a whole, or None to look inside it."""
-    return next((a for rule in RULES_HERE if (a := rule(pair)) is not None), None)
+    return _first(RULES_HERE, pair)
 
 
 def advise(pair: Pair) -> Advice:
     """The first rule that explains why the pair differs, or a generic answer."""
-    found = next((a for rule in RULES if (a := rule(pair)) is not None), None)
+    found = _first(RULES, pair)
     if found is not None:
         return found
     c, r = pair.c_shown, pair.r_shown
     code = encode_type(pair.c, CLANG)
     return Advice(c_spelling(c), rust_spelling(r),
-                  f"the encodings differ: C '{code}', Rust '{encode_type(pair.r, CLANG)}'",
+                  f"the encodings differ: C '{code}', Rust '{encode_type(pair.r, RUSTC)}'",
                   f'give the Rust type #[cfi_encoding = "{code}"] (a #[repr(transparent)] '
-                  "newtype), or change one side's type")
+                  "newtype), or change one side's type", "other")
 
 
 def advise_structure(what: str, c: FunctionType, r: FunctionType) -> Advice:
@@ -279,14 +362,16 @@ def advise_structure(what: str, c: FunctionType, r: FunctionType) -> Advice:
             return Advice("() (no prototype)", f"{len(r.params)} parameters",
                           "the C declaration has no prototype: clang encodes it with no "
                           "parameter list at all",
-                          "declare the C function with a prototype ((void) when it takes none)")
+                          "declare the C function with a prototype ((void) when it takes none)",
+                          "no_prototype")
         return Advice(f"{len(c.params)} parameters", f"{len(r.params)} parameters",
                       "the parameter counts differ (rustc leaves out zero-sized parameters "
                       "such as () and PhantomData)",
-                      "make both declarations take the same parameters")
+                      "make both declarations take the same parameters", "arity")
     if what == "variadic":
         return Advice("..." if c.variadic else "no ...", "..." if r.variadic else "no ...",
-                      "only one side is variadic", "declare '...' on both sides or neither")
+                      "only one side is variadic", "declare '...' on both sides or neither",
+                      "variadic")
     return Advice(
         "(same components)", "(same components)",
         "every component encodes alike, but the substitutions are numbered differently: clang "
@@ -294,4 +379,4 @@ def advise_structure(what: str, c: FunctionType, r: FunctionType) -> Advice:
         "own, rustc counts only the whole pointer, so later repeats get different S<n>_ "
         "references",
         "nothing in Rust can express this; avoid repeating a type after a function pointer in "
-        "the signature, or pass the callback as *mut c_void")
+        "the signature, or pass the callback as *mut c_void", "substitutions")

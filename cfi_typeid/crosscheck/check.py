@@ -10,17 +10,17 @@ the KCFI hash), so mixed settings are reported as mismatches with that reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Sequence
 
 from .advice import Advice, Pair, advise, advise_here, advise_structure
-from ..api import parse_function, transformed, typeids
+from ..api import TypeIds, parse_function, transformed, typeids
 from ..itanium.encoder import encode_type
 from ..errors import UsageError
 from ..flavours import CLANG, RUSTC
 from ..hashes import kcfi_hash
 from ..model import Array, FunctionType, Pointer, Qualified, Type
-from ..targets import DEFAULT_TARGET, get_target
+from ..targets import DEFAULT_TARGET, Target, get_target
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +64,8 @@ class Difference:
     rust_code: str
     cause: str
     fix: str
+    #: The advice rule that explained it (groups mismatches by cause; not in the JSON).
+    rule: str = field(default="", compare=False)
 
     def to_json(self) -> dict[str, str]:
         return {"where": self.where, "c_type": self.c_type, "rust_type": self.rust_type,
@@ -134,14 +136,23 @@ def check(c: str, rust: str, *, target: str = DEFAULT_TARGET, c_prelude: str = "
     and ``rust_options`` (paired one to one) compare mixed settings, such as C compiled with
     integer normalisation and Rust without.
     """
-    pairs = _option_pairs(options, c_options, rust_options)
+    pairs = option_pairs(options, c_options, rust_options)
     c_ids = typeids(c, lang="c", target=target, prelude=c_prelude)
     r_ids = typeids(rust, lang="rust", target=target, prelude=rust_prelude, crate=crate,
                     crates=crates)
     c_fn = parse_function(c, lang="c", target=target, prelude=c_prelude)
     r_fn = parse_function(rust, lang="rust", target=target, prelude=rust_prelude, crate=crate,
                           crates=crates)
-    t = get_target(target)
+    comparisons = compare_functions(c_fn, r_fn, c_ids, r_ids, get_target(target), pairs)
+    return CheckResult(c, rust, target, comparisons)
+
+
+def compare_functions(c_fn: FunctionType, r_fn: FunctionType, c_ids: TypeIds, r_ids: TypeIds,
+                      target: Target, pairs: Sequence[tuple[OptionSet, OptionSet]]
+                      ) -> tuple[Comparison, ...]:
+    """One :class:`Comparison` per (C, Rust) option-set pair: the ids (``c_ids``/``r_ids``,
+    those of ``c_fn``/``r_fn``) and, where they differ, the first difference.  What
+    :func:`check` and the bindings check share."""
     comparisons = []
     for c_set, r_set in pairs:
         c_id = c_ids.select(normalize_integers=c_set.normalize_integers,
@@ -152,17 +163,19 @@ def check(c: str, rust: str, *, target: str = DEFAULT_TARGET, c_prelude: str = "
         if c_id != r_id and c_set != r_set:
             diff = _settings_difference(c_set, r_set)
         elif c_id != r_id:
-            cf = transformed(c_fn, CLANG, t, normalize_integers=c_set.normalize_integers,
+            cf = transformed(c_fn, CLANG, target, normalize_integers=c_set.normalize_integers,
                              generalize_pointers=c_set.generalize_pointers)
-            rf = transformed(r_fn, RUSTC, t, normalize_integers=r_set.normalize_integers,
+            rf = transformed(r_fn, RUSTC, target, normalize_integers=r_set.normalize_integers,
                              generalize_pointers=r_set.generalize_pointers)
             diff = first_difference(cf, rf, c_set, c_fn, r_fn)
         comparisons.append(Comparison(c_set, r_set, c_id, r_id, diff))
-    return CheckResult(c, rust, target, tuple(comparisons))
+    return tuple(comparisons)
 
 
-def _option_pairs(options: Iterable[str] | None, c_options: Sequence[str] | None,
-                  rust_options: Sequence[str] | None) -> list[tuple[OptionSet, OptionSet]]:
+def option_pairs(options: Iterable[str] | None, c_options: Sequence[str] | None,
+                 rust_options: Sequence[str] | None) -> list[tuple[OptionSet, OptionSet]]:
+    """The (C, Rust) option-set pairs asked for: ``options`` on both sides (default: all),
+    or the mixed settings ``c_options``/``rust_options`` paired one to one."""
     if c_options is not None or rust_options is not None:
         cs = list(c_options or rust_options or [])
         rs = list(rust_options or c_options or [])
@@ -188,7 +201,8 @@ def _settings_difference(c_set: OptionSet, r_set: OptionSet) -> Difference:
               "hash), so the ids cannot match",
         fix="use the same flags on both sides: clang -fsanitize-cfi-icall-experimental-"
             "normalize-integers with rustc -Zsanitizer-cfi-normalize-integers, and "
-            "-fsanitize-cfi-icall-generalize-pointers with -Zsanitizer-cfi-generalize-pointers")
+            "-fsanitize-cfi-icall-generalize-pointers with -Zsanitizer-cfi-generalize-pointers",
+        rule="flags")
 
 
 def first_difference(c_fn: FunctionType, r_fn: FunctionType, options: OptionSet,
@@ -279,4 +293,4 @@ def _element(t: Type | None) -> Type | None:
 def _difference(where: str, c: Type, r: Type, advice: Advice) -> Difference:
     return Difference(where=where, c_type=advice.c_type, rust_type=advice.rust_type,
                       c_code=encode_type(c, CLANG), rust_code=encode_type(r, RUSTC),
-                      cause=advice.cause, fix=advice.fix)
+                      cause=advice.cause, fix=advice.fix, rule=advice.rule)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .advice import CFI_TYPE_NAMES, rust_spelling
 from ..c.frontend import parse_c_type
 from ..codes import BUILTIN_CODES
+from ..errors import UsageError
 from ..itanium.encoder import encode_type
 from ..flavours import CLANG
 from ..model import CInteger, Named, Type, unqualified
@@ -36,6 +37,26 @@ class Suggestion:
                 "notes": list(self.notes)}
 
 
+#: Words Rust reserves: not usable as a struct name (without ``r#``).
+RUST_KEYWORDS = frozenset(
+    "as async await break const continue crate do dyn else enum extern false fn for gen if "
+    "impl in let loop macro match mod move mut priv pub ref return self Self static struct "
+    "super trait true try type typeof union unsafe unsized use virtual where while yield "
+    "abstract become box final override".split())
+
+
+def check_rust_name(name: str) -> str:
+    """``name`` when it can name a Rust struct; a :class:`UsageError` saying why not."""
+    if not name:
+        raise UsageError("--name must not be empty: give the Rust type a name")
+    if not name.isidentifier() or not name.isascii():
+        raise UsageError(f"{name!r} is not a Rust identifier (letters, digits and '_', not "
+                         "starting with a digit)")
+    if name in RUST_KEYWORDS or name == "_":
+        raise UsageError(f"{name!r} is a Rust keyword: choose another name")
+    return name
+
+
 def _default_name(t: Type) -> str:
     if isinstance(t, Named):
         return t.name
@@ -50,8 +71,12 @@ def suggest_encoding(c_type: str, *, prelude: str = "", target: str = DEFAULT_TA
     tgt = get_target(target)
     t, _ = parse_c_type(c_type, prelude, tgt)
     t = unqualified(t)
+    if isinstance(t, Named) and not t.name:
+        raise UsageError(f"{c_type.strip()!r} has no tag: clang encodes a struct, union or "
+                         "enum by its name, so there is no encoding to give; name it (a tag, or "
+                         "a typedef of it) and ask for that name")
     code = encode_type(t, CLANG)
-    rust_name = name or _default_name(t)
+    rust_name = check_rust_name(_default_name(t) if name is None else name)
     notes: list[str] = []
     if isinstance(t, Named) and t.kind == "enum":
         decl = (f'#[cfi_encoding = "{code}"]\n#[repr(transparent)]\n'

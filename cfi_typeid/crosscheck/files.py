@@ -1,0 +1,58 @@
+"""``cfi_typeid.check_bindings``: a header and its bindings, given as files.
+
+Reads the C side with :func:`~cfi_typeid.sources.c_header.read_c_files` and the Rust side with
+:func:`~cfi_typeid.sources.rust_file.read_rust_files`, then pairs and compares them with
+:func:`~cfi_typeid.crosscheck.bindings.check_bindings`.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any, Iterable, Mapping, Sequence
+
+from . import bindings
+from .check import option_pairs
+from ..errors import UsageError
+from ..sources.records import Scan
+from ..targets import DEFAULT_TARGET
+
+
+def _reader(module: str, name: str) -> Any:
+    # Imported by name: the readers were written in other branches at the same time as this.
+    try:
+        return getattr(import_module(f"cfi_typeid.sources.{module}"), name)
+    except (ImportError, AttributeError):
+        raise UsageError(f"this installation has no cfi_typeid.sources.{module}.{name}") from None
+
+
+def local_crates(crate: str) -> Mapping[str, str] | None:
+    """The disambiguators the local rustc gives ``core``, ``std``, ``alloc`` and ``crate``:
+    bindgen's output names ``::std::option::Option`` in every nullable callback, whose id
+    spells ``core``'s.  None (the reader then says what is missing) without a rustc."""
+    from ..rust.crates import probe_disambiguators
+    try:
+        return probe_disambiguators(crate)
+    except UsageError:
+        return None
+
+
+def check_bindings(c_paths: Sequence[str], rust_paths: Sequence[str], *,
+                   target: str = DEFAULT_TARGET, options: Iterable[str] | None = None,
+                   c_options: Sequence[str] | None = None,
+                   rust_options: Sequence[str] | None = None, cpp: bool = False,
+                   cpp_args: Sequence[str] = (), edition: str = "2021",
+                   crate: str = "probe", crates: Mapping[str, str] | None = None
+                   ) -> bindings.BindingsReport:
+    """Compare the C headers ``c_paths`` with their Rust bindings ``rust_paths`` (``-``:
+    standard input) under each option set; see :func:`.bindings.check_bindings`.  Without
+    ``crates``, the crate disambiguators are the local rustc's (:func:`local_crates`)."""
+    option_pairs(options, c_options, rust_options)  # bad option sets fail before any reading
+    if crates is None:
+        crates = local_crates(crate)
+    read_c_files = _reader("c_header", "read_c_files")
+    read_rust_files = _reader("rust_file", "read_rust_files")
+    c: Scan = read_c_files(c_paths, target=target, cpp=cpp, cpp_args=cpp_args)
+    rust: Scan = read_rust_files(rust_paths, target=target, edition=edition, crate=crate,
+                           crates=crates)
+    return bindings.check_bindings(c, rust, target=target, options=options,
+                                   c_options=c_options, rust_options=rust_options)
