@@ -1,0 +1,346 @@
+"""The LALR automaton turned into Python code: what both front ends run.
+
+:class:`cfi_typeid.parsing.lalr.Parser` interprets Lark's tables: per reduction it unpacks a rule
+entry, slices the children into a list, and goes through a filter and a wrapper before the rule
+method.  Here every rule of the grammar becomes a function of its own, written out for that rule
+once the tables and the rule methods are known: its children taken off the value stack by
+position, punctuation left out, ``_rule`` lists spliced and ``?rule`` children inlined exactly
+where the rule's shape says so (Lark's tree builder, decided at generation time instead of per
+reduction), the rule method (or the default for rules without one) called directly, the
+``propagate_positions`` bookkeeping written for that shape, and the goto of the rule's symbol
+fused in.  The parse loop is generated too, with only the parts the parser needs (positions,
+reuse of a rule's values, lexer callbacks).  Lexing is the reference runtime's, state by state:
+each parser state's terminals make one regular expression, matched at the current position.
+
+The code is generated the first time a parser is built for a grammar's tables and a set of rule
+methods, compiled, and stored (``marshal``) in the temporary directory next to the tables, keyed
+by a checksum of the tables, the shapes of the rules, this generator's version and Python's; a
+new process loads it in about a millisecond.  ``CFI_TYPEID_PARSER=tables`` runs the reference
+interpreter instead (the tests compare the two).
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+import zlib
+from typing import Any, Callable, Mapping
+
+from .lalr import _EMPTY, Default, Meta, Node, Parser, SpanKey, Token, Unparsable, _WARM, \
+    _keep_reused
+from .tables import Rule, Tables, _temp_dir
+
+#: Bumped whenever the generated code changes.
+GENERATOR_VERSION = 1
+
+
+class CompiledParser(Parser):
+    """:class:`~cfi_typeid.parsing.lalr.Parser`'s interface and behaviour, run by code generated
+    for the grammar (see the module docstring).  The lexers, ``lone_word`` and the reuse set-up
+    are the reference parser's own."""
+
+    def __init__(self, tables: Tables, methods: object,
+                 lexer_callbacks: Mapping[str, Callable[[Token], Token]] | None = None,
+                 default: Default = Node, positions: bool = False,
+                 reused: tuple[str, SpanKey] | None = None) -> None:
+        super().__init__(tables, methods, lexer_callbacks, default, positions, reused)
+        shapes = _method_shapes(tables, methods)
+        source_key = _key(tables, shapes, positions, bool(self._user_callbacks),
+                          reused is not None)
+        namespace = _driver_globals()
+        exec(_load_code(source_key, lambda: generate(tables, shapes, positions,
+                                                     bool(self._user_callbacks),
+                                                     reused is not None)), namespace)
+        gotos: dict[str, dict[int, int]] = {}
+        for i, state in enumerate(tables.states):
+            for symbol, action in state.items():
+                if symbol not in self._terminals and symbol != "$END":
+                    gotos.setdefault(symbol, {})[i] = action
+        self._reductions = namespace["build"](methods, default, gotos, self._position, Meta,
+                                              _EMPTY)
+        self._parse = namespace["parse"]
+        # the reused rules whose reduction makes a value (a ?rule's one child is no new value)
+        self._reused_kept = frozenset(r for r in self._reused_rules
+                                      if self._rules[r][2] is not None)
+
+    def parse(self, text: str, start: str, reuse: dict[tuple[int, str], Any] | None = None
+              ) -> Any:
+        master = self._master or self._master_lexer()
+        self._parses += 1
+        return self._parse(self, text, self._tables.start[start], self._tables.end[start],
+                           reuse, master, self._parses > _WARM)
+
+
+def _method_shapes(tables: Tables, methods: object) -> tuple[bool, ...]:
+    """For each rule: whether ``methods`` has a method for it (a ``_rule`` never has)."""
+    return tuple(not rule.callback.startswith("_") and getattr(methods, rule.callback, None)
+                 is not None for rule in tables.rules)
+
+
+def _key(tables: Tables, shapes: tuple[bool, ...], positions: bool, callbacks: bool,
+         reuse: bool) -> str:
+    plain = (tables.states, [tuple(r) for r in tables.rules],
+             sorted(t.name for t in tables.terminals), shapes, positions, callbacks, reuse,
+             GENERATOR_VERSION, sys.version, sys.implementation.cache_tag)
+    data = marshal.dumps(repr(plain))
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}"
+
+
+def _load_code(key: str, source: Callable[[], str]) -> Any:
+    """The compiled generated module: from the cache, or generated, compiled and stored."""
+    path = os.path.join(_temp_dir(), f"cfi_typeid-parser-{key}.code")
+    if os.environ.get("CFI_TYPEID_PARSER_NO_CACHE") != "1":
+        try:
+            with open(path, "rb") as f:
+                stored = marshal.loads(f.read())
+            if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
+                return stored[1]
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
+    code = compile(source(), f"<cfi_typeid generated parser {key}>", "exec")
+    try:
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            marshal.dump((key, code), f)
+        os.replace(tmp, path)
+    except (OSError, ValueError):
+        pass
+    return code
+
+
+# ---- generating the code ----------------------------------------------------------------------
+
+def generate(tables: Tables, has_method: tuple[bool, ...], positions: bool, callbacks: bool,
+             reuse: bool) -> str:
+    """The Python source of a module with ``build(...)`` (the reduction of every rule, bound to
+    the rule methods) and ``parse(...)`` (the loop), for these tables."""
+    lines = ["# Generated by cfi_typeid.parsing.compiled from a grammar's LALR tables.",
+             "def build(methods, default, gotos, position, Meta, EMPTY):",
+             "    meta_new = tuple.__new__"]
+    methods_used = sorted({r.callback for r, m in zip(tables.rules, has_method) if m})
+    for name in methods_used:
+        lines.append(f"    m_{name} = methods.{name}")
+    origins = sorted({r.origin for r in tables.rules})
+    for origin in origins:
+        lines.append(f"    g_{origin} = gotos.get({origin!r}, {{}})")
+    names = []
+    for index, rule in enumerate(tables.rules):
+        body = _reduction(index, rule, has_method[index], positions)
+        names.append(f"r{index}")
+        lines.extend("    " + line for line in body)
+    lines.append(f"    return [{', '.join(names)}]")
+    lines.append("")
+    lines.extend(_driver(positions, callbacks, reuse))
+    return "\n".join(lines) + "\n"
+
+
+def _reduction(index: int, rule: Rule, has_method: bool, positions: bool) -> list[str]:
+    """The function that reduces by ``rule`` on the stacks ``V`` (values) and ``S`` (states),
+    and with positions ``P`` (where each value starts) and ``I`` (a ``_rule`` list's
+    elements' starts)."""
+    n, keep, expand1, name = rule.size, rule.keep, rule.expand1, rule.callback
+    args = "V, S, P, I" if positions else "V, S"
+    out = [f"def r{index}({args}):",
+           f"    # {rule.origin} ({n} symbols, keep={keep}, expand1={expand1}) -> {name}"]
+    goto = f"S.append(g_{rule.origin}[S[-1]])"
+    if expand1 and n == 1 and keep in (None, ((0, False),)):
+        # the one child is the value, where it starts too: only the state changes
+        out += ["    del S[-1]", f"    {goto}", ""]
+        return out
+    children = [f"c{i}" for i in range(n)]
+    if n == 1:
+        out.append("    c0 = V[-1]")
+    elif n > 1:
+        out.append(f"    {', '.join(children)} = V[-{n}:]")
+    if positions:
+        out += ["    " + line for line in _position_code(index, rule)]
+
+    def build(kept: str) -> str:
+        if has_method:
+            return f"m_{name}(meta, {kept})" if positions else f"m_{name}(*{kept})"
+        if name.startswith("_"):
+            return kept
+        return f"default({name!r}, {kept})"
+
+    if keep is None:
+        if has_method and not positions:
+            value = f"m_{name}({', '.join(children)})"
+        else:
+            value = build(f"[{', '.join(children)}]")
+        out.append(f"    value = {value}")
+    elif not any(spliced for _, spliced in keep):
+        indices = [i for i, _ in keep]
+        if expand1 and len(indices) == 1:
+            out.append(f"    value = c{indices[0]}")
+        elif has_method and not positions:
+            out.append(f"    value = m_{name}({', '.join(f'c{i}' for i in indices)})")
+        else:
+            out.append(f"    value = {build('[' + ', '.join(f'c{i}' for i in indices) + ']')}")
+    else:
+        out += ["    " + line for line in _splice_code(keep)]
+        if expand1:
+            out.append(f"    value = k[0] if len(k) == 1 else {build('k')}")
+        else:
+            out.append(f"    value = {build('k')}")
+    if n:
+        out += [f"    del V[-{n}:]", f"    del S[-{n}:]"]
+    out += ["    V.append(value)", f"    {goto}", ""]
+    return out
+
+
+def _splice_code(keep: tuple[tuple[int, bool], ...]) -> list[str]:
+    """The kept children in ``k``, ``_rule`` lists spliced in, as Lark's tree builder does it
+    (the first list is reused when nothing comes before it)."""
+    code: list[str] = []
+    nonempty: bool | None = False  # whether k is known non-empty (None: not known)
+    started = False
+    for i, spliced in keep:
+        if not spliced:
+            code.append(f"k.append(c{i})" if started else f"k = [c{i}]")
+            started, nonempty = True, True
+        elif not started:
+            code.append(f"k = c{i}")
+            started, nonempty = True, None
+        elif nonempty:
+            code.append(f"k.extend(c{i})")
+        else:
+            code += [f"if k:", f"    k.extend(c{i})", "else:", f"    k = c{i}"]
+    if not started:
+        code.append("k = []")
+    return code
+
+
+def _position_code(index: int, rule: Rule) -> list[str]:
+    """``meta`` for the rule method, and the position stacks updated, as
+    :meth:`cfi_typeid.parsing.lalr.Parser._position` does (which the uncommon shapes call)."""
+    n, keep = rule.size, rule.keep
+    splice = rule.callback.startswith("_")
+    if keep is not None or splice:
+        return [f"meta = position({index}, {n}, P, I)"]
+    if n == 0:
+        return ["P.append(None)", "I.append(None)", "meta = EMPTY"]
+    code = [f"first = P[-{n}]"]
+    if n > 1:
+        code += ["if first is None:",
+                 f"    first = next((p for p in P[-{n - 1}:] if p is not None), None)",
+                 f"del P[-{n}:]", f"del I[-{n}:]", "P.append(first)", "I.append(None)"]
+    code.append("meta = EMPTY if first is None else meta_new(Meta, (first, False))")
+    return code
+
+
+def _driver(positions: bool, callbacks: bool, reuse: bool) -> list[str]:
+    """The parse loop: :meth:`cfi_typeid.parsing.lalr.Parser.parse` with the parts this parser
+    does not need left out."""
+    def when(flag: bool, *code: str) -> list[str]:
+        return list(code) if flag else []
+
+    return [
+        "def parse(self, text, state, end_state, reuse, master, warm):",
+        "    states, lexers, reductions = self._states, self._lexers, self._reductions",
+        "    silent, trailing = self._silent, self._trailing",
+        "    new_token = str.__new__",
+        *when(callbacks, "    user_callbacks = self._user_callbacks"),
+        *when(reuse,
+              "    reused_gotos = self._reused_gotos if reuse is not None else None",
+              "    memo = reuse if reuse is not None else {}",
+              "    reused_rules, span_key = self._reused_kept, self._span_key",
+              "    began = {}"),
+        "    S = [state]",
+        "    V = []",
+        *when(positions, "    P = []", "    I = []"),
+        "    pos, size_text = 0, len(text)",
+        "    master_pattern = master.pattern",
+        "    master_unless = master.unless",
+        "    while True:",
+        "        token = None",
+        "        m = None",
+        "        top = S[-1]",
+        *when(reuse,
+              "        if reused_gotos is not None and pos < size_text:",
+              "            goto = reused_gotos.get(top)",
+              "            if goto is not None:",
+              "                found = span_key(text, pos)",
+              "                if found is not None:",
+              "                    value = memo.get((top, found[0]))",
+              "                    if value is not None:",
+              "                        S.append(goto)",
+              "                        V.append(value)",
+              "                        pos = found[1]",
+              "                        continue",
+              "                    began[len(S)] = (top, found)"),
+        "        if pos < size_text:",
+        "            lexer = lexers[top] or (self._lexer(top) if warm else master)",
+        "            m = lexer.pattern.match(text, pos)",
+        "            if m is not None and lexer is master:",
+        "                accepts = states[top]",
+        "                kind = m.lastgroup",
+        "                if kind not in accepts or kind in master_unless and master_unless[kind]"
+        ".get(m.group(kind), kind) not in accepts:",
+        "                    m = None",
+        "            if m is None:",
+        "                lexer = lexers[top] or self._lexer(top)",
+        "                m = lexer.pattern.match(text, pos)",
+        "                if m is None and trailing.fullmatch(text, pos) is None:",
+        "                    raise Unparsable(pos)",
+        "        if m is not None:",
+        "            kind = m.lastgroup",
+        "            at = m.start(kind)",
+        "            if kind not in silent:",
+        "                value = m.group(kind)",
+        "                token = new_token(Token, value)",
+        "                token.value = value",
+        "                token.start_pos = at",
+        "                unless = lexer.unless",
+        "                if kind in unless:",
+        "                    retyped = unless[kind].get(value)",
+        "                    if retyped is not None:",
+        "                        token.type = retyped",
+        "                    else:",
+        "                        token.type = kind",
+        *when(callbacks,
+              "                        if kind in user_callbacks:",
+              "                            token = user_callbacks[kind](token)"),
+        "                else:",
+        "                    token.type = kind",
+        *when(callbacks,
+              "                    if kind in user_callbacks:",
+              "                        token = user_callbacks[kind](token)"),
+        "                kind = token.type",
+        "            pos = m.end()",
+        "            end = False",
+        "        else:",
+        "            kind, end = '$END', True",
+        "        while True:",
+        "            action = states[S[-1]].get(kind)",
+        "            if action is None:",
+        "                raise Unparsable(pos)",
+        "            if action >= 0:",
+        "                if end:",
+        "                    raise Unparsable(pos)",
+        "                S.append(action)",
+        "                V.append(token)",
+        *when(positions, "                P.append(at)", "                I.append(None)"),
+        "                break",
+        "            reductions[~action](V, S, P, I)" if positions else
+        "            reductions[~action](V, S)",
+        *when(reuse,
+              "            if reused_gotos is not None and ~action in reused_rules:",
+              "                _keep_reused(memo, began.get(len(S) - 1), S[-2], m, V[-1])"),
+        "            if end and S[-1] == end_state:",
+        "                return V[-1]",
+    ]
+
+
+def _driver_globals() -> dict[str, Any]:
+    return {"Token": Token, "Unparsable": Unparsable, "_keep_reused": _keep_reused}
+
+
+def fast_parser(tables: Tables, methods: object,
+                lexer_callbacks: Mapping[str, Callable[[Token], Token]] | None = None,
+                default: Default = Node, positions: bool = False,
+                reused: tuple[str, SpanKey] | None = None) -> Parser:
+    """The generated parser for ``tables`` (the arguments are :class:`Parser`'s), or with
+    ``CFI_TYPEID_PARSER=tables`` in the environment the reference interpreter."""
+    kind = CompiledParser if os.environ.get("CFI_TYPEID_PARSER") != "tables" else Parser
+    return kind(tables, methods, lexer_callbacks, default, positions, reused)
