@@ -32,7 +32,7 @@ from .lalr import _EMPTY, Default, Meta, Node, Parser, SpanKey, Token, Unparsabl
 from .tables import Rule, Tables, _temp_dir
 
 #: Bumped whenever the generated code changes.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 
 class CompiledParser(Parser):
@@ -146,7 +146,7 @@ def _reduction(index: int, rule: Rule, has_method: bool, positions: bool) -> lis
     goto = f"S.append(g_{rule.origin}[S[-1]])"
     if expand1 and n == 1 and keep in (None, ((0, False),)):
         # the one child is the value, where it starts too: only the state changes
-        out += ["    del S[-1]", f"    {goto}", ""]
+        out += [f"    S[-1] = g_{rule.origin}[S[-2]]", ""]
         return out
     children = [f"c{i}" for i in range(n)]
     if n == 1:
@@ -184,8 +184,9 @@ def _reduction(index: int, rule: Rule, has_method: bool, positions: bool) -> lis
         else:
             out.append(f"    value = {build('k')}")
     if n:
-        out += [f"    del V[-{n}:]", f"    del S[-{n}:]"]
-    out += ["    V.append(value)", f"    {goto}", ""]
+        out += [f"    V[-{n}:] = (value,)", f"    S[-{n}:] = (g_{rule.origin}[S[-{n + 1}]],)", ""]
+    else:
+        out += ["    V.append(value)", f"    {goto}", ""]
     return out
 
 
@@ -312,9 +313,10 @@ def _driver(positions: bool, callbacks: bool, reuse: bool) -> list[str]:
         "        else:",
         "            kind, end = '$END', True",
         "        while True:",
-        "            action = states[S[-1]].get(kind)",
-        "            if action is None:",
-        "                raise Unparsable(pos)",
+        "            try:",
+        "                action = states[S[-1]][kind]",
+        "            except KeyError:",
+        "                raise Unparsable(pos) from None",
         "            if action >= 0:",
         "                if end:",
         "                    raise Unparsable(pos)",
