@@ -32,7 +32,7 @@ from .lalr import _EMPTY, Default, Meta, Node, Parser, SpanKey, Token, Unparsabl
 from .tables import Rule, Tables, _temp_dir
 
 #: Bumped whenever the generated code changes.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 
 class CompiledParser(Parser):
@@ -214,20 +214,57 @@ def _splice_code(keep: tuple[tuple[int, bool], ...]) -> list[str]:
 
 def _position_code(index: int, rule: Rule) -> list[str]:
     """``meta`` for the rule method, and the position stacks updated, as
-    :meth:`cfi_typeid.parsing.lalr.Parser._position` does (which the uncommon shapes call)."""
-    n, keep = rule.size, rule.keep
+    :meth:`cfi_typeid.parsing.lalr.Parser._position` does, written out for the rule's shape:
+    a rule starts at its first token, punctuation included; a ``?rule`` that inlines its one
+    child keeps that child's start; a ``_rule``'s list keeps its elements' starts (in ``I``)
+    for the parent that splices it."""
+    n, keep, expand1 = rule.size, rule.keep, rule.expand1
     splice = rule.callback.startswith("_")
-    if keep is not None or splice:
-        return [f"meta = position({index}, {n}, P, I)"]
     if n == 0:
-        return ["P.append(None)", "I.append(None)", "meta = EMPTY"]
-    code = [f"first = P[-{n}]"]
-    if n > 1:
-        code += ["if first is None:",
-                 f"    first = next((p for p in P[-{n - 1}:] if p is not None), None)",
-                 f"del P[-{n}:]", f"del I[-{n}:]", "P.append(first)", "I.append(None)"]
+        inner = "[]" if splice and keep is None else ("None" if not splice else
+                                                      _kept_starts(keep or ()))
+        return ["P.append(None)", f"I.append({inner})", "meta = EMPTY"]
+    starts = [f"p{i}" for i in range(n)]
+    code = [f"p0 = P[-1]" if n == 1 else f"{', '.join(starts)} = P[-{n}:]"]
+    spliced_any = keep is not None and any(sp for _, sp in keep)
+    if spliced_any:
+        code.append(f"{', '.join(f'i{i}' for i in range(n))}{',' if n == 1 else ''} = I[-{n}:]")
+    # the first child's start, or the next child's that has one
+    code.append("first = " + "".join(f"{p} if {p} is not None else " for p in starts[:-1])
+                + starts[-1])
+    if keep is None and not splice and n == 1:
+        return code + ["meta = EMPTY if first is None else meta_new(Meta, (first, False))"]
+    if splice:
+        kept = f"[{', '.join(starts)}]" if keep is None else _kept_starts(keep)
+        new_start, new_inner = "first", kept
+    elif keep is None:
+        new_start, new_inner = "first", "None"
+    elif not spliced_any:
+        new_inner = "None"
+        if expand1 and len(keep) == 1:
+            only = f"p{keep[0][0]}"
+            new_start = f"{only} if {only} is not None else first"
+        else:
+            new_start = "first"
+    else:
+        new_inner = "None"
+        if expand1:
+            code.append(f"ks = {_kept_starts(keep)}")
+            new_start = "ks[0] if len(ks) == 1 and ks[0] is not None else first"
+        else:
+            new_start = "first"
+    if n == 1:
+        code += [f"P[-1] = {new_start}", f"I[-1] = {new_inner}"]
+    else:
+        code += [f"P[-{n}:] = ({new_start},)", f"I[-{n}:] = ({new_inner},)"]
     code.append("meta = EMPTY if first is None else meta_new(Meta, (first, False))")
     return code
+
+
+def _kept_starts(keep: tuple[tuple[int, bool], ...]) -> str:
+    """The starts of a rule's kept children, a spliced ``_rule``'s elements' in its place."""
+    parts = [f"*(i{i} or ())" if spliced else f"p{i}" for i, spliced in keep]
+    return f"[{', '.join(parts)}]"
 
 
 def _driver(positions: bool, callbacks: bool, reuse: bool) -> list[str]:
