@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lark import Lark
 
 from cfi_typeid.parsing import compiled, lalr
 from cfi_typeid.parsing import tables as lalr_tables
@@ -188,3 +189,24 @@ def test_the_generated_parser_parses_the_benchmark_lines_itself(
     for line in gen.rust_batch_lines(gen.rust_signatures(200, seed=12)).splitlines():
         item = json.loads(line)
         api.typeids(item["decl"], lang="rust", prelude=item["prelude"])
+
+
+def test_rule_names_that_are_python_keywords() -> None:
+    """A grammar's names go into the generated code as numbers, not as Python names."""
+    grammar = r"""
+    start: class+
+    class: "c" lambda ";" -> def
+         | "d" _if
+    lambda: NAME | NAME "," lambda
+    _if: NAME NAME
+    NAME: /[a-z]+/
+    %ignore " "
+    """
+    lark = Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
+                maybe_placeholders=False)
+    tables = lalr_tables.extract_tables(lark)
+    for methods, positions in ((_Methods(), True), (_InlineMethods(), False)):
+        reference = lalr.Parser(tables, methods, positions=positions)
+        generated = compiled.CompiledParser(tables, methods, positions=positions)
+        for text in ("c x ;", "d a b c y, z ;", "d a", "c ;", "cx;dyz zz"):
+            assert _outcome(generated, text) == _outcome(reference, text)
