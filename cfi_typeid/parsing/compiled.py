@@ -32,7 +32,7 @@ from .lalr import _EMPTY, Default, Meta, Node, Parser, SpanKey, Token, Unparsabl
 from .tables import Rule, Tables, _temp_dir
 
 #: Bumped whenever the generated code changes.
-GENERATOR_VERSION = 5
+GENERATOR_VERSION = 6
 
 
 class CompiledParser(Parser):
@@ -310,18 +310,16 @@ def _driver(positions: bool, callbacks: bool, reuse: bool) -> list[str]:
         "        m = None",
         "        top = S[-1]",
         *when(reuse,
-              "        if reused_gotos is not None and pos < size_text:",
-              "            goto = reused_gotos.get(top)",
-              "            if goto is not None:",
-              "                found = span_key(text, pos)",
-              "                if found is not None:",
-              "                    value = memo.get((top, found[0]))",
-              "                    if value is not None:",
-              "                        S.append(goto)",
-              "                        V.append(value)",
-              "                        pos = found[1]",
-              "                        continue",
-              "                    began[len(S)] = (top, found)"),
+              "        if reused_gotos is not None and top in reused_gotos and pos < size_text:",
+              "            found = span_key(text, pos)",
+              "            if found is not None:",
+              "                value = memo.get((top, found[0]))",
+              "                if value is not None:",
+              "                    S.append(reused_gotos[top])",
+              "                    V.append(value)",
+              "                    pos = found[1]",
+              "                    continue",
+              "                began[len(S)] = (top, found)"),
         "        if pos < size_text:",
         "            lexer = lexers[top] or (self._lexer(top) if warm else master)",
         "            m = lexer.pattern.match(text, pos)",
@@ -338,9 +336,9 @@ def _driver(positions: bool, callbacks: bool, reuse: bool) -> list[str]:
         "                    raise Unparsable(pos)",
         "        if m is not None:",
         "            kind = m.lastgroup",
-        "            at = m.start(kind)",
+        "            at, pos = m.span(kind)  # (a token ends where the match does)",
         "            if kind not in silent:",
-        "                value = m.group(kind)",
+        "                value = text[at:pos]",
         "                token = new_token(Token, value)",
         "                token.value = value",
         "                token.start_pos = at",
@@ -360,7 +358,6 @@ def _driver(positions: bool, callbacks: bool, reuse: bool) -> list[str]:
               "                    if kind in user_callbacks:",
               "                        token = user_callbacks[kind](token)"),
         "                kind = token.type",
-        "            pos = m.end()",
         "            end = False",
         "        else:",
         "            kind, end = '$END', True",
