@@ -145,8 +145,9 @@ def test_benchmark_inputs_give_byte_identical_output(tmp_path: Path) -> None:
 
 def test_differential_corpora_give_byte_identical_output(tmp_path: Path) -> None:
     """The prototypes and signatures the compiler-differential tests draw (hypothesis,
-    derandomised), with their preludes, on every target they use; broken variants of some of
-    them too, so that failures (the slow path's errors) are compared as well."""
+    derandomised), with their preludes, on every target they use; broken variants of them
+    too, so that failures (the slow path's errors) are compared as well; the golden corpora
+    and the C fast path's tricky cases."""
     import test_differential_c as diff_c
     from strategies import SHARED_PRELUDE, TRIPLES
     lines = []
@@ -162,6 +163,16 @@ def test_differential_corpora_give_byte_identical_output(tmp_path: Path) -> None
                                  "lang": "rust"}))
         lines.append(json.dumps({"decl": case.tool_decl()[:-3], "prelude": case.tool_prelude(),
                                  "lang": "rust"}))
+    golden = ROOT / "tests" / "golden"
+    for line in (golden / "c.jsonl").read_text().splitlines():
+        if line.strip():
+            lines.append(line)
+    for line in (golden / "rust.jsonl").read_text().splitlines():
+        if line.strip():
+            lines.append(json.dumps({**json.loads(line), "lang": "rust"}))
+    import test_c_fast_path
+    lines += [json.dumps({"prelude": prelude, "decl": decl})
+              for prelude, decl in test_c_fast_path._EXTRA]
     _same_both_ways(lines, tmp_path)
 
 

@@ -80,8 +80,23 @@ def _key(tables: Tables, shapes: tuple[bool, ...], positions: bool, callbacks: b
     data = marshal.dumps((tables.states, [tuple(r) for r in tables.rules],
                           [t.name for t in tables.terminals], tables.start, tables.end,
                           shapes, positions, callbacks, reuse, GENERATOR_VERSION,
-                          sys.version, sys.implementation.cache_tag))
+                          _generator_source(), sys.version, sys.implementation.cache_tag))
     return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}"
+
+
+_SOURCE_CHECKSUM: list[int] = []
+
+
+def _generator_source() -> int:
+    """A checksum of this module's own text: an edited generator never reuses code that an
+    earlier version generated (the version number is for humans; this is for the cache)."""
+    if not _SOURCE_CHECKSUM:
+        try:
+            with open(__file__, "rb") as f:
+                _SOURCE_CHECKSUM.append(zlib.crc32(f.read()))
+        except OSError:
+            _SOURCE_CHECKSUM.append(0)
+    return _SOURCE_CHECKSUM[0]
 
 
 def _load_code(key: str, source: Callable[[], str]) -> Any:
