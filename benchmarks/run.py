@@ -129,6 +129,12 @@ def median(runs: list[Run]) -> float:
     return statistics.median(r.wall for r in runs)
 
 
+def median_cpu(runs: list[Run]) -> float:
+    """The median CPU time (user + system) of the runs: less moved by other processes on the
+    machine than the wall clock."""
+    return statistics.median(r.cpu for r in runs)
+
+
 # ---- results ----------------------------------------------------------------------------------
 
 @dataclass
@@ -234,6 +240,7 @@ def c_batch_vs_clang(b: Bench) -> None:
     if CLANG:
         _check_c_ids(b, protos, ll, out)
     b.report.compare("(a)", f"batch {b.n} C prototypes vs clang-19", ours, clang, 2.0)
+    _report_cpu(b, "(a)", runs, "clang")
     _report_parallel(b, "(a)", runs, clang)
 
 
@@ -244,6 +251,14 @@ def _batch_sides(b: Bench, jsonl: Path, out: Path) -> dict[str, Callable[[], Run
     if JOBS > 1:
         sides["ours -j"] = lambda: run(b.ours("batch", "-j", str(JOBS), str(jsonl)), env=b.env)
     return sides
+
+
+def _report_cpu(b: Bench, section: str, runs: dict[str, list[Run]], theirs: str) -> None:
+    """The CPU-time figures of a comparison, for information (its target is on wall time)."""
+    if "ours" in runs and runs["ours"]:
+        cpu = {name: median_cpu(r) for name, r in runs.items() if r}
+        b.report.extra(section, "  CPU time (user+sys, for information)", cpu["ours"],
+                       cpu.get(theirs))
 
 
 def _report_parallel(b: Bench, section: str, runs: dict[str, list[Run]],
@@ -292,7 +307,8 @@ def rust_batch_vs_rustc(b: Bench) -> None:
                  f"rustc {_fmt(rustc, 's')}")
     if ours is not None and rustc is not None:
         _check_rust_ids(b, sigs, ll, out)
-    b.report.compare("(b)", f"batch {b.n} Rust signatures vs rustc", ours, rustc, 0.3)
+    b.report.compare("(b)", f"batch {b.n} Rust signatures vs rustc", ours, rustc, 1.0)
+    _report_cpu(b, "(b)", runs, "rustc")
     _report_parallel(b, "(b)", runs, rustc)
 
 
@@ -386,6 +402,7 @@ def one_off_vs_clang(b: Bench) -> None:
                  f"{_fmt(floor, 's')}), clang-19 "
                  f"{_fmt(clang, 's') if CLANG else 'skipped: clang-19 not installed'}")
     b.report.compare("(d)", "one-off encode vs one-off clang-19", ours, clang, 3.0)
+    _report_cpu(b, "(d)", runs, "clang")
     b.report.figure("(d)", "  python -c pass (start-up floor)", _fmt(floor, "s"), "", None)
 
 
@@ -493,9 +510,110 @@ def _readers_available() -> bool:
                for m in ("c_header", "rust_file"))
 
 
+# ---- whole files: header and rust-file --------------------------------------------------------
+
+BINDGEN = shutil.which("bindgen")
+SSL_H = Path("/usr/include/openssl/ssl.h")
+SQLITE3_H = Path("/usr/include/sqlite3.h")
+
+
+def _has_command(b: Bench, name: str) -> bool:
+    """Whether ``python -m cfi_typeid`` has the subcommand ``name`` (helpers add them)."""
+    proc = subprocess.run(b.ours(name, "--help"), capture_output=True, text=True, env=b.env,
+                          cwd=ROOT, timeout=600)
+    return proc.returncode == 0
+
+
+def _function_names(output: Path) -> list[str]:
+    """The functions our whole-file reader reported (JSON objects, one a line, or one JSON
+    document holding a list of them), to take their addresses in the compiler's input."""
+    text = output.read_text() if output.exists() else ""
+    try:
+        records = [json.loads(line) for line in text.splitlines() if line.strip()]
+    except json.JSONDecodeError:
+        return []
+    if len(records) == 1 and isinstance(records[0], dict):
+        records = next((v for v in records[0].values() if isinstance(v, list)), records)
+    names: dict[str, None] = {}
+    for r in records:
+        if isinstance(r, dict) and r.get("kind") == "function" and isinstance(r.get("name"), str):
+            names[r["name"]] = None
+    return list(names)
+
+
+def header_vs_clang(b: Bench) -> None:
+    """(h) ``header`` on openssl/ssl.h preprocessed, against clang-19 compiling the same text
+    with every function the header declares address-taken (so that clang computes their ids)."""
+    if not CLANG or not SSL_H.exists():
+        b.report.say("(h) header: skipped: needs clang-19 (to preprocess) and openssl/ssl.h")
+        b.report.compare("(h)", "header openssl/ssl.h vs clang-19", None, None, 2.0)
+        return
+    text = b.tmp / "ssl.i"
+    subprocess.run([CLANG, "-target", TARGET, "-E", "-P", "-x", "c", str(SSL_H), "-o", str(text)],
+                   check=True, capture_output=True)
+    available = _has_command(b, "header")
+    out, src = b.tmp / "ssl.out", b.tmp / "ssl_table.c"
+    sides: dict[str, Callable[[], Run]] = {}
+    if available:
+        sides["ours"] = lambda: run(b.ours("header", str(text)), stdout=out, env=b.env)
+        sides["ours"]()  # (untimed: its functions are the ones clang is asked for)
+    else:
+        b.report.say("(h) ours: skipped: the header command does not exist yet")
+    names = _function_names(out)
+    table = ", ".join(f"(void *){n}" for n in names)
+    src.write_text(text.read_text() + (f"\nvoid *cfi_typeid_bench_table[] = {{ {table} }};\n"
+                                       if names else ""))
+    if names and run([CLANG, *CLANG_FLAGS, "-x", "c", str(src), "-o", os.devnull]).status:
+        b.report.say("(h) clang-19 refused the address table of our functions: timed without")
+        names = []
+        src.write_text(text.read_text())
+    sides["clang"] = lambda: run([CLANG, *CLANG_FLAGS, "-x", "c", str(src), "-o", os.devnull])
+    runs = alternate(sides, b.repeat)
+    ours = median(runs["ours"]) if "ours" in runs else None
+    clang = median(runs["clang"])
+    b.report.say(f"(h) header, openssl/ssl.h ({len(text.read_text().splitlines())} lines "
+                 f"preprocessed, {len(names)} functions address-taken): ours {_fmt(ours, 's')}, "
+                 f"clang-19 {_fmt(clang, 's')}")
+    b.report.compare("(h)", "header openssl/ssl.h vs clang-19", ours, clang, 2.0)
+    _report_cpu(b, "(h)", runs, "clang")
+
+
+def rust_file_vs_rustc(b: Bench) -> None:
+    """(r) ``rust-file`` on bindgen's sqlite3.rs against rustc compiling it."""
+    if not BINDGEN or not SQLITE3_H.exists():
+        b.report.say("(r) rust-file: skipped: needs bindgen and sqlite3.h")
+        b.report.compare("(r)", "rust-file sqlite3.rs vs rustc", None, None, 1.0)
+        return
+    source = b.tmp / "sqlite3.rs"
+    env = dict(os.environ)
+    env.setdefault("LIBCLANG_PATH", "/usr/lib/llvm-14/lib")
+    subprocess.run([BINDGEN, str(SQLITE3_H), "-o", str(source)], check=True,
+                   capture_output=True, env=env)
+    sides: dict[str, Callable[[], Run]] = {}
+    if _has_command(b, "rust-file"):
+        sides["ours"] = lambda: run(b.ours("rust-file", str(source)), env=b.env)
+    else:
+        b.report.say("(r) ours: skipped: the rust-file command does not exist yet")
+    if RUSTC:
+        from oracles import RUST_FLAGS
+        cmd = [RUSTC, "--crate-name", "sqlite3", *RUST_FLAGS, "-A", "warnings",
+               "--emit=llvm-ir", str(source), "-o", str(b.tmp / "sqlite3.ll")]
+        sides["rustc"] = lambda: run(cmd, env=rustc_env())
+    else:
+        b.report.say("(r) rustc: skipped: rustc not installed")
+    runs = alternate(sides, b.repeat) if sides else {}
+    ours = median(runs["ours"]) if "ours" in runs else None
+    rustc = median(runs["rustc"]) if "rustc" in runs else None
+    b.report.say(f"(r) rust-file, bindgen's sqlite3.rs ({len(source.read_text().splitlines())} "
+                 f"lines): ours {_fmt(ours, 's')}, rustc {_fmt(rustc, 's')}")
+    b.report.compare("(r)", "rust-file sqlite3.rs vs rustc", ours, rustc, 1.0)
+    _report_cpu(b, "(r)", runs, "rustc")
+
+
 SECTIONS: dict[str, Callable[[Bench], None]] = {
     "a": c_batch_vs_clang, "b": rust_batch_vs_rustc, "c": parse_vs_pycparser,
-    "d": one_off_vs_clang, "e": warm_repeated, "f": scaling, "i": bindings_vs_rustc,
+    "d": one_off_vs_clang, "e": warm_repeated, "f": scaling, "h": header_vs_clang,
+    "r": rust_file_vs_rustc, "i": bindings_vs_rustc,
 }
 
 
@@ -507,7 +625,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="prototypes/signatures per batch (default 10000; quick 200)")
     parser.add_argument("--repeat", type=int, default=None,
                         help="timed runs per side (default 3; quick 1)")
-    parser.add_argument("--only", default="abcdefi", help="sections to run, e.g. a,d")
+    parser.add_argument("--only", default="abcdefhri",
+                        help="sections to run, e.g. a,d (h: header, r: rust-file, i: check-bindings)")
     args = parser.parse_args(argv)
     n = args.n or (200 if args.quick else 10_000)
     repeat = args.repeat or (1 if args.quick else 3)

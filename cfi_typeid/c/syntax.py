@@ -16,6 +16,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Container, Iterator
 
 from ..errors import ParseError, expected_phrase
+from ..parsing.compiled import fast_parser
 from ..parsing.lalr import Parser, Token
 from ..parsing.tables import grammar_text, load_tables
 from ..memo import remember
@@ -81,7 +82,7 @@ def c_fast_parser(methods: object) -> Parser:
     per rule, ``v_args(inline=True)`` style) called at each reduction: no tree, and no Lark
     import once the tables are cached.  Parameter declarations may be reused (see
     :func:`parse_c_fast`)."""
-    parser = Parser(load_tables("c", _grammar(), c_parser), methods, _LEXER_CALLBACKS,
+    parser = fast_parser(load_tables("c", _grammar(), c_parser), methods, _LEXER_CALLBACKS,
                     reused=("parameter_declaration", lambda text, at: _parameter_key(
                         parser, text, at)))
     return parser

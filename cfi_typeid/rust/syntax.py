@@ -14,6 +14,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ParseError, expected_phrase
+from ..parsing.compiled import fast_parser
 from ..parsing.lalr import Parser
 from ..parsing.tables import grammar_text, load_tables
 
@@ -40,7 +41,7 @@ def rust_fast_parser(methods: object) -> Parser:
     """The same grammar's tables run by :class:`cfi_typeid.parsing.lalr.Parser`, ``methods`` called
     with a :class:`~cfi_typeid.parsing.lalr.Meta` and the children at each reduction: no tree, and no
     Lark import once the tables are cached."""
-    return Parser(load_tables("rust", _grammar(), rust_parser), methods, positions=True)
+    return fast_parser(load_tables("rust", _grammar(), rust_parser), methods, positions=True)
 
 
 # ---- blanking comments and bodies ---------------------------------------------------------
