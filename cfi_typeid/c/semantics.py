@@ -94,7 +94,7 @@ class CTransformer(ConstantRules):
     def basic_type(self, tok: Token) -> object:
         words = KEYWORD_ALIASES.get(str(tok), (str(tok),))
         if words == ("__builtin_va_list",):
-            arch = self.scope.target.triple.split("-", 1)[0]
+            arch = self.scope.target.c_arch
             return _Base(VA_LIST[arch], tok.start_pos or 0)
         return [_Keyword(w, tok.start_pos or 0) for w in words]
 
@@ -245,7 +245,7 @@ class CTransformer(ConstantRules):
                          or isinstance(found, CInteger)
                          and found.kind in (CInt.INT128, CInt.UINT128)):
             raise self.scope.error(f"_Complex {' '.join(rest)} is not a type", pos)
-        found = TARGET_BUILTINS.get(target.triple.split("-", 1)[0], {}).get(found, found)
+        found = TARGET_BUILTINS.get(target.c_arch, {}).get(found, found)
         return Complex(found) if complex_ else found
 
     # -- declarators --

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Sequence
 
 from .advice import Advice, Pair, advise, advise_here, advise_structure
-from ..api import parse_function, transformed, typeids
+from ..api import microsoft_mangling_reason, parse_function, transformed, typeids
 from ..itanium.encoder import encode_type
 from ..errors import UsageError
 from ..flavours import CLANG, RUSTC
@@ -135,6 +135,8 @@ def check(c: str, rust: str, *, target: str = DEFAULT_TARGET, c_prelude: str = "
     integer normalisation and Rust without.
     """
     pairs = _option_pairs(options, c_options, rust_options)
+    if get_target(target).microsoft_mangling:
+        return _never_on_msvc(c, rust, target, c_prelude, rust_prelude, crate, crates, pairs)
     c_ids = typeids(c, lang="c", target=target, prelude=c_prelude)
     r_ids = typeids(rust, lang="rust", target=target, prelude=rust_prelude, crate=crate,
                     crates=crates)
@@ -280,3 +282,26 @@ def _difference(where: str, c: Type, r: Type, advice: Advice) -> Difference:
     return Difference(where=where, c_type=advice.c_type, rust_type=advice.rust_type,
                       c_code=encode_type(c, CLANG), rust_code=encode_type(r, RUSTC),
                       cause=advice.cause, fix=advice.fix)
+
+
+def _never_on_msvc(c: str, rust: str, target: str, c_prelude: str, rust_prelude: str,
+                   crate: str | None, crates: Mapping[str, str] | None,
+                   pairs: list[tuple[OptionSet, OptionSet]]) -> CheckResult:
+    """On ``*-windows-msvc`` clang mangles the Microsoft way and rustc the Itanium way: every
+    comparison is a mismatch, whatever the declarations (both are still parsed, so that bad
+    input is reported)."""
+    t = get_target(target)
+    parse_function(c, lang="c", target=target, prelude=c_prelude)
+    r_ids = typeids(rust, lang="rust", target=target, prelude=rust_prelude, crate=crate,
+                    crates=crates)
+    reason = microsoft_mangling_reason(t)
+    comparisons = []
+    for c_set, r_set in pairs:
+        r_id = r_ids.select(normalize_integers=r_set.normalize_integers,
+                            generalize_pointers=r_set.generalize_pointers)
+        diff = Difference("the whole id", "(Microsoft-mangled by clang)", "(Itanium, by rustc)",
+                          "?...@Z", r_id, reason,
+                          "no spelling on either side fixes it; build for *-windows-gnu, or "
+                          "check these calls with something other than CFI type ids")
+        comparisons.append(Comparison(c_set, r_set, "(Microsoft-mangled: ?...@Z)", r_id, diff))
+    return CheckResult(c, rust, target, tuple(comparisons))
