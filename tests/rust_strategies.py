@@ -28,7 +28,7 @@ from pathlib import Path
 from hypothesis import strategies as st
 
 from cfi_typeid.errors import ParseError
-from cfi_typeid.rust.abi import ALL_ABIS, check_abi
+from cfi_typeid.rust.abi import ALL_ABIS, check_abi, check_item_abi
 from cfi_typeid.targets import get_target
 from oracles import RUSTC, ids_from_ir, kcfi_from_ir, rustc_ir
 
@@ -414,10 +414,19 @@ def target_abis(target: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
             accepted.append(abi)
         except ParseError:
             pass
-    items = tuple(a for a in accepted if a in ITEM_ABIS or a in ("aapcs", "aapcs-unwind",
-                                                                  "stdcall", "fastcall",
-                                                                  "thiscall"))
-    return items, items + tuple(a for a in accepted if a == "x86-interrupt")
+    pointers = tuple(a for a in accepted if a in ITEM_ABIS or a in ("aapcs", "aapcs-unwind",
+                                                                     "stdcall", "fastcall",
+                                                                     "thiscall"))
+    items = tuple(a for a in pointers if _item_abi_ok(a, target))
+    return items, pointers + tuple(a for a in accepted if a == "x86-interrupt")
+
+
+def _item_abi_ok(abi: str, target: str) -> bool:
+    try:
+        check_item_abi(abi, get_target(target), "", 0)
+        return True
+    except ParseError:
+        return False
 
 
 @st.composite
@@ -467,6 +476,19 @@ RUSTC_TARGETS = {
     "i686-unknown-linux-gnu": ("i686-unknown-linux-gnu", True),
     "armv7-unknown-linux-gnueabihf": ("armv7-unknown-linux-gnueabihf", True),
     "riscv64-unknown-linux-gnu": ("riscv64gc-unknown-linux-gnu", True),
+    # one per architecture, OS family and float ABI of the rest of the table
+    "x86_64-pc-windows-msvc": ("x86_64-pc-windows-msvc", True),
+    "x86_64-pc-windows-gnu": ("x86_64-pc-windows-gnu", True),
+    "i686-pc-windows-msvc": ("i686-pc-windows-msvc", True),
+    "x86_64-unknown-none": ("x86_64-unknown-none", True),
+    "x86_64-apple-darwin": ("x86_64-apple-darwin", True),
+    "aarch64-apple-darwin": ("aarch64-apple-darwin", True),
+    "aarch64-unknown-none": ("aarch64-unknown-none", True),
+    "loongarch64-unknown-linux-gnu": ("loongarch64-unknown-linux-gnu", True),
+    "thumbv8m.main-none-eabi": ("thumbv8m.main-none-eabi", True),
+    "thumbv8m.main-none-eabihf": ("thumbv8m.main-none-eabihf", True),
+    "thumbv7em-none-eabihf": ("thumbv7em-none-eabihf", True),
+    "riscv64gc-unknown-none-elf": ("riscv64gc-unknown-none-elf", True),
 }
 
 #: A crate without ``core`` (only x86_64's is installed): the lang items a signature needs.

@@ -137,6 +137,20 @@ def test_random_signatures_match_rustc() -> None:
           min(CASES, 1500))
 
 
+#: cases per target added with issue 16 (Windows, bare metal, Armv8-M ...): fewer, as their
+#: ABI table rows are also checked one by one in test_rust_abi.py
+NEW_CASES = int(os.environ.get("CFI_TYPEID_RUST_NEW_TARGET_CASES", "40"))
+NEW_TARGETS = ["x86_64-pc-windows-msvc", "x86_64-pc-windows-gnu", "i686-pc-windows-msvc",
+               "x86_64-unknown-none", "aarch64-apple-darwin", "loongarch64-unknown-linux-gnu",
+               "thumbv8m.main-none-eabi", "thumbv7em-none-eabihf", "riscv64gc-unknown-none-elf"]
+
+
+@pytest.mark.parametrize("target", NEW_TARGETS)
+def test_random_signatures_match_rustc_on_new_targets(target: str) -> None:
+    cases = generate(NEW_CASES, target)
+    check(run_batch(cases, target), min(NEW_CASES, 30))
+
+
 @pytest.mark.parametrize("target", OTHER_TARGETS)
 def test_random_signatures_match_rustc_on_other_targets(target: str) -> None:
     """Without core (no ``Option``, ``c_long``...), but with the target's ABIs, pointer width,

@@ -21,7 +21,7 @@ from ..errors import ParseError
 from ..parsing.lalr import walk_lark_tree
 from ..memo import remember
 from ..model import ERASED, FunctionType, Lifetime, nesting
-from .abi import check_abi
+from .abi import check_abi, check_item_abi
 from .ast import FnItem, SourceFile, TypeExpr
 from .items import (
     DEFAULT_CRATE, STD_SOURCE, Module, Source, add_cfi_integers, add_items, child_scope,
@@ -168,7 +168,7 @@ def _function_item(fn: FnItem, lowering: Lowering, env: Env,
             "generic functions have one type id per instantiation: write the signature with "
             "concrete types", fn.generics.at or fn.at)
     abi = fn.abi or "Rust"
-    check_abi(abi, resolver.target, env.source.text, fn.at, env.source.what)
+    check_item_abi(abi, resolver.target, env.source.text, fn.at, env.source.what)
     params = tuple(_resolved(p, resolver, env, "input", known) for p in fn.params)
     returns = (_resolved(fn.returns, resolver, env, "output", known) if fn.returns
                else RTuple(()))
