@@ -175,6 +175,10 @@ class FunctionType:
     #: ``fn(u8)`` or ``unsafe fn(u8)``.  C function types keep the defaults.
     abi: str = "C"
     unsafe: bool = False
+    #: C: the calling convention clang mangles as a vendor qualifier before ``F``
+    #: (``U6ms_abiFiiE``), such as ``ms_abi`` on x86-64 Linux; empty for none.  The qualified
+    #: function is one substitution candidate.  Rust never has one (rustc encodes no ABI).
+    calling_convention: str = ""
 
 
 @dataclass(frozen=True, slots=True)

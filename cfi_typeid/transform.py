@@ -149,7 +149,8 @@ def _function_like(fn: FunctionType, returns: Type, params: tuple[Type, ...]) ->
     """``fn`` with ``returns`` and ``params`` (``fn`` itself when they are its own)."""
     if returns is fn.returns and _same(params, fn.params):
         return fn
-    return FunctionType(returns, params, fn.variadic, fn.prototyped, fn.abi, fn.unsafe)
+    return FunctionType(returns, params, fn.variadic, fn.prototyped, fn.abi, fn.unsafe,
+                        fn.calling_convention)
 
 
 def _with_args(t: RustPath, args: tuple[Type, ...]) -> RustPath:

@@ -218,6 +218,8 @@ def _walk_function(pair: Pair, of: str) -> Difference | None:
     c, r = pair.c, pair.r
     assert isinstance(c, FunctionType) and isinstance(r, FunctionType)
     suffix = f" of {of}" if of else ""
+    if c.calling_convention != r.calling_convention:
+        return _convention_difference("calling convention" + suffix, c, r)
     found = _walk(_child(pair, c.returns, r.returns, lambda t: _field(t, "returns")),
                   "return type" + suffix)
     if found is not None:
@@ -268,6 +270,25 @@ def _walk(pair: Pair, where: str) -> Difference | None:
         case _:
             pass
     return inner if inner is not None else _difference(where, c, r, advise(pair))
+
+
+def _convention_difference(where: str, c: FunctionType, r: FunctionType) -> Difference:
+    """C's ``__attribute__((ms_abi))`` (``sysv_abi`` on Windows) against a Rust function,
+    which never carries its ABI in the id."""
+    cc = c.calling_convention
+    rust_abi = {"ms_abi": '"win64" (or "efiapi" on x86_64)', "sysv_abi": '"sysv64"'}.get(
+        cc, "of the same convention")
+    return Difference(
+        where=where, c_type=f"__attribute__(({cc}))", rust_type=f'extern "{r.abi}"',
+        c_code=f"U{len(cc)}{cc}", rust_code="",
+        cause=f"clang mangles a calling convention that is not the target's default into the "
+              f"function type, as the vendor qualifier U{len(cc)}{cc} before F; rustc never "
+              f"encodes the ABI, so an extern {rust_abi} fn gets the same id as an extern "
+              '"C" one, and no Rust declaration can match this C function',
+        fix=f"no Rust spelling adds U{len(cc)}{cc}: what can match is a C function without "
+            f"the attribute (declare a default-convention C wrapper and make the indirect call "
+            f"to it), or a check that does not compare these ids (rustc and clang agree on "
+            f"every other part of the signature)")
 
 
 def unqualified_or_none(t: Type | None) -> Type | None:

@@ -58,7 +58,10 @@ def rust_path_name(path: RustPath) -> str:
 
 
 def _function(fn: FunctionType, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
-    # <function-type> ::= F <return-type> <parameter-types>+ E  (v for none, z for ...)
+    # <function-type> ::= [U <source-name>] F <return-type> <parameter-types>+ E  (v for
+    # none, z for ...); the vendor qualifier is a calling convention (clang's mangleExtQualifier)
+    if fn.calling_convention:
+        out.append(f"U{len(fn.calling_convention)}{fn.calling_convention}")
     out.append("F")
     _type(fn.returns, flavour, subs, out)
     for p in fn.params:
