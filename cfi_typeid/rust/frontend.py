@@ -30,6 +30,7 @@ from .items import (
 from .lower import Lowering
 from .resolve import Env, Position, Resolver
 from .syntax import blank_noise, parse_rust, rust_fast_parser
+from .signature_rules import CMSE, SPECIAL_SIGNATURES, SignatureRules
 from .tree import RustTransformer
 from .tree_types import SOURCE
 from .types import RAdt, RArray, RFnPtr, RPtr, RRef, RSlice, RTuple, RTy, anonymize
@@ -163,15 +164,22 @@ def _parse_rust_function(decl: str, prelude: str, target: Target, crate: str | N
 def _function_item(fn: FnItem, lowering: Lowering, env: Env,
                    known: dict[tuple[TypeExpr, Position], RTy] | None) -> FunctionType:
     resolver = lowering.resolver
+    abi = fn.abi or "Rust"
+    rules = SignatureRules(resolver, env.source.text, env.source.what)
+    if abi in CMSE and (fn.generics.types or fn.generics.consts):
+        rules.check(abi, (), None, (), fn.at, pointer=False, generic=fn.generics.at or fn.at)
     if fn.generics.types or fn.generics.consts:
         raise env.source.error(
             "generic functions have one type id per instantiation: write the signature with "
             "concrete types", fn.generics.at or fn.at)
-    abi = fn.abi or "Rust"
     check_item_abi(abi, resolver.target, env.source.text, fn.at, env.source.what)
     params = tuple(_resolved(p, resolver, env, "input", known) for p in fn.params)
     returns = (_resolved(fn.returns, resolver, env, "output", known) if fn.returns
                else RTuple(()))
+    if abi in SPECIAL_SIGNATURES:
+        rules.check(abi, params, returns if fn.returns else None,
+                    tuple(p.at for p in fn.params),
+                    fn.returns.at if fn.returns is not None else fn.at, pointer=False)
     return lowering.function(params, returns, abi, fn.unsafe, fn.variadic)
 
 

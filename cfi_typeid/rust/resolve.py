@@ -188,6 +188,12 @@ class Resolver:
         inner = Env(env.module, env.types, env.lifetimes, (*env.binders, binder))
         params = tuple(self.type(p, inner, "input") for p in e.params)
         returns = UNIT if e.returns is None else self.type(e.returns, inner, "output")
+        if abi.startswith("cmse-"):
+            from .signature_rules import SignatureRules  # (it builds on this module)
+            SignatureRules(self, env.source.text, env.source.what).check(
+                abi, params, returns if e.returns is not None else None,
+                tuple(getattr(p, "at", e.at) for p in e.params),
+                getattr(e.returns, "at", e.at), pointer=True)
         return RFnPtr(params, returns, abi, e.unsafe, e.variadic)
 
     def lifetime(self, name: str | None, env: Env, position: Position, at: int) -> Lifetime:
