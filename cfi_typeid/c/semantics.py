@@ -26,6 +26,7 @@ from .specifiers import KEYWORD_ALIASES, SPECIFIERS, TARGET_BUILTINS, VA_LIST
 from ..parsing.lalr import Token
 from ..model import (
     VOID, Array, BitInt, CInt, CInteger, Complex, FunctionType, Named, Pointer, Primitive,
+    Qualified,
     Scalar, TagKind, Type, qualify, unqualified,
 )
 from ..targets import Target

@@ -24,7 +24,7 @@ from ..model import ERASED, FunctionType, Lifetime, nesting
 from .abi import check_abi, check_item_abi
 from .ast import FnItem, SourceFile, TypeExpr
 from .items import (
-    DEFAULT_CRATE, STD_SOURCE, Module, Source, add_cfi_integers, add_items, child_scope,
+    ALLOC_SOURCE, DEFAULT_CRATE, STD_SOURCE, Module, Source, add_cfi_integers, add_items, child_scope,
     core_source,
 )
 from .lower import Lowering
@@ -33,7 +33,9 @@ from .syntax import blank_noise, parse_rust, rust_fast_parser
 from .signature_rules import CMSE, SPECIAL_SIGNATURES, SignatureRules
 from .tree import RustTransformer
 from .tree_types import SOURCE
-from .types import RAdt, RArray, RFnPtr, RPtr, RRef, RSlice, RTuple, RTy, anonymize
+from .types import (
+    RAdt, RArray, RDyn, RFnPtr, RPtr, RRef, RSlice, RTuple, RTy, anonymize, map_predicate,
+)
 from ..targets import Target
 
 
@@ -73,7 +75,8 @@ def builtin_crates(target: Target) -> Mapping[str, Module]:
     """The ``core`` and ``std`` this front end knows, for ``target``."""
     core = _crate("core", core_source(target), "core")
     add_cfi_integers(core)
-    return {"core": core, "std": _crate("std", STD_SOURCE, "std")}
+    return {"core": core, "alloc": _crate("alloc", ALLOC_SOURCE, "alloc"),
+            "std": _crate("std", STD_SOURCE, "std")}
 
 
 @lru_cache(maxsize=256)
@@ -164,6 +167,9 @@ def _parse_rust_function(decl: str, prelude: str, target: Target, crate: str | N
 def _function_item(fn: FnItem, lowering: Lowering, env: Env,
                    known: dict[tuple[TypeExpr, Position], RTy] | None) -> FunctionType:
     resolver = lowering.resolver
+    if fn.receiver is not None:
+        raise env.source.error("methods are not supported: write the function with the "
+                               "receiver's type as an ordinary parameter", fn.receiver.at)
     abi = fn.abi or "Rust"
     rules = SignatureRules(resolver, env.source.text, env.source.what)
     if abi in CMSE and (fn.generics.types or fn.generics.consts):
@@ -209,5 +215,12 @@ def _erase_binder(t: RTy, depth: int = 0) -> RTy:
         case RAdt(adt, args, lifetimes, key):
             return RAdt(adt, tuple(_erase_binder(a, depth) for a in args),
                         tuple(lt(x) for x in lifetimes), key)
+        case RDyn(predicates, region):
+            def deeper(x: Lifetime) -> Lifetime:  # one binder deeper, inside a predicate
+                if x.binder is None or x.binder < depth + 1:
+                    return x
+                return ERASED if x.binder == depth + 1 else Lifetime(x.binder - 1, x.index)
+            return RDyn(tuple(map_predicate(p, lambda x: _erase_binder(x, depth + 1), deeper)
+                              for p in predicates), lt(region))
         case _:
             return t

@@ -16,8 +16,8 @@ from ..errors import ParseError
 from ..model import FixedInt, Scalar
 from .resolve import Resolver
 from .types import (
-    RAdt, RArray, RCInt, RFnPtr, RForeign, RInt, RParam, RPtr, RRef, RScalar, RSlice, RTuple,
-    RTy,
+    RAdt, RArray, RCInt, RConst, RDyn, RFnPtr, RForeign, RInt, RParam, RPtr, RRef, RScalar,
+    RSlice, RTuple, RTy,
 )
 
 _INT_BYTES = {
@@ -65,7 +65,7 @@ class Layouts:
                     raise LayoutError("str is unsized")
                 return self._prim(_SCALAR_BYTES[kind])
             case RRef(inner) | RPtr(inner):
-                wide = isinstance(inner, (RSlice, RScalar)) and (
+                wide = isinstance(inner, (RSlice, RScalar, RDyn)) and (
                     not isinstance(inner, RScalar) or inner.kind is Scalar.STR)
                 return Layout(self.pointer * (2 if wide else 1), self.pointer)
             case RFnPtr():
@@ -81,6 +81,8 @@ class Layouts:
                 raise LayoutError("an unsized type has no layout by value")
             case RParam(name):
                 raise LayoutError(f"the type parameter {name} has no layout")
+            case RConst() | RDyn():
+                raise LayoutError("a trait object is unsized")
 
     @staticmethod
     def _aggregate(fields: list[Layout], reorder: bool) -> Layout:

@@ -162,7 +162,8 @@ _MAYBE_NOISE = re.compile(r"""[{/\\#]|'"|\b(?:impl|trait)\b""")
 
 def blank_noise(text: str, what: str = "input") -> str:
     """``text`` with comments blanked, every function body emptied to ``{ }``, and ``impl``
-    and ``trait`` blocks (which never change a free function's type id) blanked out."""
+    blocks (which never change a free function's type id) blanked out.  ``trait`` blocks stay:
+    trait objects name them (their bodies' default methods are emptied like any other)."""
     if _MAYBE_NOISE.search(text) is None and text.count('"') % 2 == 0:
         return text  # plain strings pair up: nothing to blank, nothing unterminated
     text, tokens = _tokens(text, what)
@@ -173,7 +174,7 @@ def blank_noise(text: str, what: str = "input") -> str:
         word = original[start:end] if kind == "ident" else ""
         following = original[tokens[i + 1][1]:tokens[i + 1][2]]
         if _item_start(tokens, original, i) and (
-                word in ("impl", "trait") or (word == "unsafe" and following in ("impl", "trait"))):
+                word == "impl" or (word == "unsafe" and following == "impl")):
             close = _skip_block(tokens, original, i)
             if close < 0:
                 raise ParseError(f"unbalanced braces in this {word} block", text, start,

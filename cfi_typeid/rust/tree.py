@@ -12,7 +12,7 @@ from ..errors import ParseError
 from ..parsing.lalr import Meta, Token
 from .ast import (
     AdtItem, AliasItem, Attrs, ConstItem, ExternBlock, Field, FnItem, ForeignTypeItem, Generics,
-    Item, ModItem, SourceFile, TypeExpr, UseItem, Variant,
+    Item, ModItem, Receiver, SourceFile, TraitBound, TraitItem, TypeExpr, UseItem, Variant,
 )
 from .tree_types import (
     TYPE_CLASSES, Quals, Return, TypeRules, Variadic, has, of, one, pos, tokens, unquote,
@@ -20,7 +20,12 @@ from .tree_types import (
 
 _NO_GENERICS = Generics()
 _ITEM_CLASSES = (AdtItem, AliasItem, ForeignTypeItem, FnItem, ConstItem, UseItem, ModItem,
-                 ExternBlock)
+                 ExternBlock, TraitItem)
+
+
+@dataclass(frozen=True, slots=True)
+class _AssocType:
+    name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,11 +188,12 @@ class RustTransformer(TypeRules):
             elif isinstance(c, Generics):
                 generics = c
         assert name is not None  # the grammar puts one IDENT after "fn"
-        types, variadic = self._params(params)
+        receiver = params[0] if params and isinstance(params[0], Receiver) else None
+        types, variadic = self._params(params[1:] if receiver else params)
         return FnItem(name.value, generics, types, returns, quals.abi, quals.unsafe, variadic,
-                      name.start_pos)
+                      name.start_pos, receiver)
     def fn_params(self, meta: Meta, ch: list[Any]) -> list[Any]:
-        return [c for c in ch if isinstance(c, (Variadic, *TYPE_CLASSES))]
+        return [c for c in ch if isinstance(c, (Variadic, Receiver, *TYPE_CLASSES))]
 
     def param(self, meta: Meta, ch: list[Any]) -> TypeExpr:
         return ch[-1]  # type: ignore[no-any-return]
@@ -195,9 +201,35 @@ class RustTransformer(TypeRules):
     def variadic_param(self, meta: Meta, ch: list[Any]) -> Variadic:
         return Variadic(tokens(ch, "ELLIPSIS")[0].start_pos or 0)
 
-    def self_param(self, meta: Meta, ch: list[Any]) -> None:
-        raise self.error("methods are not supported: write the function with the receiver's "
-                         "type as an ordinary parameter", pos(meta, ch))
+    def self_param(self, meta: Meta, ch: list[Any]) -> Receiver:
+        typed = one(ch, TYPE_CLASSES)
+        if typed is not None:
+            return Receiver("typed", typed, at=pos(meta, ch))
+        return Receiver("value", at=pos(meta, ch))
+
+    def ref_self_param(self, meta: Meta, ch: list[Any]) -> Receiver:
+        lifetime = tokens(ch, "LIFETIME")
+        return Receiver("mut" if has(ch, "MUT") else "ref", None,
+                        lifetime[0].value if lifetime else None, pos(meta, ch))
+
+    # ---- traits ---------------------------------------------------------------------------
+
+    def trait_item(self, meta: Meta, ch: list[Any]) -> TraitItem:
+        name = tokens(ch, "IDENT")[0]
+        members = [m for c in ch if isinstance(c, list) for m in c]
+        return TraitItem(name.value, one(ch, Generics) or Generics(),
+                         tuple(b for b in members if isinstance(b, TraitBound)),
+                         tuple(m.name for m in of(ch, _AssocType)),
+                         tuple(of(ch, FnItem)), has(ch, "AUTO"), name.start_pos or 0)
+
+    def trait_member(self, meta: Meta, ch: list[Any]) -> Any:
+        return ch[-1]
+
+    def assoc_type(self, meta: Meta, ch: list[Any]) -> _AssocType:
+        return _AssocType(tokens(ch, "IDENT")[0].value)
+
+    def assoc_const(self, meta: Meta, ch: list[Any]) -> None:
+        return None
 
     def pattern(self, meta: Meta, ch: list[Any]) -> None:
         return None
