@@ -256,7 +256,7 @@ class _RustRenderer:
             case RustPath():
                 return self.path(t)
             case ConstValue(_, value):
-                return {"true": "true", "false": "false"}.get(value, value.replace("n", "-"))
+                return {"true": "true", "false": "false"}.get(value, value.lstrip("n"))
             case Projection() | DynTrait():
                 raise NotExpressibleError("trait objects are not rendered back as Rust yet")
             case _:

@@ -181,7 +181,9 @@ class Resolver:
                 return RSlice(self.type(inner, env, position))
             case ArrayType(inner, length, at):
                 n = self.const(length, env)
-                if n < 0:
+                if n < 0 and None in env.consts.values():
+                    n = -1  # a length given by a const parameter with no value (unknown size)
+                elif n < 0:
                     raise env.source.error(f"array length {n} is negative", at)
                 return RArray(self.type(inner, env, position), n)
             case TupleType(elements):
@@ -360,7 +362,7 @@ class Resolver:
                     given = env.consts[word]
                     if given is None:
                         return -1  # a const parameter with no value: an unknown length
-                    return int(given.value.replace("n", "-"))
+                    return int(given.value.lstrip("n"))
                 d = self.resolve_path(env, path, values=True)
                 if not isinstance(d, ConstDef):
                     raise env.source.error("expected a constant", at)
@@ -492,7 +494,11 @@ def const_spelling(param_type: RTy, value: int, env: Env, at: int) -> str:
         low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
         if not low <= value <= high:
             raise env.source.error(f"{value} does not fit in {param_type.kind.value}", at)
-        return f"n{-value}" if value < 0 else str(value)
+        # rustc writes the sign twice, "n" and then the number's own "-": I<-5> is Ln-5E
+        return f"n{value}" if value < 0 else str(value)
     if isinstance(param_type, RScalar) and param_type.kind is Scalar.BOOL:
         raise env.source.error("a bool const argument is 'true' or 'false'", at)
+    if isinstance(param_type, RScalar) and param_type.kind is Scalar.RUST_CHAR:
+        raise env.source.error("rustc 1.95 has no type id for a char const argument (its CFI "
+                               "encoder panics: 'encode_const: unexpected type char')", at)
     raise env.source.error("const parameters of this type are not supported", at)

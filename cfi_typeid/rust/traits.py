@@ -69,6 +69,10 @@ def resolve_dyn(resolver: Resolver, e: DynType, env: Env, position: Position,
     elif not autos:
         raise env.source.error("at least one trait is required for an object type "
                                "(rustc E0224)", e.at)
+    if sum(1 for a in autos if (a.trait.crate, a.trait.path) not in AUTO_ORDER) and len(autos) > 1:
+        raise env.source.error(
+            "rustc orders auto traits by their def-path hashes: the order of an auto trait "
+            "declared here among others is only known to rustc", e.at)
     autos.sort(key=lambda a: _auto_rank(a.trait))
     predicates.extend(autos)
     return RDyn(tuple(predicates), region)
@@ -109,10 +113,34 @@ def _principal(resolver: Resolver, trait: TraitDef, bound: TraitBound, env: Env,
             term = resolver.type(a.type, inner, "input")
             projections.append(RProjection(owner[0], a.name, owner[1], owner[2], term,
                                            id(owner[0])))
-    # (rustc sorts projections by their def-path hashes; one trait's bindings keep the
-    # order its associated types are declared in)
-    projections.sort(key=lambda p: (p.trait.path, p.trait.item.assoc_types.index(p.name)))
+    bound_names = {p.name for p in projections}
+    missing = [n for n in _assoc_types(resolver, trait, args, lifetimes) if n not in bound_names]
+    if missing:
+        raise env.source.error(f"the value of the associated type {missing[0]!r} in "
+                               f"{trait.item.name!r} must be specified (rustc E0191)", seg.at)
+    if len(projections) > 1:
+        raise env.source.error(
+            "rustc orders a trait object's associated-type bindings by their def-path hashes, "
+            "which only rustc computes: this tool answers trait objects with one binding",
+            seg.at)
     return out + projections
+
+
+def _assoc_types(resolver: Resolver, trait: TraitDef, args: tuple[RTy, ...],
+                 lifetimes: tuple[Lifetime, ...], depth: int = 0) -> list[str]:
+    """The associated types of ``trait`` and its supertraits."""
+    from .resolve import bind
+
+    names = list(trait.item.assoc_types)
+    if depth < 16:
+        scope = bind(trait.module, trait.item.generics, args, lifetimes)
+        for sup in trait.item.supertraits:
+            found = resolver.resolve_path(scope, sup.path) if sup.path is not None else None
+            if isinstance(found, TraitDef) and not found.item.auto and sup.path is not None:
+                sup_args, sup_lts = resolver.args(found.item.generics, sup.path.segments[-1],
+                                                  scope, "input", found.module)
+                names += _assoc_types(resolver, found, sup_args, sup_lts, depth + 1)
+    return names
 
 
 def _declaring(resolver: Resolver, trait: TraitDef, args: tuple[RTy, ...],

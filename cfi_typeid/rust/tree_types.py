@@ -201,6 +201,10 @@ class TypeRules:
             value = IntLit(_int_value(ch[0].value), ch[0].start_pos or 0)
         return ConstArg(value, pos(meta, ch))
 
+    def neg_const_arg(self, meta: Meta, ch: list[Any]) -> ConstArg:
+        tok: Token = ch[-1]
+        return ConstArg(NegExpr(IntLit(_int_value(tok.value), tok.start_pos or 0)), pos(meta, ch))
+
     def assoc_arg(self, meta: Meta, ch: list[Any]) -> AssocArg:
         return AssocArg(tokens(ch, "IDENT")[0].value, ch[-1], pos(meta, ch))
 

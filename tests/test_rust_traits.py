@@ -1,0 +1,122 @@
+"""Traits, trait objects and const generics against rustc 1.95: each case is a function of one
+crate (the prelude's traits and types above it), and all four ids of every case must be
+rustc's; the cases rustc encodes in a way this tool cannot know (several associated-type
+bindings, ordered by def-path hashes) must be refused, with the reason."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from cfi_typeid import api
+from cfi_typeid.errors import ParseError
+from cfi_typeid.rust.crates import disambiguators_from_ir
+from conftest import needs_rustc
+from oracles import ids_from_ir, rustc_ir
+
+PRELUDE = """\
+#![allow(warnings)]
+pub trait Trait1 { fn foo(&self); }
+pub trait Trait2<T> { fn bar(&self); }
+pub trait Trait3<T> { fn baz(&self, _: &T); }
+pub trait Trait4<'a, T> { type Output: 'a; fn qux(&self, _: &T) -> Self::Output; }
+pub trait Trait5<T, const N: usize> { fn quux(&self, _: &[T; N]); }
+pub trait Assoc { type A; type B; fn g(&self) -> u8 { 0 } }
+pub trait One { type A; }
+pub trait Sub: One {}
+pub trait Super<X> { type Out; }
+pub trait Derived: Super<u16> {}
+pub unsafe trait Marker {}
+pub struct Type3;
+pub struct Type4;
+#[repr(C)] pub struct Pt { pub x: i32 }
+pub struct B<const X: bool>;
+pub struct I<const X: i32>(u8);
+pub struct I8<const X: i8>(u8);
+pub struct U<const X: usize>([u8; X]);
+pub struct Two<T, const N: usize>([T; N]);
+#[repr(transparent)] pub struct Wrap<const N: usize>([u32; N]);
+pub mod m { pub trait Inner<T> { type Item; } }
+"""
+CASES = [
+    "fn c0(_: &dyn Send)",
+    "fn c1(_: &dyn Send, _: &dyn Send)",
+    "fn c2(_: &(dyn Send + Sync), _: &(dyn Sync + Send))",
+    "fn c3(_: &(dyn Trait1 + Send + Sync))",
+    "fn c4(_: &dyn Trait1, _: &dyn Trait1, _: &mut dyn Trait1)",
+    "fn c5(_: &dyn Trait2<i32>)",
+    "fn c6(_: &dyn Trait3<Type3>, _: &dyn Trait3<Type3>)",
+    "fn c7<'a>(_: &dyn Trait4<'a, Type4, Output = &'a i32>)",
+    "fn c8(_: &dyn Trait5<Type3, 32>)",
+    "fn c9(_: &dyn Fn(i32) -> i32)",
+    "fn c10(_: &mut dyn FnMut(&u8) -> &u8)",
+    "fn c11(_: Box<dyn FnOnce() + Send>)",
+    "fn c12(_: &mut dyn Iterator<Item = u8>)",
+    "fn c13(_: *const dyn Trait1, _: *mut (dyn Trait1 + Unpin))",
+    "fn c14(_: fn(&dyn Fn(&u8)), _: for<'a> fn(&'a (dyn Trait1 + 'a)))",
+    "fn c15(_: &(dyn Trait1 + std::panic::UnwindSafe + Sync + Send + std::panic::RefUnwindSafe))",
+    "fn c16(_: &dyn Sub<A = u8>)",
+    "fn c17(_: &dyn Derived<Out = i64>)",
+    "fn c18(_: Box<dyn Trait2<Pt>>, _: Box<u8>)",
+    'extern "C" fn c19(_: &dyn Trait2<Pt>, _: Pt)',
+    "fn c20(_: &dyn m::Inner<u32, Item = ()>)",
+    "fn c21(_: Option<&dyn Trait1>, _: &[&dyn Send])",
+    "fn c22(_: &(dyn Trait1 + 'static), _: &'static dyn Marker)",
+    "fn c23(_: B<true>, _: B<false>, _: B<true>)",
+    "fn c24(_: I<-5>, _: I<7>, _: I8<-128>, _: I8<{ 3 + 4 }>)",
+    "fn c25(_: &U<3>, _: U<0>)",
+    "fn c26(_: Two<u16, 2>, _: &Two<(), 5>)",
+    "fn c27(_: Wrap<4>, _: Wrap<0>)",
+    "fn c28(_: &dyn Fn(u8, &str) -> Option<u8>)",
+]
+REFUSED = {
+    "fn r0(_: &dyn Assoc<B = u8, A = u16>)": "def-path hashes",
+}
+
+
+def _crate(cases: list[str]) -> str:
+    return PRELUDE + "".join(f"#[no_mangle] pub {c} {{ loop {{}} }}\n" for c in cases)
+
+
+def _name(case: str) -> str:
+    found = re.search(r"fn (\w+)", case)
+    assert found is not None
+    return found.group(1)
+
+
+@needs_rustc
+@pytest.mark.rustc
+def test_traits_objects_and_const_generics_match_rustc() -> None:
+    ir = rustc_ir(_crate(CASES + list(REFUSED)))
+    ids, crates = ids_from_ir(ir), disambiguators_from_ir(ir)
+    wrong = []
+    for case in CASES:
+        got = api.typeids(case, lang="rust", prelude=PRELUDE, crates=crates)
+        ours = [got.plain, got.generalized, got.normalized, got.normalized_generalized]
+        if ours != ids[_name(case)]:
+            wrong.append(f"{case}\n  rustc {ids[_name(case)]}\n  ours  {ours}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_what_only_rustc_knows_is_refused(case: str) -> None:
+    with pytest.raises(ParseError, match=REFUSED[case]):
+        api.typeid(case, lang="rust", prelude=PRELUDE, crates={"probe": "x", "core": "y"})
+
+
+@pytest.mark.parametrize("case,message", [
+    ("fn f(_: &(dyn Trait1 + Trait2<u8>))", "only auto traits"),
+    ("fn f(_: &dyn Trait9)", "cannot find type"),
+    ("fn f(_: &dyn Pt)", "expected a trait"),
+    ("fn f(_: &dyn Trait1<Item = u8>)", "no associated type"),
+    ("fn f(_: Trait1)", "found trait"),
+    ("fn f(_: &dyn Sub)", "associated type 'A' .* must be specified"),
+    ("fn f(_: B<3>)", "expected a constant|is not a bool|bool const"),
+    ("fn f(_: I<true>)", "not a bool"),
+    ("fn f(_: I8<300>)", "does not fit in i8"),
+    ("pub struct C<const X: char>(u8); fn f(_: C<{ 1 }>)", "char const argument"),
+])
+def test_bad_trait_objects_and_const_arguments(case: str, message: str) -> None:
+    with pytest.raises(ParseError, match=message):
+        api.typeid(case, lang="rust", prelude=PRELUDE, crates={"probe": "x", "core": "y"})
