@@ -70,6 +70,17 @@ CASES = [
     "fn c27(_: Wrap<4>, _: Wrap<0>)",
     "fn c28(_: &dyn Fn(u8, &str) -> Option<u8>)",
 ]
+#: Generic functions and the instantiation asked for (rustc makes it by taking its address).
+GENERIC = {
+    "pub fn gen_one<T>(x: T, y: &[T]) -> T { loop {} }": ("gen_one::<i32>", "fn(i32, &[i32]) -> i32"),
+    "pub fn gen_two<T, const N: usize>(x: [T; N], b: bool) {}": ("gen_two::<u8, 4>",
+                                                                 "fn([u8; 4], bool)"),
+    "pub fn gen_three<'a, T: Copy>(x: &'a T) {}": ("gen_three::<&'static str>", "fn(&&'static str)"),
+    "pub fn gen_four<T: ?Sized>(x: &T, y: &dyn Trait2<u8>) {}": ("gen_four::<dyn Trait1>",
+                                                                 "fn(&(dyn Trait1 + 'static), &dyn Trait2<u8>)"),
+    "pub fn gen_five<const V: bool, T>(x: B<V>, y: T) {}": ("gen_five::<true, Pt>",
+                                                           "fn(B<true>, Pt)"),
+}
 REFUSED = {
     "fn r0(_: &dyn Assoc<B = u8, A = u16>)": "def-path hashes",
 }
@@ -97,6 +108,21 @@ def test_traits_objects_and_const_generics_match_rustc() -> None:
         if ours != ids[_name(case)]:
             wrong.append(f"{case}\n  rustc {ids[_name(case)]}\n  ours  {ours}")
     assert not wrong, "\n".join(wrong)
+
+
+@needs_rustc
+@pytest.mark.rustc
+def test_generic_functions_at_the_arguments_given_match_rustc() -> None:
+    source = PRELUDE + "".join(f"{fn}\n" for fn in GENERIC) + "".join(
+        f"pub static USE{i}: {ty} = {inst};\n" for i, (inst, ty) in enumerate(GENERIC.values()))
+    ir = rustc_ir(source)
+    ids, crates = ids_from_ir(ir), disambiguators_from_ir(ir)
+    for fn, (inst, _) in GENERIC.items():
+        name = inst.split("::")[0]
+        symbol = next(k for k in ids if f"{len(name)}{name}" in k)
+        got = api.typeids(f"{fn} {inst}", lang="rust", prelude=PRELUDE, crates=crates)
+        assert [got.plain, got.generalized, got.normalized, got.normalized_generalized] \
+            == ids[symbol], fn
 
 
 @pytest.mark.parametrize("case", list(REFUSED))

@@ -22,13 +22,15 @@ from ..parsing.lalr import walk_lark_tree
 from ..memo import remember
 from ..model import ERASED, FunctionType, Lifetime, nesting
 from .abi import check_abi, check_item_abi
-from .ast import FnItem, SourceFile, TypeExpr
+from dataclasses import replace
+
+from .ast import FnItem, Generics, LifetimeArg, PathSeg, PathType, SourceFile, TypeExpr
 from .items import (
     ALLOC_SOURCE, DEFAULT_CRATE, STD_SOURCE, Module, Source, add_cfi_integers, add_items, child_scope,
     core_source,
 )
 from .lower import Lowering
-from .resolve import Env, Position, Resolver
+from .resolve import Env, Position, Resolver, bind
 from .syntax import blank_noise, parse_rust, rust_fast_parser
 from .signature_rules import CMSE, SPECIAL_SIGNATURES, SignatureRules
 from .tree import RustTransformer
@@ -149,6 +151,9 @@ def _parse_rust_function(decl: str, prelude: str, target: Target, crate: str | N
     lowering = _lowering(target, tuple(sorted(crates.items())) if crates else ())
     resolver = lowering.resolver
     env = Env(scope)
+    generic = _instantiated(source.tail, scope, root)
+    if generic is not None:  # "f::<i32>": that function at those generic arguments
+        return _function_item(generic[0], lowering, env, None, generic[1])
     if source.tail is not None:
         t = resolver.type(source.tail, env)
         if not isinstance(t, RFnPtr):
@@ -164,9 +169,23 @@ def _parse_rust_function(decl: str, prelude: str, target: Target, crate: str | N
     return _function_item(scope.functions[-1], lowering, env, None if own_items else _known(root))
 
 
+def _instantiated(tail: TypeExpr | None, scope: Module, root: Module
+                  ) -> tuple[FnItem, PathSeg] | None:
+    """The function a trailing ``f::<i32, 3>`` names, with the segment giving its generic
+    arguments (a single-segment path naming a function of the declaration or prelude)."""
+    if not isinstance(tail, PathType) or len(tail.segments) != 1 or tail.is_global:
+        return None
+    seg = tail.segments[0]
+    found = [f for f in (*root.functions, *scope.functions) if f.name == seg.name]
+    return (found[-1], seg) if found else None
+
+
 def _function_item(fn: FnItem, lowering: Lowering, env: Env,
-                   known: dict[tuple[TypeExpr, Position], RTy] | None) -> FunctionType:
+                   known: dict[tuple[TypeExpr, Position], RTy] | None,
+                   instance: PathSeg | None = None) -> FunctionType:
     resolver = lowering.resolver
+    if instance is not None:
+        env, fn = _instantiate(fn, instance, resolver, env)
     if fn.receiver is not None:
         raise env.source.error("methods are not supported: write the function with the "
                                "receiver's type as an ordinary parameter", fn.receiver.at)
@@ -187,6 +206,24 @@ def _function_item(fn: FnItem, lowering: Lowering, env: Env,
                     tuple(p.at for p in fn.params),
                     fn.returns.at if fn.returns is not None else fn.at, pointer=False)
     return lowering.function(params, returns, abi, fn.unsafe, fn.variadic)
+
+
+def _instantiate(fn: FnItem, seg: PathSeg, resolver: Resolver, env: Env) -> tuple[Env, FnItem]:
+    """``fn``'s own generic parameters bound to ``seg``'s arguments (its lifetimes are late
+    bound, and erased, as in any signature): the environment its signature resolves in, and
+    the function without generics."""
+    generics = fn.generics
+    if not (generics.types or generics.consts):
+        raise env.source.error(f"{fn.name!r} is not generic: ask for it without arguments",
+                               seg.at)
+    if any(isinstance(a, LifetimeArg) for a in seg.args):
+        raise env.source.error("a function's lifetime parameters are late bound: give only "
+                               "its type and const arguments", seg.at)
+    args, _ = resolver.args(replace(generics, lifetimes=()), seg, env, "input", env.module)
+    bound = bind(env.module, generics, args, ())
+    inner = Env(env.module, {**env.types, **bound.types}, env.lifetimes, env.binders,
+                {**env.consts, **bound.consts})
+    return inner, replace(fn, generics=Generics(generics.lifetimes))
 
 
 def _erase_binder(t: RTy, depth: int = 0) -> RTy:
