@@ -146,3 +146,69 @@ def test_what_only_rustc_knows_is_refused(case: str) -> None:
 def test_bad_trait_objects_and_const_arguments(case: str, message: str) -> None:
     with pytest.raises(ParseError, match=message):
         api.typeid(case, lang="rust", prelude=PRELUDE, crates={"probe": "x", "core": "y"})
+
+
+METHOD_PRELUDE = """\
+#![allow(warnings)]
+pub trait Trait1 {
+    fn foo(&self);
+    fn bar(&mut self, x: u8) -> u8;
+    fn baz(self: Box<Self>);
+    fn new() -> Self where Self: Sized;
+    fn provided(&self, x: &[u16]) -> Option<&u16> { None }
+}
+pub struct Type1;
+pub struct Wide(pub u64, pub u8);
+"""
+#: (the block, the method's symbol name part, the ask) -- the impl's own methods and the
+#: trait's (calls through dyn Trait1)
+METHODS = [
+    ("impl Type1 { pub fn inherent(&self, y: i32) {} }", "8inherent", None),
+    ("impl Wide { pub fn by_value(self, other: &mut Wide) -> Wide { loop {} } }", "8by_value",
+     None),
+    ("impl Trait1 for Type1 { fn foo(&self) {} fn bar(&mut self, x: u8) -> u8 { x } "
+     "fn baz(self: Box<Self>) {} fn new() -> Self { Type1 } }", None, None),
+]
+ASKS = {  # the decl asked of the tool -> the symbol of the function whose ids it must be among
+    "impl Type1 { pub fn inherent(&self, y: i32) {} }": "8inherent",
+    "impl Wide { pub fn by_value(self, other: &mut Wide) -> Wide { loop {} } }": "8by_value",
+    "impl Trait1 for Type1 { fn foo(&self) {} }": "3foo",
+    "impl Trait1 for Type1 { fn bar(&mut self, x: u8) -> u8 { x } }": "3bar",
+    "impl Trait1 for Type1 { fn baz(self: Box<Self>) {} }": "3baz",
+    "impl Trait1 for Type1 { fn new() -> Self { Type1 } }": "3new",
+    "trait Trait1 { fn foo(&self); }": "3foo",
+    "trait Trait1 { fn bar(&mut self, x: u8) -> u8; }": "3bar",
+    "trait Trait1 { fn baz(self: Box<Self>); }": "3baz",
+}
+
+
+@needs_rustc
+@pytest.mark.rustc
+def test_methods_match_rustc() -> None:
+    """An impl's method gets rustc's id for Self = the type; a trait's method the id rustc
+    attaches for calls through dyn Trait1 (the first of the impl method's two)."""
+    source = METHOD_PRELUDE + "".join(block + "\n" for block, _, _ in METHODS)
+    ir = rustc_ir(source)
+    ids, crates = ids_from_ir(ir), disambiguators_from_ir(ir)
+    for ask, symbol in ASKS.items():
+        theirs = next(v for k, v in ids.items() if k.endswith(symbol) or f"{symbol}." in k)
+        prelude = METHOD_PRELUDE if ask.startswith("impl") else "pub struct Type1;\n"
+        got = api.typeids(ask, lang="rust", prelude=prelude, crates=crates)
+        ours = [got.plain, got.generalized, got.normalized, got.normalized_generalized]
+        # (rustc's list holds both ids' variants, once each: the generalized ones coincide)
+        assert set(ours) <= set(theirs), (ask, ours, theirs)
+        assert ("u3dyn" in ours[0]) == ask.startswith("trait"), ours
+
+
+@pytest.mark.parametrize("case,message", [
+    ("fn f(&self)", "only allowed in a method"),
+    ("trait Trait1 { fn new() -> Self; }", "cannot be called through a trait object"),
+    ("trait G<T> { fn g(&self, t: T); }", "generic"),
+    ("trait A { type X; fn g(&self) -> Self::X; }", "only an impl gives"),
+    ("impl<T> Trait1 for T { fn foo(&self) {} }", "generic"),
+    ("impl Type1 { async fn a(&self) {} }", "async fn"),
+])
+def test_methods_refused(case: str, message: str) -> None:
+    with pytest.raises(ParseError, match=message):
+        api.typeid(case, lang="rust", prelude=METHOD_PRELUDE,
+                   crates={"probe": "x", "core": "y", "alloc": "z"})

@@ -286,6 +286,21 @@ class FnItem:
     at: int = _offset()
     #: a method's ``self`` parameter: ``self``, ``&self``, ``&mut self`` or ``self: T``
     receiver: Receiver | None = None
+    #: the ``trait`` or ``impl`` block the function is a method of
+    owner: Owner | None = None
+    is_async: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """Where a method is: ``impl [Trait for] Type`` (``self_type`` set) or ``trait Name``."""
+
+    kind: Literal["impl", "trait"]
+    name: str
+    generics: Generics
+    self_type: TypeExpr | None = None
+    trait: PathType | None = None
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,6 +324,14 @@ class TraitItem:
     assoc_types: tuple[str, ...]
     methods: tuple[FnItem, ...]
     auto: bool = False
+    at: int = _offset()
+
+
+@dataclass(frozen=True, slots=True)
+class ImplItem:
+    """An ``impl`` block: only its methods matter (:class:`FnItem` with their owner)."""
+
+    methods: tuple[FnItem, ...]
     at: int = _offset()
 
 
@@ -346,7 +369,7 @@ class ExternBlock:
 
 
 Item: TypeAlias = (AdtItem | AliasItem | ForeignTypeItem | FnItem | ConstItem | UseItem
-                   | ModItem | ExternBlock | TraitItem)
+                   | ModItem | ExternBlock | TraitItem | ImplItem)
 
 
 @dataclass(frozen=True, slots=True)

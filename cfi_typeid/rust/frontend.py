@@ -32,6 +32,7 @@ from .items import (
 from .lower import Lowering
 from .resolve import Env, Position, Resolver, bind
 from .syntax import blank_noise, parse_rust, rust_fast_parser
+from .methods import method_env
 from .signature_rules import CMSE, SPECIAL_SIGNATURES, SignatureRules
 from .tree import RustTransformer
 from .tree_types import SOURCE
@@ -52,7 +53,7 @@ def read_source(text: str, rule: str, what: str) -> SourceFile:
     for any reason, Lark parses the text into a tree first and the methods run over that: a
     syntax error anywhere is reported (with Lark's expected-token sets) before any error of
     meaning, as a tree parse always did."""
-    blanked = blank_noise(text, what)
+    blanked = blank_noise(text, what, impls=rule == "decl")
     context = SOURCE.set((text, what))
     try:
         try:
@@ -186,9 +187,13 @@ def _function_item(fn: FnItem, lowering: Lowering, env: Env,
     resolver = lowering.resolver
     if instance is not None:
         env, fn = _instantiate(fn, instance, resolver, env)
-    if fn.receiver is not None:
-        raise env.source.error("methods are not supported: write the function with the "
-                               "receiver's type as an ordinary parameter", fn.receiver.at)
+    if fn.is_async:
+        raise env.source.error("an async fn returns a future: its type id is not that of "
+                               "the signature written", fn.at)
+    receiver: RTy | None = None
+    if fn.receiver is not None or fn.owner is not None:
+        env, receiver = method_env(fn, resolver, env)
+        known = None  # (Self is bound here)
     abi = fn.abi or "Rust"
     rules = SignatureRules(resolver, env.source.text, env.source.what)
     if abi in CMSE and (fn.generics.types or fn.generics.consts):
@@ -199,6 +204,8 @@ def _function_item(fn: FnItem, lowering: Lowering, env: Env,
             "concrete types", fn.generics.at or fn.at)
     check_item_abi(abi, resolver.target, env.source.text, fn.at, env.source.what)
     params = tuple(_resolved(p, resolver, env, "input", known) for p in fn.params)
+    if receiver is not None:
+        params = (anonymize(receiver), *params)
     returns = (_resolved(fn.returns, resolver, env, "output", known) if fn.returns
                else RTuple(()))
     if abi in SPECIAL_SIGNATURES:

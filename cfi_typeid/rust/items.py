@@ -19,8 +19,8 @@ from typing import Mapping, MutableMapping
 from ..errors import ParseError
 from ..model import CInt
 from .ast import (
-    AdtItem, AliasItem, ConstItem, ExternBlock, FnItem, ForeignTypeItem, Item, ModItem,
-    TraitItem, UseItem,
+    AdtItem, AliasItem, ConstItem, ExternBlock, FnItem, ForeignTypeItem, ImplItem, Item,
+    ModItem, TraitItem, UseItem,
 )
 from ..targets import Target
 
@@ -138,6 +138,9 @@ def add_items(module: Module, items: tuple[Item, ...]) -> None:
                 _define(module, name, ForeignDef(item, module, (*module.path, name)), item.at)
             case TraitItem(name=name):
                 _define(module, name, TraitDef(item, module, (*module.path, name)), item.at)
+                module.functions.extend(item.methods)
+            case ImplItem(methods=methods):
+                module.functions.extend(methods)
             case ConstItem(name=name):
                 if name != "_":
                     if name in module.values:
