@@ -97,7 +97,7 @@ def test_grammar_is_package_data() -> None:
     ('extern "stdcall" fn f()', 1, 21, "not a supported ABI"),
     ('extern "foo" fn f()', 1, 17, "invalid ABI"),
     ("fn(&u8, &u8) -> &u8", 1, 17, "missing lifetime specifier"),
-    ("fn f(self)", 1, 6, "methods are not supported"),
+    ("fn f(self)", 1, 6, "only allowed in a method"),
     ("u8", 1, 1, "not a function type"),
     ("", 1, 1, "expected a function item"),
     ("fn f(a: Vec<u8>)", 1, 9, "alloc"),
