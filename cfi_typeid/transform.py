@@ -259,8 +259,17 @@ def _pass(recurse: _Recurse, rules: dict[type, _Map]) -> dict[type, _Map]:
     return table
 
 
+def _normalize_const(t: ConstValue, sizes: _Sizes) -> Type:
+    # the value is written as its (normalised) type's: a bool argument becomes u8 1 or 0
+    ty = _normalize(t.type, sizes)
+    if ty is t.type:
+        return t
+    return ConstValue(ty, {"true": "1", "false": "0"}.get(t.value, t.value))
+
+
 _NORMALIZERS = _pass(_normalize, {
     FixedInteger: _normalize_fixed, Primitive: _normalize_primitive,
+    ConstValue: _normalize_const,
 })
 
 _GENERALIZERS = _pass(generalize, {
