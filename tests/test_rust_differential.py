@@ -124,6 +124,9 @@ FEATURES_COVERED = (
     "#[repr(C)] pub union", "pub enum", "#[repr(u8)] pub enum", "#[repr(C)] pub enum",
     "pub type", 'extern "C" { ', "pub mod m", "use self::m", "use core::ffi::*", "as Int",
     "<'l>", "<X>", "B { x: u8 }",
+    # traits, trait objects and const generics
+    "pub trait ", "type Item;", "(dyn ", " + Send", "Fn(", "FnMut(", "FnOnce(", "<Item = ",
+    "<const K: usize>", "<const K: bool>", "<const K: i32>", "<true>", "<-5>", "{ N + 1 }>",
 )
 
 
