@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 import cfi_typeid
+from cfi_typeid.api import parse_function, typeids_of
+from cfi_typeid.flavours import CLANG as CLANG_FLAVOUR
 from cfi_typeid.errors import UsageError
 from cfi_typeid.targets import ALIASES, DEFAULT_TARGET, TARGETS, get_target
 
@@ -125,7 +127,10 @@ def test_typedefs_match_clang(triple: str, normalize: bool) -> None:
               else ids_from_ir(ir))
     wrong = []
     for n in names:
-        ids = cfi_typeid.typeids(f"void f({n}, {n} *)", target=triple)
+        # (on *-msvc clang's ids are not Itanium: our model of the typedef, encoded Itanium,
+        # is compared with the gnu environment's id)
+        ids = typeids_of(parse_function(f"void f({n}, {n} *)", target=triple), CLANG_FLAVOUR,
+                         target)
         if kcfi:
             mine = [ids.to_json()["kcfi_normalized" if normalize else "kcfi"]]
         else:
