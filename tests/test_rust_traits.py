@@ -38,6 +38,11 @@ pub struct U<const X: usize>([u8; X]);
 pub struct Two<T, const N: usize>([T; N]);
 #[repr(transparent)] pub struct Wrap<const N: usize>([u32; N]);
 pub mod m { pub trait Inner<T> { type Item; } }
+pub trait Gt<T> { fn g(&self, t: T); }
+pub trait Sup<T> { type O; }
+pub trait Der: Sup<u8> {}
+#[repr(transparent)] pub struct W<'a>(pub &'a dyn Trait1);
+#[repr(transparent)] pub struct BoxW(pub Box<dyn Fn(u8) -> u8>);
 """
 CASES = [
     "fn c0(_: &dyn Send)",
@@ -69,6 +74,15 @@ CASES = [
     "fn c26(_: Two<u16, 2>, _: &Two<(), 5>)",
     "fn c27(_: Wrap<4>, _: Wrap<0>)",
     "fn c28(_: &dyn Fn(u8, &str) -> Option<u8>)",
+    "fn c29(_: W, _: BoxW)",
+    "fn c30<'a>(_: &'a mut (dyn Trait1 + 'a), _: for<'b> fn(&'b (dyn Trait1 + 'b)) -> &'b u8)",
+    'extern "C" fn c31(_: Box<dyn Gt<Pt>>, _: &dyn Gt<Pt>, _: Pt)',
+    "fn c32(_: Option<Box<dyn Fn()>>, _: &[Box<dyn Trait1 + Send>])",
+    "fn c33(_: &dyn Der<O = i8>, _: &dyn Gt<&'static str>)",
+    "fn c34(_: &dyn Fn(&dyn Trait1) -> bool, _: &dyn FnOnce(usize, char) -> (u8, bool))",
+    "fn c35(_: *mut dyn FnMut(&mut [u8]), _: &(dyn Sync))",
+    "fn c36(_: fn(&dyn Fn(&u8) -> &u8, &u16))",
+    "fn c37(_: &dyn Gt<fn(&u8)>, _: &dyn Gt<core::ffi::c_long>)",
 ]
 #: Generic functions and the instantiation asked for (rustc makes it by taking its address).
 GENERIC = {
