@@ -134,7 +134,18 @@ def _parse(lang: str, decl: str, prelude: str, target: str, crate: str | None,
 def _typeids(lang: str, decl: str, prelude: str, target: str, crate: str | None,
              crates: CratesKey, salt: str) -> TypeIds:
     fn, flavour, t = _parse(lang, decl, prelude, target, crate, crates)
+    if flavour is CLANG and t.microsoft_mangling:
+        raise UsageError(microsoft_mangling_reason(t))
     return typeids_of(fn, flavour, t, salt)
+
+
+def microsoft_mangling_reason(t: Target) -> str:
+    """Why there is no Itanium C type id on ``t`` (``*-windows-msvc``)."""
+    return (f"clang's CFI type ids on {t.triple} are Microsoft-mangled, not Itanium "
+            "(int f(int, long) is ?6AHHJ@Z, and its KCFI hash is that string's), so this tool "
+            "has no C id there; rustc's ids stay Itanium on every target, so a C and a Rust "
+            "function can never get the same id on *-windows-msvc (use *-windows-gnu, where "
+            "both are Itanium)")
 
 
 def typeids(decl: str, *, lang: str = "c", target: str = DEFAULT_TARGET, prelude: str = "",

@@ -175,6 +175,10 @@ class FunctionType:
     #: ``fn(u8)`` or ``unsafe fn(u8)``.  C function types keep the defaults.
     abi: str = "C"
     unsafe: bool = False
+    #: C: the calling convention clang mangles as a vendor qualifier before ``F``
+    #: (``U6ms_abiFiiE``), such as ``ms_abi`` on x86-64 Linux; empty for none.  The qualified
+    #: function is one substitution candidate.  Rust never has one (rustc encodes no ABI).
+    calling_convention: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +303,34 @@ class RustPath:
     by_name: bool = field(default=False, compare=False)
 
 
+@dataclass(frozen=True, slots=True)
+class ConstValue:
+    """A const generic argument, Itanium's literal ``L<type><value>E`` (``Lu5usize32E``,
+    ``LbtrueE``); ``value`` is its spelling there (rustc's).  A substitution candidate."""
+
+    type: Type
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """A trait object's associated-type binding (``Output = i32`` of ``dyn Fn() -> i32``):
+    ``u<len><path of the associated type>[I<the trait's arguments>E]<term>``, one candidate."""
+
+    path: RustPath
+    term: Type
+
+
+@dataclass(frozen=True, slots=True)
+class DynTrait:
+    """A trait object ``dyn Trait<..> + Send``: ``u3dynI<predicates><region>E``.  Each
+    predicate is the principal trait or an auto trait (a :class:`RustPath` without ``Self``)
+    or a :class:`Projection`, in rustc's order; each is a candidate, and so is the whole."""
+
+    predicates: tuple[Type, ...]
+    lifetime: Lifetime = ERASED
+
+
 Type: TypeAlias = (
     CInteger
     | FixedInteger
@@ -315,6 +347,9 @@ Type: TypeAlias = (
     | Slice
     | Tuple
     | RustPath
+    | ConstValue
+    | Projection
+    | DynTrait
 )
 
 VOID = Primitive(Scalar.VOID)
@@ -359,4 +394,8 @@ def nesting(t: Type) -> int:
             stack.extend((e, depth + 1) for e in node.elements)
         elif isinstance(node, RustPath):
             stack.extend((a, depth + 1) for a in node.args)
+        elif isinstance(node, DynTrait):
+            stack.extend((p, depth + 1) for p in node.predicates)
+        elif isinstance(node, Projection):
+            stack.extend(((node.path, depth + 1), (node.term, depth + 1)))
     return deepest

@@ -20,9 +20,9 @@ from typing import Any, Callable, get_args
 from .codes import SIZED_INTS
 from .flavours import Flavour
 from .model import (
-    STATIC, VOID, Array, BitInt, CInt, CInteger, Complex, Encoded, FixedInt, FixedInteger,
-    FunctionType, Named, Pointer, Primitive, Qualified, Reference, RustPath, Scalar, Slice,
-    Tuple, Type,
+    STATIC, VOID, Array, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded,
+    FixedInt, FixedInteger, FunctionType, Named, Pointer, Primitive, Projection, Qualified,
+    Reference, RustPath, Scalar, Slice, Tuple, Type,
 )
 from .targets import Target
 
@@ -149,7 +149,8 @@ def _function_like(fn: FunctionType, returns: Type, params: tuple[Type, ...]) ->
     """``fn`` with ``returns`` and ``params`` (``fn`` itself when they are its own)."""
     if returns is fn.returns and _same(params, fn.params):
         return fn
-    return FunctionType(returns, params, fn.variadic, fn.prototyped, fn.abi, fn.unsafe)
+    return FunctionType(returns, params, fn.variadic, fn.prototyped, fn.abi, fn.unsafe,
+                        fn.calling_convention)
 
 
 def _with_args(t: RustPath, args: tuple[Type, ...]) -> RustPath:
@@ -221,11 +222,30 @@ def _map_rust_path(f: _Recurse, t: RustPath, arg: Any) -> Type:
     return _with_args(t, tuple([f(a, arg) for a in t.args]))
 
 
+def _map_const_value(f: _Recurse, t: ConstValue, arg: Any) -> Type:
+    ty = f(t.type, arg)
+    return t if ty is t.type else ConstValue(ty, t.value)
+
+
+def _map_projection(f: _Recurse, t: Projection, arg: Any) -> Type:
+    path, term = f(t.path, arg), f(t.term, arg)
+    if path is t.path and term is t.term:
+        return t
+    assert isinstance(path, RustPath)
+    return Projection(path, term)
+
+
+def _map_dyn_trait(f: _Recurse, t: DynTrait, arg: Any) -> Type:
+    predicates = tuple([f(p, arg) for p in t.predicates])
+    return t if _same(predicates, t.predicates) else DynTrait(predicates, t.lifetime)
+
+
 _STRUCTURE: dict[type, Callable[[_Recurse, Any, Any], Type]] = {
     FixedInteger: _keep, Primitive: _keep, BitInt: _keep, Named: _keep, Encoded: _keep,
     Complex: _map_complex, Qualified: _map_qualified, Pointer: _map_pointer,
     Reference: _map_reference, Array: _map_array, Slice: _map_slice,
     FunctionType: _map_function, Tuple: _map_tuple, RustPath: _map_rust_path,
+    ConstValue: _map_const_value, Projection: _map_projection, DynTrait: _map_dyn_trait,
 }
 
 _Map = Callable[[Any, Any], Type]
@@ -239,8 +259,17 @@ def _pass(recurse: _Recurse, rules: dict[type, _Map]) -> dict[type, _Map]:
     return table
 
 
+def _normalize_const(t: ConstValue, sizes: _Sizes) -> Type:
+    # the value is written as its (normalised) type's: a bool argument becomes u8 1 or 0
+    ty = _normalize(t.type, sizes)
+    if ty is t.type:
+        return t
+    return ConstValue(ty, {"true": "1", "false": "0"}.get(t.value, t.value))
+
+
 _NORMALIZERS = _pass(_normalize, {
     FixedInteger: _normalize_fixed, Primitive: _normalize_primitive,
+    ConstValue: _normalize_const,
 })
 
 _GENERALIZERS = _pass(generalize, {

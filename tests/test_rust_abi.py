@@ -15,11 +15,11 @@ import pytest
 from cfi_typeid import api
 from cfi_typeid.errors import ParseError
 from cfi_typeid.rust.abi import (
-    ALL_ABIS, check_abi, function_spells_repr_c_by_name, pointer_spells_repr_c_by_name,
+    ALL_ABIS, check_abi, check_item_abi, function_spells_repr_c_by_name, pointer_spells_repr_c_by_name,
     skips_zero_sized_params,
 )
 from cfi_typeid.rust.crates import disambiguators_from_ir
-from cfi_typeid.targets import get_target
+from cfi_typeid.targets import Target, get_target
 from conftest import needs_rustc
 from oracles import RUSTC, ids_from_ir
 from rust_strategies import NO_CORE, NO_CORE_ATTRS, RUSTC_TARGETS, target_args, target_ir
@@ -73,6 +73,25 @@ def test_accepted_abis_are_rustcs(target: str) -> None:
         assert ours == (abi not in rejected), (target, abi)
 
 
+def _item_ok(abi: str, t: Target) -> bool:
+    try:
+        check_item_abi(abi, t, "", 0)
+        return True
+    except ParseError:
+        return False
+
+
+@needs_rustc
+@pytest.mark.rustc
+def test_vectorcall_items_need_sse2() -> None:
+    """rustc refuses a vectorcall function definition on x86_64-unknown-none (soft-float)."""
+    source = _crate('#[no_mangle] pub extern "vectorcall" fn f(a: u8) {}\n')
+    with pytest.raises(RuntimeError, match="requires the `sse2` target feature"):
+        target_ir(source, "x86_64-unknown-none")
+    assert not _item_ok("vectorcall", get_target("x86_64-unknown-none"))
+    assert _item_ok("vectorcall", get_target("x86_64-unknown-linux-gnu"))
+
+
 @needs_rustc
 @pytest.mark.rustc
 @pytest.mark.parametrize("target", TARGETS)
@@ -85,7 +104,7 @@ def test_repr_c_spelling_and_zero_sized_params_are_rustcs(target: str) -> None:
             abis.append(abi)
         except ParseError:
             pass
-    items = [abi for abi in abis if abi not in SPECIAL]
+    items = [abi for abi in abis if abi not in SPECIAL and _item_ok(abi, t)]
     body = "".join(f'#[no_mangle] pub extern "{abi}" fn f{i}(a: &Pt, z: Z) {{}}\n'
                    for i, abi in enumerate(items))
     body += "".join(f'#[no_mangle] pub fn g{i}(b: extern "{abi}" fn(Pt)) {{}}\n'

@@ -124,6 +124,9 @@ FEATURES_COVERED = (
     "#[repr(C)] pub union", "pub enum", "#[repr(u8)] pub enum", "#[repr(C)] pub enum",
     "pub type", 'extern "C" { ', "pub mod m", "use self::m", "use core::ffi::*", "as Int",
     "<'l>", "<X>", "B { x: u8 }",
+    # traits, trait objects and const generics
+    "pub trait ", "type Item;", "(dyn ", " + Send", "Fn(", "FnMut(", "FnOnce(", "<Item = ",
+    "<const K: usize>", "<const K: bool>", "<const K: i32>", "<true>", "<-5>", "{ N + 1 }>",
 )
 
 
@@ -135,6 +138,20 @@ def test_random_signatures_match_rustc() -> None:
     assert sum(c.as_pointer for c in cases) > CASES // 10
     check([o for i in range(0, len(cases), BATCH) for o in run_batch(cases[i:i + BATCH])],
           min(CASES, 1500))
+
+
+#: cases per target added with issue 16 (Windows, bare metal, Armv8-M ...): fewer, as their
+#: ABI table rows are also checked one by one in test_rust_abi.py
+NEW_CASES = int(os.environ.get("CFI_TYPEID_RUST_NEW_TARGET_CASES", "40"))
+NEW_TARGETS = ["x86_64-pc-windows-msvc", "x86_64-pc-windows-gnu", "i686-pc-windows-msvc",
+               "x86_64-unknown-none", "aarch64-apple-darwin", "loongarch64-unknown-linux-gnu",
+               "thumbv8m.main-none-eabi", "thumbv7em-none-eabihf", "riscv64gc-unknown-none-elf"]
+
+
+@pytest.mark.parametrize("target", NEW_TARGETS)
+def test_random_signatures_match_rustc_on_new_targets(target: str) -> None:
+    cases = generate(NEW_CASES, target)
+    check(run_batch(cases, target), min(NEW_CASES, 30))
 
 
 @pytest.mark.parametrize("target", OTHER_TARGETS)

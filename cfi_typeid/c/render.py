@@ -18,8 +18,9 @@ from typing import assert_never
 
 from ..errors import NotExpressibleError
 from ..model import (
-    Array, BitInt, CInt, CInteger, Complex, Encoded, FixedInteger, FunctionType, Named,
-    Pointer, Primitive, Qualified, Reference, RustPath, Scalar, Slice, Tuple, Type,
+    Array, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInteger,
+    FunctionType, Named, Pointer, Primitive, Projection, Qualified, Reference, RustPath, Scalar,
+    Slice, Tuple, Type,
 )
 
 #: Scalars C can spell (``char16_t``/``wchar_t`` are typedefs of integers in C, not types).
@@ -84,7 +85,8 @@ class CRenderer:
                 raise NotExpressibleError(f"C has no type for the normalised integer "
                                           f"{kind.value!r} (clang writes it only in .normalized "
                                           "ids)")
-            case Reference() | Slice() | Tuple() | RustPath():
+            case Reference() | Slice() | Tuple() | RustPath() | ConstValue() | Projection() \
+                    | DynTrait():
                 raise NotExpressibleError(f"C has no {_rust_kind(t)}")
             case Qualified() | Pointer() | Array() | FunctionType():
                 raise AssertionError(f"{t!r} is not a leaf")
@@ -184,7 +186,8 @@ class CRenderer:
                 return f"{tag.kind} {tag.name};"
 
 
-def _rust_kind(t: Reference | Slice | Tuple | RustPath) -> str:
+def _rust_kind(t: Reference | Slice | Tuple | RustPath | ConstValue | Projection
+               | DynTrait) -> str:
     """What a Rust-only type is, in words, for an error message."""
     match t:
         case Reference(mutable=mutable):
@@ -195,6 +198,10 @@ def _rust_kind(t: Reference | Slice | Tuple | RustPath) -> str:
             return "tuples (Rust (A, B, ..))"
         case RustPath(crate=crate, segments=segments):
             return f"Rust path types ({'::'.join([crate, *(s.name for s in segments)])})"
+        case ConstValue():
+            return "const generic arguments"
+        case Projection() | DynTrait():
+            return "trait objects (Rust dyn Trait)"
         case _:
             assert_never(t)
 

@@ -16,6 +16,8 @@ The rules, each checked against clang-19 by the golden and differential tests:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from typing import Callable, Iterable, NamedTuple, Sequence
 
 from .constants import ConstantRules
@@ -24,6 +26,7 @@ from .specifiers import KEYWORD_ALIASES, SPECIFIERS, TARGET_BUILTINS, VA_LIST
 from ..parsing.lalr import Token
 from ..model import (
     VOID, Array, BitInt, CInt, CInteger, Complex, FunctionType, Named, Pointer, Primitive,
+    Qualified,
     Scalar, TagKind, Type, qualify, unqualified,
 )
 from ..targets import Target
@@ -55,6 +58,7 @@ class _Specifiers(NamedTuple):
     is_typedef: bool
     pos: int
     redeclared: str | None = None  # ``typedef int T;`` when T is already a typedef name
+    convention: str = ""  # ``__attribute__((ms_abi))`` among the specifiers: ``ms_abi``
 
 
 Step = Callable[[Type], Type]
@@ -94,7 +98,7 @@ class CTransformer(ConstantRules):
     def basic_type(self, tok: Token) -> object:
         words = KEYWORD_ALIASES.get(str(tok), (str(tok),))
         if words == ("__builtin_va_list",):
-            arch = self.scope.target.triple.split("-", 1)[0]
+            arch = self.scope.target.c_arch
             return _Base(VA_LIST[arch], tok.start_pos or 0)
         return [_Keyword(w, tok.start_pos or 0) for w in words]
 
@@ -157,6 +161,7 @@ class CTransformer(ConstantRules):
         bases: list[_Base] = []
         quals: set[str] = set()
         is_typedef = False
+        convention = ""
         bits: int | None = None
         pos = -1
         for spec in _flatten(specs):
@@ -174,6 +179,8 @@ class CTransformer(ConstantRules):
                     quals.add("restrict")
                 elif w == "typedef":
                     is_typedef = True
+                elif w.startswith(_CC_PREFIX):
+                    convention = w[len(_CC_PREFIX):]
                 elif w in ("extern", "static", "auto", "register", "_Thread_local",
                            "__thread", "thread_local"):
                     pass
@@ -191,7 +198,8 @@ class CTransformer(ConstantRules):
         if "restrict" in quals:
             self._check_restrict(base, max(pos, 0))
         return _Specifiers(c_qualify(base, "const" in quals, "volatile" in quals,
-                                     "restrict" in quals), is_typedef, max(pos, 0), redeclared)
+                                     "restrict" in quals), is_typedef, max(pos, 0), redeclared,
+                           convention)
 
     def _base_type(self, words: list[str], bases: list[_Base], bits: int | None,
                    pos: int) -> Type:
@@ -245,7 +253,7 @@ class CTransformer(ConstantRules):
                          or isinstance(found, CInteger)
                          and found.kind in (CInt.INT128, CInt.UINT128)):
             raise self.scope.error(f"_Complex {' '.join(rest)} is not a type", pos)
-        found = TARGET_BUILTINS.get(target.triple.split("-", 1)[0], {}).get(found, found)
+        found = TARGET_BUILTINS.get(target.c_arch, {}).get(found, found)
         return Complex(found) if complex_ else found
 
     # -- declarators --
@@ -255,6 +263,13 @@ class CTransformer(ConstantRules):
     def pointer_level(self, *quals: _Keyword) -> Step:
         # `* const`: a pointer, then the qualifiers of that pointer itself
         step = _pointer_step(frozenset(q.word for q in quals))
+        convention = next((q.word[len(_CC_PREFIX):] for q in quals
+                           if q.word.startswith(_CC_PREFIX)), "")
+        if convention:
+            plain = step
+
+            def step(t: Type) -> Type:
+                return plain(self._with_convention(t, convention))
         restrict = next((q.pos for q in quals if q.word in _RESTRICT), None)
         if restrict is None:
             return step
@@ -339,9 +354,31 @@ class CTransformer(ConstantRules):
         assert isinstance(inner, _Declarator)
         return self.unprototyped_of(inner)
 
+    def _with_convention(self, t: Type, convention: str) -> Type:
+        """``t`` with calling convention ``convention`` on the function type it is or points
+        to (clang moves the attribute to the nearest function type), when clang mangles that
+        convention on this target; unchanged otherwise (clang ignores it, or it is the
+        target's default)."""
+        if not convention or not mangles_convention(convention, self.scope.target):
+            return t
+        match t:
+            case FunctionType():
+                return t if t.calling_convention else replace(t, calling_convention=convention)
+            case Pointer(pointee):
+                return Pointer(self._with_convention(pointee, convention))
+            case Qualified():
+                return qualify(self._with_convention(t.base, convention), const=t.const,
+                               volatile=t.volatile, restrict=t.restrict)
+            case _:
+                return t
+
+    def _declared(self, specs: _Specifiers, decl: _Declarator | None) -> Type:
+        t = decl.apply(specs.type) if decl is not None else specs.type
+        return self._with_convention(t, specs.convention)
+
     def parameter_declaration(self, specs: _Specifiers,
                               decl: _Declarator | None = None) -> tuple[Type, bool]:
-        t = decl.apply(specs.type) if decl else specs.type
+        t = self._declared(specs, decl)
         named = decl is not None and decl.name is not None
         return adjust_parameter(t), (t == VOID and not named)
 
@@ -365,7 +402,7 @@ class CTransformer(ConstantRules):
         return _Params(tuple(t for t, _ in params), variadic)
 
     def type_name(self, specs: _Specifiers, decl: _Declarator | None = None) -> Type:
-        return decl.apply(specs.type) if decl else specs.type
+        return self._declared(specs, decl)
 
     # -- declarations --
     def init_declarator_list(self, *items: object) -> list[_Declarator]:
@@ -386,17 +423,29 @@ class CTransformer(ConstantRules):
                 base = name_anonymous(base, first.name)
         for d in declarators:
             if d.name is not None:
-                self.scope.typedefs[d.name] = d.apply(base)
+                self.scope.typedefs[d.name] = self._with_convention(d.apply(base),
+                                                                    specs.convention)
 
     def target(self, specs: _Specifiers, decl: _Declarator | None = None) -> tuple[Type, int]:
         """The type of the declaration or type name whose id is asked for, and its offset."""
-        t = decl.apply(specs.type) if decl is not None else specs.type
+        t = self._declared(specs, decl)
         if specs.is_typedef and decl is not None and decl.name is not None:
             self.scope.typedefs[decl.name] = t
         return t, (decl.pos if decl is not None and decl.pos >= 0 else specs.pos)
 
 
 _RESTRICT = frozenset({"restrict", "__restrict", "__restrict__"})
+_CC_PREFIX = "__cfi_cc_"
+
+
+def mangles_convention(convention: str, target: Target) -> bool:
+    """Whether clang-19 mangles calling convention ``convention`` into the type on ``target``
+    (``U6ms_abi``): only where it is not the default; on 32-bit x86, Arm and RISC-V it is
+    ignored (checked per target in tests/test_c_calling_conventions.py)."""
+    windows = target.os == "windows"
+    if convention == "ms_abi":
+        return target.arch in ("x86_64", "aarch64") and not windows
+    return convention == "sysv_abi" and target.arch == "x86_64" and windows
 
 
 def _pointer_step(quals: frozenset[str]) -> Step:

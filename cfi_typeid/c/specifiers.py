@@ -60,10 +60,14 @@ VA_LIST: dict[str, Type] = {
     "aarch64": Encoded("St9__va_list", "__builtin_va_list"),
     "armv7": Encoded("St9__va_list", "__builtin_va_list"),
     "riscv64": Pointer(VOID),
+    "loongarch64": Pointer(VOID),
+    "x86_64-windows": Pointer(CInteger(CInt.CHAR)),
+    "aarch64-darwin": Pointer(CInteger(CInt.CHAR)),
 }
 
 #: Builtin types whose mangling clang-19 changes per target (``TargetInfo::getBFloat16Mangling``).
 TARGET_BUILTINS: dict[str, dict[Type, Type]] = {
     "aarch64": {Primitive(Scalar.BFLOAT16): Primitive(Scalar.BFLOAT16_ARM)},
     "armv7": {Primitive(Scalar.BFLOAT16): Primitive(Scalar.BFLOAT16_ARM)},
+    "aarch64-darwin": {Primitive(Scalar.BFLOAT16): Primitive(Scalar.BFLOAT16_ARM)},
 }

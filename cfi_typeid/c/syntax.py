@@ -159,12 +159,29 @@ _NOISE = re.compile(
 #: vendor qualifiers (``U3AS1``, ``U7stdcall``).  They are refused, never silently dropped.
 _TYPE_CHANGING_ATTRIBUTES = re.compile(
     r"\b_*(vector_size|ext_vector_type|neon_vector_type|neon_polyvector_type|mode"
-    r"|address_space|stdcall|fastcall|swiftcall|swiftasynccall|ms_abi)_*\b")
+    r"|address_space|stdcall|fastcall|swiftcall|swiftasynccall)_*\b")
+#: Calling conventions clang mangles as a vendor qualifier on some targets (``U6ms_abi``):
+#: the attribute becomes a qualifier keyword the grammar reads (``__cfi_cc_ms_abi``), moved
+#: after the ``*`` it precedes (``int (__attribute__((ms_abi)) *p)(int)``), where a pointer's
+#: qualifiers are; :mod:`cfi_typeid.c.semantics` puts it on the function type it names.
+_CALLING_CONVENTION = re.compile(r"\b_*(ms_abi|sysv_abi)_*\b")
 
 
 def _blank(text: str, start: int, end: int) -> str:
     """``text`` with [start, end) replaced by spaces, newlines kept, so offsets do not move."""
     return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+
+
+def _calling_convention(text: str, start: int, end: int, name: str) -> str:
+    """``text`` with the attribute at [start, end) replaced by its qualifier keyword, which
+    goes after a ``*`` that follows the attribute (offsets stay within the span)."""
+    keyword = f"__cfi_cc_{name}"
+    star = re.compile(r"\s*\*").match(text, end)
+    text = _blank(text, start, star.end() if star else end)
+    if star is not None:
+        keyword = "*" + keyword
+    assert len(keyword) < (star.end() if star else end) - start  # a space stays after it
+    return text[:start] + keyword + text[start + len(keyword):]
 
 
 def _balanced_end(text: str, start: int, open_: str, close: str) -> int:
@@ -206,6 +223,11 @@ def blank_noise(text: str, what: str = "input") -> str:
                     raise ParseError(f"__attribute__(({changing.group(1)})) changes the type "
                                      "id (clang mangles it into the type); it is not supported",
                                      text, changing.start(), what=what)
+                convention = _CALLING_CONVENTION.search(inside, paren.end(), close)
+                if convention is not None and m.group().startswith("__attribute"):
+                    text = _calling_convention(text, start, close, convention.group(1))
+                    pos = close
+                    continue
                 end = close
         elif m.group("attr") is not None:
             close = _balanced_end(text, start, "[", "]")

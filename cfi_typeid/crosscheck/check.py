@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Sequence
 
 from .advice import Advice, Pair, advise, advise_here, advise_structure
-from ..api import TypeIds, parse_function, transformed, typeids
+from ..api import TypeIds, microsoft_mangling_reason, parse_function, transformed, typeids
 from ..itanium.encoder import encode_type
 from ..errors import UsageError
 from ..flavours import CLANG, RUSTC
@@ -137,6 +137,8 @@ def check(c: str, rust: str, *, target: str = DEFAULT_TARGET, c_prelude: str = "
     integer normalisation and Rust without.
     """
     pairs = option_pairs(options, c_options, rust_options)
+    if get_target(target).microsoft_mangling:
+        return _never_on_msvc(c, rust, target, c_prelude, rust_prelude, crate, crates, pairs)
     c_ids = typeids(c, lang="c", target=target, prelude=c_prelude)
     r_ids = typeids(rust, lang="rust", target=target, prelude=rust_prelude, crate=crate,
                     crates=crates)
@@ -230,6 +232,8 @@ def _walk_function(pair: Pair, of: str) -> Difference | None:
     c, r = pair.c, pair.r
     assert isinstance(c, FunctionType) and isinstance(r, FunctionType)
     suffix = f" of {of}" if of else ""
+    if c.calling_convention != r.calling_convention:
+        return _convention_difference("calling convention" + suffix, c, r)
     found = _walk(_child(pair, c.returns, r.returns, lambda t: _field(t, "returns")),
                   "return type" + suffix)
     if found is not None:
@@ -282,6 +286,25 @@ def _walk(pair: Pair, where: str) -> Difference | None:
     return inner if inner is not None else _difference(where, c, r, advise(pair))
 
 
+def _convention_difference(where: str, c: FunctionType, r: FunctionType) -> Difference:
+    """C's ``__attribute__((ms_abi))`` (``sysv_abi`` on Windows) against a Rust function,
+    which never carries its ABI in the id."""
+    cc = c.calling_convention
+    rust_abi = {"ms_abi": '"win64" (or "efiapi" on x86_64)', "sysv_abi": '"sysv64"'}.get(
+        cc, "of the same convention")
+    return Difference(
+        where=where, c_type=f"__attribute__(({cc}))", rust_type=f'extern "{r.abi}"',
+        c_code=f"U{len(cc)}{cc}", rust_code="",
+        cause=f"clang mangles a calling convention that is not the target's default into the "
+              f"function type, as the vendor qualifier U{len(cc)}{cc} before F; rustc never "
+              f"encodes the ABI, so an extern {rust_abi} fn gets the same id as an extern "
+              '"C" one, and no Rust declaration can match this C function',
+        fix=f"no Rust spelling adds U{len(cc)}{cc}: what can match is a C function without "
+            f"the attribute (declare a default-convention C wrapper and make the indirect call "
+            f"to it), or a check that does not compare these ids (rustc and clang agree on "
+            f"every other part of the signature)")
+
+
 def unqualified_or_none(t: Type | None) -> Type | None:
     return t.base if isinstance(t, Qualified) else t
 
@@ -294,3 +317,26 @@ def _difference(where: str, c: Type, r: Type, advice: Advice) -> Difference:
     return Difference(where=where, c_type=advice.c_type, rust_type=advice.rust_type,
                       c_code=encode_type(c, CLANG), rust_code=encode_type(r, RUSTC),
                       cause=advice.cause, fix=advice.fix, rule=advice.rule)
+
+
+def _never_on_msvc(c: str, rust: str, target: str, c_prelude: str, rust_prelude: str,
+                   crate: str | None, crates: Mapping[str, str] | None,
+                   pairs: list[tuple[OptionSet, OptionSet]]) -> CheckResult:
+    """On ``*-windows-msvc`` clang mangles the Microsoft way and rustc the Itanium way: every
+    comparison is a mismatch, whatever the declarations (both are still parsed, so that bad
+    input is reported)."""
+    t = get_target(target)
+    parse_function(c, lang="c", target=target, prelude=c_prelude)
+    r_ids = typeids(rust, lang="rust", target=target, prelude=rust_prelude, crate=crate,
+                    crates=crates)
+    reason = microsoft_mangling_reason(t)
+    comparisons = []
+    for c_set, r_set in pairs:
+        r_id = r_ids.select(normalize_integers=r_set.normalize_integers,
+                            generalize_pointers=r_set.generalize_pointers)
+        diff = Difference("the whole id", "(Microsoft-mangled by clang)", "(Itanium, by rustc)",
+                          "?...@Z", r_id, reason,
+                          "no spelling on either side fixes it; build for *-windows-gnu, or "
+                          "check these calls with something other than CFI type ids")
+        comparisons.append(Comparison(c_set, r_set, "(Microsoft-mangled: ?...@Z)", r_id, diff))
+    return CheckResult(c, rust, target, tuple(comparisons))

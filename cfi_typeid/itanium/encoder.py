@@ -14,8 +14,9 @@ from ..codes import BUILTIN_CODES, C_INT_CODES, FIXED_INT_CODES, SCALAR_CODES, V
 from ..errors import UsageError
 from ..flavours import Flavour
 from ..model import (
-    Array, BitInt, CInt, CInteger, Complex, Encoded, FixedInt, FixedInteger, FunctionType,
-    Lifetime, Named, Pointer, Primitive, Qualified, Reference, RustPath, Scalar, Slice, Tuple, Type,
+    Array, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInt, FixedInteger,
+    FunctionType, Lifetime, Named, Pointer, Primitive, Projection, Qualified, Reference, RustPath,
+    Scalar, Slice, Tuple, Type,
 )
 
 _Dict = dict[object, int]
@@ -58,7 +59,10 @@ def rust_path_name(path: RustPath) -> str:
 
 
 def _function(fn: FunctionType, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
-    # <function-type> ::= F <return-type> <parameter-types>+ E  (v for none, z for ...)
+    # <function-type> ::= [U <source-name>] F <return-type> <parameter-types>+ E  (v for
+    # none, z for ...); the vendor qualifier is a calling convention (clang's mangleExtQualifier)
+    if fn.calling_convention:
+        out.append(f"U{len(fn.calling_convention)}{fn.calling_convention}")
     out.append("F")
     _type(fn.returns, flavour, subs, out)
     for p in fn.params:
@@ -258,6 +262,31 @@ def _generic_args(t: RustPath, flavour: Flavour, subs: _Dict, out: list[str]) ->
         out.append("E")
 
 
+def _const_value(t: ConstValue, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
+    # L <type> <value> E   (a literal argument)
+    out.append("L")
+    _type(t.type, flavour, subs, out)
+    out.append(f"{t.value}E")
+
+
+def _projection(t: Projection, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
+    # u <length> <path> [I <trait's args> E] <term>: one candidate, spelled whole (the path's
+    # arguments enter the dictionary as it is spelled, the path itself does not)
+    name = rust_path_name(t.path)
+    out.append(f"u{len(name)}{name}")
+    _generic_args(t.path, flavour, subs, out)
+    _type(t.term, flavour, subs, out)
+
+
+def _dyn_trait(t: DynTrait, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
+    # u3dynI <predicate>+ <region> E; each predicate a candidate of its own
+    out.append("u3dynI")
+    for p in t.predicates:
+        _type(p, flavour, subs, out)
+    _lifetime(t.lifetime, subs, out)
+    out.append("E")
+
+
 _BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -295,7 +324,7 @@ _PLAIN_SCALAR_CODES: dict[Scalar, str] = {
 _COMPONENTS: dict[type, _Encode] = {
     Pointer: _pointer, Qualified: _qualified, FunctionType: _function, Named: _named,
     Array: _array, Reference: _reference, Slice: _slice, Tuple: _tuple, Complex: _complex,
-    BitInt: _bit_int,
+    BitInt: _bit_int, ConstValue: _const_value, Projection: _projection, DynTrait: _dyn_trait,
 }
 _SPECIALS: dict[type, _Encode] = {
     Primitive: _primitive, FixedInteger: _fixed_integer, Encoded: _encoded,

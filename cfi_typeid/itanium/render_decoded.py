@@ -21,8 +21,9 @@ from .encoder import encode_function_type
 from ..errors import NotExpressibleError
 from ..flavours import CLANG, RUSTC, Flavour
 from ..model import (
-    VOID, Array, BitInt, CInt, CInteger, Complex, Encoded, FixedInt, FixedInteger, FunctionType, Named,
-    Pointer, Primitive, Qualified, Reference, RustPath, Slice, Tuple, Type,
+    VOID, Array, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInt,
+    FixedInteger, FunctionType, Named, Pointer, Primitive, Projection, Qualified, Reference,
+    RustPath, Slice, Tuple, Type,
 )
 from ..c.render import render_c_declaration
 from ..rust.render import RustSignature, render_rust_signature
@@ -165,6 +166,8 @@ def _c_integers(t: Type) -> Type:
         case RustPath():
             return RustPath(t.crate, t.disambiguator, t.segments,
                             tuple(map(_c_integers, t.args)))
+        case ConstValue() | Projection() | DynTrait():
+            return t
         case _:
             assert_never(t)
 

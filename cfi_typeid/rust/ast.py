@@ -51,8 +51,49 @@ class LifetimeArg:
 
 @dataclass(frozen=True, slots=True)
 class ConstArg:
-    """A const generic argument (``3``, ``{ N }``): read, then refused with a position."""
+    """A const generic argument written as one (``3``, ``{ N + 1 }``); ``true`` or a const
+    parameter's name come as a type path, which the resolver reads as a const where the item
+    wants one."""
 
+    value: Expr | None = None
+    at: int = _offset()
+
+
+@dataclass(frozen=True, slots=True)
+class AssocArg:
+    """An associated type binding in generic arguments: ``Item = u8``."""
+
+    name: str
+    type: TypeExpr
+    at: int = _offset()
+
+
+@dataclass(frozen=True, slots=True)
+class FnSugar:
+    """``Fn(A, B) -> R`` after a trait path: the arguments tuple and the ``Output``."""
+
+    params: tuple[TypeExpr, ...]
+    returns: TypeExpr | None
+    at: int = _offset()
+
+
+@dataclass(frozen=True, slots=True)
+class TraitBound:
+    """One bound of a trait object or ``impl Trait``: a trait path (``?Sized`` has
+    ``maybe``), or a lifetime (``'a``; ``path`` None)."""
+
+    path: PathType | None
+    sugar: FnSugar | None = None
+    maybe: bool = False
+    lifetime: str | None = None
+    at: int = _offset()
+
+
+@dataclass(frozen=True, slots=True)
+class DynType:
+    """``dyn A<..> + Send + 'a``."""
+
+    bounds: tuple[TraitBound, ...]
     at: int = _offset()
 
 
@@ -123,8 +164,8 @@ class UnsupportedType:
 
 
 TypeExpr: TypeAlias = (PathType | RefType | PtrType | SliceType | ArrayType | TupleType
-                       | NeverType | FnPtrType | UnsupportedType)
-GenericArg: TypeAlias = TypeExpr | LifetimeArg | ConstArg
+                       | NeverType | FnPtrType | UnsupportedType | DynType)
+GenericArg: TypeAlias = TypeExpr | LifetimeArg | ConstArg | AssocArg
 
 # ---- constant expressions (array lengths) -------------------------------------------------
 
@@ -177,6 +218,13 @@ class Generics:
     types: tuple[str, ...] = ()
     consts: tuple[str, ...] = ()
     at: int = _offset()
+    #: the type and const parameters in declaration order, as ("ty" | "const", name): the
+    #: order of their arguments in an id
+    order: tuple[tuple[str, str], ...] = ()
+    #: each const parameter's type, as ``consts`` names them
+    const_types: tuple[TypeExpr, ...] = ()
+    #: each type parameter's default (``A = Global``), or None
+    defaults: tuple[TypeExpr | None, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +284,55 @@ class FnItem:
     unsafe: bool = False
     variadic: bool = False
     at: int = _offset()
+    #: a method's ``self`` parameter: ``self``, ``&self``, ``&mut self`` or ``self: T``
+    receiver: Receiver | None = None
+    #: the ``trait`` or ``impl`` block the function is a method of
+    owner: Owner | None = None
+    is_async: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """Where a method is: ``impl [Trait for] Type`` (``self_type`` set) or ``trait Name``."""
+
+    kind: Literal["impl", "trait"]
+    name: str
+    generics: Generics
+    self_type: TypeExpr | None = None
+    trait: PathType | None = None
+    at: int = _offset()
+
+
+@dataclass(frozen=True, slots=True)
+class Receiver:
+    """``self`` (``kind`` "value"), ``&self`` ("ref"), ``&mut self`` ("mut") or ``self: T``
+    ("typed", with ``type``)."""
+
+    kind: Literal["value", "ref", "mut", "typed"]
+    type: TypeExpr | None = None
+    lifetime: str | None = None
+    at: int = _offset()
+
+
+@dataclass(frozen=True, slots=True)
+class TraitItem:
+    """A trait declaration: what a trait object and a method's ``Self`` need of it."""
+
+    name: str
+    generics: Generics
+    supertraits: tuple[TraitBound, ...]
+    assoc_types: tuple[str, ...]
+    methods: tuple[FnItem, ...]
+    auto: bool = False
+    at: int = _offset()
+
+
+@dataclass(frozen=True, slots=True)
+class ImplItem:
+    """An ``impl`` block: only its methods matter (:class:`FnItem` with their owner)."""
+
+    methods: tuple[FnItem, ...]
+    at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,7 +369,7 @@ class ExternBlock:
 
 
 Item: TypeAlias = (AdtItem | AliasItem | ForeignTypeItem | FnItem | ConstItem | UseItem
-                   | ModItem | ExternBlock)
+                   | ModItem | ExternBlock | TraitItem | ImplItem)
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,11 +40,14 @@ _FLAGS = ["--edition=2021", "--crate-type=lib", "-Zsanitizer=cfi",
 def disambiguators_from_ir(ir: str) -> dict[str, str]:
     """Crate name → disambiguator, for every crate whose path appears in ``ir``'s type ids."""
     found: dict[str, str] = {}
-    for m in _CRATE_ROOT.finditer(ir):
-        length = int(m.group(2))
-        name = ir[m.end():m.end() + length]
-        if name.isidentifier():
-            found.setdefault(name, m.group(1))
+    # only in type ids: v0 symbol names (``_RINvCs..W_5probe``, generic instances) spell the
+    # same crate with another disambiguator
+    for typeid in re.findall(r'!"(_ZTS[^"]*)"', ir):
+        for m in _CRATE_ROOT.finditer(typeid):
+            length = int(m.group(2))
+            name = typeid[m.end():m.end() + length]
+            if name.isidentifier():
+                found.setdefault(name, m.group(1))
     return found
 
 

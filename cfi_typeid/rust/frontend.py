@@ -21,18 +21,24 @@ from ..errors import ParseError
 from ..parsing.lalr import walk_lark_tree
 from ..memo import remember
 from ..model import ERASED, FunctionType, Lifetime, nesting
-from .abi import check_abi
-from .ast import FnItem, SourceFile, TypeExpr
+from .abi import check_abi, check_item_abi
+from dataclasses import replace
+
+from .ast import FnItem, Generics, LifetimeArg, PathSeg, PathType, SourceFile, TypeExpr
 from .items import (
-    DEFAULT_CRATE, STD_SOURCE, Module, Source, add_cfi_integers, add_items, child_scope,
+    ALLOC_SOURCE, DEFAULT_CRATE, STD_SOURCE, Module, Source, add_cfi_integers, add_items, child_scope,
     core_source,
 )
 from .lower import Lowering
-from .resolve import Env, Position, Resolver
+from .resolve import Env, Position, Resolver, bind
 from .syntax import blank_noise, parse_rust, rust_fast_parser
+from .methods import method_env
+from .signature_rules import CMSE, SPECIAL_SIGNATURES, SignatureRules
 from .tree import RustTransformer
 from .tree_types import SOURCE
-from .types import RAdt, RArray, RFnPtr, RPtr, RRef, RSlice, RTuple, RTy, anonymize
+from .types import (
+    RAdt, RArray, RDyn, RFnPtr, RPtr, RRef, RSlice, RTuple, RTy, anonymize, map_predicate,
+)
 from ..targets import Target
 
 
@@ -47,7 +53,7 @@ def read_source(text: str, rule: str, what: str) -> SourceFile:
     for any reason, Lark parses the text into a tree first and the methods run over that: a
     syntax error anywhere is reported (with Lark's expected-token sets) before any error of
     meaning, as a tree parse always did."""
-    blanked = blank_noise(text, what)
+    blanked = blank_noise(text, what, impls=rule == "decl")
     context = SOURCE.set((text, what))
     try:
         try:
@@ -72,7 +78,8 @@ def builtin_crates(target: Target) -> Mapping[str, Module]:
     """The ``core`` and ``std`` this front end knows, for ``target``."""
     core = _crate("core", core_source(target), "core")
     add_cfi_integers(core)
-    return {"core": core, "std": _crate("std", STD_SOURCE, "std")}
+    return {"core": core, "alloc": _crate("alloc", ALLOC_SOURCE, "alloc"),
+            "std": _crate("std", STD_SOURCE, "std")}
 
 
 @lru_cache(maxsize=256)
@@ -145,6 +152,9 @@ def _parse_rust_function(decl: str, prelude: str, target: Target, crate: str | N
     lowering = _lowering(target, tuple(sorted(crates.items())) if crates else ())
     resolver = lowering.resolver
     env = Env(scope)
+    generic = _instantiated(source.tail, scope, root)
+    if generic is not None:  # "f::<i32>": that function at those generic arguments
+        return _function_item(generic[0], lowering, env, None, generic[1])
     if source.tail is not None:
         t = resolver.type(source.tail, env)
         if not isinstance(t, RFnPtr):
@@ -160,19 +170,67 @@ def _parse_rust_function(decl: str, prelude: str, target: Target, crate: str | N
     return _function_item(scope.functions[-1], lowering, env, None if own_items else _known(root))
 
 
+def _instantiated(tail: TypeExpr | None, scope: Module, root: Module
+                  ) -> tuple[FnItem, PathSeg] | None:
+    """The function a trailing ``f::<i32, 3>`` names, with the segment giving its generic
+    arguments (a single-segment path naming a function of the declaration or prelude)."""
+    if not isinstance(tail, PathType) or len(tail.segments) != 1 or tail.is_global:
+        return None
+    seg = tail.segments[0]
+    found = [f for f in (*root.functions, *scope.functions) if f.name == seg.name]
+    return (found[-1], seg) if found else None
+
+
 def _function_item(fn: FnItem, lowering: Lowering, env: Env,
-                   known: dict[tuple[TypeExpr, Position], RTy] | None) -> FunctionType:
+                   known: dict[tuple[TypeExpr, Position], RTy] | None,
+                   instance: PathSeg | None = None) -> FunctionType:
     resolver = lowering.resolver
+    if instance is not None:
+        env, fn = _instantiate(fn, instance, resolver, env)
+    if fn.is_async:
+        raise env.source.error("an async fn returns a future: its type id is not that of "
+                               "the signature written", fn.at)
+    receiver: RTy | None = None
+    if fn.receiver is not None or fn.owner is not None:
+        env, receiver = method_env(fn, resolver, env)
+        known = None  # (Self is bound here)
+    abi = fn.abi or "Rust"
+    rules = SignatureRules(resolver, env.source.text, env.source.what)
+    if abi in CMSE and (fn.generics.types or fn.generics.consts):
+        rules.check(abi, (), None, (), fn.at, pointer=False, generic=fn.generics.at or fn.at)
     if fn.generics.types or fn.generics.consts:
         raise env.source.error(
             "generic functions have one type id per instantiation: write the signature with "
             "concrete types", fn.generics.at or fn.at)
-    abi = fn.abi or "Rust"
-    check_abi(abi, resolver.target, env.source.text, fn.at, env.source.what)
+    check_item_abi(abi, resolver.target, env.source.text, fn.at, env.source.what)
     params = tuple(_resolved(p, resolver, env, "input", known) for p in fn.params)
+    if receiver is not None:
+        params = (anonymize(receiver), *params)
     returns = (_resolved(fn.returns, resolver, env, "output", known) if fn.returns
                else RTuple(()))
+    if abi in SPECIAL_SIGNATURES:
+        rules.check(abi, params, returns if fn.returns else None,
+                    tuple(p.at for p in fn.params),
+                    fn.returns.at if fn.returns is not None else fn.at, pointer=False)
     return lowering.function(params, returns, abi, fn.unsafe, fn.variadic)
+
+
+def _instantiate(fn: FnItem, seg: PathSeg, resolver: Resolver, env: Env) -> tuple[Env, FnItem]:
+    """``fn``'s own generic parameters bound to ``seg``'s arguments (its lifetimes are late
+    bound, and erased, as in any signature): the environment its signature resolves in, and
+    the function without generics."""
+    generics = fn.generics
+    if not (generics.types or generics.consts):
+        raise env.source.error(f"{fn.name!r} is not generic: ask for it without arguments",
+                               seg.at)
+    if any(isinstance(a, LifetimeArg) for a in seg.args):
+        raise env.source.error("a function's lifetime parameters are late bound: give only "
+                               "its type and const arguments", seg.at)
+    args, _ = resolver.args(replace(generics, lifetimes=()), seg, env, "input", env.module)
+    bound = bind(env.module, generics, args, ())
+    inner = Env(env.module, {**env.types, **bound.types}, env.lifetimes, env.binders,
+                {**env.consts, **bound.consts})
+    return inner, replace(fn, generics=Generics(generics.lifetimes))
 
 
 def _erase_binder(t: RTy, depth: int = 0) -> RTy:
@@ -201,5 +259,12 @@ def _erase_binder(t: RTy, depth: int = 0) -> RTy:
         case RAdt(adt, args, lifetimes, key):
             return RAdt(adt, tuple(_erase_binder(a, depth) for a in args),
                         tuple(lt(x) for x in lifetimes), key)
+        case RDyn(predicates, region):
+            def deeper(x: Lifetime) -> Lifetime:  # one binder deeper, inside a predicate
+                if x.binder is None or x.binder < depth + 1:
+                    return x
+                return ERASED if x.binder == depth + 1 else Lifetime(x.binder - 1, x.index)
+            return RDyn(tuple(map_predicate(p, lambda x: _erase_binder(x, depth + 1), deeper)
+                              for p in predicates), lt(region))
         case _:
             return t

@@ -19,7 +19,8 @@ from typing import Mapping, MutableMapping
 from ..errors import ParseError
 from ..model import CInt
 from .ast import (
-    AdtItem, AliasItem, ConstItem, ExternBlock, FnItem, ForeignTypeItem, Item, ModItem, UseItem,
+    AdtItem, AliasItem, ConstItem, ExternBlock, FnItem, ForeignTypeItem, ImplItem, Item,
+    ModItem, TraitItem, UseItem,
 )
 from ..targets import Target
 
@@ -101,6 +102,20 @@ class ConstDef:
     module: Module
 
 
+@dataclass(eq=False)
+class TraitDef:
+    """A trait: its path (a trait object's predicates spell it), generics, supertraits and
+    associated types; ``module`` is where its bounds resolve."""
+
+    item: TraitItem
+    module: Module
+    path: tuple[str, ...]
+
+    @property
+    def crate(self) -> str:
+        return self.module.crate
+
+
 @dataclass(frozen=True, slots=True)
 class CIntDef:
     """``core::ffi::cfi::c_long`` and friends."""
@@ -108,7 +123,7 @@ class CIntDef:
     kind: CInt
 
 
-Def = AdtDef | AliasDef | ForeignDef | Module | CIntDef
+Def = AdtDef | AliasDef | ForeignDef | Module | CIntDef | TraitDef
 
 
 def add_items(module: Module, items: tuple[Item, ...]) -> None:
@@ -121,6 +136,11 @@ def add_items(module: Module, items: tuple[Item, ...]) -> None:
                 _define(module, name, d, item.at)
             case ForeignTypeItem(name=name):
                 _define(module, name, ForeignDef(item, module, (*module.path, name)), item.at)
+            case TraitItem(name=name):
+                _define(module, name, TraitDef(item, module, (*module.path, name)), item.at)
+                module.functions.extend(item.methods)
+            case ImplItem(methods=methods):
+                module.functions.extend(methods)
             case ConstItem(name=name):
                 if name != "_":
                     if name in module.values:
@@ -206,7 +226,31 @@ pub mod ffi {{
 }}
 pub mod option {{ pub enum Option<T> {{ None, Some(T) }} }}
 pub mod result {{ pub enum Result<T, E> {{ Ok(T), Err(E) }} }}
-pub mod marker {{ pub struct PhantomData<T: ?Sized>; pub struct PhantomPinned; }}
+pub mod marker {{
+    pub struct PhantomData<T: ?Sized>; pub struct PhantomPinned;
+    pub unsafe auto trait Send {{}} pub unsafe auto trait Sync {{}} pub auto trait Unpin {{}}
+    pub trait Copy {{}} pub trait Sized {{}}
+}}
+pub mod ops {{
+    pub mod function {{
+        pub trait FnOnce<Args> {{ type Output; }}
+        pub trait FnMut<Args>: FnOnce<Args> {{}}
+        pub trait Fn<Args>: FnMut<Args> {{}}
+    }}
+    pub mod drop {{ pub trait Drop {{}} }}
+    pub use self::function::{{Fn, FnMut, FnOnce}};
+    pub use self::drop::Drop;
+}}
+pub mod iter {{
+    pub mod traits {{ pub mod iterator {{ pub trait Iterator {{ type Item; }} }} }}
+    pub use self::traits::iterator::Iterator;
+}}
+pub mod panic {{
+    pub mod unwind_safe {{ pub auto trait UnwindSafe {{}} pub auto trait RefUnwindSafe {{}} }}
+    pub use self::unwind_safe::{{RefUnwindSafe, UnwindSafe}};
+}}
+pub mod fmt {{ pub trait Debug {{}} pub trait Display {{}} pub trait Write {{}} }}
+pub mod any {{ pub trait Any {{}} }}
 pub mod ptr {{
     mod non_null {{ #[repr(transparent)] pub struct NonNull<T: ?Sized> {{ pointer: *const T }} }}
     pub use self::non_null::NonNull;
@@ -235,9 +279,18 @@ pub mod pin {{ #[repr(transparent)] pub struct Pin<Ptr> {{ pointer: Ptr }} }}
 """
 
 
+#: The part of ``alloc`` signatures name: ``Box<T, A = Global>`` (not transparent: a pointer
+#: and its allocator).
+ALLOC_SOURCE = """
+pub mod alloc { pub struct Global; }
+pub mod boxed { pub struct Box<T: ?Sized, A = super::alloc::Global>(*const T, A); }
+"""
+
 #: ``std`` re-exports ``core``'s modules (``std::ffi::c_long`` is ``core::ffi::c_long``).
 STD_SOURCE = """
-pub use core::{ffi, option, result, marker, ptr, mem, cell, num, pin};
+pub use core::{ffi, option, result, marker, ptr, mem, cell, num, pin, ops, iter, fmt, any};
+pub use alloc::boxed;
+pub mod panic { pub use core::panic::{RefUnwindSafe, UnwindSafe}; }
 pub mod os { pub mod raw {
     pub use core::ffi::{c_char, c_schar, c_uchar, c_short, c_ushort, c_int, c_uint, c_long,
                         c_ulong, c_longlong, c_ulonglong, c_float, c_double, c_void};
@@ -247,7 +300,13 @@ pub mod os { pub mod raw {
 #: What the 2021 prelude brings into every module (``Option``, ``Result``).
 STD_PRELUDE: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "Option": ("option", "Option"), "Result": ("result", "Result"),
+    "Send": ("marker", "Send"), "Sync": ("marker", "Sync"), "Unpin": ("marker", "Unpin"),
+    "Copy": ("marker", "Copy"), "Sized": ("marker", "Sized"),
+    "Fn": ("ops", "Fn"), "FnMut": ("ops", "FnMut"), "FnOnce": ("ops", "FnOnce"),
+    "Drop": ("ops", "Drop"), "Iterator": ("iter", "Iterator"),
 })
+#: ... and from ``alloc``.
+ALLOC_PRELUDE: Mapping[str, tuple[str, ...]] = MappingProxyType({"Box": ("boxed", "Box")})
 
 
 def add_cfi_integers(core: Module) -> None:

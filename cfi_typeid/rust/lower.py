@@ -17,8 +17,8 @@ from dataclasses import replace
 from typing import Mapping
 
 from ..model import (
-    STATIC, VOID, Array, CInteger, FixedInteger, FunctionType, PathSegment, Pointer, Primitive,
-    Reference, RustPath, Slice, Tuple, Type, qualify,
+    STATIC, VOID, Array, CInteger, ConstValue, DynTrait, FixedInteger, FunctionType, PathSegment,
+    Pointer, Primitive, Projection, Reference, RustPath, Slice, Tuple, Type, qualify,
 )
 from ..memo import remember
 from .abi import (
@@ -26,8 +26,8 @@ from .abi import (
 )
 from .resolve import Resolver
 from .types import (
-    UNIT, RAdt, RArray, RCInt, RFnPtr, RForeign, RInt, RParam, RPtr, RRef, RScalar, RSlice,
-    RTuple, RTy, anonymize, contains,
+    UNIT, RAdt, RArray, RCInt, RConst, RDyn, RFnPtr, RForeign, RInt, RParam, RProjection, RPtr,
+    RRef, RScalar, RSlice, RTraitRef, RTuple, RTy, anonymize, contains, map_predicate,
 )
 
 
@@ -99,6 +99,9 @@ class Lowering:
             case RFnPtr(params, returns):
                 return replace(t, params=tuple(self.transform(p, parents) for p in params),
                                returns=self.transform(returns, parents))
+            case RDyn(predicates, lifetime):
+                return RDyn(tuple(map_predicate(p, lambda x: self.transform(x, parents),
+                                                lambda lt: lt) for p in predicates), lifetime)
             case RAdt(adt):
                 if adt.is_c_void:
                     return UNIT
@@ -167,8 +170,22 @@ class Lowering:
                                 _segments(adt.path), tuple(self.type(a, by_name) for a in args),
                                 lifetimes, adt.item.attrs.cfi_encoding,
                                 by_name=by_name and "C" in adt.repr)
+            case RConst(ty, value):
+                return ConstValue(self.type(ty, by_name), value)
+            case RDyn(predicates, lifetime):
+                return DynTrait(tuple(self._predicate(p, by_name) for p in predicates),
+                                lifetime)
             case RParam(name):
                 raise AssertionError(f"unsubstituted type parameter {name}")
+
+    def _predicate(self, p: RTraitRef | RProjection, by_name: bool) -> Type:
+        crate = p.trait.crate
+        names = (*p.trait.path, p.name) if isinstance(p, RProjection) else p.trait.path
+        path = RustPath(crate, self.disambiguators.get(crate, ""), _segments(names),
+                        tuple(self.type(a, by_name) for a in p.args), p.lifetimes)
+        if isinstance(p, RProjection):
+            return Projection(path, self.type(p.term, by_name))
+        return path
 
 
 def _segments(path: tuple[str, ...]) -> tuple[PathSegment, ...]:

@@ -26,8 +26,9 @@ from typing import assert_never
 from ..codes import C_INT_CODES
 from ..errors import NotExpressibleError
 from ..model import (
-    VOID, Array, BitInt, CInt, CInteger, Complex, Encoded, FixedInteger, FunctionType, Lifetime,
-    Named, Pointer, Primitive, Qualified, Reference, RustPath, Scalar, Slice, Tuple, Type,
+    VOID, Array, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInteger,
+    FunctionType, Lifetime, Named, Pointer, Primitive, Projection, Qualified, Reference, RustPath,
+    Scalar, Slice, Tuple, Type,
 )
 
 #: Crates whose paths are written out rather than defined in the prelude.
@@ -254,6 +255,10 @@ class _RustRenderer:
                 return f"({inner},)" if len(elements) == 1 else f"({inner})"
             case RustPath():
                 return self.path(t)
+            case ConstValue(_, value):
+                return {"true": "true", "false": "false"}.get(value, value.lstrip("n"))
+            case Projection() | DynTrait():
+                raise NotExpressibleError("trait objects are not rendered back as Rust yet")
             case _:
                 assert_never(t)
 

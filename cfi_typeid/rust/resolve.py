@@ -19,17 +19,20 @@ from typing import Callable, Iterator, Literal, Mapping
 from ..model import ERASED, FixedInt, Lifetime, Scalar
 from .abi import check_abi
 from .ast import (
-    ArrayType, BinaryExpr, ConstArg, Expr, FnPtrType, IntLit, LifetimeArg, NegExpr, NeverType,
-    PathExpr, PathType, PtrType, RefType, SliceType, TupleType, TypeExpr, UnsupportedType,
+    ArrayType, AssocArg, BinaryExpr, ConstArg, DynType, Expr, FnPtrType, Generics, IntLit,
+    LifetimeArg, NegExpr, NeverType, PathExpr, PathSeg, PathType, PtrType, RefType, SliceType,
+    TupleType, TypeExpr, UnsupportedType,
 )
 from .items import (
-    STD_PRELUDE, AdtDef, AliasDef, CIntDef, ConstDef, Def, ForeignDef, Module, Source,
+    ALLOC_PRELUDE, STD_PRELUDE, AdtDef, AliasDef, CIntDef, ConstDef, Def, ForeignDef, Module,
+    Source, TraitDef,
 )
 from .types import (
-    UNIT, RAdt, RArray, RCInt, RFnPtr, RForeign, RInt, RParam, RPtr, RRef, RScalar, RSlice,
-    RTuple, RTy, shift, shift_lifetime,
+    UNIT, RAdt, RArray, RCInt, RConst, RFnPtr, RForeign, RInt, RParam, RPtr, RRef, RScalar,
+    RSlice, RTuple, RTy, shift, shift_lifetime,
 )
 from ..targets import Target
+from .traits import resolve_dyn
 
 PRIMITIVES: Mapping[str, RTy] = MappingProxyType({
     **{k.value: RInt(k) for k in FixedInt},
@@ -40,7 +43,7 @@ PRIMITIVES: Mapping[str, RTy] = MappingProxyType({
 
 Position = Literal["input", "output"]
 #: Names a user may expect that are not in the core/std this front end knows.
-_NOT_MODELLED = frozenset({"Box", "Vec", "String", "Rc", "Arc"})
+_NOT_MODELLED = frozenset({"Vec", "String", "Rc", "Arc"})
 _Query = Callable[[RAdt], bool]
 
 
@@ -61,6 +64,8 @@ class Env:
     types: Mapping[str, RTy] = field(default_factory=dict)
     lifetimes: Mapping[str, Lifetime] = field(default_factory=dict)
     binders: tuple[_Binder, ...] = ()
+    #: the const parameters' arguments (None: unknown, as in ``instantiate_identity``)
+    consts: Mapping[str, RConst | None] = field(default_factory=dict)
 
     @property
     def source(self) -> Source:
@@ -130,9 +135,12 @@ class Resolver:
         if crate is not None:
             return crate
         prelude = STD_PRELUDE.get(name)
+        home = "core"
+        if prelude is None and name in ALLOC_PRELUDE:
+            prelude, home = ALLOC_PRELUDE[name], "alloc"
         if prelude is not None:
-            found = self._path(self.crates["core"], prelude, False, 0, False)
-            assert isinstance(found, AdtDef)
+            found = self._path(self.crates[home], prelude, False, 0, False)
+            assert isinstance(found, (AdtDef, TraitDef))
             return found
         return None
 
@@ -162,14 +170,20 @@ class Resolver:
                 return self._path_type(e, env, position)
             case RefType(inner, mutable, lifetime, at):
                 lt = self.lifetime(lifetime, env, position, at)
+                if isinstance(inner, DynType):  # the object's default lifetime is the ref's
+                    return RRef(resolve_dyn(self, inner, env, position, lt), mutable, lt)
                 return RRef(self.type(inner, env, position), mutable, lt)
+            case DynType():
+                return resolve_dyn(self, e, env, position, ERASED)
             case PtrType(inner, mutable):
                 return RPtr(self.type(inner, env, position), mutable)
             case SliceType(inner):
                 return RSlice(self.type(inner, env, position))
             case ArrayType(inner, length, at):
                 n = self.const(length, env)
-                if n < 0:
+                if n < 0 and None in env.consts.values():
+                    n = -1  # a length given by a const parameter with no value (unknown size)
+                elif n < 0:
                     raise env.source.error(f"array length {n} is negative", at)
                 return RArray(self.type(inner, env, position), n)
             case TupleType(elements):
@@ -185,9 +199,15 @@ class Resolver:
         abi = e.abi or "Rust"
         check_abi(abi, self.target, env.source.text, e.at, env.source.what)
         binder = _Binder({name: next(self._ids) for name in e.for_lifetimes})
-        inner = Env(env.module, env.types, env.lifetimes, (*env.binders, binder))
+        inner = Env(env.module, env.types, env.lifetimes, (*env.binders, binder), env.consts)
         params = tuple(self.type(p, inner, "input") for p in e.params)
         returns = UNIT if e.returns is None else self.type(e.returns, inner, "output")
+        if abi.startswith("cmse-"):
+            from .signature_rules import SignatureRules  # (it builds on this module)
+            SignatureRules(self, env.source.text, env.source.what).check(
+                abi, params, returns if e.returns is not None else None,
+                tuple(getattr(p, "at", e.at) for p in e.params),
+                getattr(e.returns, "at", e.at), pointer=True)
         return RFnPtr(params, returns, abi, e.unsafe, e.variadic)
 
     def lifetime(self, name: str | None, env: Env, position: Position, at: int) -> Lifetime:
@@ -234,14 +254,17 @@ class Resolver:
         d = self.resolve_path(env, e)
         match d:
             case AdtDef() | AliasDef():
-                types, lifetimes = self._args(d, e, env, position)
+                types, lifetimes = self.args(d.item.generics, e.segments[-1], env, position,
+                                             d.module)
                 if isinstance(d, AdtDef):
                     return RAdt(d, types, lifetimes, id(d))
                 # the arguments are relative to the binders here, and the alias's own
                 # binders shift them as they substitute them: the result needs no shift
-                inner = Env(d.module, dict(zip(d.item.generics.types, types)),
-                            dict(zip(d.item.generics.lifetimes, lifetimes)))
-                return self.type(d.item.type, inner, position)
+                return self.type(d.item.type, bind(d.module, d.item.generics, types, lifetimes),
+                                 position)
+            case TraitDef():
+                raise env.source.error(f"expected a type, found trait {last.name!r} (a trait "
+                                       f"object is written 'dyn {last.name}')", e.at)
             case ForeignDef():
                 self._no_args(env, last.args, last.at)
                 return RForeign(d, id(d))
@@ -255,23 +278,69 @@ class Resolver:
         if args:
             raise env.source.error("this takes no generic arguments", at)
 
-    def _args(self, d: AdtDef | AliasDef, e: PathType, env: Env,
-              position: Position) -> tuple[tuple[RTy, ...], tuple[Lifetime, ...]]:
-        generics, seg = d.item.generics, e.segments[-1]
-        if generics.consts or any(isinstance(a, ConstArg) for a in seg.args):
-            raise env.source.error("const generic parameters are not supported", seg.at)
+    def args(self, generics: Generics, seg: PathSeg, env: Env, position: Position,
+             home: Module, skip_self: bool = False
+             ) -> tuple[tuple[RTy, ...], tuple[Lifetime, ...]]:
+        """The arguments of ``seg`` for an item with ``generics`` (defined in ``home``): its
+        type and const arguments in declaration order (defaults filled in), and its
+        lifetimes (elided ones as the position makes them)."""
         lifetime_args = [a for a in seg.args if isinstance(a, LifetimeArg)]
-        type_args = [a for a in seg.args if not isinstance(a, (LifetimeArg, ConstArg))]
-        if len(type_args) != len(generics.types) or (
+        rest = [a for a in seg.args if not isinstance(a, (LifetimeArg, AssocArg))]
+        assoc = next((a for a in seg.args if isinstance(a, AssocArg)), None)
+        if assoc is not None:
+            raise env.source.error("associated type bindings belong in a trait object "
+                                   "('dyn Trait<Item = u8>')", assoc.at)
+        order = generics.order or tuple(("ty", n) for n in generics.types)
+        required = sum(1 for (kind, name) in order if kind == "const"
+                       or generics.defaults[generics.types.index(name)] is None) \
+            if generics.defaults else len(order)
+        if not required <= len(rest) <= len(order) or (
                 lifetime_args and len(lifetime_args) != len(generics.lifetimes)):
             raise env.source.error(
                 f"{seg.name!r} takes {len(generics.lifetimes)} lifetime and "
-                f"{len(generics.types)} type arguments", seg.at)
+                f"{len(order)} type or const arguments", seg.at)
         lifetimes = tuple(self.lifetime(a.name, env, position, a.at) for a in lifetime_args) \
             if lifetime_args else tuple(self.lifetime(None, env, position, seg.at)
                                         for _ in generics.lifetimes)
-        types = tuple(self.type(a, env, position) for a in type_args)
-        return types, lifetimes
+        args: list[RTy] = []
+        for i, (kind, name) in enumerate(order):
+            if i >= len(rest):  # a default, resolved where the item is, with the args so far
+                default = generics.defaults[generics.types.index(name)]
+                assert default is not None
+                partial = bind(home, generics, tuple(args), lifetimes)
+                args.append(self.type(default, partial, position))
+            elif kind == "const":
+                args.append(self.const_arg(rest[i], generics, name, env, home))
+            elif isinstance(rest[i], ConstArg):
+                raise env.source.error(f"expected a type for {name!r}, found a constant",
+                                       getattr(rest[i], "at", seg.at))
+            else:
+                args.append(self.type(rest[i], env, position))  # type: ignore[arg-type]
+        return tuple(args), lifetimes
+
+    def const_arg(self, arg: object, generics: Generics, name: str, env: Env,
+                  home: Module) -> RConst:
+        """A const argument for the const parameter ``name``: a literal, ``{ expr }``,
+        ``true``/``false``, a const parameter or a named constant."""
+        param_type = self.type(generics.const_types[generics.consts.index(name)], Env(home))
+        at = getattr(arg, "at", 0)
+        if isinstance(arg, PathType) and len(arg.segments) == 1 and not arg.segments[0].args:
+            word = arg.segments[0].name
+            if word in ("true", "false"):
+                if param_type != RScalar(Scalar.BOOL):
+                    raise env.source.error(f"mismatched types: {name!r} is not a bool", at)
+                return RConst(param_type, word)
+            if word in env.consts:
+                given = env.consts[word]
+                if given is None:
+                    raise env.source.error(f"the const parameter {word} has no value here", at)
+                return given
+            value = self.const(PathExpr(arg, at), env)
+        elif isinstance(arg, ConstArg) and arg.value is not None:
+            value = self.const(arg.value, env)
+        else:
+            raise env.source.error(f"expected a constant for {name!r}", at)
+        return RConst(param_type, const_spelling(param_type, value, env, at))
 
     # ---- constants ----------------------------------------------------------------------------
 
@@ -288,6 +357,12 @@ class Resolver:
                     raise env.source.error("division by zero", at)
                 return {"+": a + b, "-": a - b, "*": a * b}.get(op, a // b if b else 0)
             case PathExpr(path, at):
+                word = path.segments[0].name if len(path.segments) == 1 else ""
+                if word in env.consts:
+                    given = env.consts[word]
+                    if given is None:
+                        return -1  # a const parameter with no value: an unknown length
+                    return int(given.value.lstrip("n"))
                 d = self.resolve_path(env, path, values=True)
                 if not isinstance(d, ConstDef):
                     raise env.source.error("expected a constant", at)
@@ -304,8 +379,7 @@ class Resolver:
     def variants(self, t: RAdt) -> list[list[RTy]]:
         """The field types of each variant of ``t`` (one variant for a struct or union)."""
         item = t.adt.item
-        env = Env(t.adt.module, dict(zip(item.generics.types, t.args)),
-                  dict(zip(item.generics.lifetimes, t.lifetimes)))
+        env = bind(t.adt.module, item.generics, t.args, t.lifetimes)
         if item.kind == "enum":
             return [[self.type(f.type, env) for f in v.fields] for v in item.variants]
         return [[self.type(f.type, env) for f in item.fields]]
@@ -313,7 +387,9 @@ class Resolver:
     def identity(self, adt: AdtDef) -> RAdt:
         """``adt`` with its own parameters as arguments (rustc's ``instantiate_identity``)."""
         generics = adt.item.generics
-        return RAdt(adt, tuple(RParam(n) for n in generics.types),
+        order = generics.order or tuple(("ty", n) for n in generics.types)
+        return RAdt(adt, tuple(RParam(n) if k == "ty" else RParam("const " + n)
+                               for k, n in order),
                     tuple(ERASED for _ in generics.lifetimes), id(adt))
 
     def is_zst(self, t: RTy) -> bool:
@@ -322,7 +398,7 @@ class Resolver:
             case RScalar(kind):
                 return kind is Scalar.NEVER
             case RArray(inner, length):
-                return self._known(inner) and (length == 0 or self.is_zst(inner))
+                return length >= 0 and self._known(inner) and (length == 0 or self.is_zst(inner))
             case RTuple(elements):
                 return all(self.is_zst(x) for x in elements)
             case RAdt():
@@ -389,3 +465,40 @@ def _walk(t: RTy) -> Iterator[RTy]:
         case _:
             pass
 
+
+
+def bind(module: Module, generics: Generics, args: tuple[RTy, ...],
+         lifetimes: tuple[Lifetime, ...]) -> Env:
+    """Where an item's own types resolve with ``args`` for its parameters (types and consts
+    in declaration order; an ``RParam`` for a const parameter is an unknown value)."""
+    order = generics.order or tuple(("ty", n) for n in generics.types)
+    types: dict[str, RTy] = {}
+    consts: dict[str, RConst | None] = {}
+    for (kind, name), arg in zip(order, args):
+        if kind == "ty":
+            types[name] = arg
+        else:
+            consts[name] = arg if isinstance(arg, RConst) else None
+    return Env(module, types, dict(zip(generics.lifetimes, lifetimes)), consts=consts)
+
+
+_INT_RANGES = {k: (k.value[0] == "i", int(k.value[1:]) if k.value[1:].isdigit() else 0)
+               for k in FixedInt}
+
+
+def const_spelling(param_type: RTy, value: int, env: Env, at: int) -> str:
+    """How rustc spells const value ``value`` of ``param_type`` (``5``, ``n5``)."""
+    if isinstance(param_type, RInt):
+        signed, bits = _INT_RANGES[param_type.kind]
+        bits = bits or 64
+        low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+        if not low <= value <= high:
+            raise env.source.error(f"{value} does not fit in {param_type.kind.value}", at)
+        # rustc writes the sign twice, "n" and then the number's own "-": I<-5> is Ln-5E
+        return f"n{value}" if value < 0 else str(value)
+    if isinstance(param_type, RScalar) and param_type.kind is Scalar.BOOL:
+        raise env.source.error("a bool const argument is 'true' or 'false'", at)
+    if isinstance(param_type, RScalar) and param_type.kind is Scalar.RUST_CHAR:
+        raise env.source.error("rustc 1.95 has no type id for a char const argument (its CFI "
+                               "encoder panics: 'encode_const: unexpected type char')", at)
+    raise env.source.error("const parameters of this type are not supported", at)

@@ -161,9 +161,11 @@ def _skip_block(tokens: list[tuple[str, int, int]], text: str, i: int) -> int:
 _MAYBE_NOISE = re.compile(r"""[{/\\#]|'"|\b(?:impl|trait)\b""")
 
 
-def blank_noise(text: str, what: str = "input") -> str:
+def blank_noise(text: str, what: str = "input", impls: bool = False) -> str:
     """``text`` with comments blanked, every function body emptied to ``{ }``, and ``impl``
-    and ``trait`` blocks (which never change a free function's type id) blanked out."""
+    blocks (which never change a free function's type id) blanked out, unless ``impls`` (a
+    declaration asking for a method's id).  ``trait`` blocks stay: trait objects name them
+    (their default methods' bodies are emptied like any other)."""
     if _MAYBE_NOISE.search(text) is None and text.count('"') % 2 == 0:
         return text  # plain strings pair up: nothing to blank, nothing unterminated
     text, tokens = _tokens(text, what)
@@ -173,8 +175,8 @@ def blank_noise(text: str, what: str = "input") -> str:
         kind, start, end = tokens[i]
         word = original[start:end] if kind == "ident" else ""
         following = original[tokens[i + 1][1]:tokens[i + 1][2]]
-        if _item_start(tokens, original, i) and (
-                word in ("impl", "trait") or (word == "unsafe" and following in ("impl", "trait"))):
+        if not impls and _item_start(tokens, original, i) and (
+                word == "impl" or (word == "unsafe" and following == "impl")):
             close = _skip_block(tokens, original, i)
             if close < 0:
                 raise ParseError(f"unbalanced braces in this {word} block", text, start,

@@ -12,7 +12,8 @@ from ..errors import ParseError
 from ..parsing.lalr import Meta, Token
 from .ast import (
     AdtItem, AliasItem, Attrs, ConstItem, ExternBlock, Field, FnItem, ForeignTypeItem, Generics,
-    Item, ModItem, SourceFile, TypeExpr, UseItem, Variant,
+    ImplItem, Item, ModItem, Owner, PathType, Receiver, SourceFile, TraitBound, TraitItem,
+    TypeExpr, UseItem, Variant,
 )
 from .tree_types import (
     TYPE_CLASSES, Quals, Return, TypeRules, Variadic, has, of, one, pos, tokens, unquote,
@@ -20,7 +21,17 @@ from .tree_types import (
 
 _NO_GENERICS = Generics()
 _ITEM_CLASSES = (AdtItem, AliasItem, ForeignTypeItem, FnItem, ConstItem, UseItem, ModItem,
-                 ExternBlock)
+                 ExternBlock, TraitItem, ImplItem)
+
+
+@dataclass(frozen=True, slots=True)
+class _AssocType:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class _ImplTrait:
+    path: PathType
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,10 +176,8 @@ class RustTransformer(TypeRules):
 
     def fn_sig(self, meta: Meta, ch: list[Any]) -> FnItem:
         quals: Quals = ch[0]
-        if quals.is_async:
-            raise self.error("an async fn returns a future: its type id is not that of "
-                             "the signature written", quals.at)
-        return self._fn(ch, quals)
+        fn = self._fn(ch, quals)
+        return replace(fn, is_async=True) if quals.is_async else fn
 
     def _fn(self, ch: list[Any], quals: Quals) -> FnItem:
         name: Token | None = None
@@ -183,11 +192,12 @@ class RustTransformer(TypeRules):
             elif isinstance(c, Generics):
                 generics = c
         assert name is not None  # the grammar puts one IDENT after "fn"
-        types, variadic = self._params(params)
+        receiver = params[0] if params and isinstance(params[0], Receiver) else None
+        types, variadic = self._params(params[1:] if receiver else params)
         return FnItem(name.value, generics, types, returns, quals.abi, quals.unsafe, variadic,
-                      name.start_pos)
+                      name.start_pos, receiver)
     def fn_params(self, meta: Meta, ch: list[Any]) -> list[Any]:
-        return [c for c in ch if isinstance(c, (Variadic, *TYPE_CLASSES))]
+        return [c for c in ch if isinstance(c, (Variadic, Receiver, *TYPE_CLASSES))]
 
     def param(self, meta: Meta, ch: list[Any]) -> TypeExpr:
         return ch[-1]  # type: ignore[no-any-return]
@@ -195,9 +205,49 @@ class RustTransformer(TypeRules):
     def variadic_param(self, meta: Meta, ch: list[Any]) -> Variadic:
         return Variadic(tokens(ch, "ELLIPSIS")[0].start_pos or 0)
 
-    def self_param(self, meta: Meta, ch: list[Any]) -> None:
-        raise self.error("methods are not supported: write the function with the receiver's "
-                         "type as an ordinary parameter", pos(meta, ch))
+    def self_param(self, meta: Meta, ch: list[Any]) -> Receiver:
+        typed = one(ch, TYPE_CLASSES)
+        if typed is not None:
+            return Receiver("typed", typed, at=pos(meta, ch))
+        return Receiver("value", at=pos(meta, ch))
+
+    def ref_self_param(self, meta: Meta, ch: list[Any]) -> Receiver:
+        lifetime = tokens(ch, "LIFETIME")
+        return Receiver("mut" if has(ch, "MUT") else "ref", None,
+                        lifetime[0].value if lifetime else None, pos(meta, ch))
+
+    # ---- traits ---------------------------------------------------------------------------
+
+    def trait_item(self, meta: Meta, ch: list[Any]) -> TraitItem:
+        name = tokens(ch, "IDENT")[0]
+        members = [m for c in ch if isinstance(c, list) for m in c]
+        generics = one(ch, Generics) or Generics()
+        owner = Owner("trait", name.value, generics, at=name.start_pos or 0)
+        return TraitItem(name.value, generics,
+                         tuple(b for b in members if isinstance(b, TraitBound)),
+                         tuple(m.name for m in of(ch, _AssocType)),
+                         tuple(replace(f, owner=owner) for f in of(ch, FnItem)),
+                         has(ch, "AUTO"), name.start_pos or 0)
+
+    def impl_item(self, meta: Meta, ch: list[Any]) -> ImplItem:
+        trait = one(ch, _ImplTrait)
+        self_type = one(ch, TYPE_CLASSES)
+        name = getattr(self_type, "segments", None)
+        owner = Owner("impl", name[-1].name if name else "<type>", one(ch, Generics) or Generics(),
+                      self_type, trait.path if trait else None, pos(meta, ch))
+        return ImplItem(tuple(replace(f, owner=owner) for f in of(ch, FnItem)), pos(meta, ch))
+
+    def impl_trait(self, meta: Meta, ch: list[Any]) -> _ImplTrait:
+        return _ImplTrait(ch[0])
+
+    def trait_member(self, meta: Meta, ch: list[Any]) -> Any:
+        return ch[-1]
+
+    def assoc_type(self, meta: Meta, ch: list[Any]) -> _AssocType:
+        return _AssocType(tokens(ch, "IDENT")[0].value)
+
+    def assoc_const(self, meta: Meta, ch: list[Any]) -> None:
+        return None
 
     def pattern(self, meta: Meta, ch: list[Any]) -> None:
         return None

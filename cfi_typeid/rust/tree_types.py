@@ -11,14 +11,14 @@ from typing import Any, Sequence
 from ..errors import ParseError
 from ..parsing.lalr import Meta, Token
 from .ast import (
-    ArrayType, BinaryExpr, ConstArg, FnPtrType, GenericArg, Generics, IntLit, LifetimeArg,
-    NegExpr, NeverType, PathExpr, PathSeg, PathType, PtrType, RefType, SliceType, TupleType,
-    TypeExpr, UnsupportedType,
+    ArrayType, AssocArg, BinaryExpr, ConstArg, DynType, FnPtrType, FnSugar, GenericArg,
+    Generics, IntLit, LifetimeArg, NegExpr, NeverType, PathExpr, PathSeg, PathType, PtrType,
+    RefType, SliceType, TraitBound, TupleType, TypeExpr, UnsupportedType,
 )
 
 _INT_DIGITS = re.compile(r"0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[0-9]+")
 TYPE_CLASSES = (PathType, RefType, PtrType, SliceType, ArrayType, TupleType, NeverType,
-                FnPtrType, UnsupportedType)
+                FnPtrType, UnsupportedType, DynType)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,18 +161,22 @@ class TypeRules:
 
     def generics(self, meta: Meta, ch: list[Any]) -> Generics:
         kinds = [c for c in ch if isinstance(c, tuple)]
-        return Generics(tuple(n for k, n in kinds if k == "lt"),
-                        tuple(n for k, n in kinds if k == "ty"),
-                        tuple(n for k, n in kinds if k == "const"), pos(meta, ch))
+        return Generics(tuple(k[1] for k in kinds if k[0] == "lt"),
+                        tuple(k[1] for k in kinds if k[0] == "ty"),
+                        tuple(k[1] for k in kinds if k[0] == "const"), pos(meta, ch),
+                        tuple((k[0], k[1]) for k in kinds if k[0] != "lt"),
+                        tuple(k[2] for k in kinds if k[0] == "const"),
+                        tuple(k[2] for k in kinds if k[0] == "ty"))
 
     def lifetime_param(self, meta: Meta, ch: list[Any]) -> tuple[str, str]:
         return ("lt", tokens(ch, "LIFETIME")[0].value)
 
-    def type_param(self, meta: Meta, ch: list[Any]) -> tuple[str, str]:
-        return ("ty", tokens(ch, "IDENT")[0].value)
+    def type_param(self, meta: Meta, ch: list[Any]) -> tuple[str, str, TypeExpr | None]:
+        default = ch[-1] if ch and isinstance(ch[-1], TYPE_CLASSES) else None
+        return ("ty", tokens(ch, "IDENT")[0].value, default)
 
-    def const_param(self, meta: Meta, ch: list[Any]) -> tuple[str, str]:
-        return ("const", tokens(ch, "IDENT")[0].value)
+    def const_param(self, meta: Meta, ch: list[Any]) -> tuple[str, str, TypeExpr]:
+        return ("const", tokens(ch, "IDENT")[0].value, one(ch, TYPE_CLASSES))
 
     def for_lifetimes(self, meta: Meta, ch: list[Any]) -> ForLifetimes:
         return ForLifetimes(tuple(t.value for t in tokens(ch, "LIFETIME")))
@@ -180,7 +184,23 @@ class TypeRules:
     def where_clause(self, meta: Meta, ch: list[Any]) -> None:
         return None
 
-    bounds = bound = where_pred = lifetime_bounds = generic_default = fn_sugar = where_clause
+    where_pred = lifetime_bounds = generic_default = where_clause
+
+    def bounds(self, meta: Meta, ch: list[Any]) -> list[TraitBound]:
+        return of(ch, TraitBound)
+
+    def bound(self, meta: Meta, ch: list[Any]) -> TraitBound:
+        lifetime = tokens(ch, "LIFETIME")
+        path = one(ch, PathType)
+        if path is None:
+            return TraitBound(None, lifetime=lifetime[0].value if lifetime else None,
+                              at=pos(meta, ch))
+        return TraitBound(path, one(ch, FnSugar), has(ch, "QUESTION"), at=pos(meta, ch))
+
+    def fn_sugar(self, meta: Meta, ch: list[Any]) -> FnSugar:
+        returns = one(ch, Return)
+        return FnSugar(tuple(of(ch, TYPE_CLASSES)), returns.type if returns else None,
+                       pos(meta, ch))
     # ---- types ----------------------------------------------------------------------------
 
     def path_type(self, meta: Meta, ch: list[Any]) -> PathType:
@@ -207,10 +227,17 @@ class TypeRules:
         return LifetimeArg(ch[0].value, ch[0].start_pos or 0)
 
     def const_arg(self, meta: Meta, ch: list[Any]) -> ConstArg:
-        return ConstArg(pos(meta, ch))
+        value = ch[-1] if ch and not isinstance(ch[-1], Token) else None
+        if value is None and ch and isinstance(ch[0], Token) and ch[0].type == "INT":
+            value = IntLit(_int_value(ch[0].value), ch[0].start_pos or 0)
+        return ConstArg(value, pos(meta, ch))
 
-    def assoc_arg(self, meta: Meta, ch: list[Any]) -> None:
-        raise self.error("associated type bindings are not supported", pos(meta, ch))
+    def neg_const_arg(self, meta: Meta, ch: list[Any]) -> ConstArg:
+        tok: Token = ch[-1]
+        return ConstArg(NegExpr(IntLit(_int_value(tok.value), tok.start_pos or 0)), pos(meta, ch))
+
+    def assoc_arg(self, meta: Meta, ch: list[Any]) -> AssocArg:
+        return AssocArg(tokens(ch, "IDENT")[0].value, ch[-1], pos(meta, ch))
 
     def ref_type(self, meta: Meta, ch: list[Any]) -> RefType:
         lifetime = tokens(ch, "LIFETIME")
@@ -244,9 +271,8 @@ class TypeRules:
         return UnsupportedType("'impl Trait' parameters make a generic function: write a "
                                "concrete type", pos(meta, ch))
 
-    def dyn_type(self, meta: Meta, ch: list[Any]) -> UnsupportedType:
-        return UnsupportedType("trait objects ('dyn Trait') are not supported: rustc encodes "
-                               "them with their predicates (u3dynI..E)", pos(meta, ch))
+    def dyn_type(self, meta: Meta, ch: list[Any]) -> DynType:
+        return DynType(tuple(of(ch, TraitBound)), pos(meta, ch))
 
     def fn_ptr_type(self, meta: Meta, ch: list[Any]) -> FnPtrType:
         quals: Quals = one(ch, Quals)

@@ -14,12 +14,12 @@ appearance, as rustc's region eraser does.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Callable, TypeAlias
 
 from ..model import CInt, FixedInt, Lifetime, Scalar
 
 if TYPE_CHECKING:
-    from .items import AdtDef, ForeignDef
+    from .items import AdtDef, ForeignDef, TraitDef
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +108,51 @@ class RParam:
     name: str
 
 
+@dataclass(frozen=True, slots=True)
+class RConst:
+    """A const generic argument: its type and its value as rustc spells it (``32``,
+    ``true``)."""
+
+    type: RTy
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class RTraitRef:
+    """A trait with its generic arguments but no ``Self``: a trait object's principal trait
+    or auto trait (rustc's ``ExistentialTraitRef``)."""
+
+    trait: TraitDef = field(compare=False)
+    args: tuple[RTy, ...] = ()
+    lifetimes: tuple[Lifetime, ...] = ()
+    key: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RProjection:
+    """``Item = u8`` in a trait object: the associated type of ``trait`` (the trait that
+    declares it, with that trait's arguments) bound to ``term``."""
+
+    trait: TraitDef = field(compare=False)
+    name: str = ""
+    args: tuple[RTy, ...] = ()
+    lifetimes: tuple[Lifetime, ...] = ()
+    term: RTy = field(default_factory=lambda: RTuple(()))
+    key: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RDyn:
+    """``dyn Trait + Send + 'a``: its predicates in rustc's order (principal, projections,
+    auto traits), each under a binder of its own (``Fn(&u8)``'s elided lifetime is bound
+    there), and its region."""
+
+    predicates: tuple[RTraitRef | RProjection, ...]
+    lifetime: Lifetime
+
+
 RTy: TypeAlias = (RInt | RCInt | RScalar | RRef | RPtr | RSlice | RArray | RTuple | RFnPtr
-                  | RAdt | RForeign | RParam)
+                  | RAdt | RForeign | RParam | RConst | RDyn)
 
 UNIT = RTuple(())
 
@@ -125,8 +168,14 @@ def children(t: RTy) -> tuple[RTy, ...]:
             return (*params, returns)
         case RAdt(args=args):
             return args
+        case RDyn(predicates):
+            return tuple(x for p in predicates for x in _predicate_children(p))
         case _:
             return ()
+
+
+def _predicate_children(p: RTraitRef | RProjection) -> tuple[RTy, ...]:
+    return (*p.args, p.term) if isinstance(p, RProjection) else p.args
 
 
 def contains(t: RTy, part: RTy) -> bool:
@@ -170,8 +219,27 @@ def _renumber(t: RTy, frames: list[dict[int, int]]) -> RTy:
             new_lifetimes = tuple(_lifetime(lt, frames) for lt in lifetimes)
             return replace(t, args=tuple(_renumber(a, frames) for a in args),
                            lifetimes=new_lifetimes)
+        case RDyn(predicates, lifetime):
+            region = _lifetime(lifetime, frames)
+            out = []
+            for p in predicates:
+                frames.append({})
+                out.append(map_predicate(p, lambda x: _renumber(x, frames),
+                                         lambda lt: _lifetime(lt, frames)))
+                frames.pop()
+            return RDyn(tuple(out), region)
         case _:
             return t
+
+
+def map_predicate(p: RTraitRef | RProjection, ty: Callable[[RTy], RTy],
+                  lt: Callable[[Lifetime], Lifetime]) -> RTraitRef | RProjection:
+    """``p`` with ``ty`` applied to its type arguments (and term) and ``lt`` to its
+    lifetimes."""
+    args, lifetimes = tuple(ty(a) for a in p.args), tuple(lt(x) for x in p.lifetimes)
+    if isinstance(p, RProjection):
+        return replace(p, args=args, lifetimes=lifetimes, term=ty(p.term))
+    return replace(p, args=args, lifetimes=lifetimes)
 
 
 def shift(t: RTy, by: int, depth: int = 0) -> RTy:
@@ -201,6 +269,10 @@ def shift(t: RTy, by: int, depth: int = 0) -> RTy:
             case RAdt(args=args, lifetimes=lifetimes):
                 return replace(u, args=tuple(go(a, d) for a in args),
                                lifetimes=tuple(lt(x, d) for x in lifetimes))
+            case RDyn(predicates, lifetime):
+                return RDyn(tuple(map_predicate(p, lambda x: go(x, d + 1),
+                                                lambda x: lt(x, d + 1)) for p in predicates),
+                            lt(lifetime, d))
             case _:
                 return u
 

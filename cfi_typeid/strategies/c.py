@@ -28,7 +28,12 @@ from ..targets import TARGETS, Target
 
 T = TypeVar("T")
 
-TRIPLES: tuple[str, ...] = tuple(TARGETS)
+#: The targets the C sweeps draw from: the five the C front end was built on (every other row
+#: of the table is checked against clang by tests/test_targets.py and
+#: tests/test_c_calling_conventions.py; *-windows-msvc has no Itanium C ids at all).
+TRIPLES: tuple[str, ...] = ("x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu",
+                            "i686-unknown-linux-gnu", "armv7-unknown-linux-gnueabihf",
+                            "riscv64-unknown-linux-gnu")
 
 #: The tag pool.  Every tag is complete in SHARED_PRELUDE, so arrays of them are valid C.
 STRUCTS = (Named("S"), Named("Node"))

@@ -15,12 +15,12 @@ the ``cfi_types`` crate's newtypes instead (``crate::cfi_plain::c_long``, with i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hypothesis import strategies as st
 
 from ..errors import ParseError
-from ..rust.abi import ALL_ABIS, check_abi
+from ..rust.abi import ALL_ABIS, check_abi, check_item_abi
 from ..targets import get_target
 
 FEATURES = ("c_variadic", "cfi_encoding", "extern_types", "never_type", "f16", "f128",
@@ -74,6 +74,10 @@ class ItemInfo:
     lifetimes: int = 0
     types: int = 0
     sized: bool = True
+    #: the types of its const parameters (``usize``, ``bool``, ``i32``)
+    consts: tuple[str, ...] = ()
+    #: a trait, not a type: "plain", "generic" (one type parameter) or "assoc" (type Item)
+    trait: str = ""
 
 
 @dataclass(frozen=True)
@@ -196,7 +200,8 @@ def leaf_type(draw: st.DrawFn, ctx: Ctx) -> T:
         return T("core::ffi::cfi::" + draw(st.sampled_from(CFI_INTS)))
     if kind == "void":
         return T("core::ffi::c_void")
-    plain = [i for i in ctx.items if not i.types and not i.lifetimes and i.sized]
+    plain = [i for i in ctx.items if not i.types and not i.lifetimes and i.sized
+             and not i.consts and not i.trait]
     if not plain:
         return T("u8")
     return T(draw(st.sampled_from(plain)).path)
@@ -213,10 +218,52 @@ def pointee(draw: st.DrawFn, ctx: Ctx) -> T:
         inner = draw(rust_type(ctx.deeper()))
         return T(f"[{inner.text}]", False, inner.lifetimes)
     if kind == "extern":
-        externs = [i for i in ctx.items if not i.sized]
+        externs = [i for i in ctx.items if not i.sized and not i.trait]
         if externs:
             return T(draw(st.sampled_from(externs)).path, sized=False)
+    if kind == "sized" and ctx.core and draw(st.integers(0, 3)) == 0:
+        return draw(trait_object(ctx))
     return draw(rust_type(ctx.deeper()))
+
+
+_AUTO_TRAITS = ("Send", "Sync", "Unpin", "core::panic::UnwindSafe", "std::panic::RefUnwindSafe")
+
+
+@st.composite
+def trait_object(draw: st.DrawFn, ctx: Ctx) -> T:
+    """``(dyn Principal + Auto..)``: a prelude trait (plain, generic, with its associated
+    type bound), the Fn sugar, or auto traits alone; unsized, so only behind pointers."""
+    traits = [i for i in ctx.items if i.trait]
+    kind = draw(st.sampled_from(("fn", "fn", "auto") + (("item",) * 3 if traits else ())))
+    inner = ctx.deeper()
+    used: frozenset[str] = frozenset()
+    if kind == "fn":
+        params = draw(st.lists(rust_type(inner), max_size=2))
+        sugar = draw(st.sampled_from(("Fn", "FnMut", "FnOnce", "core::ops::Fn")))
+        out = draw(st.none() | rust_type(replace(inner, elided=False)))
+        text = f"{sugar}({', '.join(p.text for p in params)})"
+        text += f" -> {out.text}" if out else ""
+        used = frozenset().union(*(p.lifetimes for p in params),
+                                 out.lifetimes if out else frozenset())
+    elif kind == "item":
+        info = draw(st.sampled_from(traits))
+        text = info.path
+        if info.trait in ("generic", "assoc"):
+            arg = draw(rust_type(inner))
+            used = arg.lifetimes
+            text += f"<{arg.text}>" if info.trait == "generic" else f"<Item = {arg.text}>"
+    else:
+        text = ""
+    autos = draw(st.lists(st.sampled_from(_AUTO_TRAITS), min_size=0 if text else 1,
+                          max_size=3, unique=True))
+    body = " + ".join([text, *autos] if text else autos)
+    return T(f"(dyn {body})", sized=False, lifetimes=used)
+
+
+def _fields(ctx: Ctx) -> dict[str, object]:
+    return {"items": ctx.items, "lifetimes": ctx.lifetimes, "elided": ctx.elided,
+            "depth": ctx.depth, "names": ctx.names, "core": ctx.core, "abis": ctx.abis,
+            "never": ctx.never}
 
 
 @st.composite
@@ -252,7 +299,7 @@ _GENERIC_CORE = (("Option", 1), ("core::option::Option", 1), ("Result", 2),
 
 @st.composite
 def generic_type(draw: st.DrawFn, ctx: Ctx) -> T:
-    generic = [i for i in ctx.items if i.types or i.lifetimes]
+    generic = [i for i in ctx.items if (i.types or i.lifetimes or i.consts) and not i.trait]
     if not generic and not ctx.core:
         return draw(leaf_type(ctx))
     use_item = bool(generic) and (not ctx.core or draw(st.booleans()))
@@ -267,10 +314,17 @@ def generic_type(draw: st.DrawFn, ctx: Ctx) -> T:
     if explicit and len(explicit) != len(lts):
         lts = [lt or "'_" for lt in lts]
     args = [draw(rust_type(ctx.deeper())) for _ in range(n_types)]
-    shown = [lt for lt in lts if lt] + [a.text for a in args]
+    kinds = item.consts if use_item else ()
+    consts = [draw(st.sampled_from(_CONST_ARGS[c] if ctx.core else _CONST_ARGS[c][:3]))
+              for c in kinds]
+    shown = [lt for lt in lts if lt] + [a.text for a in args] + consts
     text = f"{name}<{', '.join(shown)}>" if shown else name
     return T(text, True, frozenset().union(*(a.lifetimes for a in args),
                                            *(_uses(lt) for lt in lts)))
+
+
+_CONST_ARGS = {"usize": ("0", "3", "N", "{ N + 1 }"), "bool": ("true", "false"),
+               "i32": ("-5", "7", "{ -2 }", "0")}
 
 
 @st.composite
@@ -328,7 +382,22 @@ def item(draw: st.DrawFn, name: str, earlier: tuple[ItemInfo, ...], core: bool =
     opt = f"Option<&'static {name}>" if core else f"&'static {name}"
     kind = draw(st.sampled_from((
         "struct", "tuple", "unit", "transparent", "transparent", "generic", "lifetime",
-        "selfref", "union", "enum", "data_enum", "alias", "generic_alias", "extern")))
+        "selfref", "union", "enum", "data_enum", "alias", "generic_alias", "extern",
+        "const_generic", "trait")))
+    if kind == "const_generic":
+        const = draw(st.sampled_from(("usize", "bool", "i32") if core else ("usize", "bool")))
+        field = "[u8; K]" if const == "usize" else "u16"
+        attrs = draw(st.sampled_from(("", "#[repr(transparent)] ", "#[repr(C)] ")))
+        return (f"{attrs}pub struct {name}<const K: {const}>(pub {field});",
+                ItemInfo(name, consts=(const,)))
+    if kind == "trait":
+        shape = draw(st.sampled_from(("plain", "generic", "assoc")))
+        head = {"plain": "", "generic": "<X>", "assoc": ""}[shape]
+        body = "type Item; " if shape == "assoc" else ""
+        # (a method needs the receiver lang items, which only core has)
+        method = draw(st.sampled_from(("fn m(&self);", "fn m(&mut self, x: u8) -> u8 { x }",
+                                       "") if core else ("",)))
+        return f"pub trait {name}{head} {{ {body}{method} }}", ItemInfo(name, trait=shape)
     if kind == "struct":
         a, b = draw(rust_type(ctx)), draw(rust_type(ctx))
         return (f"{_repr_attrs(draw)}pub struct {name} {{ pub a: {a.text}, pub b: {b.text} }}",
@@ -402,10 +471,19 @@ def target_abis(target: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
             accepted.append(abi)
         except ParseError:
             pass
-    items = tuple(a for a in accepted if a in ITEM_ABIS or a in ("aapcs", "aapcs-unwind",
-                                                                  "stdcall", "fastcall",
-                                                                  "thiscall"))
-    return items, items + tuple(a for a in accepted if a == "x86-interrupt")
+    pointers = tuple(a for a in accepted if a in ITEM_ABIS or a in ("aapcs", "aapcs-unwind",
+                                                                     "stdcall", "fastcall",
+                                                                     "thiscall"))
+    items = tuple(a for a in pointers if _item_abi_ok(a, target))
+    return items, pointers + tuple(a for a in accepted if a == "x86-interrupt")
+
+
+def _item_abi_ok(abi: str, target: str) -> bool:
+    try:
+        check_item_abi(abi, get_target(target), "", 0)
+        return True
+    except ParseError:
+        return False
 
 
 @st.composite
@@ -424,7 +502,8 @@ def case(draw: st.DrawFn, name: str, target: str = "x86_64-unknown-linux-gnu") -
             if draw(st.booleans()):
                 c.items.append(f"use self::m{k}::{info.path};")
             else:
-                info = ItemInfo(f"m{k}::{info.path}", info.lifetimes, info.types, info.sized)
+                info = ItemInfo(f"m{k}::{info.path}", info.lifetimes, info.types, info.sized,
+                                info.consts, info.trait)
         c.items.append(text)
         infos.append(info)
     c.lifetimes = draw(st.sampled_from(((), (), ("'a",), ("'a", "'b"))))
@@ -455,6 +534,19 @@ RUSTC_TARGETS = {
     "i686-unknown-linux-gnu": ("i686-unknown-linux-gnu", True),
     "armv7-unknown-linux-gnueabihf": ("armv7-unknown-linux-gnueabihf", True),
     "riscv64-unknown-linux-gnu": ("riscv64gc-unknown-linux-gnu", True),
+    # one per architecture, OS family and float ABI of the rest of the table
+    "x86_64-pc-windows-msvc": ("x86_64-pc-windows-msvc", True),
+    "x86_64-pc-windows-gnu": ("x86_64-pc-windows-gnu", True),
+    "i686-pc-windows-msvc": ("i686-pc-windows-msvc", True),
+    "x86_64-unknown-none": ("x86_64-unknown-none", True),
+    "x86_64-apple-darwin": ("x86_64-apple-darwin", True),
+    "aarch64-apple-darwin": ("aarch64-apple-darwin", True),
+    "aarch64-unknown-none": ("aarch64-unknown-none", True),
+    "loongarch64-unknown-linux-gnu": ("loongarch64-unknown-linux-gnu", True),
+    "thumbv8m.main-none-eabi": ("thumbv8m.main-none-eabi", True),
+    "thumbv8m.main-none-eabihf": ("thumbv8m.main-none-eabihf", True),
+    "thumbv7em-none-eabihf": ("thumbv7em-none-eabihf", True),
+    "riscv64gc-unknown-none-elf": ("riscv64gc-unknown-none-elf", True),
 }
 
 #: A crate without ``core`` (only x86_64's is installed): the lang items a signature needs.

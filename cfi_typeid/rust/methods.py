@@ -1,0 +1,84 @@
+"""Methods as functions with their ``Self`` type, as rustc gives them their type ids.
+
+* A method of an ``impl Type`` or ``impl Trait for Type`` block has ``Self = Type``: its
+  receiver is its first parameter (``&self`` is ``&Type``); this is the id of a direct call
+  and of a fn pointer to it (``<Type as Trait>::m as fn(&Type)``).
+* A method of a ``trait`` block asks for the id of calls through a trait object: rustc's
+  ``transform_instance`` makes ``Self`` the trait object of the trait that defines the method
+  (``trait_object_ty``: the principal trait and a projection for each associated type, whose
+  value only an impl knows, so traits with associated types are refused here), with the
+  receiver as the vtable call passes it: ``&self`` is ``&dyn Trait``, ``&mut self`` is
+  ``&mut dyn Trait``, ``self: Box<Self>`` is ``*const dyn Trait``.  That is the first of the
+  two ids rustc attaches to an impl's method of a dyn-compatible trait (the second is the
+  impl's own, above).
+"""
+
+from __future__ import annotations
+
+from ..model import ERASED
+from .ast import FnItem, Owner, PathSeg, PathType, Receiver
+from .items import TraitDef
+from .resolve import Env, Resolver
+from .types import RAdt, RDyn, RPtr, RRef, RTraitRef, RTy
+
+
+def method_env(fn: FnItem, resolver: Resolver, env: Env) -> tuple[Env, RTy | None]:
+    """The environment ``fn``'s signature resolves in (``Self`` bound) and the type of its
+    receiver (None: an associated function without ``self``)."""
+    owner = fn.owner
+    if owner is None:
+        assert fn.receiver is not None
+        raise env.source.error("'self' is only allowed in a method: write the function "
+                               "inside its impl or trait block", fn.receiver.at)
+    if owner.generics.types or owner.generics.consts:
+        raise env.source.error(
+            f"the {owner.kind} block of {fn.name!r} is generic: its methods have one type id "
+            "per instantiation (write the block for concrete types)", owner.at)
+    if owner.kind == "impl":
+        assert owner.self_type is not None
+        self_ty = resolver.type(owner.self_type, env)
+        inner = Env(env.module, {**env.types, "Self": self_ty}, env.lifetimes, env.binders,
+                    env.consts)
+        return inner, _receiver(fn.receiver, self_ty, resolver, inner) if fn.receiver else None
+    return _through_dyn(fn, owner, resolver, env)
+
+
+def _receiver(r: Receiver, self_ty: RTy, resolver: Resolver, env: Env) -> RTy:
+    match r.kind:
+        case "value":
+            return self_ty
+        case "ref" | "mut":
+            lifetime = resolver.lifetime(r.lifetime, env, "input", r.at)
+            return RRef(self_ty, r.kind == "mut", lifetime)
+        case _:
+            assert r.type is not None
+            return resolver.type(r.type, env)
+
+
+def _through_dyn(fn: FnItem, owner: Owner, resolver: Resolver, env: Env) -> tuple[Env, RTy]:
+    found = resolver.resolve_path(env, PathType((PathSeg(owner.name, (), owner.at),)))
+    assert isinstance(found, TraitDef)
+    if found.item.assoc_types:
+        raise env.source.error(
+            f"calls of {fn.name!r} through a trait object have Self = dyn {owner.name}<"
+            f"{found.item.assoc_types[0]} = ..>, whose value only an impl gives: ask for the "
+            "method of that impl", owner.at)
+    if fn.receiver is None or fn.generics.types or fn.generics.consts:
+        raise env.source.error(
+            f"{fn.name!r} cannot be called through a trait object (it needs a receiver and no "
+            "type parameters): ask for the method of an impl", fn.at)
+    dyn = RDyn((RTraitRef(found, (), (), id(found)),), ERASED)
+    inner = Env(env.module, {**env.types, "Self": dyn}, env.lifetimes, env.binders, env.consts)
+    r = fn.receiver
+    if r.kind in ("ref", "mut"):
+        return inner, RRef(dyn, r.kind == "mut", ERASED)
+    if r.kind == "typed" and r.type is not None:
+        written = resolver.type(r.type, inner)
+        if isinstance(written, RRef) and written.inner == dyn:
+            return inner, RRef(dyn, written.mutable, ERASED)
+        if isinstance(written, RAdt) and written.adt.crate == "alloc" and \
+                written.adt.path == ("boxed", "Box"):
+            return inner, RPtr(dyn, False)  # the vtable call passes Box<Self>'s pointer
+    raise env.source.error(f"the receiver of {fn.name!r} is not one a trait object call "
+                           "passes (&self, &mut self, self: Box<Self>)", r.at)
+

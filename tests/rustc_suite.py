@@ -1,0 +1,129 @@
+"""rustc's own CFI type-id tests (rust-lang/rust ``tests/codegen-llvm/sanitizer/cfi/
+emit-type-metadata-id-itanium-cxx-abi-*.rs`` and their kin), re-expressed as data: per test
+file, the items its functions use and the signatures of its ``fooN`` functions (each type
+once, twice and three times, as those files do).  ``tests/test_rustc_suite.py`` compiles each
+file's cases with the rustc installed here, which is the truth (the files' FileCheck patterns
+are older than rustc 1.95 in places: ``ILb1EE`` for ``BoolHolder<true>``, where rustc 1.95
+writes ``ILbtrueE``), and lists the cases this tool refuses, with why.
+"""
+
+from __future__ import annotations
+
+
+def _thrice(types: list[str], start: int = 1) -> list[str]:
+    """``fn fooN(_: T)``, ``(_: T, _: T)``, ``(_: T, _: T, _: T)`` for each type."""
+    out, n = [], start
+    for t in types:
+        for k in (1, 2, 3):
+            out.append(f"pub fn foo{n}({', '.join(['_: ' + t] * k)})")
+            n += 1
+    return out
+
+
+def _pairs(first: str, second: str, start: int) -> list[str]:
+    """``(_: A)``, ``(_: A, _: B)``, ``(_: A, _: B, _: B)``, as the pointer-types file does."""
+    return [f"pub fn foo{start}(_: {first})", f"pub fn foo{start + 1}(_: {first}, _: {second})",
+            f"pub fn foo{start + 2}(_: {first}, _: {second}, _: {second})"]
+
+
+PRIMITIVE = _thrice(["bool", "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32",
+                     "u64", "u128", "usize", "f32", "f64", "char", "&str", "f16", "f128"], 10) + [
+    "pub fn foo1(_: ())", "pub fn foo2(_: (), _: c_void)", "pub fn foo3(_: (), _: c_void, _: c_void)",
+    "pub fn foo4(_: *mut ())", "pub fn foo5(_: *mut (), _: *mut c_void)",
+    "pub fn foo6(_: *mut (), _: *mut c_void, _: *mut c_void)", "pub fn foo7(_: *const ())",
+    "pub fn foo8(_: *const (), _: *const c_void)",
+    "pub fn foo9(_: *const (), _: *const c_void, _: *const c_void)",
+]
+
+TRAIT_ITEMS = """\
+pub trait Trait1 { fn foo(&self); }
+#[derive(Clone, Copy)] pub struct Type1;
+impl Trait1 for Type1 { fn foo(&self) {} }
+pub trait Trait2<T> { fn bar(&self); }
+pub struct Type2;
+impl Trait2<i32> for Type2 { fn bar(&self) {} }
+pub trait Trait3<T> { fn baz(&self, _: &T); }
+pub struct Type3;
+impl<T, U> Trait3<U> for T { fn baz(&self, _: &U) {} }
+pub trait Trait4<'a, T> { type Output: 'a; fn qux(&self, _: &T) -> Self::Output; }
+pub struct Type4;
+impl<'a, T, U> Trait4<'a, U> for T { type Output = &'a i32; fn qux(&self, _: &U) -> Self::Output { &0 } }
+pub trait Trait5<T, const N: usize> { fn quux(&self, _: &[T; N]); }
+#[derive(Copy, Clone)] pub struct Type5;
+impl<T, U, const N: usize> Trait5<U, N> for T { fn quux(&self, _: &[U; N]) {} }
+"""
+#: the generic functions of the trait-types file, at the instantiation its bar16..18 make
+TRAIT_GENERIC = {
+    "pub fn foo16<T>(_: &dyn Trait2<T>)": "foo16::<i32>",
+    "pub fn foo17<T>(_: &dyn Trait2<T>, _: &dyn Trait2<T>)": "foo17::<i32>",
+    "pub fn foo18<T>(_: &dyn Trait2<T>, _: &dyn Trait2<T>, _: &dyn Trait2<T>)": "foo18::<i32>",
+}
+
+SUITE: dict[str, tuple[str, list[str]]] = {
+    "cfi/emit-type-metadata-id-itanium-cxx-abi-primitive-types.rs": (
+        "use core::ffi::c_void;\n", PRIMITIVE),
+    "cfi/emit-type-metadata-id-itanium-cxx-abi-pointer-types.rs": ("", [
+        *_pairs("&mut i32", "&i32", 1), *_pairs("&i32", "&mut i32", 4),
+        *_pairs("*mut i32", "*const i32", 7), *_pairs("*const i32", "*mut i32", 10),
+        *_thrice(["fn(i32) -> i32"], 13)]),
+    "cfi/emit-type-metadata-id-itanium-cxx-abi-function-types.rs": ("", _thrice(
+        ["fn(i32) -> i32", "&dyn Fn(i32) -> i32", "&dyn FnMut(i32) -> i32",
+         "&dyn FnOnce(i32) -> i32"])),
+    "cfi/emit-type-metadata-id-itanium-cxx-abi-sequence-types.rs": ("", _thrice(
+        ["(i32, i32)", "[i32; 32]", "&[i32]"])),
+    "cfi/emit-type-metadata-id-itanium-cxx-abi-user-defined-types.rs": (
+        "pub struct Struct1<T> { member1: T }\npub enum Enum1<T> { Variant1(T) }\n"
+        "pub union Union1<T> { member1: std::mem::ManuallyDrop<T> }\n"
+        'extern "C" { pub type type1; }\n',
+        _thrice(["&Struct1<i32>", "&Enum1<i32>", "&Union1<i32>", "*mut type1"])),
+    "cfi/emit-type-metadata-id-itanium-cxx-abi-repr-transparent-types.rs": (
+        "use core::ffi::*;\nuse std::marker::PhantomData;\nstruct Foo(i32);\n"
+        "#[repr(transparent)] pub struct Type1 { member1: (), member2: PhantomData<i32>, "
+        "member3: Foo }\n"
+        "#[repr(transparent)] pub struct Type2<'a> { member1: (), member2: PhantomData<i32>, "
+        "member3: &'a Type2<'a> }\n"
+        "pub struct Bar(i32);\n#[repr(transparent)] pub struct Type3<T>(T);\n"
+        "#[repr(transparent)] pub struct Type4(Type4Helper<Type4>);\n"
+        "#[repr(transparent)] pub struct Type4Helper<T>(*mut T);\n",
+        _thrice(["Type1", "Type2", "Type3<Bar>", "Type4"])),
+    "cfi/emit-type-metadata-id-itanium-cxx-abi-trait-types.rs": (TRAIT_ITEMS, [
+        *_thrice(["&dyn Send"]), *_thrice(["&(dyn Send + Sync)"], 4)[:1],
+        "pub fn foo5(_: &(dyn Send + Sync), _: &(dyn Sync + Send))",
+        "pub fn foo6(_: &(dyn Send + Sync), _: &(dyn Sync + Send), _: &(dyn Sync + Send))",
+        *_thrice(["&(dyn Trait1 + Send)"], 7),
+        "pub fn foo10(_: &(dyn Trait1 + Send + Sync))",
+        "pub fn foo11(_: &(dyn Trait1 + Send + Sync), _: &(dyn Trait1 + Sync + Send))",
+        "pub fn foo12(_: &(dyn Trait1 + Send + Sync), _: &(dyn Trait1 + Sync + Send), "
+        "_: &(dyn Trait1 + Sync + Send))",
+        *_thrice(["&dyn Trait1"], 13), *TRAIT_GENERIC,
+        *_thrice(["&dyn Trait3<Type3>"], 19),
+        *[c.replace("pub fn foo2", "pub fn foo2", 1).replace("(_:", "<'a>(_:", 1)
+          for c in _thrice(["&dyn Trait4<'a, Type4, Output = &'a i32>"], 22)],
+        *_thrice(["&dyn Trait5<Type5, 32>"], 25)]),
+    "cfi/emit-type-metadata-id-itanium-cxx-abi-const-generics.rs": (
+        "pub struct BoolHolder<const B: bool>;\npub struct IntHolder<const I: i32>;\n"
+        "pub struct CharHolder<const C: char>;\n", [
+            "pub fn foo4(_: &BoolHolder<true>)", "pub fn foo5(_: &IntHolder<-1>)",
+            "pub fn foo6(_: &CharHolder<'x'>)"]),
+    "cfi/emit-type-metadata-id-itanium-cxx-abi-method-secondary-typeid.rs": (
+        "pub trait Trait1 { fn foo(&self); }\npub struct Type1;\n", [
+            "impl Trait1 for Type1 { fn foo(&self) {} }", "trait Trait1 { fn foo(&self); }"]),
+}
+
+#: What stays refused, and why (checked to be refused by the tests).
+REFUSED = {
+    "pub fn foo6(_: &CharHolder<'x'>)": "rustc 1.95's encoder panics on a char const argument "
+                                        "(the file's pattern Lu4char120E is a later rustc's)",
+}
+#: Files whose cases name things only a function body defines (type_alias_impl_trait's
+#: hidden types, closures, items inside fn bodies), ``adt_const_params`` values, or test
+#: compiler flags rather than ids: reported, not compared.
+NOT_ENCODABLE = {
+    "cfi/emit-type-metadata-id-itanium-cxx-abi-lifetimes.rs":
+        "Type1 = impl Send: the hidden type (a struct inside a fn body) is defined by a body",
+    "cfi/emit-type-metadata-id-itanium-cxx-abi-paths.rs":
+        "types of extern blocks, closures, consts and impls inside fn bodies (impl Send)",
+    "cfi/emit-type-metadata-id-itanium-cxx-abi-const-generics.rs (foo1-3, foo7-11)":
+        "impl Send hidden types; &'static str, struct, enum, array and tuple const "
+        "arguments (adt_const_params)",
+}
