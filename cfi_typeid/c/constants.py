@@ -43,16 +43,16 @@ class ConstantRules:
             raise self.scope.error(f"invalid integer literal {tok!s}", tok.start_pos or 0)
         digits = m.group(1)
         if len(digits) > 2 * _CONSTANT_BITS:
-            raise self.scope.error("integer literal too large", tok.start_pos or 0)
+            raise self.scope.error(_LITERAL_TOO_LARGE, tok.start_pos or 0)
         if digits[:2] in ("0x", "0X"):
-            return self._bounded(int(digits, 16), tok)
+            return self._literal(int(digits, 16), tok)
         if digits[:2] in ("0b", "0B"):
-            return self._bounded(int(digits[2:], 2), tok)
+            return self._literal(int(digits[2:], 2), tok)
         if len(digits) > 1 and digits.startswith("0"):
             if "8" in digits or "9" in digits:
                 raise self.scope.error(f"invalid octal literal {digits}", tok.start_pos or 0)
-            return self._bounded(int(digits, 8), tok)
-        return self._bounded(int(digits), tok)
+            return self._literal(int(digits, 8), tok)
+        return self._literal(int(digits), tok)
 
     def character(self, tok: Token) -> int:
         """A character constant's int value as clang computes it: escapes (``\\x41``,
@@ -86,7 +86,16 @@ class ConstantRules:
             raise self.scope.error(f"{tok!s} is not a constant known here (enumerators and "
                                    "integer literals only)", tok.start_pos or 0) from None
 
-    def binary(self, a: int, op: Token, b: int) -> int:
+    def binary(self, first: int, *rest: object) -> int:
+        """``a op b op c ...``, left to right (the grammar's lists of one precedence)."""
+        value = first
+        for i in range(0, len(rest), 2):
+            op, b = rest[i], rest[i + 1]
+            assert isinstance(op, Token) and isinstance(b, int)
+            value = self._binary(value, op, b)
+        return value
+
+    def _binary(self, a: int, op: Token, b: int) -> int:
         if op in ("/", "%"):
             if b == 0:
                 raise self.scope.error("division by zero in constant expression",
@@ -96,6 +105,12 @@ class ConstantRules:
         if op in ("<<", ">>") and not 0 <= b < _CONSTANT_BITS:
             raise self.scope.error(f"shift count {b} out of range", op.start_pos or 0)
         return self._bounded(_BINARY[str(op)](a, b), op)
+
+    def _literal(self, value: int, tok: Token) -> int:
+        # no C integer type is wider than 64 bits for a literal (clang-19 refuses the rest)
+        if value >= 1 << 64:
+            raise self.scope.error(_LITERAL_TOO_LARGE, tok.start_pos or 0)
+        return value
 
     def _bounded(self, value: int, tok: Token) -> int:
         # C constants fit in 128 bits; a bound also keeps `1 << 1 << ...` from eating memory
@@ -142,3 +157,4 @@ _CHAR_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]+|[0-7]{1,3}|.)|.", re.S)
 _SIMPLE_ESCAPES = {"n": 10, "t": 9, "r": 13, "a": 7, "b": 8, "f": 12, "v": 11, "e": 27}
 
 _CONSTANT_BITS = 128
+_LITERAL_TOO_LARGE = "integer literal is too large to be represented in any integer type"

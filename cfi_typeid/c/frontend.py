@@ -46,11 +46,21 @@ def _too_deep(scope: Scope) -> ParseError:
 _TRANSFORMER = CTransformer()
 
 
-#: Characters where a parse tree can nest (brackets, lists, operators).  A declaration with few
-#: of them cannot nest deeply, so the tree-less parse cannot miss a RecursionError that the
-#: recursive tree transform would have met.
-_NESTING = re.compile(r"[(\[{,;*+\-/%<>=!&|^~?:]")
+#: Brackets, whose nesting is what can run deep in a declaration (lists are flat: a 10,000
+#: item enum or parameter list is no deeper than one item).
+_BRACKETS = re.compile(r"[()\[\]{}]")
 _SHALLOW = 100
+
+
+def _bracket_depth(text: str, start: int, end: int) -> int:
+    depth = deepest = 0
+    for m in _BRACKETS.finditer(text, start, end):
+        if m.group() in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
 
 
 def _parse(scope: Scope, text: str, start: int, end: int, rule: str,
@@ -60,18 +70,24 @@ def _parse(scope: Scope, text: str, start: int, end: int, rule: str,
     The fast way (:mod:`cfi_typeid.parsing.lalr`) transforms during the parse.  If it fails for any
     reason, the text is parsed again the slow way, with Lark (a tree, then the rule methods):
     that way reports a syntax error anywhere in the declaration before any meaning error, with
-    Lark's expected-token sets, so errors stay exactly those of a tree parse.
+    Lark's expected-token sets, so errors stay exactly those of a tree parse.  Brackets nested
+    deeper than clang's limit are refused before either.
     """
     scope.base = start
+    if end - start > _SHALLOW and _bracket_depth(text, start, end) > MAX_NESTING:
+        raise _too_deep(scope)
     context = CURRENT_SCOPE.set(scope)
     try:
-        if end - start <= _SHALLOW or len(_NESTING.findall(text, start, end)) <= _SHALLOW:
-            mark = len(scope.undo)
-            try:
-                return parse_c_fast(text, start, end, rule, scope.typedefs.keys(), _TRANSFORMER,
-                                    parameters)
-            except Exception:  # noqa: BLE001 - the slow path below says what is wrong
-                scope.rollback(mark)
+        mark = len(scope.undo)
+        records = len(scope.records) if scope.records is not None else 0
+        try:
+            return parse_c_fast(text, start, end, rule, scope.typedefs.keys(), _TRANSFORMER,
+                                parameters)
+        except Exception:  # noqa: BLE001 - the slow path below says what is wrong
+            scope.rollback(mark)
+            if scope.records is not None:
+                del scope.records[records:]
+            scope.pending_members.clear()
         tree = parse_c(text, start, end, rule, scope.typedefs.keys(), scope.what)
         return _transform(tree, scope)
     finally:
@@ -85,7 +101,9 @@ def _run_declarations(scope: Scope, text: str, spans: list[tuple[int, int]]) -> 
 
 
 def _nonblank_spans(text: str) -> list[tuple[int, int]]:
-    return [(s, e) for s, e in split_declarations(text) if text[s:e].strip()]
+    """The declarations, leaving out empty ones (``;``, or what ``_Static_assert(...);`` and
+    a top-level ``__asm__(...);`` leave when blanked)."""
+    return [(s, e) for s, e in split_declarations(text) if text[s:e].strip(" \t\n\r\f\v;")]
 
 
 @lru_cache(maxsize=64)
@@ -124,7 +142,9 @@ def parse_c_type(decl: str, prelude: str, target: Target) -> tuple[Type, int]:
 def _parse_target(decl: str, prelude: str, target: Target) -> tuple[Type, int, bool]:
     """:func:`parse_c_type`, and whether the type may mention an unnamed tag."""
     parent = prelude_scope(prelude, target)
-    scope = Scope(target, dict(parent.typedefs), dict(parent.constants))
+    scope = Scope(target, dict(parent.typedefs), dict(parent.constants),
+                  objects=dict(parent.objects), defined=set(parent.defined),
+                  skipped=parent.skipped)
     text = blank_noise(decl)
     spans = _nonblank_spans(text)
     if not spans:

@@ -19,12 +19,15 @@ from __future__ import annotations
 from typing import Callable, Iterable, NamedTuple, Sequence
 
 from .constants import ConstantRules
-from .scope import adjust_parameter, c_qualify, has_anonymous, name_anonymous
+from .modes import ModeError, apply_mode
+from .scope import (
+    SKIPPED, Record, adjust_parameter, c_qualify, has_anonymous, name_anonymous,
+)
 from .specifiers import KEYWORD_ALIASES, SPECIFIERS, TARGET_BUILTINS, VA_LIST
 from ..parsing.lalr import Token
 from ..model import (
     VOID, Array, BitInt, CInt, CInteger, Complex, FunctionType, Named, Pointer, Primitive,
-    Scalar, TagKind, Type, qualify, unqualified,
+    Qualified, Scalar, TagKind, Type, qualify, unqualified,
 )
 from ..targets import Target
 
@@ -50,11 +53,23 @@ class _Base(NamedTuple):
     typedef_name: str | None = None
 
 
+class _Mode(NamedTuple):
+    """``__attribute__((mode(word)))``, as blank_noise rewrote it (``__cfi_mode_word``)."""
+
+    word: str
+    pos: int
+
+
 class _Specifiers(NamedTuple):
     type: Type
     is_typedef: bool
     pos: int
-    redeclared: str | None = None  # ``typedef int T;`` when T is already a typedef name
+    #: a typedef name after the type (``typedef int T;`` when T is already one, or
+    #: ``T destructor`` when destructor is): the declarator's name, as C reads it
+    redeclared: str | None = None
+    redeclared_pos: int = 0
+    #: storage-class keywords other than typedef (``static``, ``extern``, ...)
+    storage: tuple[str, ...] = ()
 
 
 Step = Callable[[Type], Type]
@@ -112,11 +127,105 @@ class CTransformer(ConstantRules):
         return [_Keyword("_BitInt", tok.start_pos or 0), width]
 
     def typedef_name(self, tok: Token) -> _Base:
-        return _Base(self.scope.typedefs[str(tok)], tok.start_pos or 0, str(tok))
+        t = self.scope.typedefs[str(tok)]
+        if t is SKIPPED:
+            raise self.scope.error(self.scope.skipped_reason(str(tok)), tok.start_pos or 0)
+        return _Base(t, tok.start_pos or 0, str(tok))
+
+    def typeof_type(self, kw: Token, t: Type) -> _Base:
+        return _Base(_typeof(kw, t), kw.start_pos or 0)
+
+    def typeof_object(self, kw: Token, t: Type) -> _Base:
+        return _Base(_typeof(kw, t), kw.start_pos or 0)
+
+    def typeof_name(self, tok: Token) -> Type:
+        found = self.scope.objects.get(str(tok))
+        if found is None:
+            if str(tok) in self.scope.constants:
+                return CInteger(CInt.INT)  # an enumerator
+            raise self.scope.error(f"__typeof__({tok!s}): {tok!s} is not a function or "
+                                   "variable declared before", tok.start_pos or 0)
+        return found
+
+    def typeof_deref(self, t: Type) -> Type:
+        t = unqualified(t)
+        if isinstance(t, Pointer):
+            return t.pointee
+        if isinstance(t, Array):
+            return t.element
+        if isinstance(t, FunctionType):
+            return t
+        raise self.scope.error("__typeof__(*x): x is not a pointer", 0)
+
+    def typeof_address(self, *parts: object) -> Type:
+        t = parts[-1]
+        assert not isinstance(t, Token)
+        return Pointer(t)  # type: ignore[arg-type]
+
+    def mode_attribute(self, tok: Token) -> _Mode:
+        return _Mode(str(tok)[len("__cfi_mode_"):], tok.start_pos or 0)
+
+    def moded_declarator(self, decl: _Declarator, *modes: Token) -> _Declarator:
+        words = [self.mode_attribute(m) for m in modes]
+
+        def moded(t: Type) -> Type:
+            for mode in words:
+                t = self._mode(t, mode)
+            return t
+        return _Declarator(decl.name, decl.pos, (moded,) + decl.steps)
+
+    def _mode(self, t: Type, mode: _Mode) -> Type:
+        quals = t if isinstance(t, Qualified) else None
+        try:
+            moded = apply_mode(unqualified(t), mode.word, self.scope.target)
+        except ModeError as e:
+            raise self.scope.error(f"__attribute__((mode({mode.word}))): {e}", mode.pos) from None
+        if quals is not None:
+            return qualify(moded, const=quals.const, volatile=quals.volatile,
+                           restrict=quals.restrict)
+        return moded
 
     def struct_definition(self, kw: Token, *rest: object) -> _Base:
         tag = rest[0] if rest and isinstance(rest[0], Token) else None
+        records = self.scope.records
+        if records is not None:
+            members = self.scope.pending_members
+            for fields in rest:
+                if isinstance(fields, list):
+                    members.extend(Record("member", name, t, self.scope.base + pos)
+                                   for name, t, pos in fields if _is_function_pointer(t))
+            if tag is not None:
+                records.extend(m._replace(name=f"{tag!s}.{m.name}") for m in members)
+                members.clear()
         return self._tag(kw, tag)
+
+    def struct_declaration(self, specs: _Specifiers,
+                           declarators: list[_Declarator] | None = None
+                           ) -> list[tuple[str, Type, int]]:
+        """The members a struct declaration declares: (name, type, offset)."""
+        declarators = self._declarators(specs, declarators)
+        if has_anonymous(specs.type) and self.scope.pending_members:
+            # the members of an unnamed struct or union are reached through this member's
+            # name (or directly, for an unnamed member)
+            named = [d.name for d in declarators if d.name]
+            if len(named) == 1:
+                self.scope.pending_members[:] = [
+                    m._replace(name=f"{named[0]}.{m.name}")
+                    for m in self.scope.pending_members]
+        return [(d.name, d.apply(specs.type), d.pos) for d in declarators if d.name]
+
+    def empty_declaration(self) -> list[tuple[str, Type, int]]:
+        return []
+
+    def struct_declarator_list(self, *items: _Declarator) -> list[_Declarator]:
+        return list(items)
+
+    def struct_declarator(self, decl: _Declarator, *modes: Token) -> _Declarator:
+        return self.moded_declarator(decl, *modes) if modes else decl
+
+    def bit_field(self, *parts: object) -> _Declarator:
+        decl = parts[0] if isinstance(parts[0], _Declarator) else _Declarator(None, -1)
+        return decl
 
     def struct_reference(self, kw: Token, tag: Token) -> _Base:
         return self._tag(kw, tag)
@@ -131,6 +240,9 @@ class CTransformer(ConstantRules):
     def _tag(self, kw: Token, tag: Token | None) -> _Base:
         kind: TagKind = "union" if kw == "union" else "enum" if kw == "enum" else "struct"
         return _Base(Named(str(tag) if tag else "", kind), kw.start_pos or 0)
+
+    def identifier_list(self, *names: Token) -> list[Token]:
+        return list(names)
 
     def enumerator(self, name: Token, value: int | None = None) -> None:
         scope = self.scope
@@ -159,6 +271,8 @@ class CTransformer(ConstantRules):
         is_typedef = False
         bits: int | None = None
         pos = -1
+        storage: list[str] = []
+        modes: list[_Mode] = []
         for spec in _flatten(specs):
             if isinstance(spec, _Base):
                 bases.append(spec)
@@ -176,22 +290,28 @@ class CTransformer(ConstantRules):
                     is_typedef = True
                 elif w in ("extern", "static", "auto", "register", "_Thread_local",
                            "__thread", "thread_local"):
-                    pass
+                    storage.append(w)
                 else:
                     words.append(w)
+            elif isinstance(spec, _Mode):
+                modes.append(spec)
             elif isinstance(spec, int):
                 bits = spec
-        redeclared = None
-        if is_typedef and bases and bases[-1].typedef_name is not None \
-                and (len(bases) == 2 or words):
-            # `typedef struct S S;` or `typedef unsigned long size_t;` when the name is already
-            # a typedef: the lexer made it a type name, but it is the declarator.
-            redeclared = bases.pop().typedef_name
+        redeclared, redeclared_pos = None, 0
+        if bases and bases[-1].typedef_name is not None and (len(bases) == 2 or words):
+            # `typedef struct S S;`, `typedef unsigned long size_t;` when the name is already
+            # a typedef, or `T destructor` when destructor is one: after a type specifier, a
+            # typedef name is the declarator's name (C17 6.7.2p2 allows no second type).
+            last = bases.pop()
+            redeclared, redeclared_pos = last.typedef_name, last.pos
         base = self._base_type(words, bases, bits, max(pos, 0))
+        for mode in modes:
+            base = self._mode(base, mode)
         if "restrict" in quals:
             self._check_restrict(base, max(pos, 0))
         return _Specifiers(c_qualify(base, "const" in quals, "volatile" in quals,
-                                     "restrict" in quals), is_typedef, max(pos, 0), redeclared)
+                                     "restrict" in quals), is_typedef, max(pos, 0), redeclared,
+                           redeclared_pos, tuple(storage))
 
     def _base_type(self, words: list[str], bases: list[_Base], bits: int | None,
                    pos: int) -> Type:
@@ -293,7 +413,23 @@ class CTransformer(ConstantRules):
 
     def array_of(self, inner: _Declarator, size: int | None) -> _Declarator:
         return _Declarator(inner.name, inner.pos,
-                           (lambda t: Array(t, size),) + inner.steps)
+                           (lambda t: self._array(t, size, inner.pos),) + inner.steps)
+
+    def _array(self, element: Type, size: int | None, pos: int) -> Array:
+        """An array type, refused where clang-19 refuses it: of functions, of ``void``, of
+        arrays of unknown length, or larger than the target's ``size_t`` allows."""
+        inner = unqualified(element)
+        if isinstance(inner, FunctionType):
+            raise self.scope.error("an array of functions is not a type (use an array of "
+                                   "function pointers)", max(pos, 0))
+        if inner == VOID or isinstance(inner, Array) and inner.length is None:
+            raise self.scope.error("array has incomplete element type", max(pos, 0))
+        if size is not None:
+            unit = self._sizeof(element) or 1
+            limit = min(self.scope.target.pointer_bits, 61)  # ConstantArrayType::getMaxSizeBits
+            if (size * unit).bit_length() > limit:
+                raise self.scope.error(f"array is too large ({size} elements)", max(pos, 0))
+        return Array(element, size)
 
     def abstract_array_of(self, *parts: object) -> _Declarator:
         inner, size = (parts if len(parts) == 2 else (_Declarator(None, -1), parts[0]))
@@ -318,6 +454,18 @@ class CTransformer(ConstantRules):
         return _Declarator(inner.name, inner.pos, (
             lambda t: self._function(t, (), False, False, inner.pos),) + inner.steps)
 
+    def knr_of(self, inner: _Declarator, names: list[Token]) -> _Declarator:
+        """A K&R identifier list: unprototyped here; a definition's declaration list gives
+        the parameter types (see :func:`cfi_typeid.c.reader`)."""
+        if not self.scope.knr_definition:
+            first = names[0]
+            raise self.scope.error(
+                f"unknown type name '{first!s}' (declare it in the prelude, e.g. 'typedef "
+                f"struct {first!s} {first!s};'); a parameter list without types is only "
+                "allowed in a function definition", first.start_pos or 0)
+        self.scope.knr_names = [str(n) for n in names]
+        return self.unprototyped_of(inner)
+
     def _function(self, returns: Type, params: tuple[Type, ...], variadic: bool,
                   prototyped: bool, pos: int) -> FunctionType:
         """A function type, refused where clang-19 refuses it."""
@@ -341,23 +489,23 @@ class CTransformer(ConstantRules):
 
     def parameter_declaration(self, specs: _Specifiers,
                               decl: _Declarator | None = None) -> tuple[Type, bool]:
+        if specs.is_typedef or any(w != "register" for w in specs.storage):
+            raise self.scope.error("invalid storage class in a parameter declaration "
+                                   "(only 'register' is allowed)", specs.pos)
+        if specs.redeclared is not None:
+            decl = _Declarator(specs.redeclared, specs.redeclared_pos,
+                               decl.steps if decl is not None else ())
         t = decl.apply(specs.type) if decl else specs.type
         named = decl is not None and decl.name is not None
-        return adjust_parameter(t), (t == VOID and not named)
-
-    def parameter_list(self, *items: object) -> list[tuple[Type, bool]]:
-        out: list[tuple[Type, bool]] = []
-        for item in items:
-            if isinstance(item, list):
-                out.extend(item)
-            else:
-                assert isinstance(item, tuple)
-                out.append(item)
-        return out
+        if unqualified(t) == VOID and (named or t != VOID):
+            raise self.scope.error("a parameter may not have type 'void' (only an unnamed, "
+                                   "unqualified 'void' alone means no parameters)",
+                                   decl.pos if decl is not None and decl.pos >= 0 else specs.pos)
+        return adjust_parameter(t), t == VOID
 
     def parameter_type_list(self, *items: object) -> _Params:
         variadic = bool(items) and isinstance(items[-1], Token)
-        params = items[0] if items and isinstance(items[0], list) else []
+        params = [item for item in items if isinstance(item, tuple)]
         if len(params) == 1 and params[0][1]:
             return _Params((), variadic)  # (void)
         if any(is_void for _, is_void in params):
@@ -365,35 +513,90 @@ class CTransformer(ConstantRules):
         return _Params(tuple(t for t, _ in params), variadic)
 
     def type_name(self, specs: _Specifiers, decl: _Declarator | None = None) -> Type:
+        if specs.redeclared is not None:
+            raise self.scope.error("two types in one type name", specs.redeclared_pos)
         return decl.apply(specs.type) if decl else specs.type
 
     # -- declarations --
     def init_declarator_list(self, *items: object) -> list[_Declarator]:
         return [d for d in _flatten(items) if isinstance(d, _Declarator)]
 
+    def _declarators(self, specs: _Specifiers, declarators: list[_Declarator] | None
+                     ) -> list[_Declarator]:
+        declarators = list(declarators or [])
+        if specs.redeclared is not None:
+            if declarators:
+                raise self.scope.error(f"{specs.redeclared!r} names a type here; a "
+                                       "declarator cannot follow it", specs.redeclared_pos)
+            declarators = [_Declarator(specs.redeclared, specs.redeclared_pos)]
+        return declarators
+
     def declaration(self, specs: _Specifiers, declarators: list[_Declarator] | None = None
                     ) -> None:
-        """Enter what a prelude declaration declares; only typedefs and tags matter."""
-        declarators = list(declarators or [])
-        if specs.redeclared is not None and not declarators:
-            declarators = [_Declarator(specs.redeclared, specs.pos)]
-        if not specs.is_typedef:
-            return
+        """Enter what a declaration declares: typedefs (and tags) into the scope, functions
+        and variables as objects (``__typeof__`` reads them), and, when the scope keeps
+        records (a whole file read), every function type a CFI check is made against."""
+        declarators = self._declarators(specs, declarators)
+        scope = self.scope
         base = specs.type
-        if has_anonymous(base):
+        if specs.is_typedef and has_anonymous(base):
             first = next((d for d in declarators if not d.steps and d.name), None)
             if first is not None and first.name is not None:
                 base = name_anonymous(base, first.name)
+                if scope.records is not None:
+                    scope.records.extend(m._replace(name=f"{first.name}.{m.name}")
+                                         for m in scope.pending_members)
+        scope.pending_members.clear()
         for d in declarators:
-            if d.name is not None:
-                self.scope.typedefs[d.name] = d.apply(base)
+            if d.name is None:
+                continue
+            t = d.apply(base)
+            if specs.is_typedef:
+                self._define_typedef(d.name, t, d.pos)
+                kind = "typedef"
+            else:
+                scope.objects[d.name] = t
+                kind = "function" if isinstance(t, FunctionType) else "variable"
+            if scope.records is not None and (kind == "function" or _is_function(t)):
+                scope.records.append(Record(kind, d.name, t, scope.base + max(d.pos, 0)))
 
-    def target(self, specs: _Specifiers, decl: _Declarator | None = None) -> tuple[Type, int]:
-        """The type of the declaration or type name whose id is asked for, and its offset."""
-        t = decl.apply(specs.type) if decl is not None else specs.type
-        if specs.is_typedef and decl is not None and decl.name is not None:
-            self.scope.typedefs[decl.name] = t
-        return t, (decl.pos if decl is not None and decl.pos >= 0 else specs.pos)
+    def _define_typedef(self, name: str, t: Type, pos: int) -> None:
+        scope = self.scope
+        if name in scope.defined and scope.typedefs.get(name) not in (t, SKIPPED):
+            raise scope.error(f"typedef redefinition with different types ({name!r})",
+                              max(pos, 0))
+        scope.typedefs[name] = t
+        scope.defined.add(name)
+
+    def target(self, specs: _Specifiers, decl: _Declarator | list[_Declarator] | None = None
+               ) -> tuple[Type, int]:
+        """The type of the declaration or type name whose id is asked for, and its offset:
+        with several declarators (``int a(int), b(long);``), the last one's."""
+        declarators = self._declarators(specs, decl if isinstance(decl, list) else None)
+        last = declarators[-1] if declarators else decl if isinstance(decl, _Declarator) \
+            else None
+        t = last.apply(specs.type) if last is not None else specs.type
+        if specs.is_typedef:
+            for d in declarators:
+                if d.name is not None:
+                    self._define_typedef(d.name, d.apply(specs.type), d.pos)
+        return t, (last.pos if last is not None and last.pos >= 0 else specs.pos)
+
+
+def _typeof(kw: Token, t: Type) -> Type:
+    return unqualified(t) if "unqual" in kw else t
+
+
+def _is_function(t: Type) -> bool:
+    """Whether ``t`` is a function or a pointer to one (what a typedef, a member or a
+    variable must be to be checked at an indirect call)."""
+    t = unqualified(t)
+    return isinstance(t, FunctionType) or _is_function_pointer(t)
+
+
+def _is_function_pointer(t: Type) -> bool:
+    t = unqualified(t)
+    return isinstance(t, Pointer) and isinstance(unqualified(t.pointee), FunctionType)
 
 
 _RESTRICT = frozenset({"restrict", "__restrict", "__restrict__"})

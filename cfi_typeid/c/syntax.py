@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from contextvars import ContextVar
 from functools import cache
-from typing import TYPE_CHECKING, Any, Container, Iterator
+from typing import TYPE_CHECKING, Any, Container, Iterator, NamedTuple
 
 from ..errors import ParseError, expected_phrase
 from ..parsing.lalr import Parser, Token
@@ -30,15 +30,18 @@ TYPEDEF_NAMES: ContextVar[Container[str]] = ContextVar("TYPEDEF_NAMES", default=
 #: refused by name rather than misread as identifiers.
 _UNSUPPORTED_KEYWORDS = {
     "_Atomic": "_Atomic types are not supported (clang mangles them as U7_Atomic)",
-    "typeof": "typeof is not supported; write the type itself",
-    "__typeof": "typeof is not supported; write the type itself",
-    "__typeof__": "typeof is not supported; write the type itself",
-    "typeof_unqual": "typeof is not supported; write the type itself",
     "__auto_type": "__auto_type is not supported; write the type itself",
     "_Imaginary": "_Imaginary types are not supported",
     **{cc: f"the calling convention {cc} is not supported (clang may mangle it into the type)"
        for cc in ("__stdcall", "__fastcall", "__cdecl", "__thiscall", "__vectorcall",
                   "__regcall", "_stdcall", "_fastcall", "_cdecl")},
+    # C17's keywords (and GNU's spellings) where only a name may stand: `struct int`
+    **{word: f"expected a name, found the keyword {word!r}" for word in (
+        "auto break case char const continue default do double else enum extern float for "
+        "goto if inline int long register restrict return short signed sizeof static struct "
+        "switch typedef union unsigned void volatile while _Alignas _Alignof _Bool _Complex "
+        "_Generic _Noreturn _Static_assert _Thread_local __int128 __const __restrict "
+        "__volatile __inline __signed __extension__ __builtin_va_list _BitInt").split()},
 }
 
 
@@ -144,7 +147,7 @@ _NOISE = re.compile(
     r"""(?P<comment>//[^\n]*|/\*.*?(?:\*/|\Z))
       | (?P<pp>^[ \t]*\#(?:[^\n]*\\\n)*[^\n]*)
       | (?P<call>\b(?:__attribute__|__attribute|__asm__|__asm|asm|__declspec|_Alignas|alignas
-                    |__typeof_unqual__)\b)
+                    |_Static_assert|static_assert)\b)
       | (?P<word>\b(?:_Nonnull|_Nullable|_Null_unspecified|_Nullable_result|__nonnull
                     |__wur|__THROW|__nothrow|__restrict_arr)\b)
       | (?P<attr>\[\[)""",
@@ -156,63 +159,114 @@ _NOISE = re.compile(
 #: other types (``Dv4_i``, ``l``), address spaces and some calling conventions are mangled as
 #: vendor qualifiers (``U3AS1``, ``U7stdcall``).  They are refused, never silently dropped.
 _TYPE_CHANGING_ATTRIBUTES = re.compile(
-    r"\b_*(vector_size|ext_vector_type|neon_vector_type|neon_polyvector_type|mode"
+    r"\b_*(vector_size|ext_vector_type|neon_vector_type|neon_polyvector_type"
     r"|address_space|stdcall|fastcall|swiftcall|swiftasynccall|ms_abi)_*\b")
+#: ``mode(M)``, which selects another type (see :mod:`cfi_typeid.c.modes`): rewritten as the
+#: word ``__cfi_mode_M`` in the attribute's place, which the grammar reads as a specifier.
+_MODE_ATTRIBUTE = re.compile(r"\b_*mode_*\s*\(\s*([A-Za-z0-9_]+)\s*\)")
+_MODE_WORD = "__cfi_mode_"
 
 
-def _blank(text: str, start: int, end: int) -> str:
-    """``text`` with [start, end) replaced by spaces, newlines kept, so offsets do not move."""
-    return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+class _Blanker:
+    """Builds a text of the same length with ranges blanked (newlines kept) in one pass:
+    joining pieces once instead of copying the whole text per range (which made preludes
+    with many comments quadratic)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pieces: list[str] = []
+        self.done = 0
+
+    def blank(self, start: int, end: int, replacement: str = "") -> None:
+        """Blank [start, end) (ranges come in order), putting ``replacement`` at its start."""
+        if start < self.done:
+            start = self.done
+        if end <= start:
+            return
+        self.pieces.append(self.text[self.done:start])
+        gap = self.text[start + len(replacement):end]
+        self.pieces.append(replacement + (" " * len(gap) if "\n" not in gap
+                                          else _NOT_NEWLINE.sub(" ", gap)))
+        self.done = end
+
+    def result(self) -> str:
+        if not self.pieces:
+            return self.text
+        return "".join(self.pieces) + self.text[self.done:]
+
+
+_NOT_NEWLINE = re.compile(r"[^\n]")
+_OPEN_PAREN = re.compile(r"\s*\(")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
 def _balanced_end(text: str, start: int, open_: str, close: str) -> int:
-    """Offset just past the bracket group that opens at ``start`` (or the end of ``text``)."""
+    """Offset just past the bracket group that opens at ``start`` (-1 when it never closes)."""
+    brackets = re.compile(re.escape(open_) + "|" + re.escape(close))
     depth = 0
-    for i in range(start, len(text)):
-        c = text[i]
-        if c == open_:
-            depth += 1
-        elif c == close:
-            depth -= 1
-            if depth == 0:
-                return i + 1
+    for m in brackets.finditer(text, start):
+        depth += 1 if m.group() == open_ else -1
+        if depth == 0:
+            return m.end()
     return -1
 
 
-def blank_noise(text: str, what: str = "input") -> str:
+def blank_noise(text: str, what: str = "input",
+                refused: list[tuple[int, str]] | None = None) -> str:
     """Replace comments, preprocessor lines, ``__attribute__((...))``, ``__asm__(...)``,
-    nullability keywords and ``[[...]]`` attributes by spaces; they never change a type id."""
+    ``_Static_assert(...)``, nullability keywords and ``[[...]]`` attributes by spaces; they
+    never change a type id.  ``mode(M)`` attributes become ``__cfi_mode_M`` (they do).
+
+    An attribute that would change the type id in a way we do not model raises
+    :class:`ParseError`, or, when ``refused`` is given (a whole file read, where one
+    declaration must not sink the rest), is blanked and noted there as (offset, reason)."""
     if _NOISE.search(text) is None:
         return text
-    pos = 0
-    while (m := _NOISE.search(text, pos)) is not None:
+    out = _Blanker(text)
+    for m in _NOISE.finditer(text):
         start, end = m.span()
+        if start < out.done:
+            continue  # inside a group blanked already
+        replacement = ""
         if m.group("comment") is not None and m.group().startswith("/*") \
                 and not m.group().endswith("*/"):
             raise ParseError("unterminated comment", text, start, what=what)
         if m.group("call") is not None:
-            paren = re.compile(r"\s*\(").match(text, end)
+            paren = _OPEN_PAREN.match(text, end)
             if paren is not None:
                 close = _balanced_end(text, paren.end() - 1, "(", ")")
                 if close < 0:
                     raise ParseError(f"unbalanced parentheses after {m.group()!r}", text,
                                      start, what=what)
-                inside = re.sub(r'"(?:[^"\\]|\\.)*"', lambda q: " " * len(q.group()),
-                                text[:close])  # not in strings: section("mode")
-                changing = _TYPE_CHANGING_ATTRIBUTES.search(inside, paren.end(), close)
-                if changing is not None and m.group().startswith("__attribute"):
-                    raise ParseError(f"__attribute__(({changing.group(1)})) changes the type "
-                                     "id (clang mangles it into the type); it is not supported",
-                                     text, changing.start(), what=what)
+                if m.group().startswith("__attribute"):
+                    replacement = _attribute(text, paren.end(), close, what, refused)
                 end = close
         elif m.group("attr") is not None:
             close = _balanced_end(text, start, "[", "]")
             if close < 0:
                 raise ParseError("unterminated [[attribute]]", text, start, what=what)
             end = close
-        text = _blank(text, start, end)
-        pos = end
-    return text
+        out.blank(start, end, replacement)
+    return out.result()
+
+
+def _attribute(text: str, start: int, end: int, what: str,
+               refused: list[tuple[int, str]] | None) -> str:
+    """What stands for ``__attribute__((...))`` (its inside is ``text[start:end]``): nothing,
+    or a mode word."""
+    inside = text[start:end]
+    if '"' in inside:
+        inside = _STRING.sub(lambda q: " " * len(q.group()), inside)  # section("mode")
+    changing = _TYPE_CHANGING_ATTRIBUTES.search(inside)
+    if changing is not None:
+        message = (f"__attribute__(({changing.group(1)})) changes the type id (clang mangles "
+                   "it into the type); it is not supported")
+        if refused is None:
+            raise ParseError(message, text, start + changing.start(), what=what)
+        refused.append((start + changing.start(), message))
+        return ""
+    mode = _MODE_ATTRIBUTE.search(inside)
+    return _MODE_WORD + mode.group(1) if mode is not None else ""
 
 
 # ---- splitting into declarations ----------------------------------------------------------
@@ -234,6 +288,118 @@ def split_declarations(text: str) -> Iterator[tuple[int, int]]:
             yield start, m.end()
             start = m.end()
     yield start, len(text)
+
+
+class FileSpan(NamedTuple):
+    """One top-level declaration of a whole file, as :func:`split_file` found it.
+
+    ``kind`` is ``declaration`` (up to its ``;``; a function definition's body became that
+    ``;``), or ``knr`` (a K&R definition: ``head`` is the declarator up to its identifier
+    list's ``)``, ``parameters`` the spans of the declarations before the body)."""
+
+    start: int
+    end: int
+    kind: str = "declaration"
+    head: int = 0
+    parameters: tuple[tuple[int, int], ...] = ()
+
+
+_FILE_TOKENS = re.compile(r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|[{}()\[\];=,]""")
+#: a `)` followed by a name: where a K&R identifier list ends and its declarations begin
+_KNR_HEAD = re.compile(r"\)\s*(?=[A-Za-z_$])")
+
+
+def split_file(text: str) -> tuple[str, list[FileSpan]]:
+    """A whole file's top-level declarations, and the text they are to be parsed in: every
+    function definition's body (braces matched, never parsed) replaced by ``;``, and every
+    initializer (``= ...`` up to the next ``,`` or ``;``) blanked.  Linear in the text (run
+    after :func:`blank_noise`)."""
+    out = _Blanker(text)
+    spans: list[FileSpan] = []
+    tokens = list(_FILE_TOKENS.finditer(text))
+    start, depth, i, n = 0, 0, 0, len(tokens)
+    while i < n:
+        m = tokens[i]
+        c = m.group()[0]
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            depth = max(0, depth - 1)
+        elif depth:
+            pass
+        elif c == ";":
+            spans.append(FileSpan(start, m.end()))
+            start = m.end()
+        elif c == "=":
+            i = _initializer_end(tokens, i + 1)
+            out.blank(m.start(), tokens[i].start() if i < n else len(text))
+            continue  # the "," or ";" after it is read as usual
+        elif c == "{":
+            j = _closing_brace(tokens, i + 1)
+            close = tokens[j].end() if j < n else len(text)
+            before = _previous_character(text, m.start())
+            if before in (")", ";"):  # a function definition's body
+                out.blank(m.start(), close, ";")
+                if before == ";":
+                    spans = _knr(text, spans, start, close)
+                else:
+                    spans.append(FileSpan(start, close))
+                start = close
+            i = j + 1
+            continue
+        i += 1
+    spans.append(FileSpan(start, len(text)))
+    return out.result(), spans
+
+
+def _previous_character(text: str, at: int) -> str:
+    at -= 1
+    while at >= 0 and text[at] in " \t\n\r\f\v":
+        at -= 1
+    return text[at] if at >= 0 else ""
+
+
+def _closing_brace(tokens: list[re.Match[str]], i: int) -> int:
+    """Index of the ``}`` that closes the ``{`` before ``tokens[i]`` (``len(tokens)`` if
+    none does)."""
+    depth = 1
+    for j in range(i, len(tokens)):
+        c = tokens[j].group()
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return j
+    return len(tokens)
+
+
+def _initializer_end(tokens: list[re.Match[str]], i: int) -> int:
+    """Index of the ``,`` or ``;`` outside brackets that ends an initializer."""
+    depth = 0
+    for j in range(i, len(tokens)):
+        c = tokens[j].group()[0]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif depth <= 0 and c in ",;":
+            return j
+    return len(tokens)
+
+
+def _knr(text: str, spans: list[FileSpan], start: int, close: int) -> list[FileSpan]:
+    """A K&R definition ``int f(a, b) int a; long b; {...}``: the spans from its head (the
+    last one with a name after a ``)``) to the body become one ``knr`` span."""
+    for k in range(len(spans) - 1, max(-1, len(spans) - 256), -1):
+        head = None
+        for head in _KNR_HEAD.finditer(text, spans[k].start, spans[k].end):
+            pass
+        if head is not None:
+            after = head.start() + 1
+            parameters = ((after, spans[k].end), *((p.start, p.end) for p in spans[k + 1:]))
+            return spans[:k] + [FileSpan(spans[k].start, close, "knr", after, parameters)]
+    return spans + [FileSpan(start, close)]
 
 
 # ---- parsing and errors -------------------------------------------------------------------

@@ -1,0 +1,184 @@
+"""Reading a whole C file (a preprocessed header) in one pass: every function type a CFI
+check is made against, and a note for every declaration we could not read.
+
+The unit of failure is the declaration, as in a compiler: one we cannot model is skipped with
+its reason and the read goes on; a typedef it declared stays a type name (so what follows
+still parses as C does), and whatever uses it is skipped saying so.  Function definitions are
+read up to their body, which is skipped by brace matching and never parsed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from .frontend import MAX_NESTING, _parse, _target_scope
+from .scope import SKIPPED, Record, Scope, adjust_parameter
+from .syntax import FileSpan, blank_noise, split_file
+from ..errors import ParseError
+from ..model import (
+    CInt, CInteger, FunctionType, Pointer, Primitive, Scalar, Type, nesting, unqualified,
+)
+from ..targets import Target
+
+
+class Skipped(NamedTuple):
+    """A declaration not read: where (offset in the text), why, and its name if we know it."""
+
+    offset: int
+    message: str
+    name: str = ""
+
+
+class FileDeclarations(NamedTuple):
+    records: list[Record]
+    skipped: list[Skipped]
+
+
+def read_c_declarations(text: str, target: Target, what: str = "input") -> FileDeclarations:
+    """The function types ``text`` (preprocessed C) declares: functions once per name (the
+    last declaration, merged with earlier ones as C composes them), function-pointer
+    typedefs, members and variables, in the order of their last declarations."""
+    refused: list[tuple[int, str]] = []
+    skipped: list[Skipped] = []
+    try:
+        blanked = blank_noise(text, what, refused)
+    except ParseError as e:  # an unterminated comment or attribute: the rest is unreadable
+        return FileDeclarations([], [Skipped(e.offset, e.message)])
+    work, spans = split_file(blanked)
+    base = _target_scope(target)
+    scope = Scope(target, dict(base.typedefs), dict(base.constants), what=what)
+    scope.records = []
+    scope.text = work
+    refused.sort()
+    for span in spans:
+        if _EMPTY.fullmatch(work, span.start, span.end):
+            continue
+        bad = _refused_in(refused, span)
+        mark = len(scope.records)
+        try:
+            if bad is not None:
+                raise ParseError(bad, work, span.start, what=what)
+            if span.kind == "knr":
+                _read_knr(scope, work, span)
+            else:
+                _parse(scope, work, span.start, span.end, "declaration")
+            _check_depth(scope, mark, work)
+        except (ParseError, RecursionError) as e:
+            del scope.records[mark:]
+            scope.pending_members.clear()
+            message = e.message if isinstance(e, ParseError) else \
+                f"declaration nested too deeply (more than {MAX_NESTING} levels)"
+            offset = e.offset if isinstance(e, ParseError) else span.start
+            name = _skip(scope, work, span, message)
+            skipped.append(Skipped(max(span.start, min(offset, span.end - 1)), message, name))
+    return FileDeclarations(_merge(scope.records), skipped)
+
+
+_EMPTY = re.compile(r"[\s;]*")
+
+
+def _refused_in(refused: list[tuple[int, str]], span: FileSpan) -> str | None:
+    # (few: a binary search is not worth it)
+    for offset, message in refused:
+        if span.start <= offset < span.end:
+            return message
+    return None
+
+
+def _check_depth(scope: Scope, mark: int, text: str) -> None:
+    assert scope.records is not None
+    for record in scope.records[mark:]:
+        if nesting(record.type) > MAX_NESTING:
+            raise ParseError(f"declaration nested too deeply (more than {MAX_NESTING} "
+                             "levels)", text, record.offset)
+
+
+#: A typedef's name in a declaration we could not read: the last name before the ";" (or
+#: the one in ``(*name)``), good enough to say what depends on it.
+_TYPEDEF_WORD = re.compile(r"(?<![\w$])typedef(?![\w$])")
+_POINTER_NAME = re.compile(r"\(\s*\*+\s*([A-Za-z_$][\w$]*)\s*\)")
+_LAST_NAME = re.compile(r"([A-Za-z_$][\w$]*)[\s\[\]0-9]*;?\s*\Z")
+_FUNCTION_NAME = re.compile(r"([A-Za-z_$][\w$]*)\s*\(")
+
+
+def _skip(scope: Scope, text: str, span: FileSpan, message: str) -> str:
+    """Note a declaration as skipped: a typedef's name stays a type name whose use says why.
+    Returns its name, if we can tell."""
+    body = text[span.start:span.end]
+    if _TYPEDEF_WORD.search(body) is None:
+        m = _FUNCTION_NAME.search(body)
+        return m.group(1) if m is not None else ""
+    m = _POINTER_NAME.search(body) or _LAST_NAME.search(body)
+    if m is None:
+        return ""
+    name = m.group(1)
+    if name not in scope.typedefs or scope.typedefs[name] is SKIPPED:
+        scope.typedefs[name] = SKIPPED
+        scope.skipped[name] = message
+    return name
+
+
+_PROMOTED = {CInteger(k) for k in (CInt.CHAR, CInt.SCHAR, CInt.UCHAR, CInt.SHORT, CInt.USHORT)}
+
+
+def _read_knr(scope: Scope, text: str, span: FileSpan) -> None:
+    """``int f(a, b) int a; long b; {...}``: clang gives the definition the prototype of its
+    parameters after the default argument promotions (``char`` and ``short`` are ``int``,
+    ``float`` is ``double``), a parameter not declared being ``int``."""
+    assert scope.records is not None
+    mark = len(scope.records)
+    scope.knr_definition = True
+    try:
+        result = _parse(scope, text, span.start, span.head, "target")
+    finally:
+        scope.knr_definition = False
+    assert isinstance(result, tuple)
+    fn, pos = result
+    names = list(scope.knr_names)
+    if not isinstance(fn, FunctionType) or not names:
+        raise ParseError("not a K&R function definition", text, span.start)
+    inner = Scope(scope.target, scope.typedefs, scope.constants, text=text, what=scope.what)
+    for start, end in span.parameters:
+        _parse(inner, text, start, end, "declaration")
+    params: list[Type] = []
+    for name in names:
+        t = adjust_parameter(inner.objects.get(name, CInteger(CInt.INT)))
+        if t in _PROMOTED or t == Primitive(Scalar.BOOL):
+            t = CInteger(CInt.INT)
+        elif t == Primitive(Scalar.FLOAT):
+            t = Primitive(Scalar.DOUBLE)
+        params.append(t)
+    name = _FUNCTION_NAME.search(text, span.start, span.head)
+    if name is None:
+        raise ParseError("not a K&R function definition", text, span.start)
+    del scope.records[mark:]
+    defined = FunctionType(fn.returns, tuple(params), False, True)
+    scope.objects[name.group(1)] = defined
+    scope.records.append(Record("function", name.group(1), defined, scope.base + max(pos, 0)))
+
+
+def _merge(records: list[Record]) -> list[Record]:
+    """One record per (kind, name), at its last declaration; a function's type is C's
+    composite of its declarations as far as clang's ids see it: a prototype declared before
+    stays when a later declaration has none (``int f(int); int f();`` is ``int (int)``)."""
+    found: dict[tuple[str, str], Record] = {}
+    for record in records:
+        key = (record.kind, record.name)
+        old = found.pop(key, None)
+        if old is not None and record.kind == "function":
+            before, now = old.type, record.type
+            if isinstance(before, FunctionType) and isinstance(now, FunctionType) \
+                    and before.prototyped and not now.prototyped:
+                record = record._replace(type=before)
+        found[key] = record
+    return list(found.values())
+
+
+def function_of(record: Record) -> FunctionType:
+    """The function type a record's indirect calls are checked against."""
+    t = unqualified(record.type)
+    if isinstance(t, Pointer):
+        t = unqualified(t.pointee)
+    assert isinstance(t, FunctionType)
+    return t
