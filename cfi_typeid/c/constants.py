@@ -92,6 +92,7 @@ class ConstantRules:
         for i in range(0, len(rest), 2):
             op, b = rest[i], rest[i + 1]
             assert isinstance(op, Token) and isinstance(b, int)
+            self._no_increment(op)
             value = self._binary(value, op, b)
         return value
 
@@ -119,7 +120,15 @@ class ConstantRules:
                                    tok.start_pos or 0)
         return value
 
+    def _no_increment(self, op: Token) -> None:
+        # C lexes `--` and `++` as one token, never allowed in a constant expression
+        at = self.scope.base + (op.start_pos or 0)
+        if op in ("+", "-") and self.scope.text[at + 1:at + 2] == str(op):
+            raise self.scope.error(f"'{op!s}{op!s}' is not allowed in a constant expression",
+                                   op.start_pos or 0)
+
     def unary(self, op: Token, a: int) -> int:
+        self._no_increment(op)
         return {"-": -a, "+": a, "~": ~a, "!": int(not a)}[str(op)]
 
     def ternary(self, c: int, a: int, b: int) -> int:
