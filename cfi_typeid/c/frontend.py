@@ -24,6 +24,15 @@ from ..targets import Target
 #: Typedefs every target has besides its table of integer typedefs.
 _BUILTIN_TYPEDEFS = {"va_list": "__builtin_va_list", "__gnuc_va_list": "__builtin_va_list"}
 
+#: GCC's _FloatN types, which ``gcc -E`` output of glibc's headers uses as keywords: as glibc
+#: defines them for clang (bits/floatn.h, floatn-common.h), which has no such keywords.
+_FLOATN_TYPEDEFS = {
+    "x86_64": {"_Float128": "__float128"}, "i686": {"_Float128": "__float128"},
+    "aarch64": {"_Float128": "long double"}, "riscv64": {"_Float128": "long double"},
+}
+_FLOATN_COMMON = {"_Float32": "float", "_Float64": "double", "_Float32x": "double",
+                  "_Float64x": "long double"}
+
 
 #: Deepest type we accept (clang's default -fbracket-depth is 256): deeper input is refused
 #: with a ParseError rather than overflowing Python's stack in the recursive passes.
@@ -114,7 +123,9 @@ def _target_scope(target: Target) -> Scope:
     scope = Scope(target, what="target typedefs")
     context = CURRENT_SCOPE.set(scope)
     try:
-        for name, spelling in {**target.typedefs, **_BUILTIN_TYPEDEFS}.items():
+        arch = target.triple.split("-", 1)[0]
+        for name, spelling in {**target.typedefs, **_BUILTIN_TYPEDEFS, **_FLOATN_COMMON,
+                               **_FLOATN_TYPEDEFS.get(arch, {})}.items():
             scope.typedefs[name] = _TRANSFORMER.keyword_type(spelling)
     finally:
         CURRENT_SCOPE.reset(context)

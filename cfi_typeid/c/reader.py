@@ -10,6 +10,7 @@ read up to their body, which is skipped by brace matching and never parsed.
 from __future__ import annotations
 
 import re
+from collections import deque
 from typing import NamedTuple
 
 from .frontend import MAX_NESTING, _parse, _target_scope
@@ -40,17 +41,24 @@ def read_c_declarations(text: str, target: Target, what: str = "input") -> FileD
     last declaration, merged with earlier ones as C composes them), function-pointer
     typedefs, members and variables, in the order of their last declarations."""
     refused: list[tuple[int, str]] = []
+    found_labels: list[tuple[int, str]] = []
     skipped: list[Skipped] = []
     try:
-        blanked = blank_noise(text, what, refused)
+        blanked = blank_noise(text, what, refused, found_labels)
     except ParseError as e:  # an unterminated comment or attribute: the rest is unreadable
         return FileDeclarations([], [Skipped(e.offset, e.message)])
     work, spans = split_file(blanked)
+    labels = deque(found_labels)
     base = _target_scope(target)
     scope = Scope(target, dict(base.typedefs), dict(base.constants), what=what)
     scope.records = []
     scope.text = work
     refused.sort()
+    # Parameter declarations parsed before are reused while the typedef names and enum
+    # constants stay as they were (see frontend._parse_target); a declaration with braces
+    # (a tag's definition) is read without, and one that changes either starts afresh.
+    parameters: dict[tuple[int, str], object] = {}
+    names = (len(scope.typedefs), len(scope.constants))
     for span in spans:
         if _EMPTY.fullmatch(work, span.start, span.end):
             continue
@@ -62,8 +70,12 @@ def read_c_declarations(text: str, target: Target, what: str = "input") -> FileD
             if span.kind == "knr":
                 _read_knr(scope, work, span)
             else:
-                _parse(scope, work, span.start, span.end, "declaration")
+                braces = work.find("{", span.start, span.end) >= 0
+                _parse(scope, work, span.start, span.end, "declaration",
+                       None if braces else parameters)
             _check_depth(scope, mark, work)
+            if labels:
+                _label(scope.records, mark, labels, span)
         except (ParseError, RecursionError) as e:
             del scope.records[mark:]
             scope.pending_members.clear()
@@ -72,6 +84,9 @@ def read_c_declarations(text: str, target: Target, what: str = "input") -> FileD
             offset = e.offset if isinstance(e, ParseError) else span.start
             name = _skip(scope, work, span, message)
             skipped.append(Skipped(max(span.start, min(offset, span.end - 1)), message, name))
+        if (len(scope.typedefs), len(scope.constants)) != names:
+            parameters.clear()
+            names = (len(scope.typedefs), len(scope.constants))
     return FileDeclarations(_merge(scope.records), skipped)
 
 
@@ -84,6 +99,19 @@ def _refused_in(refused: list[tuple[int, str]], span: FileSpan) -> str | None:
         if span.start <= offset < span.end:
             return message
     return None
+
+
+def _label(records: list[Record], mark: int, labels: deque[tuple[int, str]],
+           span: FileSpan) -> None:
+    """Give the functions just read their ``__asm__`` labels: the first label after each
+    one's name and before the next one's (labels come in order; used ones are dropped)."""
+    while labels and labels[0][0] < span.start:
+        labels.popleft()
+    for k in range(mark, len(records)):
+        record = records[k]
+        limit = records[k + 1].offset if k + 1 < len(records) else span.end
+        if record.kind == "function" and labels and record.offset < labels[0][0] < limit:
+            records[k] = record._replace(symbol=labels.popleft()[1])
 
 
 def _check_depth(scope: Scope, mark: int, text: str) -> None:
@@ -166,6 +194,8 @@ def _merge(records: list[Record]) -> list[Record]:
     for record in records:
         key = (record.kind, record.name)
         old = found.pop(key, None)
+        if old is not None and old.symbol and not record.symbol:
+            record = record._replace(symbol=old.symbol)  # a label holds for the redeclaration
         if old is not None and record.kind == "function":
             before, now = old.type, record.type
             if isinstance(before, FunctionType) and isinstance(now, FunctionType) \

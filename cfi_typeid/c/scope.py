@@ -32,6 +32,8 @@ class Record(NamedTuple):
     name: str
     type: Type
     offset: int
+    #: a function's ``__asm__("label")``, the symbol it is linked by ("": its name)
+    symbol: str = ""
 
 
 @dataclass

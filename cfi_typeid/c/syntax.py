@@ -212,14 +212,17 @@ def _balanced_end(text: str, start: int, open_: str, close: str) -> int:
 
 
 def blank_noise(text: str, what: str = "input",
-                refused: list[tuple[int, str]] | None = None) -> str:
+                refused: list[tuple[int, str]] | None = None,
+                labels: list[tuple[int, str]] | None = None) -> str:
     """Replace comments, preprocessor lines, ``__attribute__((...))``, ``__asm__(...)``,
     ``_Static_assert(...)``, nullability keywords and ``[[...]]`` attributes by spaces; they
     never change a type id.  ``mode(M)`` attributes become ``__cfi_mode_M`` (they do).
 
     An attribute that would change the type id in a way we do not model raises
     :class:`ParseError`, or, when ``refused`` is given (a whole file read, where one
-    declaration must not sink the rest), is blanked and noted there as (offset, reason)."""
+    declaration must not sink the rest), is blanked and noted there as (offset, reason).
+    ``labels``, when given, gets each ``__asm__("name")`` label as (offset, name): the
+    symbol of the function declared before it."""
     if _NOISE.search(text) is None:
         return text
     out = _Blanker(text)
@@ -240,6 +243,10 @@ def blank_noise(text: str, what: str = "input",
                                      start, what=what)
                 if m.group().startswith("__attribute"):
                     replacement = _attribute(text, paren.end(), close, what, refused)
+                elif labels is not None and "asm" in m.group():
+                    literals = _STRING.findall(text, paren.end(), close)
+                    if literals:
+                        labels.append((start, "".join(q[1:-1] for q in literals)))
                 end = close
         elif m.group("attr") is not None:
             close = _balanced_end(text, start, "[", "]")
