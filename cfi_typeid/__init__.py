@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .errors import CfiTypeidError, DecodeError, ParseError, UsageError
     from .hashes import kcfi_hash
     from .targets import DEFAULT_TARGET, TARGETS
+    from .sources.c_header import read_c_files, scan_c
 
 #: Each public name and the module that defines it.
 _HOMES = {
@@ -31,6 +32,7 @@ _HOMES = {
     **dict.fromkeys(("CfiTypeidError", "DecodeError", "ParseError", "UsageError"), "errors"),
     "kcfi_hash": "hashes",
     **dict.fromkeys(("DEFAULT_TARGET", "TARGETS"), "targets"),
+    **dict.fromkeys(("scan_c", "read_c_files"), "sources.c_header"),
 }
 
 __all__ = sorted(_HOMES)

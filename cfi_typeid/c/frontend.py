@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 from .scope import CURRENT_SCOPE, Scope, has_anonymous
 from .semantics import CTransformer
-from .syntax import blank_noise, parse_c, parse_c_fast, split_declarations
+from .syntax import blank_noise, parse_c, parse_c_fast, split_declarations, split_file
 from ..errors import ParseError
 from ..parsing.lalr import walk_lark_tree
 from ..model import FunctionType, Pointer, Qualified, Type, nesting
@@ -59,6 +59,8 @@ _TRANSFORMER = CTransformer()
 #: item enum or parameter list is no deeper than one item).
 _BRACKETS = re.compile(r"[()\[\]{}]")
 _SHALLOW = 100
+#: Whether the fast way is tried first (tests turn it off to hold it to the tree way).
+FAST_PATH = True
 
 
 def _bracket_depth(text: str, start: int, end: int) -> int:
@@ -90,8 +92,9 @@ def _parse(scope: Scope, text: str, start: int, end: int, rule: str,
         mark = len(scope.undo)
         records = len(scope.records) if scope.records is not None else 0
         try:
-            return parse_c_fast(text, start, end, rule, scope.typedefs.keys(), _TRANSFORMER,
-                                parameters)
+            if FAST_PATH:
+                return parse_c_fast(text, start, end, rule, scope.typedefs.keys(),
+                                    _TRANSFORMER, parameters)
         except Exception:  # noqa: BLE001 - the slow path below says what is wrong
             scope.rollback(mark)
             if scope.records is not None:
@@ -115,6 +118,13 @@ def _nonblank_spans(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in split_declarations(text) if text[s:e].strip(" \t\n\r\f\v;")]
 
 
+def predefined_typedefs(target: Target) -> dict[str, str]:
+    """Every typedef ``target`` predefines: name -> its type keywords."""
+    arch = target.triple.split("-", 1)[0]
+    return {**target.typedefs, **_BUILTIN_TYPEDEFS, **_FLOATN_COMMON,
+            **_FLOATN_TYPEDEFS.get(arch, {})}
+
+
 @lru_cache(maxsize=64)
 def _target_scope(target: Target) -> Scope:
     """The target's predefined typedefs.  Each names a list of type keywords, so the specifier
@@ -123,9 +133,7 @@ def _target_scope(target: Target) -> Scope:
     scope = Scope(target, what="target typedefs")
     context = CURRENT_SCOPE.set(scope)
     try:
-        arch = target.triple.split("-", 1)[0]
-        for name, spelling in {**target.typedefs, **_BUILTIN_TYPEDEFS, **_FLOATN_COMMON,
-                               **_FLOATN_TYPEDEFS.get(arch, {})}.items():
+        for name, spelling in predefined_typedefs(target).items():
             scope.typedefs[name] = _TRANSFORMER.keyword_type(spelling)
     finally:
         CURRENT_SCOPE.reset(context)
@@ -135,10 +143,12 @@ def _target_scope(target: Target) -> Scope:
 @lru_cache(maxsize=256)
 def prelude_scope(prelude: str, target: Target) -> Scope:
     """The scope after reading ``prelude`` on ``target`` (cached: treat it as read-only)."""
+    from .reader import read_into  # (the reader builds on this module)
     base = _target_scope(target)
     scope = Scope(target, dict(base.typedefs), dict(base.constants), what="prelude")
-    text = blank_noise(prelude, "prelude")
-    _run_declarations(scope, text, _nonblank_spans(text))
+    # As tolerant as a whole file: a declaration that cannot be read is skipped, and a use
+    # of a typedef it declared says why (its reasons stay in scope.skipped)
+    scope.prelude_skipped = read_into(scope, prelude)
     scope.typedef_depth = max(map(nesting, scope.typedefs.values()), default=0)
     scope.anonymous_typedefs = any(map(has_anonymous, scope.typedefs.values()))
     return scope
@@ -156,8 +166,9 @@ def _parse_target(decl: str, prelude: str, target: Target) -> tuple[Type, int, b
     scope = Scope(target, dict(parent.typedefs), dict(parent.constants),
                   objects=dict(parent.objects), defined=set(parent.defined),
                   skipped=parent.skipped)
-    text = blank_noise(decl)
-    spans = _nonblank_spans(text)
+    text, file_spans = split_file(blank_noise(decl))  # (definitions' bodies blanked)
+    spans = [(span.start, span.end) for span in file_spans
+             if text[span.start:span.end].strip(" \t\n\r\f\v;")]
     if not spans:
         raise ParseError("empty declaration: expected a C prototype or type name", decl, 0)
     _run_declarations(scope, text, spans[:-1])

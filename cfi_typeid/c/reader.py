@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from .frontend import MAX_NESTING, _parse, _target_scope
 from .scope import SKIPPED, Record, Scope, adjust_parameter
@@ -36,22 +36,32 @@ class FileDeclarations(NamedTuple):
     skipped: list[Skipped]
 
 
-def read_c_declarations(text: str, target: Target, what: str = "input") -> FileDeclarations:
+def read_c_declarations(text: str, target: Target, what: str = "input",
+                        progress: Callable[[int], None] | None = None) -> FileDeclarations:
     """The function types ``text`` (preprocessed C) declares: functions once per name (the
     last declaration, merged with earlier ones as C composes them), function-pointer
-    typedefs, members and variables, in the order of their last declarations."""
+    typedefs, members and variables, in the order of their last declarations.
+    ``progress``, when given, is called now and then with how many characters are read."""
+    base = _target_scope(target)
+    scope = Scope(target, dict(base.typedefs), dict(base.constants), what=what)
+    scope.records = []
+    skipped = read_into(scope, text, progress)
+    return FileDeclarations(_merge(scope.records), skipped)
+
+
+def read_into(scope: Scope, text: str, progress: Callable[[int], None] | None = None
+              ) -> list[Skipped]:
+    """Read every declaration of ``text`` into ``scope``, tolerantly: what cannot be read is
+    returned as :class:`Skipped` (a typedef it declared stays a name whose use says why)."""
     refused: list[tuple[int, str]] = []
     found_labels: list[tuple[int, str]] = []
     skipped: list[Skipped] = []
     try:
-        blanked = blank_noise(text, what, refused, found_labels)
+        blanked = blank_noise(text, scope.what, refused, found_labels)
     except ParseError as e:  # an unterminated comment or attribute: the rest is unreadable
-        return FileDeclarations([], [Skipped(e.offset, e.message)])
+        return [Skipped(e.offset, e.message)]
     work, spans = split_file(blanked)
     labels = deque(found_labels)
-    base = _target_scope(target)
-    scope = Scope(target, dict(base.typedefs), dict(base.constants), what=what)
-    scope.records = []
     scope.text = work
     refused.sort()
     # Parameter declarations parsed before are reused while the typedef names and enum
@@ -59,25 +69,28 @@ def read_c_declarations(text: str, target: Target, what: str = "input") -> FileD
     # (a tag's definition) is read without, and one that changes either starts afresh.
     parameters: dict[tuple[int, str], object] = {}
     names = (len(scope.typedefs), len(scope.constants))
-    for span in spans:
+    records = scope.records if scope.records is not None else []
+    for count, span in enumerate(spans):
+        if progress is not None and count % 256 == 0:
+            progress(span.start)
         if _EMPTY.fullmatch(work, span.start, span.end):
             continue
         bad = _refused_in(refused, span)
-        mark = len(scope.records)
+        mark = len(records)
         try:
             if bad is not None:
-                raise ParseError(bad, work, span.start, what=what)
+                raise ParseError(bad, work, span.start, what=scope.what)
             if span.kind == "knr":
                 _read_knr(scope, work, span)
             else:
                 braces = work.find("{", span.start, span.end) >= 0
                 _parse(scope, work, span.start, span.end, "declaration",
                        None if braces else parameters)
-            _check_depth(scope, mark, work)
+            _check_depth(records, mark, work)
             if labels:
-                _label(scope.records, mark, labels, span)
+                _label(records, mark, labels, span)
         except (ParseError, RecursionError) as e:
-            del scope.records[mark:]
+            del records[mark:]
             scope.pending_members.clear()
             message = e.message if isinstance(e, ParseError) else \
                 f"declaration nested too deeply (more than {MAX_NESTING} levels)"
@@ -87,7 +100,9 @@ def read_c_declarations(text: str, target: Target, what: str = "input") -> FileD
         if (len(scope.typedefs), len(scope.constants)) != names:
             parameters.clear()
             names = (len(scope.typedefs), len(scope.constants))
-    return FileDeclarations(_merge(scope.records), skipped)
+    if progress is not None:
+        progress(len(text))
+    return skipped
 
 
 _EMPTY = re.compile(r"[\s;]*")
@@ -114,9 +129,8 @@ def _label(records: list[Record], mark: int, labels: deque[tuple[int, str]],
             records[k] = record._replace(symbol=labels.popleft()[1])
 
 
-def _check_depth(scope: Scope, mark: int, text: str) -> None:
-    assert scope.records is not None
-    for record in scope.records[mark:]:
+def _check_depth(records: list[Record], mark: int, text: str) -> None:
+    for record in records[mark:]:
         if nesting(record.type) > MAX_NESTING:
             raise ParseError(f"declaration nested too deeply (more than {MAX_NESTING} "
                              "levels)", text, record.offset)
@@ -128,6 +142,7 @@ _TYPEDEF_WORD = re.compile(r"(?<![\w$])typedef(?![\w$])")
 _POINTER_NAME = re.compile(r"\(\s*\*+\s*([A-Za-z_$][\w$]*)\s*\)")
 _LAST_NAME = re.compile(r"([A-Za-z_$][\w$]*)[\s\[\]0-9]*;?\s*\Z")
 _FUNCTION_NAME = re.compile(r"([A-Za-z_$][\w$]*)\s*\(")
+_MODE_WORDS = re.compile(r"__cfi_mode_\w*")
 
 
 def _skip(scope: Scope, text: str, span: FileSpan, message: str) -> str:
@@ -137,13 +152,14 @@ def _skip(scope: Scope, text: str, span: FileSpan, message: str) -> str:
     if _TYPEDEF_WORD.search(body) is None:
         m = _FUNCTION_NAME.search(body)
         return m.group(1) if m is not None else ""
+    body = _MODE_WORDS.sub(" ", body)
     m = _POINTER_NAME.search(body) or _LAST_NAME.search(body)
     if m is None:
         return ""
     name = m.group(1)
-    if name not in scope.typedefs or scope.typedefs[name] is SKIPPED:
-        scope.typedefs[name] = SKIPPED
-        scope.skipped[name] = message
+    # (a name declared before is poisoned too: which of its declarations holds is unclear)
+    scope.typedefs[name] = SKIPPED
+    scope.skipped[name] = message
     return name
 
 

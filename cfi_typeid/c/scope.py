@@ -69,6 +69,8 @@ class Scope:
     pending_members: list[Record] = field(default_factory=list)
     #: the identifier list of the last K&R declarator parsed
     knr_names: list[str] = field(default_factory=list)
+    #: (a prelude's scope) the declarations it skipped, as ``cfi_typeid.c.reader.Skipped``
+    prelude_skipped: list[object] = field(default_factory=list)
     #: whether the declaration being read is a K&R definition's head (identifier lists are
     #: allowed only there)
     knr_definition: bool = False

@@ -15,7 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .line_markers import LineMap
 from .records import Declaration, Diagnostic, Scan
@@ -29,12 +29,14 @@ from ..model import Type
 from ..targets import DEFAULT_TARGET, Target, get_target
 
 
-def scan_c(text: str, *, target: str = DEFAULT_TARGET, filename: str = "<input>") -> Scan:
+def scan_c(text: str, *, target: str = DEFAULT_TARGET, filename: str = "<input>",
+           progress: Callable[[int], None] | None = None) -> Scan:
     """The function types preprocessed C ``text`` declares, and what could not be read.
     Records and diagnostics name the original file and line where line markers say it,
-    else ``filename`` and the line in ``text``."""
+    else ``filename`` and the line in ``text``.  ``progress`` is called now and then with
+    how many characters of ``text`` are read."""
     t = get_target(target)
-    found = read_c_declarations(text, t, filename)
+    found = read_c_declarations(text, t, filename, progress)
     where = LineMap(text, filename)
     declarations: list[Declaration] = []
     diagnostics: list[tuple[int, Diagnostic]] = []
@@ -81,12 +83,22 @@ def read_c_files(paths: Sequence[str], *, target: str = DEFAULT_TARGET, cpp: boo
     declarations: list[Declaration] = []
     diagnostics: list[Diagnostic] = []
     for path in paths:
-        name = "<stdin>" if path == "-" else path
-        text = preprocess(path, target, cpp_args) if cpp else _read(path)
-        scan = scan_c(text, target=target, filename=name)
+        scan = scan_c(read_c_text(path, target=target, cpp=cpp, cpp_args=cpp_args),
+                      target=target, filename=display_name(path))
         declarations.extend(scan.declarations)
         diagnostics.extend(scan.diagnostics)
     return Scan(tuple(declarations), tuple(diagnostics))
+
+
+def display_name(path: str) -> str:
+    """How records name a file read from ``path`` (``-``: ``<stdin>``)."""
+    return "<stdin>" if path == "-" else path
+
+
+def read_c_text(path: str, *, target: str = DEFAULT_TARGET, cpp: bool = False,
+                cpp_args: Sequence[str] = ()) -> str:
+    """The text :func:`read_c_files` reads of ``path``: as is, or preprocessed."""
+    return preprocess(path, target, cpp_args) if cpp else _read(path)
 
 
 def _read(path: str) -> str:
