@@ -84,7 +84,10 @@ def apply_mode(t: Type, word: str, target: Target) -> Type:
         if not isinstance(t, Complex):
             raise ModeError("type of machine mode does not match type of base type")
         return Complex(_real(bits, mode.explicit, target))
-    if not (isinstance(t, Primitive) and t.kind in _FLOATS):
+    # (a complex float is a floating type too, and a float mode makes it real: clang's
+    # isFloatingType)
+    real = t.element if isinstance(t, Complex) else t
+    if not (isinstance(real, Primitive) and real.kind in _FLOATS):
         raise ModeError("type of machine mode does not match type of base type")
     return _real(bits, mode.explicit, target)
 
@@ -98,7 +101,7 @@ def _integer(bits: int, signed: bool, target: Target) -> Type:
     for kind in _BY_WIDTH:
         if target.int_bits(kind) == bits:
             return CInteger(kind if signed else _UNSIGNED[kind])
-    if bits == 128 and target.has_int128:
+    if bits == 128:  # even where the __int128 keyword is not (i686, armv7): clang-19 does
         return CInteger(CInt.INT128 if signed else CInt.UINT128)
     raise ModeError(f"no integer type is {bits} bits wide on {target.triple}")
 
