@@ -71,11 +71,11 @@ def preprocessed(header: str, preprocessor: str) -> str:
     return _MALLOC_ARGS.sub("__malloc__", done.stdout)
 
 
-def clang_functions(text: str) -> set[str]:
+def clang_functions(text: str, target: str = "x86_64-unknown-linux-gnu") -> set[str]:
     """The functions clang's AST of ``text`` declares at file scope (implicit builtins left
     out)."""
     assert CLANG is not None
-    done = subprocess.run([CLANG, "-fsyntax-only", "-Xclang", "-ast-dump",
+    done = subprocess.run([CLANG, "-target", target, "-fsyntax-only", "-Xclang", "-ast-dump",
                            "-fno-color-diagnostics", "-w", "-x", "c", "-"], input=text,
                           capture_output=True, text=True)
     names = set()
@@ -115,9 +115,9 @@ class Result(NamedTuple):
     wrong: list[str]
 
 
-def _compile(source: str, normalize: bool) -> tuple[str | None, str]:
+def _compile(source: str, normalize: bool, target: str) -> tuple[str | None, str]:
     assert CLANG is not None
-    flags = ["-fsanitize=cfi-icall", "-flto", "-fvisibility=hidden"]
+    flags = ["-target", target, "-fsanitize=cfi-icall", "-flto", "-fvisibility=hidden"]
     if normalize:
         flags.append("-fsanitize-cfi-icall-experimental-normalize-integers")
     done = subprocess.run([CLANG, *flags, "-S", "-emit-llvm", "-O0", "-w", "-x", "c", "-",
@@ -127,26 +127,34 @@ def _compile(source: str, normalize: bool) -> tuple[str | None, str]:
 
 def check_header(header: str, preprocessor: str) -> Result:
     text = preprocessed(header, preprocessor)
-    scan = c_header.scan_c(text, filename=header)
-    names = clang_functions(text)
-    others = [d for d in scan.declarations if d.kind != "function"]
     prefix = _FLOATN_FOR_CLANG if preprocessor.startswith("gcc") else ""
+    return check_text(text, header, prefix=prefix)
+
+
+def check_text(text: str, filename: str = "<input>", *, prefix: str = "",
+               target: str = "x86_64-unknown-linux-gnu") -> Result:
+    """``text`` read by scan_c against clang-19 compiling it (after ``prefix``, which only
+    clang reads) for ``target``."""
+    scan = c_header.scan_c(text, filename=filename, target=target)
+    names = clang_functions(prefix + text, target)
+    others = [d for d in scan.declarations if d.kind != "function"]
     body = prefix + text
+    header = filename
     table = "\nvoid *__cfi_tab[] = {" + "".join(f"(void*)&{n}," for n in sorted(names))
     probes = {i: _probe(d, i, text) for i, d in enumerate(others)}
     for _ in range(4):  # drop the probes clang cannot compile (a member we misnamed)
         source = body + '\n#line 1 "__probes__"\n' + "\n".join(probes.values()) + table + "".join(
             f"(void*)&__cfi_probe{i}," for i in probes) + "};\n"
-        ir, errors = _compile(source, False)
+        ir, errors = _compile(source, False, target)
         if ir is not None:
             break
         lines = {int(n) - 1 for n in re.findall(r"__probes__:(\d+):\d+: error", errors)}
         bad = {list(probes)[k] for k in lines if 0 <= k < len(probes)}
         if not bad:
-            raise AssertionError(f"clang-19 refused {header} ({preprocessor}):\n{errors[:3000]}")
+            raise AssertionError(f"clang-19 refused {header}:\n{errors[:3000]}")
         probes = {i: p for i, p in probes.items() if i not in bad}
     assert ir is not None, f"clang-19 refused the probes of {header}"
-    normalized, errors = _compile(source, True)
+    normalized, errors = _compile(source, True, target)
     assert normalized is not None, errors[:3000]
     plain_ids, norm_ids = ids_from_ir(ir), ids_from_ir(normalized)
     # IR functions are named by symbol: an __asm__ label names another (glibc's

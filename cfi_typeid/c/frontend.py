@@ -99,7 +99,6 @@ def _parse(scope: Scope, text: str, start: int, end: int, rule: str,
             scope.rollback(mark)
             if scope.records is not None:
                 del scope.records[records:]
-            scope.pending_members.clear()
         tree = parse_c(text, start, end, rule, scope.typedefs.keys(), scope.what)
         return _transform(tree, scope)
     finally:

@@ -79,7 +79,7 @@ def read_into(scope: Scope, text: str, progress: Callable[[int], None] | None = 
         mark = len(records)
         try:
             if bad is not None:
-                raise ParseError(bad, work, span.start, what=scope.what)
+                raise ParseError(bad[1], work, bad[0], what=scope.what)
             if span.kind == "knr":
                 _read_knr(scope, work, span)
             else:
@@ -91,10 +91,11 @@ def read_into(scope: Scope, text: str, progress: Callable[[int], None] | None = 
                 _label(records, mark, labels, span)
         except (ParseError, RecursionError) as e:
             del records[mark:]
-            scope.pending_members.clear()
             message = e.message if isinstance(e, ParseError) else \
                 f"declaration nested too deeply (more than {MAX_NESTING} levels)"
-            offset = e.offset if isinstance(e, ParseError) else span.start
+            first = span.start + len(work[span.start:span.end]) - len(
+                work[span.start:span.end].lstrip())  # where the declaration's text begins
+            offset = e.offset if isinstance(e, ParseError) and e.offset > first else first
             name = _skip(scope, work, span, message)
             skipped.append(Skipped(max(span.start, min(offset, span.end - 1)), message, name))
         if (len(scope.typedefs), len(scope.constants)) != names:
@@ -108,11 +109,11 @@ def read_into(scope: Scope, text: str, progress: Callable[[int], None] | None = 
 _EMPTY = re.compile(r"[\s;]*")
 
 
-def _refused_in(refused: list[tuple[int, str]], span: FileSpan) -> str | None:
+def _refused_in(refused: list[tuple[int, str]], span: FileSpan) -> tuple[int, str] | None:
     # (few: a binary search is not worth it)
     for offset, message in refused:
         if span.start <= offset < span.end:
-            return message
+            return offset, message
     return None
 
 
@@ -169,7 +170,7 @@ _PROMOTED = {CInteger(k) for k in (CInt.CHAR, CInt.SCHAR, CInt.UCHAR, CInt.SHORT
 def _read_knr(scope: Scope, text: str, span: FileSpan) -> None:
     """``int f(a, b) int a; long b; {...}``: clang gives the definition the prototype of its
     parameters after the default argument promotions (``char`` and ``short`` are ``int``,
-    ``float`` is ``double``), a parameter not declared being ``int``."""
+    ``float`` is ``double``); a parameter not declared is an error (no implicit int)."""
     assert scope.records is not None
     mark = len(scope.records)
     scope.knr_definition = True
@@ -187,7 +188,11 @@ def _read_knr(scope: Scope, text: str, span: FileSpan) -> None:
         _parse(inner, text, start, end, "declaration")
     params: list[Type] = []
     for name in names:
-        t = adjust_parameter(inner.objects.get(name, CInteger(CInt.INT)))
+        if name not in inner.objects:
+            raise ParseError(f"parameter {name!r} was not declared, defaults to 'int'; C99 "
+                             "and later do not support implicit int (as clang-19 says)",
+                             text, span.start)
+        t = adjust_parameter(inner.objects[name])
         if t in _PROMOTED or t == Primitive(Scalar.BOOL):
             t = CInteger(CInt.INT)
         elif t == Primitive(Scalar.FLOAT):

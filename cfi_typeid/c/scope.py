@@ -65,8 +65,6 @@ class Scope:
     skipped: dict[str, str] = field(default_factory=dict)
     #: when not None (a whole file read), the function types found, in order
     records: list[Record] | None = None
-    #: function-pointer members of unnamed structs and unions not yet named
-    pending_members: list[Record] = field(default_factory=list)
     #: the identifier list of the last K&R declarator parsed
     knr_names: list[str] = field(default_factory=list)
     #: (a prelude's scope) the declarations it skipped, as ``cfi_typeid.c.reader.Skipped``

@@ -51,6 +51,16 @@ class _Base(NamedTuple):
     type: Type
     pos: int
     typedef_name: str | None = None
+    #: (an unnamed struct or union) its function-pointer members, named from here down
+    members: tuple[Record, ...] = ()
+
+
+class _Fields(NamedTuple):
+    """What a struct declaration declares: its members (name, type, offset), and the
+    function-pointer members of an unnamed struct or union it holds, named from it down."""
+
+    fields: list[tuple[str, Type, int]]
+    nested: list[Record]
 
 
 class _Mode(NamedTuple):
@@ -70,6 +80,8 @@ class _Specifiers(NamedTuple):
     redeclared_pos: int = 0
     #: storage-class keywords other than typedef (``static``, ``extern``, ...)
     storage: tuple[str, ...] = ()
+    #: the function-pointer members of an unnamed struct or union among the specifiers
+    members: tuple[Record, ...] = ()
 
 
 Step = Callable[[Type], Type]
@@ -187,35 +199,36 @@ class CTransformer(ConstantRules):
 
     def struct_definition(self, kw: Token, *rest: object) -> _Base:
         tag = rest[0] if rest and isinstance(rest[0], Token) else None
-        records = self.scope.records
-        if records is not None:
-            members = self.scope.pending_members
-            for fields in rest:
-                if isinstance(fields, list):
-                    members.extend(Record("member", name, t, self.scope.base + pos)
-                                   for name, t, pos in fields if _is_function_pointer(t))
-            if tag is not None:
-                records.extend(m._replace(name=f"{tag!s}.{m.name}") for m in members)
-                members.clear()
-        return self._tag(kw, tag)
+        base = self._tag(kw, tag)
+        if self.scope.records is None:
+            return base
+        members: list[Record] = []
+        for declared in rest:
+            if isinstance(declared, _Fields):
+                members.extend(Record("member", name, t, self.scope.base + pos)
+                               for name, t, pos in declared.fields if _is_function_pointer(t))
+                members.extend(declared.nested)
+        if tag is None:
+            return base._replace(members=tuple(members))
+        self.scope.records.extend(m._replace(name=f"{tag!s}.{m.name}") for m in members)
+        return base
 
     def struct_declaration(self, specs: _Specifiers,
-                           declarators: list[_Declarator] | None = None
-                           ) -> list[tuple[str, Type, int]]:
-        """The members a struct declaration declares: (name, type, offset)."""
+                           declarators: list[_Declarator] | None = None) -> _Fields:
+        """The members a struct declaration declares.  An unnamed struct or union's members
+        are reached through this member's name (or directly, for an unnamed member)."""
         declarators = self._declarators(specs, declarators)
-        if has_anonymous(specs.type) and self.scope.pending_members:
-            # the members of an unnamed struct or union are reached through this member's
-            # name (or directly, for an unnamed member)
-            named = [d.name for d in declarators if d.name]
-            if len(named) == 1:
-                self.scope.pending_members[:] = [
-                    m._replace(name=f"{named[0]}.{m.name}")
-                    for m in self.scope.pending_members]
-        return [(d.name, d.apply(specs.type), d.pos) for d in declarators if d.name]
+        nested = list(specs.members)
+        named = [d.name for d in declarators if d.name]
+        if nested and len(named) == 1:
+            nested = [m._replace(name=f"{named[0]}.{m.name}") for m in nested]
+        elif nested and named:
+            nested = []  # several members of one unnamed type: a name each, not modelled
+        return _Fields([(d.name, d.apply(specs.type), d.pos) for d in declarators if d.name],
+                       nested)
 
-    def empty_declaration(self) -> list[tuple[str, Type, int]]:
-        return []
+    def empty_declaration(self) -> _Fields:
+        return _Fields([], [])
 
     def struct_declarator_list(self, *items: _Declarator) -> list[_Declarator]:
         return list(items)
@@ -309,9 +322,10 @@ class CTransformer(ConstantRules):
             base = self._mode(base, mode)
         if "restrict" in quals:
             self._check_restrict(base, max(pos, 0))
+        members = bases[0].members if bases else ()
         return _Specifiers(c_qualify(base, "const" in quals, "volatile" in quals,
                                      "restrict" in quals), is_typedef, max(pos, 0), redeclared,
-                           redeclared_pos, tuple(storage))
+                           redeclared_pos, tuple(storage), members)
 
     def _base_type(self, words: list[str], bases: list[_Base], bits: int | None,
                    pos: int) -> Type:
@@ -545,8 +559,7 @@ class CTransformer(ConstantRules):
                 base = name_anonymous(base, first.name)
                 if scope.records is not None:
                     scope.records.extend(m._replace(name=f"{first.name}.{m.name}")
-                                         for m in scope.pending_members)
-        scope.pending_members.clear()
+                                         for m in specs.members)
         for d in declarators:
             if d.name is None:
                 continue

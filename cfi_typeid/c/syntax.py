@@ -332,11 +332,12 @@ def split_file(text: str) -> tuple[str, list[FileSpan]]:
             depth += 1
         elif c in ")]":
             depth = max(0, depth - 1)
-        elif depth:
-            pass
-        elif c == ";":
+        elif c == ";":  # (outside braces, a ";" ends a declaration even in brackets left
+            depth = 0   # open: `int f(int x;` must not swallow the rest of the file)
             spans.append(FileSpan(start, m.end()))
             start = m.end()
+        elif depth:
+            pass
         elif c == "=":
             i = _initializer_end(tokens, i + 1)
             out.blank(m.start(), tokens[i].start() if i < n else len(text))
