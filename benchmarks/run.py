@@ -8,7 +8,8 @@ Sections: (a) ``batch`` on generated C prototypes against clang-19 computing the
 one C file; (b) ``batch`` on Rust signatures against rustc; (c) our in-process parse-and-encode
 against pycparser's parse alone of the same C text; (d) one-off ``python -m cfi_typeid encode``
 against one-off clang-19; (e) warm, repeated ``cfi_typeid.typeid`` calls per second; (f) scaling
-of ``batch`` from 1k to 100k prototypes, time and peak memory.
+of ``batch`` from 1k to 100k prototypes, time and peak memory; (g) ``header`` on
+openssl/ssl.h against clang-19 emitting the ids of all its functions.
 
 Every figure is the median of ``--repeat`` runs, the two sides of a comparison alternating, each
 run a fresh process (timed from outside, peak memory from ``wait4``'s ``ru_maxrss``).  A side
@@ -22,6 +23,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -451,9 +453,58 @@ def scaling(b: Bench) -> None:
     b.report.figure("(f)", "peak memory", f"{peak:.0f} MB", "< 300 MB", peak < 300)
 
 
+def _clang_functions(text: str) -> list[str]:
+    """The functions clang-19's AST of ``text`` declares at file scope (not its builtins)."""
+    assert CLANG is not None
+    dump = subprocess.run([CLANG, "-fsyntax-only", "-Xclang", "-ast-dump",
+                           "-fno-color-diagnostics", "-w", "-x", "c", "-"], input=text,
+                          capture_output=True, text=True).stdout
+    names = set()
+    for line in dump.splitlines():
+        if line[1:].startswith("-FunctionDecl") and " implicit " not in line:
+            m = re.search(r" (?:col|line):[\d:]+(?: used| referenced)* ([A-Za-z_$][\w$]*) '",
+                          line)
+            if m:
+                names.add(m.group(1))
+    return sorted(names)
+
+
+def header_vs_clang(b: Bench) -> None:
+    """(g) ``header`` on a real header (openssl/ssl.h; zlib.h with --quick), preprocessed by
+    clang-19 -E, against clang-19 compiling the same text with every function's address
+    taken (so that it emits every id)."""
+    header = "zlib.h" if b.quick else "openssl/ssl.h"
+    if CLANG is None or not Path("/usr/include", header).exists():
+        b.report.say(f"(g) header: skipped ({'clang-19' if CLANG is None else header} "
+                     "not installed)")
+        b.report.compare("(g)", f"header {header} vs clang-19", None, None, 2.0)
+        return
+    text = subprocess.run([CLANG, "-E", "-x", "c", "-"], input=f"#include <{header}>\n",
+                          capture_output=True, text=True, check=True).stdout
+    names = _clang_functions(text)
+    src, out = b.tmp / "g.i", b.tmp / "g.jsonl"
+    src.write_text(text)
+    truth = b.tmp / "g.c"
+    truth.write_text(text + "\nvoid *cfi_bench_tab[] = {"
+                     + "".join(f"(void *)&{n}," for n in names) + "};\n")
+    sides = {"ours": lambda: run(b.ours("header", "--jsonl", str(src)), stdout=out, env=b.env),
+             "clang": lambda: run([CLANG, *CLANG_FLAGS, "-x", "c", str(truth), "-o",
+                                   os.devnull])}
+    runs = alternate(sides, b.repeat)
+    ours, clang = median(runs["ours"]), median(runs["clang"])
+    cpu = statistics.median(r.cpu for r in runs["ours"]), statistics.median(
+        r.cpu for r in runs["clang"])
+    answered = sum(1 for line in out.read_text().splitlines()
+                   if json.loads(line)["kind"] == "function")
+    b.report.say(f"(g) header {header}: {len(names)} functions (clang's AST), {answered} "
+                 f"answered; ours {_fmt(ours, 's')} (CPU {_fmt(cpu[0], 's')}), clang-19 "
+                 f"{_fmt(clang, 's')} (CPU {_fmt(cpu[1], 's')})")
+    b.report.compare("(g)", f"header {header} vs clang-19", ours, clang, 2.0)
+
+
 SECTIONS: dict[str, Callable[[Bench], None]] = {
     "a": c_batch_vs_clang, "b": rust_batch_vs_rustc, "c": parse_vs_pycparser,
-    "d": one_off_vs_clang, "e": warm_repeated, "f": scaling,
+    "d": one_off_vs_clang, "e": warm_repeated, "f": scaling, "g": header_vs_clang,
 }
 
 
@@ -465,7 +516,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="prototypes/signatures per batch (default 10000; quick 200)")
     parser.add_argument("--repeat", type=int, default=None,
                         help="timed runs per side (default 3; quick 1)")
-    parser.add_argument("--only", default="abcdef", help="sections to run, e.g. a,d")
+    parser.add_argument("--only", default="abcdefg", help="sections to run, e.g. a,d")
     args = parser.parse_args(argv)
     n = args.n or (200 if args.quick else 10_000)
     repeat = args.repeat or (1 if args.quick else 3)
