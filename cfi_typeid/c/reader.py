@@ -64,11 +64,13 @@ def read_into(scope: Scope, text: str, progress: Callable[[int], None] | None = 
     labels = deque(found_labels)
     scope.text = work
     refused.sort()
-    # Parameter declarations parsed before are reused while the typedef names and enum
-    # constants stay as they were (see frontend._parse_target); a declaration with braces
-    # (a tag's definition) is read without, and one that changes either starts afresh.
+    # Parameter declarations parsed before are reused (see frontend._parse_target) while no
+    # typedef name changes its type: a new typedef or enum constant changes no reused value,
+    # since a reuse key keeps every word but a declarator's name, and that only when it is
+    # no typedef name (so `int x` and, once x is a typedef, `int x` have two keys).  A
+    # declaration with braces (a tag's definition) is read without reuse.
     parameters: dict[tuple[int, str], object] = {}
-    names = (len(scope.typedefs), len(scope.constants))
+    names = scope.typedef_changes
     records = scope.records if scope.records is not None else []
     for count, span in enumerate(spans):
         if progress is not None and count % 256 == 0:
@@ -86,7 +88,10 @@ def read_into(scope: Scope, text: str, progress: Callable[[int], None] | None = 
                 braces = work.find("{", span.start, span.end) >= 0
                 _parse(scope, work, span.start, span.end, "declaration",
                        None if braces else parameters)
-            _check_depth(records, mark, work)
+            # each level of a type takes a character of its declaration or comes from a
+            # typedef: a declaration short enough needs no walk
+            if span.end - span.start + scope.typedef_depth >= MAX_NESTING:
+                _check_depth(records, mark, work)
             if labels:
                 _label(records, mark, labels, span)
         except (ParseError, RecursionError) as e:
@@ -98,9 +103,9 @@ def read_into(scope: Scope, text: str, progress: Callable[[int], None] | None = 
             offset = e.offset if isinstance(e, ParseError) and e.offset > first else first
             name = _skip(scope, work, span, message)
             skipped.append(Skipped(max(span.start, min(offset, span.end - 1)), message, name))
-        if (len(scope.typedefs), len(scope.constants)) != names:
+        if scope.typedef_changes != names:
             parameters.clear()
-            names = (len(scope.typedefs), len(scope.constants))
+            names = scope.typedef_changes
     if progress is not None:
         progress(len(text))
     return skipped
@@ -159,6 +164,8 @@ def _skip(scope: Scope, text: str, span: FileSpan, message: str) -> str:
         return ""
     name = m.group(1)
     # (a name declared before is poisoned too: which of its declarations holds is unclear)
+    if name in scope.typedefs:
+        scope.typedef_changes += 1
     scope.typedefs[name] = SKIPPED
     scope.skipped[name] = message
     return name
@@ -198,13 +205,13 @@ def _read_knr(scope: Scope, text: str, span: FileSpan) -> None:
         elif t == Primitive(Scalar.FLOAT):
             t = Primitive(Scalar.DOUBLE)
         params.append(t)
-    name = _FUNCTION_NAME.search(text, span.start, span.head)
-    if name is None:
+    found = _FUNCTION_NAME.search(text, span.start, span.head)
+    if found is None:
         raise ParseError("not a K&R function definition", text, span.start)
     del scope.records[mark:]
     defined = FunctionType(fn.returns, tuple(params), False, True)
-    scope.objects[name.group(1)] = defined
-    scope.records.append(Record("function", name.group(1), defined, scope.base + max(pos, 0)))
+    scope.objects[found.group(1)] = defined
+    scope.records.append(Record("function", found.group(1), defined, scope.base + max(pos, 0)))
 
 
 def _merge(records: list[Record]) -> list[Record]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import MutableMapping, NamedTuple
+from typing import MutableMapping, NamedTuple, Sequence
 
 from ..errors import ParseError
 from ..model import (
@@ -61,6 +61,8 @@ class Scope:
     #: typedef names the read text itself defined (a target's predefined ones may be
     #: redefined; these only with the same type)
     defined: set[str] = field(default_factory=set)
+    #: how many times a typedef name already declared got another type (see reader)
+    typedef_changes: int = 0
     #: typedef name -> why its declaration was skipped (its value is :data:`SKIPPED`)
     skipped: dict[str, str] = field(default_factory=dict)
     #: when not None (a whole file read), the function types found, in order
@@ -68,7 +70,7 @@ class Scope:
     #: the identifier list of the last K&R declarator parsed
     knr_names: list[str] = field(default_factory=list)
     #: (a prelude's scope) the declarations it skipped, as ``cfi_typeid.c.reader.Skipped``
-    prelude_skipped: list[object] = field(default_factory=list)
+    prelude_skipped: Sequence[object] = ()
     #: whether the declaration being read is a K&R definition's head (identifier lists are
     #: allowed only there)
     knr_definition: bool = False

@@ -27,7 +27,7 @@ from .specifiers import KEYWORD_ALIASES, SPECIFIERS, TARGET_BUILTINS, VA_LIST
 from ..parsing.lalr import Token
 from ..model import (
     VOID, Array, BitInt, CInt, CInteger, Complex, FunctionType, Named, Pointer, Primitive,
-    Qualified, Scalar, TagKind, Type, qualify, unqualified,
+    Qualified, Scalar, TagKind, Type, nesting, qualify, unqualified,
 )
 from ..targets import Target
 
@@ -578,8 +578,12 @@ class CTransformer(ConstantRules):
         if name in scope.defined and scope.typedefs.get(name) not in (t, SKIPPED):
             raise scope.error(f"typedef redefinition with different types ({name!r})",
                               max(pos, 0))
+        if name in scope.typedefs and scope.typedefs[name] != t:
+            scope.typedef_changes += 1  # (a predefined one redefined: reused values are stale)
         scope.typedefs[name] = t
         scope.defined.add(name)
+        if scope.records is not None:  # (a whole file: kept up to date as it is read)
+            scope.typedef_depth = max(scope.typedef_depth, nesting(t))
 
     def target(self, specs: _Specifiers, decl: _Declarator | list[_Declarator] | None = None
                ) -> tuple[Type, int]:

@@ -332,6 +332,9 @@ def split_file(text: str) -> tuple[str, list[FileSpan]]:
             depth += 1
         elif c in ")]":
             depth = max(0, depth - 1)
+        elif c == "{" and depth:  # a tag defined in brackets (a parameter's type)
+            i = _closing_brace(tokens, i + 1) + 1
+            continue
         elif c == ";":  # (outside braces, a ";" ends a declaration even in brackets left
             depth = 0   # open: `int f(int x;` must not swallow the rest of the file)
             spans.append(FileSpan(start, m.end()))

@@ -93,7 +93,7 @@ class _progress_bar:
         self._bar: Any = None
         if show:
             try:
-                from tqdm import tqdm
+                from tqdm import tqdm  # type: ignore[import-untyped]
             except ImportError:  # pragma: no cover - tqdm is a dependency
                 return
             self._bar = tqdm(total=total, desc=name, unit="B", unit_scale=True,

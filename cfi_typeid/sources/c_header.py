@@ -137,4 +137,5 @@ def preprocess(path: str, target: str, cpp_args: Sequence[str] = ()) -> str:
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", errors="replace").strip()
         raise UsageError(f"the preprocessor failed on {path}:\n{message[:4000]}")
-    return done.stdout.decode("utf-8", errors="replace")
+    output: bytes = done.stdout
+    return output.decode("utf-8", errors="replace")
