@@ -40,6 +40,7 @@ from oracles import CLANG, ids_from_ir  # noqa: E402
 
 c_header = pytest.importorskip("cfi_typeid.sources.c_header")
 from cfi_typeid.c.render import render_c_type  # noqa: E402
+from cfi_typeid.c.syntax import blank_noise, split_file  # noqa: E402
 
 GCC = shutil.which("gcc")
 PYTHON_INCLUDE = "/usr/include/python3.11"
@@ -105,6 +106,7 @@ def _probe(record: object, index: int, text: str) -> str:
 
 
 class Result(NamedTuple):
+    declarations: int  # top-level declarations in the text
     clang_functions: int  # functions clang emits ids for
     functions: int  # functions we answer
     right_functions: int
@@ -193,8 +195,10 @@ def check_text(text: str, filename: str = "<input>", *, prefix: str = "",
         checked += verdict is not None
         right_others += bool(verdict)
     skipped = collections.Counter(_reason(d.message) for d in scan.diagnostics)
-    return Result(len(emitted), len(ours), right, len(others), checked, right_others,
-                  skipped, wrong)
+    work, spans = split_file(blank_noise(text, refused=[]))
+    declarations = sum(1 for sp in spans if work[sp.start:sp.end].strip(" \t\n\r\f\v;"))
+    return Result(declarations, len(emitted), len(ours), right, len(others), checked,
+                  right_others, skipped, wrong)
 
 
 def _reason(message: str) -> str:
@@ -218,16 +222,16 @@ def test_every_function_clang_emits_is_answered_and_right(header: str,
 
 
 def main() -> None:
-    print("| header | preprocessor | clang ids | answered | right | typedef/member/variable "
-          "(checked, right) | skipped |")
-    print("|---|---|---|---|---|---|---|")
+    print("| header | preprocessor | declarations | functions clang emits ids for | answered "
+          "| right | typedef/member/variable (checked, right) | skipped |")
+    print("|---|---|---|---|---|---|---|---|")
     for header in ALL_HEADERS:
         if not _installed(header):
             continue
         for pp in PREPROCESSORS:
             r = check_header(header, pp)
             skipped = "; ".join(f"{n}x {why}" for why, n in r.skipped.most_common()) or "0"
-            print(f"| {header} | {pp} | {r.clang_functions} | {r.functions} | "
+            print(f"| {header} | {pp} | {r.declarations} | {r.clang_functions} | {r.functions} | "
                   f"{r.right_functions} | {r.others} ({r.others_checked}, {r.right_others}) "
                   f"| {skipped} |", flush=True)
             for w in r.wrong[:5]:
