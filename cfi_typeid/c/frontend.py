@@ -166,13 +166,18 @@ def _parse_target(decl: str, prelude: str, target: Target) -> tuple[Type, int, b
                   objects=dict(parent.objects), defined=set(parent.defined),
                   skipped=parent.skipped)
     text, file_spans = split_file(blank_noise(decl))  # (definitions' bodies blanked)
-    spans = [(span.start, span.end) for span in file_spans
-             if text[span.start:span.end].strip(" \t\n\r\f\v;")]
+    file_spans = [span for span in file_spans
+                  if text[span.start:span.end].strip(" \t\n\r\f\v;")]
+    spans = [(span.start, span.end) for span in file_spans]
     if not spans:
         raise ParseError("empty declaration: expected a C prototype or type name", decl, 0)
     _run_declarations(scope, text, spans[:-1])
     start, end = spans[-1]
     scope.text = text
+    if file_spans[-1].kind == "knr":
+        from .reader import knr_function
+        _, fn, at = knr_function(scope, text, file_spans[-1])
+        return fn, at, True
     alone, braces = len(spans) == 1, "{" in text[start:end]  # alone: no declarations before
     # Parameter declarations parsed in the prelude's scope are reused by lines that leave
     # that scope as it is up to their parameters: no declarations of their own before (the

@@ -175,11 +175,17 @@ _PROMOTED = {CInteger(k) for k in (CInt.CHAR, CInt.SCHAR, CInt.UCHAR, CInt.SHORT
 
 
 def _read_knr(scope: Scope, text: str, span: FileSpan) -> None:
-    """``int f(a, b) int a; long b; {...}``: clang gives the definition the prototype of its
-    parameters after the default argument promotions (``char`` and ``short`` are ``int``,
-    ``float`` is ``double``); a parameter not declared is an error (no implicit int)."""
-    assert scope.records is not None
-    mark = len(scope.records)
+    name, defined, offset = knr_function(scope, text, span)
+    scope.objects[name] = defined
+    if scope.records is not None:
+        scope.records.append(Record("function", name, defined, offset))
+
+
+def knr_function(scope: Scope, text: str, span: FileSpan) -> tuple[str, FunctionType, int]:
+    """``int f(a, b) int a; long b; {...}``: its name, type and offset.  clang gives the
+    definition the prototype of its parameters after the default argument promotions
+    (``char`` and ``short`` are ``int``, ``float`` is ``double``); a parameter not declared
+    is an error (no implicit int)."""
     scope.knr_definition = True
     try:
         result = _parse(scope, text, span.start, span.head, "target")
@@ -208,10 +214,8 @@ def _read_knr(scope: Scope, text: str, span: FileSpan) -> None:
     found = _FUNCTION_NAME.search(text, span.start, span.head)
     if found is None:
         raise ParseError("not a K&R function definition", text, span.start)
-    del scope.records[mark:]
-    defined = FunctionType(fn.returns, tuple(params), False, True)
-    scope.objects[found.group(1)] = defined
-    scope.records.append(Record("function", found.group(1), defined, scope.base + max(pos, 0)))
+    return found.group(1), FunctionType(fn.returns, tuple(params), False, True), \
+        span.start + max(pos, 0)
 
 
 def _merge(records: list[Record]) -> list[Record]:
