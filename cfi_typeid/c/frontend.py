@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 from .scope import CURRENT_SCOPE, Scope, has_anonymous
 from .semantics import CTransformer
-from .syntax import blank_noise, parse_c, parse_c_fast, split_declarations, split_file
+from .syntax import FileSpan, blank_noise, parse_c, parse_c_fast, split_declarations, split_file
 from ..errors import ParseError
 from ..parsing.lalr import walk_lark_tree
 from ..model import FunctionType, Pointer, Qualified, Type, nesting
@@ -162,15 +162,22 @@ def parse_c_type(decl: str, prelude: str, target: Target) -> tuple[Type, int]:
 def _parse_target(decl: str, prelude: str, target: Target) -> tuple[Type, int, bool]:
     """:func:`parse_c_type`, and whether the type may mention an unnamed tag."""
     parent = prelude_scope(prelude, target)
-    scope = Scope(target, dict(parent.typedefs), dict(parent.constants),
-                  objects=dict(parent.objects), defined=set(parent.defined),
-                  skipped=parent.skipped)
-    text, file_spans = split_file(blank_noise(decl))  # (definitions' bodies blanked)
+    text = blank_noise(decl)
+    if "{" in text or "=" in text:  # definitions' bodies and initializers blanked
+        text, file_spans = split_file(text)
+    else:
+        file_spans = [FileSpan(s, e) for s, e in split_declarations(text)]
     file_spans = [span for span in file_spans
                   if text[span.start:span.end].strip(" \t\n\r\f\v;")]
     spans = [(span.start, span.end) for span in file_spans]
     if not spans:
         raise ParseError("empty declaration: expected a C prototype or type name", decl, 0)
+    # (a line alone only reads the prelude's objects and defined names: no copies)
+    alone = len(spans) == 1
+    scope = Scope(target, dict(parent.typedefs), dict(parent.constants),
+                  objects=parent.objects if alone else dict(parent.objects),
+                  defined=parent.defined if alone else set(parent.defined),
+                  skipped=parent.skipped)
     _run_declarations(scope, text, spans[:-1])
     start, end = spans[-1]
     scope.text = text
@@ -178,7 +185,7 @@ def _parse_target(decl: str, prelude: str, target: Target) -> tuple[Type, int, b
         from .reader import knr_function
         _, fn, at = knr_function(scope, text, file_spans[-1])
         return fn, at, True
-    alone, braces = len(spans) == 1, "{" in text[start:end]  # alone: no declarations before
+    braces = "{" in text[start:end]  # alone: no declarations before
     # Parameter declarations parsed in the prelude's scope are reused by lines that leave
     # that scope as it is up to their parameters: no declarations of their own before (the
     # same typedef names) and no braces (no enum constants defined on the way).

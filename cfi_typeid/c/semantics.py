@@ -573,11 +573,17 @@ class CTransformer(ConstantRules):
             if scope.records is not None and (kind == "function" or _is_function(t)):
                 scope.records.append(Record(kind, d.name, t, scope.base + max(d.pos, 0)))
 
-    def _define_typedef(self, name: str, t: Type, pos: int) -> None:
+    def _define_typedef(self, name: str, t: Type, pos: int, last: bool = False) -> None:
+        """Enter a typedef, refusing a redefinition with another type of one this text
+        defined (``last``: the declaration asked for, after which nothing is read, so the
+        scope's shared sets are left alone)."""
         scope = self.scope
         if name in scope.defined and scope.typedefs.get(name) not in (t, SKIPPED):
             raise scope.error(f"typedef redefinition with different types ({name!r})",
                               max(pos, 0))
+        if last:
+            scope.typedefs[name] = t
+            return
         if name in scope.typedefs and scope.typedefs[name] != t:
             scope.typedef_changes += 1  # (a predefined one redefined: reused values are stale)
         scope.typedefs[name] = t
@@ -595,8 +601,8 @@ class CTransformer(ConstantRules):
         t = last.apply(specs.type) if last is not None else specs.type
         if specs.is_typedef:
             for d in declarators:
-                if d.name is not None:
-                    self._define_typedef(d.name, d.apply(specs.type), d.pos)
+                if d.name is not None:  # (nothing follows: the names need no recording)
+                    self._define_typedef(d.name, d.apply(specs.type), d.pos, last=True)
         return t, (last.pos if last is not None and last.pos >= 0 else specs.pos)
 
 
