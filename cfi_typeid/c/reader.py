@@ -167,8 +167,18 @@ def _skip(scope: Scope, text: str, span: FileSpan, message: str) -> str:
     if name in scope.typedefs:
         scope.typedef_changes += 1
     scope.typedefs[name] = SKIPPED
-    scope.skipped[name] = message
+    # (a prelude's line is worth saying; a file's skipped declaration has a diagnostic)
+    where = ""
+    if scope.records is None:
+        line = text.count("\n", 0, span.start) + 1 + _leading_newlines(text, span)
+        where = f"{scope.what} line {line}: "
+    scope.skipped[name] = where + message
     return name
+
+
+def _leading_newlines(text: str, span: FileSpan) -> int:
+    body = text[span.start:span.end]
+    return body[:len(body) - len(body.lstrip())].count("\n")
 
 
 _PROMOTED = {CInteger(k) for k in (CInt.CHAR, CInt.SCHAR, CInt.UCHAR, CInt.SHORT, CInt.USHORT)}
