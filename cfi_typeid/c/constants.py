@@ -27,6 +27,19 @@ _FLOAT_BYTES = {Scalar.FLOAT: 4, Scalar.DOUBLE: 8, Scalar.FLOAT16: 2, Scalar.HAL
                 Scalar.BOOL: 1}
 
 
+class Variable:
+    """The value of an expression naming a parameter declared before (``size_t n, char
+    s[n]``): not a constant, so the array it sizes has variable length, which clang writes
+    ``A_`` (and a parameter's own array decays to a pointer anyway)."""
+
+    def __repr__(self) -> str:
+        return "VARIABLE"
+
+
+VARIABLE = Variable()
+Value = int | Variable
+
+
 class ConstantRules:
     """The grammar's constant-expression rule methods (see :class:`cfi_typeid.c.semantics.
     CTransformer`, which has them), reading the scope in :data:`CURRENT_SCOPE`."""
@@ -79,21 +92,33 @@ class ConstantRules:
             packed = ((packed << 8) | v) & 0xFFFFFFFF
         return packed - (1 << 32) if packed & 0x80000000 else packed
 
-    def constant(self, tok: Token) -> int:
+    def constant(self, tok: Token) -> Value:
         try:
             return self.scope.constants[str(tok)]
         except KeyError:
+            if self._earlier_parameter(tok):
+                return VARIABLE
             raise self.scope.error(f"{tok!s} is not a constant known here (enumerators and "
                                    "integer literals only)", tok.start_pos or 0) from None
 
-    def binary(self, first: int, *rest: object) -> int:
+    def _earlier_parameter(self, tok: Token) -> bool:
+        """Whether ``tok`` names a parameter declared before it in this declaration (a name
+        just before a ``,`` or ``)``)."""
+        scope = self.scope
+        before = scope.text[scope.base:scope.base + (tok.start_pos or 0)]
+        return re.search(rf"(?<![\w$]){re.escape(str(tok))}\s*[,)]", before) is not None
+
+    def binary(self, first: Value, *rest: object) -> Value:
         """``a op b op c ...``, left to right (the grammar's lists of one precedence)."""
         value = first
         for i in range(0, len(rest), 2):
             op, b = rest[i], rest[i + 1]
-            assert isinstance(op, Token) and isinstance(b, int)
+            assert isinstance(op, Token) and isinstance(b, (int, Variable))
             self._no_increment(op)
-            value = self._binary(value, op, b)
+            if isinstance(value, Variable) or isinstance(b, Variable):
+                value = VARIABLE
+            else:
+                value = self._binary(value, op, b)
         return value
 
     def _binary(self, a: int, op: Token, b: int) -> int:
@@ -127,14 +152,18 @@ class ConstantRules:
             raise self.scope.error(f"'{op!s}{op!s}' is not allowed in a constant expression",
                                    op.start_pos or 0)
 
-    def unary(self, op: Token, a: int) -> int:
+    def unary(self, op: Token, a: Value) -> Value:
         self._no_increment(op)
+        if isinstance(a, Variable):
+            return a
         return {"-": -a, "+": a, "~": ~a, "!": int(not a)}[str(op)]
 
-    def ternary(self, c: int, a: int, b: int) -> int:
+    def ternary(self, c: Value, a: Value, b: Value) -> Value:
+        if isinstance(c, Variable):
+            return VARIABLE
         return a if c else b
 
-    def cast(self, t: Type, a: int) -> int:
+    def cast(self, t: Type, a: Value) -> Value:
         return a
 
     def sizeof_type(self, kw: Token, t: Type) -> int:

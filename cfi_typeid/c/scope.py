@@ -61,6 +61,8 @@ class Scope:
     #: typedef names the read text itself defined (a target's predefined ones may be
     #: redefined; these only with the same type)
     defined: set[str] = field(default_factory=set)
+    #: how many variable-length arrays were read (each is numbered: see model.Array)
+    variable_arrays: int = 0
     #: how many times a typedef name already declared got another type (see reader)
     typedef_changes: int = 0
     #: typedef name -> why its declaration was skipped (its value is :data:`SKIPPED`)
@@ -107,7 +109,7 @@ def c_qualify(t: Type, const: bool = False, volatile: bool = False,
     a function type (undefined in C17 6.7.3p9; ``const F *`` through a typedef) vanish, as
     they do from clang's mangled name."""
     if isinstance(t, Array):
-        return Array(c_qualify(t.element, const, volatile, restrict), t.length)
+        return Array(c_qualify(t.element, const, volatile, restrict), t.length, t.variable)
     if isinstance(t, FunctionType):
         return t
     return qualify(t, const=const, volatile=volatile, restrict=restrict)

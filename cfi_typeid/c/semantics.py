@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from .constants import VARIABLE, Variable
 from .declarations import DeclarationRules, is_function_pointer
 from .parts import (
     Base, Declarator, Fields, Keyword, Mode, Params, Specifiers, Step, flatten,
@@ -62,7 +63,9 @@ class CTransformer(DeclarationRules):
         return self.declaration_specifiers(
             *(self.basic_type(Token("BASIC_TYPE", word, 0)) for word in spelling.split())).type
 
-    def bitint(self, tok: Token, width: int) -> object:
+    def bitint(self, tok: Token, width: object) -> object:
+        if not isinstance(width, int):
+            raise self.scope.error("_BitInt's width must be a constant", tok.start_pos or 0)
         if not 1 <= width <= self.scope.target.max_bitint:
             raise self.scope.error(f"_BitInt width {width} out of range (1 to "
                                    f"{self.scope.target.max_bitint} on "
@@ -108,8 +111,10 @@ class CTransformer(DeclarationRules):
     def identifier_list(self, *names: Token) -> list[Token]:
         return list(names)
 
-    def enumerator(self, name: Token, value: int | None = None) -> None:
+    def enumerator(self, name: Token, value: object = None) -> None:
         scope = self.scope
+        if value is not None and not isinstance(value, int):
+            raise scope.error(f"{name!s}'s value is not a constant", name.start_pos or 0)
         scope.next_enum_value = scope.next_enum_value if value is None else value
         scope.set_constant(str(name), scope.next_enum_value)
         scope.next_enum_value += 1
@@ -276,19 +281,23 @@ class CTransformer(DeclarationRules):
             return Declarator(None, -1, tuple(parts[0]))
         return self.declarator(*parts)
 
-    def array_of(self, inner: Declarator, size: int | None) -> Declarator:
+    def array_of(self, inner: Declarator, size: int | Variable | None) -> Declarator:
         return Declarator(inner.name, inner.pos,
                            (lambda t: self._array(t, size, inner.pos),) + inner.steps)
 
-    def _array(self, element: Type, size: int | None, pos: int) -> Array:
+    def _array(self, element: Type, size: int | Variable | None, pos: int) -> Array:
         """An array type, refused where clang-19 refuses it: of functions, of ``void``, of
         arrays of unknown length, or larger than the target's ``size_t`` allows."""
         inner = unqualified(element)
         if isinstance(inner, FunctionType):
             raise self.scope.error("an array of functions is not a type (use an array of "
                                    "function pointers)", max(pos, 0))
-        if inner == VOID or isinstance(inner, Array) and inner.length is None:
+        if inner == VOID or isinstance(inner, Array) and inner.length is None \
+                and not inner.variable:
             raise self.scope.error("array has incomplete element type", max(pos, 0))
+        if isinstance(size, Variable):  # of variable length: complete, written `A_`
+            self.scope.variable_arrays += 1
+            return Array(element, None, self.scope.variable_arrays)
         if size is not None:
             unit = self._sizeof(element) or 1
             limit = min(self.scope.target.pointer_bits, 61)  # ConstantArrayType::getMaxSizeBits
@@ -299,9 +308,11 @@ class CTransformer(DeclarationRules):
     def abstract_array_of(self, *parts: object) -> Declarator:
         inner, size = (parts if len(parts) == 2 else (Declarator(None, -1), parts[0]))
         assert isinstance(inner, Declarator)
-        return self.array_of(inner, size if isinstance(size, int) else None)
+        return self.array_of(inner, size if isinstance(size, (int, Variable)) else None)
 
-    def array_suffix(self, *parts: object) -> int | None:
+    def array_suffix(self, *parts: object) -> int | Variable | None:
+        if any(isinstance(p, Variable) for p in parts):
+            return VARIABLE  # a variable length: `A_` (see constants.Variable)
         sizes = [p for p in parts if isinstance(p, int) and not isinstance(p, bool)]
         if sizes and sizes[-1] < 0:
             raise self.scope.error("array size is negative", 0)

@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from functools import cache
 from typing import TYPE_CHECKING, Any, Container, Iterator, NamedTuple
 
+from .scope import CURRENT_SCOPE
 from ..errors import ParseError, expected_phrase
 from ..parsing.lalr import Parser, Token
 from ..parsing.tables import grammar_text, load_tables
@@ -97,6 +98,16 @@ _PARAMETER_SPAN = re.compile(r"(?:[^(){}\[\],;]|\[[^\[\]{};]*\])*([,)])")
 #: The last word of a parameter declaration outside brackets: its name, if it has one.
 _LAST_WORD = re.compile(
     r"(?<![A-Za-z0-9_$])([A-Za-z_$][A-Za-z0-9_$]*)(?:\s*\[[^\[\]{};]*\])*\s*[,)]\Z")
+_WORD = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+
+
+def _variable_inner_length(span: str) -> bool:
+    """Whether an array length after the first names something not a constant (a parameter:
+    a variable length, which stays after the parameter decays, and is its own type)."""
+    constants = CURRENT_SCOPE.get().constants
+    inner = span[span.index("]"):]
+    return any(w.group() not in constants and w.group() != "sizeof"
+               for w in _WORD.finditer(inner))
 _TAG_KEYWORD_BEFORE = re.compile(r"(?<![A-Za-z0-9_$])(?:struct|union|enum)\s*\Z")
 #: word -> whether the lexer makes an identifier of it (not a keyword, nor refused)
 _IDENTIFIER_WORDS: dict[str, bool] = {}
@@ -115,6 +126,8 @@ def _parameter_key(parser: Parser, text: str, at: int) -> tuple[str, int, int] |
     if m is None:
         return None
     span = m.group()
+    if span.count("[") > 1 and _variable_inner_length(span):
+        return None  # a variable-length array after decay: each one is its own type
     last = _LAST_WORD.search(span)
     if last is not None:
         word = last.group(1)
