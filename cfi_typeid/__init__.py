@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .hashes import kcfi_hash
     from .crosscheck.files import check_bindings
     from .targets import DEFAULT_TARGET, TARGETS
+    from .sources.c_header import read_c_files, scan_c
 
 #: Each public name and the module that defines it.
 _HOMES = {
@@ -33,6 +34,7 @@ _HOMES = {
     "kcfi_hash": "hashes",
     "check_bindings": "crosscheck.files",
     **dict.fromkeys(("DEFAULT_TARGET", "TARGETS"), "targets"),
+    **dict.fromkeys(("scan_c", "read_c_files"), "sources.c_header"),
 }
 
 __all__ = sorted(_HOMES)

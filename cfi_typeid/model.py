@@ -151,10 +151,15 @@ class Pointer:
 
 @dataclass(frozen=True, slots=True)
 class Array:
-    """An array; ``length`` is None for C's ``T[]``."""
+    """An array; ``length`` is None for C's ``T[]`` and for a variable-length array.
+
+    ``variable`` is 0, except for a C variable-length array (``int (*p)[n]``), where it is a
+    number of its own: no two are equal, as clang never takes one for a substitution of
+    another (``_ZTSFviPA_iPA_iE``, where two ``int (*)[4]`` give ``PA4_iS0_``)."""
 
     element: Type
     length: int | None
+    variable: int = 0
 
 
 @dataclass(frozen=True, slots=True)

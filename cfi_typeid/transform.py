@@ -199,7 +199,7 @@ def _map_reference(f: _Recurse, t: Reference, arg: Any) -> Type:
 
 def _map_array(f: _Recurse, t: Array, arg: Any) -> Type:
     element = f(t.element, arg)
-    return t if element is t.element else Array(element, t.length)
+    return t if element is t.element else Array(element, t.length, t.variable)
 
 
 def _map_slice(f: _Recurse, t: Slice, arg: Any) -> Type:

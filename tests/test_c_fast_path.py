@@ -49,8 +49,8 @@ def _answer(prelude: str, decl: str, triple: str) -> object:
 def _both_ways(prelude: str, decl: str, triple: str,
                monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
     answers = []
-    for shallow in (c_frontend._SHALLOW, -1):  # -1: every declaration goes the tree way
-        monkeypatch.setattr(c_frontend, "_SHALLOW", shallow)
+    for fast in (True, False):  # False: every declaration goes the tree way
+        monkeypatch.setattr(c_frontend, "FAST_PATH", fast)
         c_frontend.prelude_scope.cache_clear()
         c_frontend._target_scope.cache_clear()
         answers.append(_answer(prelude, decl, triple))
@@ -111,7 +111,7 @@ def test_generated_prototypes_agree(data: st.DataObject, monkeypatch: pytest.Mon
 def _tree_answer(prelude: str, decl: str, triple: str,
                  monkeypatch: pytest.MonkeyPatch) -> object:
     with monkeypatch.context() as m:
-        m.setattr(c_frontend, "_SHALLOW", -1)  # every declaration the tree way: no reuse
+        m.setattr(c_frontend, "FAST_PATH", False)  # every declaration the tree way: no reuse
         c_frontend.prelude_scope.cache_clear()
         try:
             return _answer(prelude, decl, triple)

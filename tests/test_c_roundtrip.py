@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cfi_typeid import typeid
 from cfi_typeid.c.frontend import parse_c_function
 from cfi_typeid.errors import CfiTypeidError, NotExpressibleError
 from cfi_typeid.model import (
@@ -127,7 +128,6 @@ def test_what_c_cannot_say_is_a_typed_error(t: Type) -> None:
     ("int " + "(" * 3000 + "p" + ")" * 3000, ""),
     ("void f(int p" + "[1]" * 3000 + ")", ""),
     ("void f(" + "void (*)(" * 600 + "int" + ")" * 600 + ")", ""),
-    ("void f(int (*)[" + "1+" * 5000 + "1])", ""),
     ("void f(int " + "*" * 20000 + ")", ""),
     ("void f(int (*)[1 << 100000000])", ""),
     ("void f(int (*)[" + "9" * 5000 + "])", ""),
@@ -141,3 +141,18 @@ def test_what_c_cannot_say_is_a_typed_error(t: Type) -> None:
 def test_hostile_input_is_an_error_not_a_crash(decl: str, prelude: str) -> None:
     with pytest.raises(CfiTypeidError):
         parse_c_function(decl, prelude, TARGETS["x86_64-unknown-linux-gnu"])
+
+
+@pytest.mark.parametrize("decl, expected", [
+    ("void f(int (*)[" + "1+" * 5000 + "1])", "_ZTSFvPA5001_iE"),
+    ("enum E {" + ",".join(f"E{i}" for i in range(10000)) + "}; void f(int (*)[E9999])",
+     "_ZTSFvPA9999_iE"),
+    ("void f(" + ", ".join(["int"] * 1000) + ")", "_ZTSFv" + "i" * 1000 + "E"),
+    ("struct S {" + "".join(f"int a{i};" for i in range(2000)) + "}; void f(struct S)",
+     "_ZTSFv1SE"),
+    ("int " + ",".join(f"a{i}" for i in range(2000)) + "; void f(void)", "_ZTSFvvE"),
+])
+def test_long_lists_are_read(decl: str, expected: str) -> None:
+    """Issue 17: lists of any length (parameters, enumerators, declarators, members,
+    ``1+1+...``) are flat, not nested: real headers have enums of thousands of items."""
+    assert typeid(decl) == expected

@@ -156,7 +156,7 @@ def test_predefined_typedefs_read_as_a_parse_reads_them(triple: str) -> None:
     from cfi_typeid.c.scope import Scope
 
     target = get_target(triple)
-    typedefs = {**target.typedefs, **c_frontend._BUILTIN_TYPEDEFS}
+    typedefs = c_frontend.predefined_typedefs(target)
     parsed = Scope(target, what="test")
     text = "".join(f"typedef {spelling} {name};" for name, spelling in typedefs.items())
     c_frontend._run_declarations(parsed, text, c_frontend._nonblank_spans(text))

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 from .scope import CURRENT_SCOPE, Scope, has_anonymous
 from .semantics import CTransformer
-from .syntax import blank_noise, parse_c, parse_c_fast, split_declarations
+from .syntax import FileSpan, blank_noise, parse_c, parse_c_fast, split_declarations, split_file
 from ..errors import ParseError
 from ..parsing.lalr import walk_lark_tree
 from ..model import FunctionType, Pointer, Qualified, Type, nesting
@@ -23,6 +23,15 @@ from ..targets import Target
 
 #: Typedefs every target has besides its table of integer typedefs.
 _BUILTIN_TYPEDEFS = {"va_list": "__builtin_va_list", "__gnuc_va_list": "__builtin_va_list"}
+
+#: GCC's _FloatN types, which ``gcc -E`` output of glibc's headers uses as keywords: as glibc
+#: defines them for clang (bits/floatn.h, floatn-common.h), which has no such keywords.
+_FLOATN_TYPEDEFS = {
+    "x86_64": {"_Float128": "__float128"}, "i686": {"_Float128": "__float128"},
+    "aarch64": {"_Float128": "long double"}, "riscv64": {"_Float128": "long double"},
+}
+_FLOATN_COMMON = {"_Float32": "float", "_Float64": "double", "_Float32x": "double",
+                  "_Float64x": "long double"}
 
 
 #: Deepest type we accept (clang's default -fbracket-depth is 256): deeper input is refused
@@ -46,11 +55,23 @@ def _too_deep(scope: Scope) -> ParseError:
 _TRANSFORMER = CTransformer()
 
 
-#: Characters where a parse tree can nest (brackets, lists, operators).  A declaration with few
-#: of them cannot nest deeply, so the tree-less parse cannot miss a RecursionError that the
-#: recursive tree transform would have met.
-_NESTING = re.compile(r"[(\[{,;*+\-/%<>=!&|^~?:]")
+#: Brackets, whose nesting is what can run deep in a declaration (lists are flat: a 10,000
+#: item enum or parameter list is no deeper than one item).
+_BRACKETS = re.compile(r"[()\[\]{}]")
 _SHALLOW = 100
+#: Whether the fast way is tried first (tests turn it off to hold it to the tree way).
+FAST_PATH = True
+
+
+def _bracket_depth(text: str, start: int, end: int) -> int:
+    depth = deepest = 0
+    for m in _BRACKETS.finditer(text, start, end):
+        if m.group() in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
 
 
 def _parse(scope: Scope, text: str, start: int, end: int, rule: str,
@@ -60,18 +81,24 @@ def _parse(scope: Scope, text: str, start: int, end: int, rule: str,
     The fast way (:mod:`cfi_typeid.parsing.lalr`) transforms during the parse.  If it fails for any
     reason, the text is parsed again the slow way, with Lark (a tree, then the rule methods):
     that way reports a syntax error anywhere in the declaration before any meaning error, with
-    Lark's expected-token sets, so errors stay exactly those of a tree parse.
+    Lark's expected-token sets, so errors stay exactly those of a tree parse.  Brackets nested
+    deeper than clang's limit are refused before either.
     """
     scope.base = start
+    if end - start > _SHALLOW and _bracket_depth(text, start, end) > MAX_NESTING:
+        raise _too_deep(scope)
     context = CURRENT_SCOPE.set(scope)
     try:
-        if end - start <= _SHALLOW or len(_NESTING.findall(text, start, end)) <= _SHALLOW:
-            mark = len(scope.undo)
-            try:
-                return parse_c_fast(text, start, end, rule, scope.typedefs.keys(), _TRANSFORMER,
-                                    parameters)
-            except Exception:  # noqa: BLE001 - the slow path below says what is wrong
-                scope.rollback(mark)
+        mark = len(scope.undo)
+        records = len(scope.records) if scope.records is not None else 0
+        try:
+            if FAST_PATH:
+                return parse_c_fast(text, start, end, rule, scope.typedefs.keys(),
+                                    _TRANSFORMER, parameters)
+        except Exception:  # noqa: BLE001 - the slow path below says what is wrong
+            scope.rollback(mark)
+            if scope.records is not None:
+                del scope.records[records:]
         tree = parse_c(text, start, end, rule, scope.typedefs.keys(), scope.what)
         return _transform(tree, scope)
     finally:
@@ -85,7 +112,17 @@ def _run_declarations(scope: Scope, text: str, spans: list[tuple[int, int]]) -> 
 
 
 def _nonblank_spans(text: str) -> list[tuple[int, int]]:
-    return [(s, e) for s, e in split_declarations(text) if text[s:e].strip()]
+    """The declarations, leaving out empty ones (``;``, or what ``_Static_assert(...);`` and
+    a top-level ``__asm__(...);`` leave when blanked)."""
+    return [(s, e) for s, e in split_declarations(text) if text[s:e].strip(" \t\n\r\f\v;")]
+
+
+def predefined_typedefs(target: Target) -> dict[str, str]:
+    """Every typedef ``target`` predefines: name -> its type keywords."""
+    floatn = _FLOATN_TYPEDEFS.get(target.c_arch, {})
+    if not target.has_float128:  # (glibc's headers give no _Float128 where there is none)
+        floatn = {k: v for k, v in floatn.items() if v != "__float128"}
+    return {**target.typedefs, **_BUILTIN_TYPEDEFS, **_FLOATN_COMMON, **floatn}
 
 
 @lru_cache(maxsize=64)
@@ -96,7 +133,7 @@ def _target_scope(target: Target) -> Scope:
     scope = Scope(target, what="target typedefs")
     context = CURRENT_SCOPE.set(scope)
     try:
-        for name, spelling in {**target.typedefs, **_BUILTIN_TYPEDEFS}.items():
+        for name, spelling in predefined_typedefs(target).items():
             scope.typedefs[name] = _TRANSFORMER.keyword_type(spelling)
     finally:
         CURRENT_SCOPE.reset(context)
@@ -106,10 +143,12 @@ def _target_scope(target: Target) -> Scope:
 @lru_cache(maxsize=256)
 def prelude_scope(prelude: str, target: Target) -> Scope:
     """The scope after reading ``prelude`` on ``target`` (cached: treat it as read-only)."""
+    from .reader import read_into  # (the reader builds on this module)
     base = _target_scope(target)
     scope = Scope(target, dict(base.typedefs), dict(base.constants), what="prelude")
-    text = blank_noise(prelude, "prelude")
-    _run_declarations(scope, text, _nonblank_spans(text))
+    # As tolerant as a whole file: a declaration that cannot be read is skipped, and a use
+    # of a typedef it declared says why (its reasons stay in scope.skipped)
+    scope.prelude_skipped = read_into(scope, prelude)
     scope.typedef_depth = max(map(nesting, scope.typedefs.values()), default=0)
     scope.anonymous_typedefs = any(map(has_anonymous, scope.typedefs.values()))
     return scope
@@ -124,15 +163,30 @@ def parse_c_type(decl: str, prelude: str, target: Target) -> tuple[Type, int]:
 def _parse_target(decl: str, prelude: str, target: Target) -> tuple[Type, int, bool]:
     """:func:`parse_c_type`, and whether the type may mention an unnamed tag."""
     parent = prelude_scope(prelude, target)
-    scope = Scope(target, dict(parent.typedefs), dict(parent.constants))
     text = blank_noise(decl)
-    spans = _nonblank_spans(text)
+    if "{" in text or "=" in text:  # definitions' bodies and initializers blanked
+        text, file_spans = split_file(text)
+    else:
+        file_spans = [FileSpan(s, e) for s, e in split_declarations(text)]
+    file_spans = [span for span in file_spans
+                  if text[span.start:span.end].strip(" \t\n\r\f\v;")]
+    spans = [(span.start, span.end) for span in file_spans]
     if not spans:
         raise ParseError("empty declaration: expected a C prototype or type name", decl, 0)
+    # (a line alone only reads the prelude's objects and defined names: no copies)
+    alone = len(spans) == 1
+    scope = Scope(target, dict(parent.typedefs), dict(parent.constants),
+                  objects=parent.objects if alone else dict(parent.objects),
+                  defined=parent.defined if alone else set(parent.defined),
+                  skipped=parent.skipped)
     _run_declarations(scope, text, spans[:-1])
     start, end = spans[-1]
     scope.text = text
-    alone, braces = len(spans) == 1, "{" in text[start:end]  # alone: no declarations before
+    if file_spans[-1].kind == "knr":
+        from .reader import knr_function
+        _, fn, at = knr_function(scope, text, file_spans[-1])
+        return fn, at, True
+    braces = "{" in text[start:end]  # alone: no declarations before
     # Parameter declarations parsed in the prelude's scope are reused by lines that leave
     # that scope as it is up to their parameters: no declarations of their own before (the
     # same typedef names) and no braces (no enum constants defined on the way).

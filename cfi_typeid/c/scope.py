@@ -10,13 +10,30 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import MutableMapping
+from typing import MutableMapping, NamedTuple, Sequence
 
 from ..errors import ParseError
 from ..model import (
-    Array, Complex, FunctionType, Named, Pointer, Qualified, Type, qualify, unqualified,
+    Array, Complex, Encoded, FunctionType, Named, Pointer, Qualified, Type, qualify,
+    unqualified,
 )
 from ..targets import Target
+
+#: The value of a typedef whose declaration was skipped: the name still lexes as a type name
+#: (so what uses it parses as C does), and using it reports why it was skipped.
+SKIPPED: Type = Encoded("?", "<skipped>")
+
+
+class Record(NamedTuple):
+    """A function type a whole-file read found: ``kind`` is ``function``, ``typedef``,
+    ``member`` (``name`` is ``tag.member``) or ``variable``; ``offset`` is in the text read."""
+
+    kind: str
+    name: str
+    type: Type
+    offset: int
+    #: a function's ``__asm__("label")``, the symbol it is linked by ("": its name)
+    symbol: str = ""
 
 
 @dataclass
@@ -39,6 +56,29 @@ class Scope:
     #: mentions an unnamed tag: what lets a line skip walking its type for either
     typedef_depth: int = 0
     anonymous_typedefs: bool = False
+    #: functions and variables declared so far (what ``__typeof__(name)`` reads)
+    objects: MutableMapping[str, Type] = field(default_factory=dict)
+    #: typedef names the read text itself defined (a target's predefined ones may be
+    #: redefined; these only with the same type)
+    defined: set[str] = field(default_factory=set)
+    #: how many variable-length arrays were read (each is numbered: see model.Array)
+    variable_arrays: int = 0
+    #: how many times a typedef name already declared got another type (see reader)
+    typedef_changes: int = 0
+    #: typedef name -> why its declaration was skipped (its value is :data:`SKIPPED`)
+    skipped: dict[str, str] = field(default_factory=dict)
+    #: when not None (a whole file read), the function types found, in order
+    records: list[Record] | None = None
+    #: the identifier list of the last K&R declarator parsed
+    knr_names: list[str] = field(default_factory=list)
+    #: (a prelude's scope) the declarations it skipped, as ``cfi_typeid.c.reader.Skipped``
+    prelude_skipped: Sequence[object] = ()
+    #: whether the declaration being read is a K&R definition's head (identifier lists are
+    #: allowed only there)
+    knr_definition: bool = False
+
+    def skipped_reason(self, name: str) -> str:
+        return f"uses {name!r}, whose declaration was skipped ({self.skipped.get(name, '?')})"
 
     def error(self, message: str, pos: int) -> ParseError:
         return ParseError(message, self.text, self.base + pos, what=self.what)
@@ -69,7 +109,7 @@ def c_qualify(t: Type, const: bool = False, volatile: bool = False,
     a function type (undefined in C17 6.7.3p9; ``const F *`` through a typedef) vanish, as
     they do from clang's mangled name."""
     if isinstance(t, Array):
-        return Array(c_qualify(t.element, const, volatile, restrict), t.length)
+        return Array(c_qualify(t.element, const, volatile, restrict), t.length, t.variable)
     if isinstance(t, FunctionType):
         return t
     return qualify(t, const=const, volatile=volatile, restrict=restrict)

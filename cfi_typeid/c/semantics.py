@@ -16,17 +16,18 @@ The rules, each checked against clang-19 by the golden and differential tests:
 
 from __future__ import annotations
 
-from dataclasses import replace
+from typing import Sequence
 
-from typing import Callable, Iterable, NamedTuple, Sequence
-
-from .constants import ConstantRules
-from .scope import adjust_parameter, c_qualify, has_anonymous, name_anonymous
+from .constants import VARIABLE, Variable
+from .declarations import CC_PREFIX, DeclarationRules, is_function_pointer
+from .parts import (
+    Base, Declarator, Fields, Keyword, Mode, Params, Specifiers, Step, flatten,
+)
+from .scope import SKIPPED, Record, adjust_parameter, c_qualify
 from .specifiers import KEYWORD_ALIASES, SPECIFIERS, TARGET_BUILTINS, VA_LIST
 from ..parsing.lalr import Token
 from ..model import (
     VOID, Array, BitInt, CInt, CInteger, Complex, FunctionType, Named, Pointer, Primitive,
-    Qualified,
     Scalar, TagKind, Type, qualify, unqualified,
 )
 from ..targets import Target
@@ -34,58 +35,12 @@ from ..targets import Target
 _HALF = Primitive(Scalar.HALF)
 
 
-# ---- intermediate objects of the transformer -----------------------------------------------
-
-
-# (NamedTuples, not frozen dataclasses: made at nearly every reduction, they cost a third as
-# much to build, and they never leave this module.)
-
-class _Keyword(NamedTuple):
-    word: str
-    pos: int
-
-
-class _Base(NamedTuple):
-    """A type specifier that is a whole type (typedef name or tag)."""
-
-    type: Type
-    pos: int
-    typedef_name: str | None = None
-
-
-class _Specifiers(NamedTuple):
-    type: Type
-    is_typedef: bool
-    pos: int
-    redeclared: str | None = None  # ``typedef int T;`` when T is already a typedef name
-    convention: str = ""  # ``__attribute__((ms_abi))`` among the specifiers: ``ms_abi``
-
-
-Step = Callable[[Type], Type]
-
-
-class _Declarator(NamedTuple):
-    name: str | None
-    pos: int
-    steps: tuple[Step, ...] = ()
-
-    def apply(self, base: Type) -> Type:
-        for step in self.steps:
-            base = step(base)
-        return base
-
-
-class _Params(NamedTuple):
-    params: tuple[Type, ...]
-    variadic: bool
-
-
 # ---- the transformer ----------------------------------------------------------------------
 
 _KEYWORD_TYPES: dict[tuple[tuple[str, ...], Target], Type] = {}
 
 
-class CTransformer(ConstantRules):
+class CTransformer(DeclarationRules):
     """One method per grammar rule, called with the rule's children (Lark's ``v_args(inline=
     True)`` style), each returning a model object (or a small intermediate).
 
@@ -99,8 +54,8 @@ class CTransformer(ConstantRules):
         words = KEYWORD_ALIASES.get(str(tok), (str(tok),))
         if words == ("__builtin_va_list",):
             arch = self.scope.target.c_arch
-            return _Base(VA_LIST[arch], tok.start_pos or 0)
-        return [_Keyword(w, tok.start_pos or 0) for w in words]
+            return Base(VA_LIST[arch], tok.start_pos or 0)
+        return [Keyword(w, tok.start_pos or 0) for w in words]
 
     def keyword_type(self, spelling: str) -> Type:
         """The type that a list of type keywords (``unsigned long``) names, as the specifier
@@ -108,67 +63,91 @@ class CTransformer(ConstantRules):
         return self.declaration_specifiers(
             *(self.basic_type(Token("BASIC_TYPE", word, 0)) for word in spelling.split())).type
 
-    def bitint(self, tok: Token, width: int) -> object:
+    def bitint(self, tok: Token, width: object) -> object:
+        if not isinstance(width, int):
+            raise self.scope.error("_BitInt's width must be a constant", tok.start_pos or 0)
         if not 1 <= width <= self.scope.target.max_bitint:
             raise self.scope.error(f"_BitInt width {width} out of range (1 to "
                                    f"{self.scope.target.max_bitint} on "
                                    f"{self.scope.target.triple})", tok.start_pos or 0)
-        return [_Keyword("_BitInt", tok.start_pos or 0), width]
+        return [Keyword("_BitInt", tok.start_pos or 0), width]
 
-    def typedef_name(self, tok: Token) -> _Base:
-        return _Base(self.scope.typedefs[str(tok)], tok.start_pos or 0, str(tok))
+    def typedef_name(self, tok: Token) -> Base:
+        t = self.scope.typedefs[str(tok)]
+        if t is SKIPPED:
+            raise self.scope.error(self.scope.skipped_reason(str(tok)), tok.start_pos or 0)
+        return Base(t, tok.start_pos or 0, str(tok))
 
-    def struct_definition(self, kw: Token, *rest: object) -> _Base:
+    def struct_definition(self, kw: Token, *rest: object) -> Base:
         tag = rest[0] if rest and isinstance(rest[0], Token) else None
+        base = self._tag(kw, tag)
+        if self.scope.records is None:
+            return base
+        members: list[Record] = []
+        for declared in rest:
+            if isinstance(declared, Fields):
+                members.extend(Record("member", name, t, self.scope.base + pos)
+                               for name, t, pos in declared.fields if is_function_pointer(t))
+                members.extend(declared.nested)
+        if tag is None:
+            return base._replace(members=tuple(members))
+        self.scope.records.extend(m._replace(name=f"{tag!s}.{m.name}") for m in members)
+        return base
+
+    def struct_reference(self, kw: Token, tag: Token) -> Base:
         return self._tag(kw, tag)
 
-    def struct_reference(self, kw: Token, tag: Token) -> _Base:
-        return self._tag(kw, tag)
-
-    def enum_definition(self, kw: Token, *rest: object) -> _Base:
+    def enum_definition(self, kw: Token, *rest: object) -> Base:
         self.scope.next_enum_value = 0
         tag = rest[0] if rest and isinstance(rest[0], Token) else None
         return self._tag(kw, tag)
 
     enum_reference = struct_reference
 
-    def _tag(self, kw: Token, tag: Token | None) -> _Base:
+    def _tag(self, kw: Token, tag: Token | None) -> Base:
         kind: TagKind = "union" if kw == "union" else "enum" if kw == "enum" else "struct"
-        return _Base(Named(str(tag) if tag else "", kind), kw.start_pos or 0)
+        return Base(Named(str(tag) if tag else "", kind), kw.start_pos or 0)
 
-    def enumerator(self, name: Token, value: int | None = None) -> None:
+    def identifier_list(self, *names: Token) -> list[Token]:
+        return list(names)
+
+    def enumerator(self, name: Token, value: object = None) -> None:
         scope = self.scope
+        if value is not None and not isinstance(value, int):
+            raise scope.error(f"{name!s}'s value is not a constant", name.start_pos or 0)
         scope.next_enum_value = scope.next_enum_value if value is None else value
         scope.set_constant(str(name), scope.next_enum_value)
         scope.next_enum_value += 1
 
-    def storage_class(self, tok: Token) -> _Keyword:
-        return _Keyword(str(tok), tok.start_pos or 0)
+    def storage_class(self, tok: Token) -> Keyword:
+        return Keyword(str(tok), tok.start_pos or 0)
 
     type_qualifier = storage_class
 
     def function_specifier(self, tok: Token) -> None:
         return None
 
-    def declaration_specifiers(self, *specs: object) -> _Specifiers:
+    def declaration_specifiers(self, *specs: object) -> Specifiers:
         return self._specifiers(specs, allow_storage=True)
 
-    def specifier_qualifier_list(self, *specs: object) -> _Specifiers:
+    def specifier_qualifier_list(self, *specs: object) -> Specifiers:
         return self._specifiers(specs, allow_storage=False)
 
-    def _specifiers(self, specs: Sequence[object], allow_storage: bool) -> _Specifiers:
+    def _specifiers(self, specs: Sequence[object], allow_storage: bool) -> Specifiers:
         words: list[str] = []
-        bases: list[_Base] = []
+        bases: list[Base] = []
         quals: set[str] = set()
         is_typedef = False
-        convention = ""
         bits: int | None = None
         pos = -1
-        for spec in _flatten(specs):
-            if isinstance(spec, _Base):
+        storage: list[str] = []
+        modes: list[Mode] = []
+        convention = ""
+        for spec in flatten(specs):
+            if isinstance(spec, Base):
                 bases.append(spec)
                 pos = spec.pos if pos < 0 else pos
-            elif isinstance(spec, _Keyword):
+            elif isinstance(spec, Keyword):
                 pos = spec.pos if pos < 0 else pos
                 w = spec.word
                 if w in ("const", "__const", "__const__"):
@@ -179,29 +158,35 @@ class CTransformer(ConstantRules):
                     quals.add("restrict")
                 elif w == "typedef":
                     is_typedef = True
-                elif w.startswith(_CC_PREFIX):
-                    convention = w[len(_CC_PREFIX):]
+                elif w.startswith(CC_PREFIX):
+                    convention = w[len(CC_PREFIX):]
                 elif w in ("extern", "static", "auto", "register", "_Thread_local",
                            "__thread", "thread_local"):
-                    pass
+                    storage.append(w)
                 else:
                     words.append(w)
+            elif isinstance(spec, Mode):
+                modes.append(spec)
             elif isinstance(spec, int):
                 bits = spec
-        redeclared = None
-        if is_typedef and bases and bases[-1].typedef_name is not None \
-                and (len(bases) == 2 or words):
-            # `typedef struct S S;` or `typedef unsigned long size_t;` when the name is already
-            # a typedef: the lexer made it a type name, but it is the declarator.
-            redeclared = bases.pop().typedef_name
+        redeclared, redeclared_pos = None, 0
+        if bases and bases[-1].typedef_name is not None and (len(bases) == 2 or words):
+            # `typedef struct S S;`, `typedef unsigned long size_t;` when the name is already
+            # a typedef, or `T destructor` when destructor is one: after a type specifier, a
+            # typedef name is the declarator's name (C17 6.7.2p2 allows no second type).
+            last = bases.pop()
+            redeclared, redeclared_pos = last.typedef_name, last.pos
         base = self._base_type(words, bases, bits, max(pos, 0))
+        for mode in modes:
+            base = self._mode(base, mode)
         if "restrict" in quals:
             self._check_restrict(base, max(pos, 0))
-        return _Specifiers(c_qualify(base, "const" in quals, "volatile" in quals,
+        members = bases[0].members if bases else ()
+        return Specifiers(c_qualify(base, "const" in quals, "volatile" in quals,
                                      "restrict" in quals), is_typedef, max(pos, 0), redeclared,
-                           convention)
+                           redeclared_pos, tuple(storage), members, convention)
 
-    def _base_type(self, words: list[str], bases: list[_Base], bits: int | None,
+    def _base_type(self, words: list[str], bases: list[Base], bits: int | None,
                    pos: int) -> Type:
         if bases:
             if len(bases) > 1 or words:
@@ -257,19 +242,19 @@ class CTransformer(ConstantRules):
         return Complex(found) if complex_ else found
 
     # -- declarators --
-    def name(self, tok: Token) -> _Declarator:
-        return _Declarator(str(tok), tok.start_pos or 0)
+    def name(self, tok: Token) -> Declarator:
+        return Declarator(str(tok), tok.start_pos or 0)
 
-    def pointer_level(self, *quals: _Keyword) -> Step:
+    def pointer_level(self, *quals: Keyword) -> Step:
         # `* const`: a pointer, then the qualifiers of that pointer itself
         step = _pointer_step(frozenset(q.word for q in quals))
-        convention = next((q.word[len(_CC_PREFIX):] for q in quals
-                           if q.word.startswith(_CC_PREFIX)), "")
+        convention = next((q.word[len(CC_PREFIX):] for q in quals
+                           if q.word.startswith(CC_PREFIX)), "")
         if convention:
             plain = step
 
             def step(t: Type) -> Type:
-                return plain(self._with_convention(t, convention))
+                return plain(self.with_convention(t, convention))
         restrict = next((q.pos for q in quals if q.word in _RESTRICT), None)
         if restrict is None:
             return step
@@ -293,29 +278,51 @@ class CTransformer(ConstantRules):
         # `int * const * volatile p`: the leftmost star applies to the base type first
         return list(levels)
 
-    def declarator(self, *parts: object) -> _Declarator:
+    def declarator(self, *parts: object) -> Declarator:
         if len(parts) == 1:
-            assert isinstance(parts[0], _Declarator)
+            assert isinstance(parts[0], Declarator)
             return parts[0]
         pointers, direct = parts
-        assert isinstance(direct, _Declarator) and isinstance(pointers, list)
-        return _Declarator(direct.name, direct.pos, tuple(pointers) + direct.steps)
+        assert isinstance(direct, Declarator) and isinstance(pointers, list)
+        return Declarator(direct.name, direct.pos, tuple(pointers) + direct.steps)
 
-    def abstract_declarator(self, *parts: object) -> _Declarator:
+    def abstract_declarator(self, *parts: object) -> Declarator:
         if len(parts) == 1 and isinstance(parts[0], list):
-            return _Declarator(None, -1, tuple(parts[0]))
+            return Declarator(None, -1, tuple(parts[0]))
         return self.declarator(*parts)
 
-    def array_of(self, inner: _Declarator, size: int | None) -> _Declarator:
-        return _Declarator(inner.name, inner.pos,
-                           (lambda t: Array(t, size),) + inner.steps)
+    def array_of(self, inner: Declarator, size: int | Variable | None) -> Declarator:
+        return Declarator(inner.name, inner.pos,
+                           (lambda t: self._array(t, size, inner.pos),) + inner.steps)
 
-    def abstract_array_of(self, *parts: object) -> _Declarator:
-        inner, size = (parts if len(parts) == 2 else (_Declarator(None, -1), parts[0]))
-        assert isinstance(inner, _Declarator)
-        return self.array_of(inner, size if isinstance(size, int) else None)
+    def _array(self, element: Type, size: int | Variable | None, pos: int) -> Array:
+        """An array type, refused where clang-19 refuses it: of functions, of ``void``, of
+        arrays of unknown length, or larger than the target's ``size_t`` allows."""
+        inner = unqualified(element)
+        if isinstance(inner, FunctionType):
+            raise self.scope.error("an array of functions is not a type (use an array of "
+                                   "function pointers)", max(pos, 0))
+        if inner == VOID or isinstance(inner, Array) and inner.length is None \
+                and not inner.variable:
+            raise self.scope.error("array has incomplete element type", max(pos, 0))
+        if isinstance(size, Variable):  # of variable length: complete, written `A_`
+            self.scope.variable_arrays += 1
+            return Array(element, None, self.scope.variable_arrays)
+        if size is not None:
+            unit = self._sizeof(element) or 1
+            limit = min(self.scope.target.pointer_bits, 61)  # ConstantArrayType::getMaxSizeBits
+            if (size * unit).bit_length() > limit:
+                raise self.scope.error(f"array is too large ({size} elements)", max(pos, 0))
+        return Array(element, size)
 
-    def array_suffix(self, *parts: object) -> int | None:
+    def abstract_array_of(self, *parts: object) -> Declarator:
+        inner, size = (parts if len(parts) == 2 else (Declarator(None, -1), parts[0]))
+        assert isinstance(inner, Declarator)
+        return self.array_of(inner, size if isinstance(size, (int, Variable)) else None)
+
+    def array_suffix(self, *parts: object) -> int | Variable | None:
+        if any(isinstance(p, Variable) for p in parts):
+            return VARIABLE  # a variable length: `A_` (see constants.Variable)
         sizes = [p for p in parts if isinstance(p, int) and not isinstance(p, bool)]
         if sizes and sizes[-1] < 0:
             raise self.scope.error("array size is negative", 0)
@@ -324,14 +331,26 @@ class CTransformer(ConstantRules):
     def vla_star(self, *parts: object) -> int | None:
         return None
 
-    def function_of(self, inner: _Declarator, params: _Params) -> _Declarator:
-        return _Declarator(inner.name, inner.pos, (
+    def function_of(self, inner: Declarator, params: Params) -> Declarator:
+        return Declarator(inner.name, inner.pos, (
             lambda t: self._function(t, params.params, params.variadic, True, inner.pos),)
             + inner.steps)
 
-    def unprototyped_of(self, inner: _Declarator) -> _Declarator:
-        return _Declarator(inner.name, inner.pos, (
+    def unprototyped_of(self, inner: Declarator) -> Declarator:
+        return Declarator(inner.name, inner.pos, (
             lambda t: self._function(t, (), False, False, inner.pos),) + inner.steps)
+
+    def knr_of(self, inner: Declarator, names: list[Token]) -> Declarator:
+        """A K&R identifier list: unprototyped here; a definition's declaration list gives
+        the parameter types (see :func:`cfi_typeid.c.reader`)."""
+        if not self.scope.knr_definition:
+            first = names[0]
+            raise self.scope.error(
+                f"unknown type name '{first!s}' (declare it in the prelude, e.g. 'typedef "
+                f"struct {first!s} {first!s};'); a parameter list without types is only "
+                "allowed in a function definition", first.start_pos or 0)
+        self.scope.knr_names = [str(n) for n in names]
+        return self.unprototyped_of(inner)
 
     def _function(self, returns: Type, params: tuple[Type, ...], variadic: bool,
                   prototyped: bool, pos: int) -> FunctionType:
@@ -344,108 +363,48 @@ class CTransformer(ConstantRules):
                                    f"{self.scope.target.triple} (use __fp16 *)", max(pos, 0))
         return FunctionType(returns, params, variadic, prototyped)
 
-    def abstract_function_of(self, *parts: object) -> _Declarator:
-        inner, params = parts if len(parts) == 2 else (_Declarator(None, -1), parts[0])
-        assert isinstance(inner, _Declarator) and isinstance(params, _Params)
+    def abstract_function_of(self, *parts: object) -> Declarator:
+        inner, params = parts if len(parts) == 2 else (Declarator(None, -1), parts[0])
+        assert isinstance(inner, Declarator) and isinstance(params, Params)
         return self.function_of(inner, params)
 
-    def abstract_unprototyped_of(self, *parts: object) -> _Declarator:
-        inner = parts[0] if parts else _Declarator(None, -1)
-        assert isinstance(inner, _Declarator)
+    def abstract_unprototyped_of(self, *parts: object) -> Declarator:
+        inner = parts[0] if parts else Declarator(None, -1)
+        assert isinstance(inner, Declarator)
         return self.unprototyped_of(inner)
 
-    def _with_convention(self, t: Type, convention: str) -> Type:
-        """``t`` with calling convention ``convention`` on the function type it is or points
-        to (clang moves the attribute to the nearest function type), when clang mangles that
-        convention on this target; unchanged otherwise (clang ignores it, or it is the
-        target's default)."""
-        if not convention or not mangles_convention(convention, self.scope.target):
-            return t
-        match t:
-            case FunctionType():
-                return t if t.calling_convention else replace(t, calling_convention=convention)
-            case Pointer(pointee):
-                return Pointer(self._with_convention(pointee, convention))
-            case Qualified():
-                return qualify(self._with_convention(t.base, convention), const=t.const,
-                               volatile=t.volatile, restrict=t.restrict)
-            case _:
-                return t
-
-    def _declared(self, specs: _Specifiers, decl: _Declarator | None) -> Type:
-        t = decl.apply(specs.type) if decl is not None else specs.type
-        return self._with_convention(t, specs.convention)
-
-    def parameter_declaration(self, specs: _Specifiers,
-                              decl: _Declarator | None = None) -> tuple[Type, bool]:
-        t = self._declared(specs, decl)
+    def parameter_declaration(self, specs: Specifiers,
+                              decl: Declarator | None = None) -> tuple[Type, bool]:
+        if specs.is_typedef or any(w != "register" for w in specs.storage):
+            raise self.scope.error("invalid storage class in a parameter declaration "
+                                   "(only 'register' is allowed)", specs.pos)
+        if specs.redeclared is not None:
+            decl = Declarator(specs.redeclared, specs.redeclared_pos,
+                               decl.steps if decl is not None else ())
+        t = self.declared(specs, decl)
         named = decl is not None and decl.name is not None
-        return adjust_parameter(t), (t == VOID and not named)
+        if unqualified(t) == VOID and (named or t != VOID):
+            raise self.scope.error("a parameter may not have type 'void' (only an unnamed, "
+                                   "unqualified 'void' alone means no parameters)",
+                                   decl.pos if decl is not None and decl.pos >= 0 else specs.pos)
+        return adjust_parameter(t), t == VOID
 
-    def parameter_list(self, *items: object) -> list[tuple[Type, bool]]:
-        out: list[tuple[Type, bool]] = []
-        for item in items:
-            if isinstance(item, list):
-                out.extend(item)
-            else:
-                assert isinstance(item, tuple)
-                out.append(item)
-        return out
-
-    def parameter_type_list(self, *items: object) -> _Params:
+    def parameter_type_list(self, *items: object) -> Params:
         variadic = bool(items) and isinstance(items[-1], Token)
-        params = items[0] if items and isinstance(items[0], list) else []
+        params = [item for item in items if isinstance(item, tuple)]
         if len(params) == 1 and params[0][1]:
-            return _Params((), variadic)  # (void)
+            return Params((), variadic)  # (void)
         if any(is_void for _, is_void in params):
             raise self.scope.error("'void' must be the only parameter", 0)
-        return _Params(tuple(t for t, _ in params), variadic)
+        return Params(tuple(t for t, _ in params), variadic)
 
-    def type_name(self, specs: _Specifiers, decl: _Declarator | None = None) -> Type:
-        return self._declared(specs, decl)
+    def type_name(self, specs: Specifiers, decl: Declarator | None = None) -> Type:
+        if specs.redeclared is not None:
+            raise self.scope.error("two types in one type name", specs.redeclared_pos)
+        return self.declared(specs, decl)
 
     # -- declarations --
-    def init_declarator_list(self, *items: object) -> list[_Declarator]:
-        return [d for d in _flatten(items) if isinstance(d, _Declarator)]
-
-    def declaration(self, specs: _Specifiers, declarators: list[_Declarator] | None = None
-                    ) -> None:
-        """Enter what a prelude declaration declares; only typedefs and tags matter."""
-        declarators = list(declarators or [])
-        if specs.redeclared is not None and not declarators:
-            declarators = [_Declarator(specs.redeclared, specs.pos)]
-        if not specs.is_typedef:
-            return
-        base = specs.type
-        if has_anonymous(base):
-            first = next((d for d in declarators if not d.steps and d.name), None)
-            if first is not None and first.name is not None:
-                base = name_anonymous(base, first.name)
-        for d in declarators:
-            if d.name is not None:
-                self.scope.typedefs[d.name] = self._with_convention(d.apply(base),
-                                                                    specs.convention)
-
-    def target(self, specs: _Specifiers, decl: _Declarator | None = None) -> tuple[Type, int]:
-        """The type of the declaration or type name whose id is asked for, and its offset."""
-        t = self._declared(specs, decl)
-        if specs.is_typedef and decl is not None and decl.name is not None:
-            self.scope.typedefs[decl.name] = t
-        return t, (decl.pos if decl is not None and decl.pos >= 0 else specs.pos)
-
-
 _RESTRICT = frozenset({"restrict", "__restrict", "__restrict__"})
-_CC_PREFIX = "__cfi_cc_"
-
-
-def mangles_convention(convention: str, target: Target) -> bool:
-    """Whether clang-19 mangles calling convention ``convention`` into the type on ``target``
-    (``U6ms_abi``): only where it is not the default; on 32-bit x86, Arm and RISC-V it is
-    ignored (checked per target in tests/test_c_calling_conventions.py)."""
-    windows = target.os == "windows"
-    if convention == "ms_abi":
-        return target.arch in ("x86_64", "aarch64") and not windows
-    return convention == "sysv_abi" and target.arch == "x86_64" and windows
 
 
 def _pointer_step(quals: frozenset[str]) -> Step:
@@ -453,11 +412,3 @@ def _pointer_step(quals: frozenset[str]) -> Step:
     volatile = bool(quals & {"volatile", "__volatile", "__volatile__"})
     restrict = bool(quals & {"restrict", "__restrict", "__restrict__"})
     return lambda t: qualify(Pointer(t), const=const, volatile=volatile, restrict=restrict)
-
-
-def _flatten(items: Iterable[object]) -> Iterable[object]:
-    for item in items:
-        if isinstance(item, list):
-            yield from item
-        elif item is not None:
-            yield item

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from contextvars import ContextVar
 from functools import cache
-from typing import TYPE_CHECKING, Any, Container, Iterator
+from typing import TYPE_CHECKING, Any, Container, Iterator, NamedTuple
 
+from .scope import CURRENT_SCOPE
 from ..errors import ParseError, expected_phrase
-from ..parsing.compiled import fast_parser
 from ..parsing.lalr import Parser, Token
 from ..parsing.tables import grammar_text, load_tables
 from ..memo import remember
@@ -31,15 +31,18 @@ TYPEDEF_NAMES: ContextVar[Container[str]] = ContextVar("TYPEDEF_NAMES", default=
 #: refused by name rather than misread as identifiers.
 _UNSUPPORTED_KEYWORDS = {
     "_Atomic": "_Atomic types are not supported (clang mangles them as U7_Atomic)",
-    "typeof": "typeof is not supported; write the type itself",
-    "__typeof": "typeof is not supported; write the type itself",
-    "__typeof__": "typeof is not supported; write the type itself",
-    "typeof_unqual": "typeof is not supported; write the type itself",
     "__auto_type": "__auto_type is not supported; write the type itself",
     "_Imaginary": "_Imaginary types are not supported",
     **{cc: f"the calling convention {cc} is not supported (clang may mangle it into the type)"
        for cc in ("__stdcall", "__fastcall", "__cdecl", "__thiscall", "__vectorcall",
                   "__regcall", "_stdcall", "_fastcall", "_cdecl")},
+    # C17's keywords (and GNU's spellings) where only a name may stand: `struct int`
+    **{word: f"expected a name, found the keyword {word!r}" for word in (
+        "auto break case char const continue default do double else enum extern float for "
+        "goto if inline int long register restrict return short signed sizeof static struct "
+        "switch typedef union unsigned void volatile while _Alignas _Alignof _Bool _Complex "
+        "_Generic _Noreturn _Static_assert _Thread_local __int128 __const __restrict "
+        "__volatile __inline __signed __extension__ __builtin_va_list _BitInt").split()},
 }
 
 
@@ -82,7 +85,7 @@ def c_fast_parser(methods: object) -> Parser:
     per rule, ``v_args(inline=True)`` style) called at each reduction: no tree, and no Lark
     import once the tables are cached.  Parameter declarations may be reused (see
     :func:`parse_c_fast`)."""
-    parser = fast_parser(load_tables("c", _grammar(), c_parser), methods, _LEXER_CALLBACKS,
+    parser = Parser(load_tables("c", _grammar(), c_parser), methods, _LEXER_CALLBACKS,
                     reused=("parameter_declaration", lambda text, at: _parameter_key(
                         parser, text, at)))
     return parser
@@ -90,12 +93,21 @@ def c_fast_parser(methods: object) -> Parser:
 
 #: A parameter declaration without parentheses or braces, through the "," or ")" after it
 #: (brackets may hold anything but brackets and braces: ``char s[N + 1]``).  Function-pointer
-#: parameters are parsed every time; they are a minority.  Runs and possessive: no
-#: backtracking stack (one entry per character cost ~128 bytes a character of a parameter).
-_PARAMETER_SPAN = re.compile(r"(?:[^(){}\[\],;]+|\[[^\[\]{};]*\])*+([,)])")
+#: parameters are parsed every time; they are a minority.
+_PARAMETER_SPAN = re.compile(r"(?:[^(){}\[\],;]|\[[^\[\]{};]*\])*([,)])")
 #: The last word of a parameter declaration outside brackets: its name, if it has one.
 _LAST_WORD = re.compile(
     r"(?<![A-Za-z0-9_$])([A-Za-z_$][A-Za-z0-9_$]*)(?:\s*\[[^\[\]{};]*\])*\s*[,)]\Z")
+_WORD = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+
+
+def _variable_inner_length(span: str) -> bool:
+    """Whether an array length after the first names something not a constant (a parameter:
+    a variable length, which stays after the parameter decays, and is its own type)."""
+    constants = CURRENT_SCOPE.get().constants
+    inner = span[span.index("]"):]
+    return any(w.group() not in constants and w.group() != "sizeof"
+               for w in _WORD.finditer(inner))
 _TAG_KEYWORD_BEFORE = re.compile(r"(?<![A-Za-z0-9_$])(?:struct|union|enum)\s*\Z")
 #: word -> whether the lexer makes an identifier of it (not a keyword, nor refused)
 _IDENTIFIER_WORDS: dict[str, bool] = {}
@@ -114,6 +126,8 @@ def _parameter_key(parser: Parser, text: str, at: int) -> tuple[str, int, int] |
     if m is None:
         return None
     span = m.group()
+    if span.count("[") > 1 and _variable_inner_length(span):
+        return None  # a variable-length array after decay: each one is its own type
     last = _LAST_WORD.search(span)
     if last is not None:
         word = last.group(1)
@@ -146,7 +160,7 @@ _NOISE = re.compile(
     r"""(?P<comment>//[^\n]*|/\*.*?(?:\*/|\Z))
       | (?P<pp>^[ \t]*\#(?:[^\n]*\\\n)*[^\n]*)
       | (?P<call>\b(?:__attribute__|__attribute|__asm__|__asm|asm|__declspec|_Alignas|alignas
-                    |__typeof_unqual__)\b)
+                    |_Static_assert|static_assert)\b)
       | (?P<word>\b(?:_Nonnull|_Nullable|_Null_unspecified|_Nullable_result|__nonnull
                     |__wur|__THROW|__nothrow|__restrict_arr)\b)
       | (?P<attr>\[\[)""",
@@ -158,85 +172,136 @@ _NOISE = re.compile(
 #: other types (``Dv4_i``, ``l``), address spaces and some calling conventions are mangled as
 #: vendor qualifiers (``U3AS1``, ``U7stdcall``).  They are refused, never silently dropped.
 _TYPE_CHANGING_ATTRIBUTES = re.compile(
-    r"\b_*(vector_size|ext_vector_type|neon_vector_type|neon_polyvector_type|mode"
+    r"\b_*(vector_size|ext_vector_type|neon_vector_type|neon_polyvector_type"
     r"|address_space|stdcall|fastcall|swiftcall|swiftasynccall)_*\b")
 #: Calling conventions clang mangles as a vendor qualifier on some targets (``U6ms_abi``):
 #: the attribute becomes a qualifier keyword the grammar reads (``__cfi_cc_ms_abi``), moved
 #: after the ``*`` it precedes (``int (__attribute__((ms_abi)) *p)(int)``), where a pointer's
-#: qualifiers are; :mod:`cfi_typeid.c.semantics` puts it on the function type it names.
+#: qualifiers are; :mod:`cfi_typeid.c.declarations` puts it on the function type it names.
 _CALLING_CONVENTION = re.compile(r"\b_*(ms_abi|sysv_abi)_*\b")
+_CC_WORD = "__cfi_cc_"
+_STAR = re.compile(r"\s*\*")
+#: ``mode(M)``, which selects another type (see :mod:`cfi_typeid.c.modes`): rewritten as the
+#: word ``__cfi_mode_M`` in the attribute's place, which the grammar reads as a specifier.
+_MODE_ATTRIBUTE = re.compile(r"\b_*mode_*\s*\(\s*([A-Za-z0-9_]+)\s*\)")
+_MODE_WORD = "__cfi_mode_"
 
 
-def _blank(text: str, start: int, end: int) -> str:
-    """``text`` with [start, end) replaced by spaces, newlines kept, so offsets do not move."""
-    return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+class _Blanker:
+    """Builds a text of the same length with ranges blanked (newlines kept) in one pass:
+    joining pieces once instead of copying the whole text per range (which made preludes
+    with many comments quadratic)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pieces: list[str] = []
+        self.done = 0
+
+    def blank(self, start: int, end: int, replacement: str = "") -> None:
+        """Blank [start, end) (ranges come in order), putting ``replacement`` at its start."""
+        if start < self.done:
+            start = self.done
+        if end <= start:
+            return
+        self.pieces.append(self.text[self.done:start])
+        gap = self.text[start + len(replacement):end]
+        self.pieces.append(replacement + (" " * len(gap) if "\n" not in gap
+                                          else _NOT_NEWLINE.sub(" ", gap)))
+        self.done = end
+
+    def result(self) -> str:
+        if not self.pieces:
+            return self.text
+        return "".join(self.pieces) + self.text[self.done:]
 
 
-def _calling_convention(text: str, start: int, end: int, name: str) -> str:
-    """``text`` with the attribute at [start, end) replaced by its qualifier keyword, which
-    goes after a ``*`` that follows the attribute (offsets stay within the span)."""
-    keyword = f"__cfi_cc_{name}"
-    star = re.compile(r"\s*\*").match(text, end)
-    text = _blank(text, start, star.end() if star else end)
-    if star is not None:
-        keyword = "*" + keyword
-    assert len(keyword) < (star.end() if star else end) - start  # a space stays after it
-    return text[:start] + keyword + text[start + len(keyword):]
+_NOT_NEWLINE = re.compile(r"[^\n]")
+_OPEN_PAREN = re.compile(r"\s*\(")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
 def _balanced_end(text: str, start: int, open_: str, close: str) -> int:
-    """Offset just past the bracket group that opens at ``start`` (or the end of ``text``)."""
+    """Offset just past the bracket group that opens at ``start`` (-1 when it never closes)."""
+    brackets = re.compile(re.escape(open_) + "|" + re.escape(close))
     depth = 0
-    for i in range(start, len(text)):
-        c = text[i]
-        if c == open_:
-            depth += 1
-        elif c == close:
-            depth -= 1
-            if depth == 0:
-                return i + 1
+    for m in brackets.finditer(text, start):
+        depth += 1 if m.group() == open_ else -1
+        if depth == 0:
+            return m.end()
     return -1
 
 
-def blank_noise(text: str, what: str = "input") -> str:
+def blank_noise(text: str, what: str = "input",
+                refused: list[tuple[int, str]] | None = None,
+                labels: list[tuple[int, str]] | None = None) -> str:
     """Replace comments, preprocessor lines, ``__attribute__((...))``, ``__asm__(...)``,
-    nullability keywords and ``[[...]]`` attributes by spaces; they never change a type id."""
+    ``_Static_assert(...)``, nullability keywords and ``[[...]]`` attributes by spaces; they
+    never change a type id.  ``mode(M)`` attributes become ``__cfi_mode_M`` and the calling
+    conventions clang mangles ``__cfi_cc_ms_abi`` / ``__cfi_cc_sysv_abi`` (they do).
+
+    An attribute that would change the type id in a way we do not model raises
+    :class:`ParseError`, or, when ``refused`` is given (a whole file read, where one
+    declaration must not sink the rest), is blanked and noted there as (offset, reason).
+    ``labels``, when given, gets each ``__asm__("name")`` label as (offset, name): the
+    symbol of the function declared before it."""
     if _NOISE.search(text) is None:
         return text
-    pos = 0
-    while (m := _NOISE.search(text, pos)) is not None:
+    out = _Blanker(text)
+    for m in _NOISE.finditer(text):
         start, end = m.span()
+        if start < out.done:
+            continue  # inside a group blanked already
+        replacement = ""
         if m.group("comment") is not None and m.group().startswith("/*") \
                 and not m.group().endswith("*/"):
             raise ParseError("unterminated comment", text, start, what=what)
         if m.group("call") is not None:
-            paren = re.compile(r"\s*\(").match(text, end)
+            paren = _OPEN_PAREN.match(text, end)
             if paren is not None:
                 close = _balanced_end(text, paren.end() - 1, "(", ")")
                 if close < 0:
                     raise ParseError(f"unbalanced parentheses after {m.group()!r}", text,
                                      start, what=what)
-                inside = re.sub(r'"(?:[^"\\]|\\.)*"', lambda q: " " * len(q.group()),
-                                text[:close])  # not in strings: section("mode")
-                changing = _TYPE_CHANGING_ATTRIBUTES.search(inside, paren.end(), close)
-                if changing is not None and m.group().startswith("__attribute"):
-                    raise ParseError(f"__attribute__(({changing.group(1)})) changes the type "
-                                     "id (clang mangles it into the type); it is not supported",
-                                     text, changing.start(), what=what)
-                convention = _CALLING_CONVENTION.search(inside, paren.end(), close)
-                if convention is not None and m.group().startswith("__attribute"):
-                    text = _calling_convention(text, start, close, convention.group(1))
-                    pos = close
-                    continue
+                if m.group().startswith("__attribute"):
+                    replacement = _attribute(text, paren.end(), close, what, refused)
+                    star = _STAR.match(text, close) if replacement.startswith(_CC_WORD) \
+                        else None
+                    if star is not None:  # a pointer's qualifiers follow its '*'
+                        close, replacement = star.end(), "*" + replacement
+                elif labels is not None and "asm" in m.group():
+                    literals = _STRING.findall(text, paren.end(), close)
+                    if literals:
+                        labels.append((start, "".join(q[1:-1] for q in literals)))
                 end = close
         elif m.group("attr") is not None:
             close = _balanced_end(text, start, "[", "]")
             if close < 0:
                 raise ParseError("unterminated [[attribute]]", text, start, what=what)
             end = close
-        text = _blank(text, start, end)
-        pos = end
-    return text
+        out.blank(start, end, replacement)
+    return out.result()
+
+
+def _attribute(text: str, start: int, end: int, what: str,
+               refused: list[tuple[int, str]] | None) -> str:
+    """What stands for ``__attribute__((...))`` (its inside is ``text[start:end]``): nothing,
+    or a mode word."""
+    inside = text[start:end]
+    if '"' in inside:
+        inside = _STRING.sub(lambda q: " " * len(q.group()), inside)  # section("mode")
+    changing = _TYPE_CHANGING_ATTRIBUTES.search(inside)
+    if changing is not None:
+        message = (f"__attribute__(({changing.group(1)})) changes the type id (clang mangles "
+                   "it into the type); it is not supported")
+        if refused is None:
+            raise ParseError(message, text, start + changing.start(), what=what)
+        refused.append((start + changing.start(), message))
+        return ""
+    convention = _CALLING_CONVENTION.search(inside)
+    if convention is not None:
+        return _CC_WORD + convention.group(1)
+    mode = _MODE_ATTRIBUTE.search(inside)
+    return _MODE_WORD + mode.group(1) if mode is not None else ""
 
 
 # ---- splitting into declarations ----------------------------------------------------------
@@ -258,6 +323,122 @@ def split_declarations(text: str) -> Iterator[tuple[int, int]]:
             yield start, m.end()
             start = m.end()
     yield start, len(text)
+
+
+class FileSpan(NamedTuple):
+    """One top-level declaration of a whole file, as :func:`split_file` found it.
+
+    ``kind`` is ``declaration`` (up to its ``;``; a function definition's body became that
+    ``;``), or ``knr`` (a K&R definition: ``head`` is the declarator up to its identifier
+    list's ``)``, ``parameters`` the spans of the declarations before the body)."""
+
+    start: int
+    end: int
+    kind: str = "declaration"
+    head: int = 0
+    parameters: tuple[tuple[int, int], ...] = ()
+
+
+_FILE_TOKENS = re.compile(r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|[{}()\[\];=,]""")
+#: a `)` followed by a name: where a K&R identifier list ends and its declarations begin
+_KNR_HEAD = re.compile(r"\)\s*(?=[A-Za-z_$])")
+
+
+def split_file(text: str) -> tuple[str, list[FileSpan]]:
+    """A whole file's top-level declarations, and the text they are to be parsed in: every
+    function definition's body (braces matched, never parsed) replaced by ``;``, and every
+    initializer (``= ...`` up to the next ``,`` or ``;``) blanked.  Linear in the text (run
+    after :func:`blank_noise`)."""
+    out = _Blanker(text)
+    spans: list[FileSpan] = []
+    tokens = list(_FILE_TOKENS.finditer(text))
+    start, depth, i, n = 0, 0, 0, len(tokens)
+    while i < n:
+        m = tokens[i]
+        c = m.group()[0]
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            depth = max(0, depth - 1)
+        elif c == "{" and depth:  # a tag defined in brackets (a parameter's type)
+            i = _closing_brace(tokens, i + 1) + 1
+            continue
+        elif c == ";":  # (outside braces, a ";" ends a declaration even in brackets left
+            depth = 0   # open: `int f(int x;` must not swallow the rest of the file)
+            spans.append(FileSpan(start, m.end()))
+            start = m.end()
+        elif depth:
+            pass
+        elif c == "=":
+            i = _initializer_end(tokens, i + 1)
+            out.blank(m.start(), tokens[i].start() if i < n else len(text))
+            continue  # the "," or ";" after it is read as usual
+        elif c == "{":
+            j = _closing_brace(tokens, i + 1)
+            close = tokens[j].end() if j < n else len(text)
+            before = _previous_character(text, m.start())
+            if before in (")", ";"):  # a function definition's body
+                out.blank(m.start(), close, ";")
+                if before == ";":
+                    spans = _knr(text, spans, start, close)
+                else:
+                    spans.append(FileSpan(start, close))
+                start = close
+            i = j + 1
+            continue
+        i += 1
+    spans.append(FileSpan(start, len(text)))
+    return out.result(), spans
+
+
+def _previous_character(text: str, at: int) -> str:
+    at -= 1
+    while at >= 0 and text[at] in " \t\n\r\f\v":
+        at -= 1
+    return text[at] if at >= 0 else ""
+
+
+def _closing_brace(tokens: list[re.Match[str]], i: int) -> int:
+    """Index of the ``}`` that closes the ``{`` before ``tokens[i]`` (``len(tokens)`` if
+    none does)."""
+    depth = 1
+    for j in range(i, len(tokens)):
+        c = tokens[j].group()
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return j
+    return len(tokens)
+
+
+def _initializer_end(tokens: list[re.Match[str]], i: int) -> int:
+    """Index of the ``,`` or ``;`` outside brackets that ends an initializer."""
+    depth = 0
+    for j in range(i, len(tokens)):
+        c = tokens[j].group()[0]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif depth <= 0 and c in ",;":
+            return j
+    return len(tokens)
+
+
+def _knr(text: str, spans: list[FileSpan], start: int, close: int) -> list[FileSpan]:
+    """A K&R definition ``int f(a, b) int a; long b; {...}``: the spans from its head (the
+    last one with a name after a ``)``) to the body become one ``knr`` span."""
+    for k in range(len(spans) - 1, max(-1, len(spans) - 256), -1):
+        head = None
+        for head in _KNR_HEAD.finditer(text, spans[k].start, spans[k].end):
+            pass
+        if head is not None:
+            after = head.start() + 1
+            parameters = ((after, spans[k].end), *((p.start, p.end) for p in spans[k + 1:]))
+            return spans[:k] + [FileSpan(spans[k].start, close, "knr", after, parameters)]
+    return spans + [FileSpan(start, close)]
 
 
 # ---- parsing and errors -------------------------------------------------------------------

@@ -156,6 +156,7 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
     "check-bindings": ("cfi_typeid.cli.check_bindings", "add_check_bindings"),
     "decode": ("cfi_typeid.cli.decode", "add_decode"),
     "rust-crates": ("cfi_typeid.rust.crates", "add_rust_crates"),
+    "header": ("cfi_typeid.cli.header", "add_header"),
     "fuzz": ("cfi_typeid.cli.fuzz", "add_fuzz"),
 }
 
