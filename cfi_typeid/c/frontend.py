@@ -148,7 +148,7 @@ def prelude_scope(prelude: str, target: Target) -> Scope:
     scope = Scope(target, dict(base.typedefs), dict(base.constants), what="prelude")
     # As tolerant as a whole file: a declaration that cannot be read is skipped, and a use
     # of a typedef it declared says why (its reasons stay in scope.skipped)
-    scope.prelude_skipped = read_into(scope, prelude)
+    scope.prelude_skipped = read_into(scope, prelude, whole=True)
     scope.typedef_depth = max(map(nesting, scope.typedefs.values()), default=0)
     scope.anonymous_typedefs = any(map(has_anonymous, scope.typedefs.values()))
     return scope

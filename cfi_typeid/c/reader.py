@@ -49,16 +49,20 @@ def read_c_declarations(text: str, target: Target, what: str = "input",
     return FileDeclarations(_merge(scope.records), skipped)
 
 
-def read_into(scope: Scope, text: str, progress: Callable[[int], None] | None = None
-              ) -> list[Skipped]:
+def read_into(scope: Scope, text: str, progress: Callable[[int], None] | None = None,
+              *, whole: bool = False) -> list[Skipped]:
     """Read every declaration of ``text`` into ``scope``, tolerantly: what cannot be read is
-    returned as :class:`Skipped` (a typedef it declared stays a name whose use says why)."""
+    returned as :class:`Skipped` (a typedef it declared stays a name whose use says why).
+    A text that cannot be read at all (an unterminated comment or attribute) is one Skipped,
+    or, with ``whole`` (a prelude, which is one input), the :class:`ParseError` itself."""
     refused: list[tuple[int, str]] = []
     found_labels: list[tuple[int, str]] = []
     skipped: list[Skipped] = []
     try:
         blanked = blank_noise(text, scope.what, refused, found_labels)
     except ParseError as e:  # an unterminated comment or attribute: the rest is unreadable
+        if whole:
+            raise
         return [Skipped(e.offset, e.message)]
     work, spans = split_file(blanked)
     labels = deque(found_labels)

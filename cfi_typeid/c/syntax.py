@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Container, Iterator, NamedTuple
 
 from .scope import CURRENT_SCOPE
 from ..errors import ParseError, expected_phrase
+from ..parsing.compiled import fast_parser
 from ..parsing.lalr import Parser, Token
 from ..parsing.tables import grammar_text, load_tables
 from ..memo import remember
@@ -85,7 +86,7 @@ def c_fast_parser(methods: object) -> Parser:
     per rule, ``v_args(inline=True)`` style) called at each reduction: no tree, and no Lark
     import once the tables are cached.  Parameter declarations may be reused (see
     :func:`parse_c_fast`)."""
-    parser = Parser(load_tables("c", _grammar(), c_parser), methods, _LEXER_CALLBACKS,
+    parser = fast_parser(load_tables("c", _grammar(), c_parser), methods, _LEXER_CALLBACKS,
                     reused=("parameter_declaration", lambda text, at: _parameter_key(
                         parser, text, at)))
     return parser
@@ -93,8 +94,9 @@ def c_fast_parser(methods: object) -> Parser:
 
 #: A parameter declaration without parentheses or braces, through the "," or ")" after it
 #: (brackets may hold anything but brackets and braces: ``char s[N + 1]``).  Function-pointer
-#: parameters are parsed every time; they are a minority.
-_PARAMETER_SPAN = re.compile(r"(?:[^(){}\[\],;]|\[[^\[\]{};]*\])*([,)])")
+#: parameters are parsed every time; they are a minority.  Runs and possessive: no
+#: backtracking stack (one entry per character cost ~128 bytes a character of a parameter).
+_PARAMETER_SPAN = re.compile(r"(?:[^(){}\[\],;]+|\[[^\[\]{};]*\])*+([,)])")
 #: The last word of a parameter declaration outside brackets: its name, if it has one.
 _LAST_WORD = re.compile(
     r"(?<![A-Za-z0-9_$])([A-Za-z_$][A-Za-z0-9_$]*)(?:\s*\[[^\[\]{};]*\])*\s*[,)]\Z")
