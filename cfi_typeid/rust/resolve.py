@@ -18,9 +18,9 @@ from typing import Callable, Iterator, Literal, Mapping
 
 from ..model import ERASED, FixedInt, Lifetime, Scalar
 from .abi import check_abi
+from .consts import ConstEval
 from .ast import (
-    ArrayType, BinaryExpr, ConstArg, Expr, FnPtrType, IntLit, LifetimeArg, NegExpr, NeverType,
-    PathExpr, PathType, PtrType, RefType, SliceType, TupleType, TypeExpr, UnsupportedType,
+    ArrayType, ConstArg, Expr, FnPtrType, LifetimeArg, NeverType, PathType, PtrType, RefType, SliceType, TupleType, TypeExpr, UnsupportedType,
 )
 from .items import (
     STD_PRELUDE, AdtDef, AliasDef, CIntDef, ConstDef, Def, ForeignDef, Module, Source,
@@ -75,7 +75,7 @@ class Resolver:
         self.target = target
         self._ids = itertools.count()
         self._sizing: list[RAdt] = []
-        self._consts: set[int] = set()
+        self.consts = ConstEval(self)
 
     # ---- names ------------------------------------------------------------------------------
 
@@ -276,28 +276,8 @@ class Resolver:
     # ---- constants ----------------------------------------------------------------------------
 
     def const(self, e: Expr, env: Env) -> int:
-        """The value of an array length or constant."""
-        match e:
-            case IntLit(value):
-                return value
-            case NegExpr(operand):
-                return -self.const(operand, env)
-            case BinaryExpr(op, left, right, at):
-                a, b = self.const(left, env), self.const(right, env)
-                if op == "/" and b == 0:
-                    raise env.source.error("division by zero", at)
-                return {"+": a + b, "-": a - b, "*": a * b}.get(op, a // b if b else 0)
-            case PathExpr(path, at):
-                d = self.resolve_path(env, path, values=True)
-                if not isinstance(d, ConstDef):
-                    raise env.source.error("expected a constant", at)
-                if id(d) in self._consts:
-                    raise env.source.error("this constant depends on itself", at)
-                self._consts.add(id(d))
-                try:
-                    return self.const(d.item.value, Env(d.module))
-                finally:
-                    self._consts.discard(id(d))
+        """The value of an array length (see :mod:`cfi_typeid.rust.consts`)."""
+        return self.consts.length(e, env)
 
     # ---- layout -----------------------------------------------------------------------------
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import codecs
 import re
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -12,12 +11,14 @@ from typing import Any, Sequence
 from ..errors import ParseError
 from ..parsing.lalr import Meta, Token
 from .ast import (
-    ArrayType, BinaryExpr, ConstArg, FnPtrType, GenericArg, Generics, IntLit, LifetimeArg,
-    NegExpr, NeverType, PathExpr, PathSeg, PathType, PtrType, RefType, SliceType, TupleType,
+    ArrayType, BinaryExpr, CallExpr, CastExpr, ConstArg, FnPtrType, GenericArg, Generics,
+    IntLit, LifetimeArg, NegExpr, NeverType, NotExpr, OtherLit, PathExpr, PathSeg, PathType,
+    PtrType, RefType, SliceType, TupleType,
     TypeExpr, UnsupportedType,
 )
+from .lexer import EscapeError, int_value, unescape
 
-_INT_DIGITS = re.compile(r"0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[0-9]+")
+_INT_SUFFIX = re.compile(r"[iu](?:8|16|32|64|128|size)$")
 TYPE_CLASSES = (PathType, RefType, PtrType, SliceType, ArrayType, TupleType, NeverType,
                 FnPtrType, UnsupportedType)
 
@@ -52,15 +53,14 @@ class ForLifetimes:
 
 
 def unquote(token: str) -> str:
-    """The value of a Rust string literal token."""
-    if token.startswith("b"):
-        token = token[1:]
-    if token.startswith("r"):
-        return token[1:].strip("#")[1:-1]
-    body = token[1:-1]
-    if body.isascii() and "\\" not in body:
-        return body  # nothing to decode (the common "C"): skip the codec
-    return codecs.decode(body, "unicode_escape")
+    """The value of a Rust string literal token; an escape rustc refuses is a
+    :class:`ParseError` at its place."""
+    try:
+        return unescape(token)
+    except EscapeError as e:
+        text, what = SOURCE.get()
+        at = getattr(token, "start_pos", 0) or 0
+        raise ParseError(e.message, text, at + e.offset, what=what) from None
 
 
 def pos(meta: Meta, children: Sequence[object]) -> int:
@@ -239,7 +239,27 @@ class TypeRules:
 
     def int_lit(self, meta: Meta, ch: list[Any]) -> IntLit:
         tok: Token = ch[0]
-        return IntLit(_int_value(tok.value), tok.start_pos or 0)
+        value = int_value(tok.value)
+        if value is None:
+            raise self.error("integer literal is too large (more than 128 bits)",
+                             tok.start_pos or 0)
+        suffix = _INT_SUFFIX.search(tok.value)
+        return IntLit(value, suffix.group() if suffix else None, tok.start_pos or 0)
+
+    def other_lit(self, meta: Meta, ch: list[Any]) -> OtherLit:
+        tok: Token = ch[0]
+        what = {"FLOAT": "a float", "STRING": "a string", "CHAR": "a character"}[tok.type]
+        return OtherLit(what, tok.start_pos or 0)
+
+    def not_expr(self, meta: Meta, ch: list[Any]) -> NotExpr:
+        return NotExpr(ch[-1], pos(meta, ch))
+
+    def cast_expr(self, meta: Meta, ch: list[Any]) -> CastExpr:
+        return CastExpr(ch[0], one(ch, PathType), pos(meta, ch))
+
+    def call_expr(self, meta: Meta, ch: list[Any]) -> CallExpr:
+        path: PathExpr = ch[0]
+        return CallExpr(path.path, one(ch, TYPE_CLASSES), pos(meta, ch))
 
     def binary(self, meta: Meta, ch: list[Any]) -> BinaryExpr:
         return BinaryExpr(ch[1].value, ch[0], ch[2], pos(meta, ch))
@@ -248,12 +268,9 @@ class TypeRules:
         return NegExpr(ch[-1], pos(meta, ch))
 
     def expr_path(self, meta: Meta, ch: list[Any]) -> PathExpr:
-        segs = tuple(PathSeg(t.value, (), t.start_pos or 0) for t in tokens(ch, "IDENT"))
-        return PathExpr(PathType(segs, False, pos(meta, ch)), pos(meta, ch))
+        return PathExpr(self.cast_type(meta, ch), pos(meta, ch))
 
-
-def _int_value(token: str) -> int:
-    """The value of an integer literal token (``0x1F``, ``1_000usize``)."""
-    m = _INT_DIGITS.match(token.replace("_", ""))
-    assert m is not None  # the grammar's INT only matches these
-    return int(m.group(), 0)
+    def cast_type(self, meta: Meta, ch: list[Any]) -> PathType:
+        segs = tuple(PathSeg(t.value, (), t.start_pos or 0) for t in ch
+                     if isinstance(t, Token) and t.type != "COLONS")
+        return PathType(segs, has(ch[:1], "COLONS"), pos(meta, ch))
