@@ -27,6 +27,7 @@ from .items import (
     DEFAULT_CRATE, STD_SOURCE, Module, Source, add_cfi_integers, add_items, child_scope,
     core_source,
 )
+from .lexer import check_text
 from .lower import Lowering
 from .resolve import Env, Position, Resolver
 from .syntax import blank_noise, parse_rust, rust_fast_parser
@@ -47,6 +48,7 @@ def read_source(text: str, rule: str, what: str) -> SourceFile:
     for any reason, Lark parses the text into a tree first and the methods run over that: a
     syntax error anywhere is reported (with Lark's expected-token sets) before any error of
     meaning, as a tree parse always did."""
+    check_text(text, what)
     blanked = blank_noise(text, what)
     context = SOURCE.set((text, what))
     try:
@@ -150,14 +152,24 @@ def _parse_rust_function(decl: str, prelude: str, target: Target, crate: str | N
         if not isinstance(t, RFnPtr):
             raise ParseError("not a function type: expected a function item or a fn-pointer "
                              "type", decl, getattr(source.tail, "at", 0))
-        params = tuple(anonymize(_erase_binder(p)) for p in t.params)
-        return lowering.function(params, anonymize(_erase_binder(t.returns)), t.abi,
-                                 t.unsafe, t.variadic)
+        return pointee_function(t, lowering)
     if not scope.functions:
         raise ParseError("expected a function item ('fn f(x: u8)') or a fn-pointer type "
                          "('extern \"C\" fn(u8)')", decl, len(decl.rstrip()))
     own_items = any(not isinstance(item, FnItem) for item in source.items)
     return _function_item(scope.functions[-1], lowering, env, None if own_items else _known(root))
+
+
+def pointee_function(t: RFnPtr, lowering: Lowering) -> FunctionType:
+    """The function type an fn pointer of type ``t`` points to (what CFI checks)."""
+    params = tuple(anonymize(_erase_binder(p)) for p in t.params)
+    return lowering.function(params, anonymize(_erase_binder(t.returns)), t.abi, t.unsafe,
+                             t.variadic)
+
+
+def function_item(fn: FnItem, lowering: Lowering, env: Env) -> FunctionType:
+    """The function type of ``fn``, an item of ``env``'s module."""
+    return _function_item(fn, lowering, env, None)
 
 
 def _function_item(fn: FnItem, lowering: Lowering, env: Env,

@@ -20,7 +20,7 @@ from ..model import ERASED, FixedInt, Lifetime, Scalar
 from .abi import check_abi
 from .consts import ConstEval
 from .ast import (
-    ArrayType, ConstArg, Expr, FnPtrType, LifetimeArg, NeverType, PathType, PtrType, RefType, SliceType, TupleType, TypeExpr, UnsupportedType,
+    UseItem, ArrayType, ConstArg, Expr, FnPtrType, LifetimeArg, NeverType, PathType, PtrType, RefType, SliceType, TupleType, TypeExpr, UnsupportedType,
 )
 from .items import (
     STD_PRELUDE, AdtDef, AliasDef, CIntDef, ConstDef, Def, ForeignDef, Module, Source,
@@ -42,6 +42,11 @@ Position = Literal["input", "output"]
 #: Names a user may expect that are not in the core/std this front end knows.
 _NOT_MODELLED = frozenset({"Box", "Vec", "String", "Rc", "Arc"})
 _Query = Callable[[RAdt], bool]
+#: ``core::ffi``'s names: a bare one says which ``use`` is missing.
+_FFI_NAMES = frozenset({
+    "c_char", "c_schar", "c_uchar", "c_short", "c_ushort", "c_int", "c_uint", "c_long",
+    "c_ulong", "c_longlong", "c_ulonglong", "c_float", "c_double", "c_void",
+})
 
 
 @dataclass(eq=False)
@@ -70,9 +75,13 @@ class Env:
 class Resolver:
     """Resolves names against a crate and the extern crates ``core`` and ``std``."""
 
-    def __init__(self, crates: Mapping[str, Module], target: Target) -> None:
+    def __init__(self, crates: Mapping[str, Module], target: Target,
+                 edition: str = "2021") -> None:
         self.crates = crates
         self.target = target
+        #: 2015: a path starting with ``::`` (and every ``use`` path) starts at the crate
+        #: root; 2018 and later: ``::name`` is an extern crate.
+        self.edition = edition
         self._ids = itertools.count()
         self._sizing: list[RAdt] = []
         self.consts = ConstEval(self)
@@ -90,16 +99,24 @@ class Resolver:
             return own
         use = module.uses.get(name)
         if use is not None:
-            found = self._path(module, use.path, use.is_global, use.at, values, seen)
+            found = self._path(module, use.path, self._use_is_global(use), use.at, values,
+                               seen)
             if found is not None:
                 return found
         for glob in module.globs:
-            target = self._path(module, glob.path, glob.is_global, glob.at, False, seen)
+            target = self._path(module, glob.path, self._use_is_global(glob), glob.at, False,
+                                seen)
             if isinstance(target, Module):
                 found = self.lookup(target, name, values, seen)
                 if found is not None:
                     return found
         return None
+
+    def _use_is_global(self, use: UseItem) -> bool:
+        """Whether a ``use`` path starts at the root (2015: all but ``self``/``super``/
+        ``crate`` ones, which the 2015 rules read from the root too)."""
+        return use.is_global or (self.edition == "2015" and bool(use.path)
+                                 and use.path[0] not in ("self", "super", "crate"))
 
     def _path(self, module: Module, names: tuple[str, ...], is_global: bool, at: int,
               values: bool, seen: frozenset[tuple[int, str]] = frozenset()
@@ -110,7 +127,12 @@ class Resolver:
             if not isinstance(current, Module):
                 return None
             if i == 0 and is_global:
-                current = self.crates.get(name)
+                if self.edition == "2015":
+                    root = module.root
+                    found = self.lookup(root, name, values and last, seen)
+                    current = found if found is not None else self.crates.get(name)
+                else:
+                    current = self.crates.get(name)
             elif name == "crate" and i == 0:
                 current = module.root
             elif name == "self" and i == 0:
@@ -146,6 +168,9 @@ class Resolver:
             elif names[-1] in _NOT_MODELLED:
                 hint = (f"{names[-1]} comes from alloc, whose generic types this tool does not "
                         "model; use a reference or raw pointer instead")
+            elif len(names) == 1 and names[0] in _FFI_NAMES:
+                hint = (f"add 'use core::ffi::{names[0]};' (or 'use std::ffi::*;', or "
+                        "pass --use 'std::ffi::*')")
             else:
                 hint = ("declare it in the prelude, or name it by its path (core::ffi::c_long, "
                         "core::ffi::cfi::c_long ...)")
