@@ -30,6 +30,7 @@ _HOMES = {
     **dict.fromkeys(("DecodedTypeId", "decode", "decode_typeid"), "itanium.decoded"),
     **dict.fromkeys(("CfiTypeidError", "DecodeError", "ParseError", "UsageError"), "errors"),
     "kcfi_hash": "hashes",
+    **dict.fromkeys(("scan_rust", "read_rust_files"), "sources.rust_file"),
     **dict.fromkeys(("DEFAULT_TARGET", "TARGETS"), "targets"),
 }
 

@@ -90,9 +90,9 @@ def with_references(text: str, filename: str) -> str:
                          if inner.kind == "fn"]
                 if names:
                     counter[0] += 1
-                    body = ", ".join(f"{n} as usize" for n in names)
+                    body = ", ".join(f"r#{n} as usize" for n in names)
                     inserts.append((reader.tokens[raw.last].end,
-                                    f"\n#[no_mangle] pub fn cfi_typeid_refs_{counter[0]}() -> "
+                                    f"\npub fn cfi_typeid_refs_{counter[0]}() -> "
                                     f"[usize; {len(names)}] {{ [{body}] }}\n"))
 
     walk(0, len(reader.tokens))

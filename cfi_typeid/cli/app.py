@@ -141,6 +141,7 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
     "suggest-encoding": ("cfi_typeid.cli.check", "add_suggest"),
     "decode": ("cfi_typeid.cli.decode", "add_decode"),
     "rust-crates": ("cfi_typeid.rust.crates", "add_rust_crates"),
+    "rust-file": ("cfi_typeid.cli.rust_file", "add_rust_file"),
 }
 
 

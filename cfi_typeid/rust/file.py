@@ -26,8 +26,10 @@ from .items import Module, Source, add_items
 from .lexer import EscapeError, Tok, check_text, tokenize, unescape
 from .syntax import matching_bracket
 
-#: Editions and how a path starting with ``::`` is read in each.
+#: The editions (2015 reads ``::name`` and ``use`` paths from the crate root).
 EDITIONS = ("2015", "2018", "2021", "2024")
+#: How deeply inline modules may nest (checked before entering one).
+MAX_MODULE_DEPTH = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +139,7 @@ class FileReader:
             return _Raw("empty", first, end - 1, end - 1, tuple(attrs), "")
         head = i
         kind, name, j = self._kind(i, end)
-        last = self._end(kind, j, end)
+        last = max(self._end(kind, j, end), head)  # at least one token: always progress
         return _Raw(kind, first, head, last, tuple(attrs), name)
 
     def _attribute(self, i: int, end: int) -> int:
@@ -275,6 +277,8 @@ class FileReader:
 
     def item(self, module: Module, raw: _Raw) -> None:
         names = {n for n, _ in raw.attrs}
+        if "!no_std" in names or raw.kind == "extern crate":
+            self.extern_crate(module, raw, "core" if raw.kind != "extern crate" else raw.name)
         if raw.kind in _SKIPPED:
             self.skip(raw, _SKIPPED[raw.kind])
             return
@@ -291,6 +295,18 @@ class FileReader:
         else:
             self.parsed(module, raw, self.span(raw.first, raw.last), "", "")
 
+    def extern_crate(self, module: Module, raw: _Raw, name: str) -> None:
+        """``extern crate name [as alias];`` (or ``#![no_std]``'s ``core``): the crate's name
+        in ``module`` (2015 paths from the root find it there)."""
+        alias = name
+        k = raw.head
+        while k < raw.last:
+            if self.word(k) == "as":
+                alias = self.word(k + 1)
+            k += 1
+        if name and alias.isidentifier():
+            module.uses[alias] = UseItem((name,), alias, True, self.tokens[raw.head].start)
+
     def span(self, first: int, last: int) -> tuple[int, int]:
         return self.tokens[first].start, self.tokens[last].end
 
@@ -303,6 +319,9 @@ class FileReader:
             return
         if not raw.name:
             self.problem(raw, "a module needs a name")
+            return
+        if len(module.path) >= MAX_MODULE_DEPTH:
+            self.problem(raw, f"modules nested more than {MAX_MODULE_DEPTH} deep are not read")
             return
         try:
             add_items(module, (ModItem(raw.name, (), self.tokens[raw.head].start),))
@@ -364,20 +383,23 @@ class FileReader:
             match item:
                 case ExternBlock(items=inner):
                     self.candidates(module, raw, inner)
-                case FnItem(name=name, at=at):
+                case FnItem(name=raw_name, at=at):
+                    name = raw_name.removeprefix("r#")
                     link = attrs.get("link_name")
                     symbol = link.removeprefix("\x01") if link else name
                     self.add(Candidate("function", name, symbol, module, at, item,
                                        self.signature(raw)))
                 case AliasItem(name=name, generics=g, type=t, at=at) if not (
                         g.types or g.lifetimes or g.consts):
-                    self.add(Candidate("type", name, "", module, at, t, self.signature(raw)))
+                    self.add(Candidate("type", name.removeprefix("r#"), "", module, at, t,
+                                       self.signature(raw)))
                 case AdtItem(kind=kind, name=name, generics=g, fields=fields) if (
                         kind != "enum" and not (g.types or g.lifetimes or g.consts)):
                     for f in fields:
                         if f.name is not None:
-                            self.add(Candidate("field", f"{name}.{f.name}", "", module,
-                                               item.at, f.type, ""))
+                            self.add(Candidate(
+                                "field", f"{name}.{f.name}".replace("r#", ""), "", module,
+                                item.at, f.type, ""))
                 case _:
                     pass
 
@@ -399,7 +421,10 @@ class FileReader:
                 end = self.tokens[k].start
                 break
             k += 1
-        return " ".join(self.text[start:end].split())
+        return _TIGHT.sub(r"\1", " ".join(self.text[start:end].split())).replace(",)", ")")
+
+
+_TIGHT = re.compile(r"(?<=[(\[<]) |\s(?=[)\]>])|(,)\s(?=\))")
 
 
 def shifted(node: Any, by: int) -> Any:

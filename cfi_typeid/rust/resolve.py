@@ -12,6 +12,7 @@ rustc's rules (including "unknown" for an unsubstituted type parameter).
 from __future__ import annotations
 
 import itertools
+from weakref import WeakKeyDictionary
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Callable, Iterator, Literal, Mapping
@@ -85,6 +86,9 @@ class Resolver:
         self._ids = itertools.count()
         self._sizing: list[RAdt] = []
         self.consts = ConstEval(self)
+        self._aliases: WeakKeyDictionary[AliasDef, dict[str, RTy]] = WeakKeyDictionary()
+        self._alias_depth = 0
+        self._sizes: dict[int, tuple[RTy, int]] = {}
 
     # ---- names ------------------------------------------------------------------------------
 
@@ -99,12 +103,12 @@ class Resolver:
             return own
         use = module.uses.get(name)
         if use is not None:
-            found = self._path(module, use.path, self._use_is_global(use), use.at, values,
+            found = self._path(module, use.path, self._use_is_global(module, use), use.at, values,
                                seen)
             if found is not None:
                 return found
         for glob in module.globs:
-            target = self._path(module, glob.path, self._use_is_global(glob), glob.at, False,
+            target = self._path(module, glob.path, self._use_is_global(module, glob), glob.at, False,
                                 seen)
             if isinstance(target, Module):
                 found = self.lookup(target, name, values, seen)
@@ -112,11 +116,15 @@ class Resolver:
                     return found
         return None
 
-    def _use_is_global(self, use: UseItem) -> bool:
+    def _use_is_global(self, module: Module, use: UseItem) -> bool:
         """Whether a ``use`` path starts at the root (2015: all but ``self``/``super``/
         ``crate`` ones, which the 2015 rules read from the root too)."""
-        return use.is_global or (self.edition == "2015" and bool(use.path)
+        return use.is_global or (self._reads_2015(module) and bool(use.path)
                                  and use.path[0] not in ("self", "super", "crate"))
+
+    def _reads_2015(self, module: Module) -> bool:
+        """Whether ``module``'s paths follow 2015 rules (the user's crate, not core/std)."""
+        return self.edition == "2015" and self.crates.get(module.crate) is not module.root
 
     def _path(self, module: Module, names: tuple[str, ...], is_global: bool, at: int,
               values: bool, seen: frozenset[tuple[int, str]] = frozenset()
@@ -127,10 +135,12 @@ class Resolver:
             if not isinstance(current, Module):
                 return None
             if i == 0 and is_global:
-                if self.edition == "2015":
+                if self._reads_2015(module):  # the root, where `std` and extern crates are
                     root = module.root
                     found = self.lookup(root, name, values and last, seen)
-                    current = found if found is not None else self.crates.get(name)
+                    if found is None and (name == "std" or name in root.uses):
+                        found = self.crates.get(name)
+                    current = found
                 else:
                     current = self.crates.get(name)
             elif name == "crate" and i == 0:
@@ -262,11 +272,7 @@ class Resolver:
                 types, lifetimes = self._args(d, e, env, position)
                 if isinstance(d, AdtDef):
                     return RAdt(d, types, lifetimes, id(d))
-                # the arguments are relative to the binders here, and the alias's own
-                # binders shift them as they substitute them: the result needs no shift
-                inner = Env(d.module, dict(zip(d.item.generics.types, types)),
-                            dict(zip(d.item.generics.lifetimes, lifetimes)))
-                return self.type(d.item.type, inner, position)
+                return self._alias(d, types, lifetimes, position, e.at, env)
             case ForeignDef():
                 self._no_args(env, last.args, last.at)
                 return RForeign(d, id(d))
@@ -275,6 +281,38 @@ class Resolver:
                 return RCInt(kind)
             case _:
                 raise env.source.error(f"expected a type, found module {last.name!r}", e.at)
+
+    def _alias(self, d: AliasDef, types: tuple[RTy, ...], lifetimes: tuple[Lifetime, ...],
+               position: Position, at: int, env: Env) -> RTy:
+        """The type alias ``d`` stands for.  An alias without generic parameters stands for
+        the same type wherever it is used, so it is expanded once and the result shared
+        (``type A2 = (A1, A1)`` twenty deep is twenty expansions, not 2**20); the size of
+        what it expands to is bounded (:data:`MAX_TYPE_SIZE`) and so is the depth of
+        aliases within aliases (:data:`MAX_ALIAS_DEPTH`), both checked before going on."""
+        generics = d.item.generics
+        plain = not (generics.types or generics.lifetimes or generics.consts)
+        memo = self._aliases.get(d) if plain else None
+        if memo is not None and position in memo:
+            return memo[position]
+        if self._alias_depth >= MAX_ALIAS_DEPTH:
+            raise env.source.error(f"type aliases nested more than {MAX_ALIAS_DEPTH} deep",
+                                   at)
+        # the arguments are relative to the binders here, and the alias's own binders
+        # shift them as they substitute them: the result needs no shift
+        inner = Env(d.module, dict(zip(generics.types, types)),
+                    dict(zip(generics.lifetimes, lifetimes)))
+        self._alias_depth += 1
+        try:
+            t = self.type(d.item.type, inner, position)
+        finally:
+            self._alias_depth -= 1
+        if type_size(t, self._sizes) > MAX_TYPE_SIZE:
+            raise env.source.error(
+                f"this type has more than {MAX_TYPE_SIZE:,} parts once its aliases are "
+                "expanded", at)
+        if plain:
+            self._aliases.setdefault(d, {})[position] = t
+        return t
 
     def _no_args(self, env: Env, args: tuple[object, ...], at: int) -> None:
         if args:
@@ -378,6 +416,34 @@ class Resolver:
 
     def _known(self, t: RTy) -> bool:
         return not any(isinstance(x, RParam) for x in _walk(t))
+
+
+#: Limits checked as aliases expand: parts of one type, and aliases within aliases.
+MAX_TYPE_SIZE = 1 << 16
+MAX_ALIAS_DEPTH = 256
+
+
+def type_size(t: RTy, sizes: dict[int, tuple[RTy, int]]) -> int:
+    """How many parts ``t`` has written out (shared parts counted each time), worked out
+    over the shared graph once per node (``sizes``, by identity, holds the node alive)."""
+    known = sizes.get(id(t))
+    if known is not None and known[0] is t:
+        return known[1]
+    match t:
+        case RRef(inner) | RPtr(inner) | RSlice(inner) | RArray(inner):
+            n = 1 + type_size(inner, sizes)
+        case RTuple(elements):
+            n = 1 + sum(type_size(x, sizes) for x in elements)
+        case RFnPtr(params, returns):
+            n = 1 + type_size(returns, sizes) + sum(type_size(x, sizes) for x in params)
+        case RAdt(args=args):
+            n = 1 + sum(type_size(x, sizes) for x in args)
+        case _:
+            n = 1
+    if len(sizes) > 1 << 16:
+        sizes.clear()
+    sizes[id(t)] = (t, n)
+    return n
 
 
 def _walk(t: RTy) -> Iterator[RTy]:
