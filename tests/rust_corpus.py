@@ -133,3 +133,51 @@ def truth(text: str, crate: str, edition: str, extra: list[str] | None = None
         if ids:
             out[name] = ids
     return out, ir
+
+
+_POINTER_FLAGS = {
+    "plain": [],
+    "normalized": ["-Zsanitizer-cfi-normalize-integers"],
+    "generalized": ["-Zsanitizer-cfi-generalize-pointers"],
+    "normalized_generalized": ["-Zsanitizer-cfi-normalize-integers",
+                               "-Zsanitizer-cfi-generalize-pointers"],
+}
+_DEFINE = re.compile(r"^define [^@\n]*@(cfi_typeid_call_\d+)\(.*?^}", re.M | re.S)
+_TYPE_TEST = re.compile(r'llvm\.type\.test\(ptr %[^,]*, metadata !"([^"]+)"\)')
+
+
+def pointer_truth(text: str, crate: str, edition: str,
+                  calls: list[tuple[str, str, bool, int]]) -> list[dict[str, str]]:
+    """rustc's ids for calls through fn pointers: ``calls`` holds (type or ``Struct.field``,
+    "type"/"field", whether the value is an ``Option``, the number of parameters) of items
+    at the crate root; each gets a function calling through it, and the id of its
+    ``llvm.type.test`` under each option set is read (before LTO lowers it)."""
+    assert RUSTC is not None
+    added = []
+    for i, (name, kind, option, arity) in enumerate(calls):
+        args = ", ".join(["core::mem::zeroed()"] * arity)
+        if kind == "type":
+            head, value = f"f: crate::{name}", "f"
+        else:
+            struct, field_name = name.split(".")
+            head, value = f"s: &crate::{struct}", f"s.{field_name}"
+        call = (f"if let Some(f) = {value} {{ let _ = f({args}); }}" if option
+                else f"let f = {value}; let _ = f({args});")
+        added.append(f"#[no_mangle] pub unsafe fn cfi_typeid_call_{i}({head}) {{ {call} }}\n")
+    source = text + "\n" + "".join(added)
+    results: list[dict[str, str]] = [{} for _ in calls]
+    flags = [f for f in _FLAGS if f not in ("-Zsanitizer-cfi-normalize-integers", "-Clto")]
+    with tempfile.TemporaryDirectory() as d:
+        src = Path(d) / "case.rs"
+        src.write_text(source)
+        for option_set, extra in _POINTER_FLAGS.items():
+            ll = Path(d) / f"{option_set}.ll"
+            proc = _run([RUSTC, "--crate-name", crate, f"--edition={edition}", *flags, *extra,
+                         "-Clinker-plugin-lto", "--emit=llvm-ir", str(src), "-o", str(ll)])
+            if proc.returncode != 0:
+                raise RuntimeError(f"rustc failed:\n{proc.stderr[:4000]}")
+            for m in _DEFINE.finditer(ll.read_text()):
+                test = _TYPE_TEST.search(m.group(0))
+                if test is not None:
+                    results[int(m.group(1).rsplit("_", 1)[1])][option_set] = test.group(1)
+    return results

@@ -18,7 +18,9 @@ import pytest
 from cfi_typeid.rust.crates import disambiguators_from_ir, standard_disambiguators
 from cfi_typeid.sources.rust_file import _scan
 
-from rust_corpus import BINDGEN, HEADERS, LIBC_DIRS, RUSTC, bindgen, libc_expanded, truth
+from rust_corpus import (
+    BINDGEN, HEADERS, LIBC_DIRS, RUSTC, bindgen, libc_expanded, pointer_truth, truth,
+)
 
 ALL = os.environ.get("CFI_TYPEID_RUST_CORPUS") == "all"
 IN_CI = ("zlib", "stdio")
@@ -54,6 +56,51 @@ def check_file(path: Path, crate: str, edition: str) -> dict[str, Any]:
             "rustc seconds": round(rustc_s, 2),
             "kinds": {k: sum(d.kind == k for d in scan.declarations)
                       for k in ("function", "type", "field")}}
+
+
+def check_pointers(path: Path, crate: str, edition: str) -> tuple[int, int]:
+    """Fn-pointer aliases and fields at the crate root (written as ``fn``/``Option<fn>``, or
+    through an alias): (records checked, right) against the ids rustc tests a call
+    through each with."""
+    from cfi_typeid.rust.file import FileReader
+    from cfi_typeid.rust.resolve import Env
+    from cfi_typeid.rust.types import RAdt
+    text = path.read_text()
+    crates = dict(standard_disambiguators()[0])
+    scan, _ = _scan(text, "x86_64-unknown-linux-gnu", path.name, edition, crate, crates, ())
+    items = FileReader(text, path.name, crate).read()
+    from cfi_typeid.rust.frontend import builtin_crates
+    from cfi_typeid.rust.resolve import Resolver
+    from cfi_typeid.targets import get_target
+    resolver = Resolver(builtin_crates(get_target("x86_64-unknown-linux-gnu")),
+                        get_target("x86_64-unknown-linux-gnu"), edition)
+    syntax = {(c.kind, c.name): c for c in items.candidates if not c.module.path}
+    records, calls = [], []
+    for d in scan.declarations:
+        c = syntax.get((d.kind, d.name))
+        if d.kind == "function" or c is None:
+            continue
+        t = resolver.type(c.syntax, Env(c.module))
+        calls.append((d.name, d.kind, isinstance(t, RAdt), len(d.function.params)))
+        records.append(d)
+    if not calls:
+        return 0, 0
+    answers = pointer_truth(text, crate, edition, calls)
+    right = sum(a == {"plain": d.typeids.plain, "normalized": d.typeids.normalized,
+                      "generalized": d.typeids.generalized,
+                      "normalized_generalized": d.typeids.normalized_generalized}
+                for a, d in zip(answers, records))
+    return len(records), right
+
+
+@pytest.mark.skipif(RUSTC is None or BINDGEN is None, reason="needs rustc and bindgen")
+@pytest.mark.parametrize("name", [n for n in HEADERS if ALL or n in ("zlib", "signal")])
+def test_bindgen_pointer_types_and_fields(name: str, tmp_path: Path) -> None:
+    if not _header_available(name):
+        pytest.skip(f"/usr/include/{HEADERS[name]} is not installed")
+    checked, right = check_pointers(bindgen(HEADERS[name], tmp_path / f"{name}.rs"), "probe",
+                                    "2021")
+    assert checked > 0 and right == checked, (checked, right)
 
 
 def _assert_all_right(result: dict[str, Any]) -> None:
@@ -93,6 +140,9 @@ def main() -> None:
                   f"{r['answered']} answered, {r['right']} right, "
                   f"{len(r['diagnostics'])} diagnostics, skipped {r['skipped']}, "
                   f"{r['seconds']} s CPU (rustc {r['rustc seconds']} s wall)")
+            if crate == "probe":
+                checked, right = check_pointers(path, crate, edition)
+                print(f"    fn-pointer aliases and fields: {checked} checked, {right} right")
 
 
 if __name__ == "__main__":
