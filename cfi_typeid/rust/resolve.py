@@ -179,8 +179,8 @@ class Resolver:
                 hint = (f"{names[-1]} comes from alloc, whose generic types this tool does not "
                         "model; use a reference or raw pointer instead")
             elif len(names) == 1 and names[0] in _FFI_NAMES:
-                hint = (f"add 'use core::ffi::{names[0]};' (or 'use std::ffi::*;', or "
-                        "pass --use 'std::ffi::*')")
+                hint = (f"add 'use std::ffi::{names[0]};' or 'use std::ffi::*;' before it "
+                        "(rust-file: --use 'std::ffi::*')")
             else:
                 hint = ("declare it in the prelude, or name it by its path (core::ffi::c_long, "
                         "core::ffi::cfi::c_long ...)")

@@ -256,7 +256,7 @@ class RustTransformer(TypeRules):
 
     def attr_value(self, meta: Meta, ch: list[Any]) -> str | None:
         tok: Token = ch[-1]
-        return unquote(tok.value) if tok.type == "STRING" else None
+        return unquote(tok) if tok.type == "STRING" else None
 
     def attr_list(self, meta: Meta, ch: list[Any]) -> list[Any]:
         return list(ch)
