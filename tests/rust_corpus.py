@@ -75,7 +75,16 @@ def with_references(text: str, filename: str) -> str:
     counter = [0]
 
     def walk(i: int, end: int) -> None:
+        free: list[str] = []
+        last = -1
         for raw in reader.items(i, end):
+            last = raw.last
+            if raw.kind == "fn" and not {"test", "cfg"} & {n for n, _ in raw.attrs}:
+                k = raw.head
+                while reader.word(k) != "fn":
+                    k += 1
+                if reader.word(k + 2) == "(":  # not generic: one instance
+                    free.append(raw.name)
             if raw.kind == "mod":
                 j = raw.head
                 while reader.word(j) not in ("{", ";"):
@@ -94,10 +103,16 @@ def with_references(text: str, filename: str) -> str:
                     inserts.append((reader.tokens[raw.last].end,
                                     f"\npub fn cfi_typeid_refs_{counter[0]}() -> "
                                     f"[usize; {len(names)}] {{ [{body}] }}\n"))
+        if free and last >= 0:  # free functions too (an #[inline] one is made when used)
+            counter[0] += 1
+            body = ", ".join(f"r#{n} as usize" for n in free)
+            inserts.append((reader.tokens[last].end,
+                            f"\npub fn cfi_typeid_refs_{counter[0]}() -> [usize; {len(free)}] "
+                            f"{{ [{body}] }}\n"))
 
     walk(0, len(reader.tokens))
     out, pos = [], 0
-    for at, added in inserts:
+    for at, added in sorted(inserts):
         out += [text[pos:at], added]
         pos = at
     out.append(text[pos:])
@@ -181,3 +196,38 @@ def pointer_truth(text: str, crate: str, edition: str,
                 if test is not None:
                     results[int(m.group(1).rsplit("_", 1)[1])][option_set] = test.group(1)
     return results
+
+
+_V0_IDENT = re.compile(r"(\d+)(_?)")
+
+
+def v0_item_path(symbol: str) -> tuple[str, ...] | None:
+    """The module path and name of a free function from its v0 symbol
+    (``_RNvNtCs..._4libc4unix5fname`` → ``("unix", "fname")``), or None for anything else
+    (methods, generic or closure paths, back-references)."""
+    if not symbol.startswith("_RNv"):
+        return None
+    names: list[str] = []
+    pos = 4
+    opened = 1
+    while symbol.startswith("Nt", pos):
+        opened += 1
+        pos += 2
+    if not symbol.startswith("C", pos):
+        return None
+    pos += 1
+    if symbol.startswith("s", pos):
+        end = symbol.find("_", pos)
+        if end < 0:
+            return None
+        pos = end + 1
+    for _ in range(opened + 1):  # the crate's name, then each module, then the function
+        m = _V0_IDENT.match(symbol, pos)
+        if m is None:
+            return None
+        start = m.end()
+        names.append(symbol[start:start + int(m.group(1))])
+        pos = start + int(m.group(1))
+    # a copy of an #[inline] function ends with its instantiating crate (a back-reference)
+    rest = symbol[pos:]
+    return tuple(names[1:]) if rest == "" or re.fullmatch(r"B[0-9A-Za-z]*_", rest) else None

@@ -20,6 +20,7 @@ from cfi_typeid.sources.rust_file import _scan
 
 from rust_corpus import (
     BINDGEN, HEADERS, LIBC_DIRS, RUSTC, bindgen, libc_expanded, pointer_truth, truth,
+    v0_item_path,
 )
 
 ALL = os.environ.get("CFI_TYPEID_RUST_CORPUS") == "all"
@@ -49,7 +50,16 @@ def check_file(path: Path, crate: str, edition: str) -> dict[str, Any]:
     right = [s for s, v in foreign.items() if s in ours and v == [
         ours[s].typeids.plain, ours[s].typeids.generalized, ours[s].typeids.normalized,
         ours[s].typeids.normalized_generalized]]
+    by_path = {(*filter(None, d.module.split("::")), d.name): d for d in scan.declarations
+               if d.kind == "function" and d.symbol not in foreign}
+    defined = {p: v for p, v in ((v0_item_path(k), v) for k, v in ids.items())
+               if p is not None and p in by_path}
+    defined_right = sum(v == [by_path[p].typeids.plain, by_path[p].typeids.generalized,
+                              by_path[p].typeids.normalized,
+                              by_path[p].typeids.normalized_generalized]
+                        for p, v in defined.items())
     return {"file": path.name, "items": report.items, "declarations": len(scan.declarations),
+            "rust functions": len(defined), "rust functions right": defined_right,
             "foreign functions": len(foreign), "answered": sum(s in ours for s in foreign),
             "right": len(right), "diagnostics": [str(d) for d in scan.diagnostics],
             "skipped": dict(report.skipped), "seconds": round(ours_s, 2),
@@ -104,6 +114,7 @@ def test_bindgen_pointer_types_and_fields(name: str, tmp_path: Path) -> None:
 
 
 def _assert_all_right(result: dict[str, Any]) -> None:
+    assert result["rust functions right"] == result["rust functions"], result
     assert result["foreign functions"] > 0
     assert result["answered"] == result["foreign functions"], result
     assert result["right"] == result["foreign functions"], result
@@ -139,7 +150,9 @@ def main() -> None:
                   f"{r['kinds']}, {r['foreign functions']} foreign functions, "
                   f"{r['answered']} answered, {r['right']} right, "
                   f"{len(r['diagnostics'])} diagnostics, skipped {r['skipped']}, "
-                  f"{r['seconds']} s CPU (rustc {r['rustc seconds']} s wall)")
+                  f"{r['seconds']} s CPU (rustc {r['rustc seconds']} s wall); "
+                  f"Rust functions rustc defines: {r['rust functions']}, "
+                  f"{r['rust functions right']} right")
             if crate == "probe":
                 checked, right = check_pointers(path, crate, edition)
                 print(f"    fn-pointer aliases and fields: {checked} checked, {right} right")
