@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from cfi_typeid.rust.crates import disambiguators_from_ir
 from cfi_typeid.rust.lexer import EscapeError, int_value, tokenize, unescape
-from cfi_typeid.sources.rust_file import read_rust_files, scan_rust
+from cfi_typeid.sources.rust_file import scan_rust
 
 from rust_corpus import RUSTC, truth
 
@@ -176,7 +176,6 @@ def test_items_we_do_not_need_are_skipped_and_the_rest_is_right() -> None:
 
 
 def test_skipped_items_are_counted_by_reason() -> None:
-    read_rust_files([])
     from cfi_typeid.sources.rust_file import _scan
     _, report = _scan(SKIPPED, "x86_64-unknown-linux-gnu", "x.rs", "2021", "probe", {}, ())
     assert report.skipped == {

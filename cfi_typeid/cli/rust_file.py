@@ -57,9 +57,9 @@ def _crates(args: argparse.Namespace) -> tuple[dict[str, str], str]:
 
 
 def _cmd_rust_file(args: argparse.Namespace) -> int:
-    from ..sources.rust_file import REPORTS, read_rust_files
+    from ..sources.rust_file import read_rust_files_reporting
     crates, source = _crates(args)
-    scan = read_rust_files(args.files, target=args.target, edition=args.edition,
+    scan, reports = read_rust_files_reporting(args.files, target=args.target, edition=args.edition,
                            crate=args.crate, crates=crates, uses=args.use,
                            progress=sys.stderr.isatty())
     out = sys.stdout
@@ -68,7 +68,7 @@ def _cmd_rust_file(args: argparse.Namespace) -> int:
                    "diagnostics": [d.to_json() for d in scan.diagnostics],
                    "crates": crates,
                    "files": [{"file": r.file, "items": r.items, "skipped": dict(r.skipped)}
-                             for r in REPORTS]}, out, ensure_ascii=False)
+                             for r in reports]}, out, ensure_ascii=False)
         out.write("\n")
     else:
         for d in scan.declarations:

@@ -44,10 +44,6 @@ class RustFileReport:
     skipped: Counter[str] = field(default_factory=Counter)
 
 
-#: Reports of the files read last by this process (the CLI prints them).
-REPORTS: list[RustFileReport] = []
-
-
 def scan_rust(text: str, *, target: str = DEFAULT_TARGET, filename: str = "<input>",
               edition: str = "2021", crate: str = DEFAULT_CRATE,
               crates: Mapping[str, str] | None = None, uses: Sequence[str] = ()) -> Scan:
@@ -61,20 +57,30 @@ def read_rust_files(paths: Sequence[str], *, target: str = DEFAULT_TARGET,
                     progress: bool = False) -> Scan:
     """The records of every file of ``paths`` ("-" = stdin), in order; each file is its own
     crate root.  A file that cannot be read is a diagnostic."""
+    return read_rust_files_reporting(paths, target=target, edition=edition, crate=crate,
+                                     crates=crates, uses=uses, progress=progress)[0]
+
+
+def read_rust_files_reporting(
+        paths: Sequence[str], *, target: str = DEFAULT_TARGET, edition: str = "2021",
+        crate: str = DEFAULT_CRATE, crates: Mapping[str, str] | None = None,
+        uses: Sequence[str] = (), progress: bool = False
+) -> tuple[Scan, list[RustFileReport]]:
+    """:func:`read_rust_files`, and per file how many items it had and what was skipped."""
     declarations: list[Declaration] = []
     diagnostics: list[Diagnostic] = []
-    REPORTS.clear()
+    reports: list[RustFileReport] = []
     for path in _progress(paths, progress):
         text, problem = _read(path)
         if problem is not None:
             diagnostics.append(problem)
-            REPORTS.append(RustFileReport(path))
+            reports.append(RustFileReport(path))
             continue
         scan, report = _scan(text, target, path, edition, crate, crates or {}, uses)
         declarations += scan.declarations
         diagnostics += scan.diagnostics
-        REPORTS.append(report)
-    return Scan(tuple(declarations), tuple(diagnostics))
+        reports.append(report)
+    return Scan(tuple(declarations), tuple(diagnostics)), reports
 
 
 def _progress(paths: Sequence[str], progress: bool) -> Iterable[str]:
