@@ -33,6 +33,7 @@ _HOMES = {
     **dict.fromkeys(("CfiTypeidError", "DecodeError", "ParseError", "UsageError"), "errors"),
     "kcfi_hash": "hashes",
     "check_bindings": "crosscheck.files",
+    **dict.fromkeys(("scan_rust", "read_rust_files"), "sources.rust_file"),
     **dict.fromkeys(("DEFAULT_TARGET", "TARGETS"), "targets"),
     **dict.fromkeys(("scan_c", "read_c_files"), "sources.c_header"),
 }

@@ -157,6 +157,7 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
     "decode": ("cfi_typeid.cli.decode", "add_decode"),
     "rust-crates": ("cfi_typeid.rust.crates", "add_rust_crates"),
     "header": ("cfi_typeid.cli.header", "add_header"),
+    "rust-file": ("cfi_typeid.cli.rust_file", "add_rust_file"),
     "fuzz": ("cfi_typeid.cli.fuzz", "add_fuzz"),
 }
 

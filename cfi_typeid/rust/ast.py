@@ -172,7 +172,19 @@ GenericArg: TypeAlias = TypeExpr | LifetimeArg | ConstArg | AssocArg
 
 @dataclass(frozen=True, slots=True)
 class IntLit:
+    """An integer literal; ``suffix`` is its type (``usize`` in ``3usize``) or None."""
+
     value: int
+    suffix: str | None = None
+    at: int = _offset()
+
+
+@dataclass(frozen=True, slots=True)
+class OtherLit:
+    """A float, string or char literal: read so that a constant holding one parses, refused
+    where a length is needed."""
+
+    what: str
     at: int = _offset()
 
 
@@ -198,7 +210,35 @@ class NegExpr:
     at: int = _offset()
 
 
-Expr: TypeAlias = IntLit | PathExpr | BinaryExpr | NegExpr
+@dataclass(frozen=True, slots=True)
+class NotExpr:
+    """``!x``: bitwise not of an integer (logical not of a ``bool``)."""
+
+    operand: Expr
+    at: int = _offset()
+
+
+@dataclass(frozen=True, slots=True)
+class CastExpr:
+    """``x as T``."""
+
+    operand: Expr
+    type: TypeExpr
+    at: int = _offset()
+
+
+@dataclass(frozen=True, slots=True)
+class CallExpr:
+    """``core::mem::size_of::<T>()`` (or ``align_of``): the only calls a constant may make
+    here."""
+
+    path: PathType
+    type: TypeExpr
+    at: int = _offset()
+
+
+Expr: TypeAlias = IntLit | OtherLit | PathExpr | BinaryExpr | NegExpr | NotExpr | CastExpr \
+    | CallExpr
 
 # ---- items ----------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ cargo's ``-C metadata`` makes the local crate's disambiguator differ from a plai
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -18,12 +19,14 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 from ..errors import UsageError
 
 #: ``N<namespace>C<disambiguator><len><crate>`` as v0 paths in type ids spell a crate root.
 _CRATE_ROOT = re.compile(r"N[a-zA-Z]C(s[0-9A-Za-z]*_)(\d+)")
+#: A type id string in IR metadata (``!"_ZTS..."``), or a bare one (a file of ids).
+_TYPE_ID = re.compile(r"_ZTS[^\"\s]*")
 
 _PROBE = """\
 pub struct CfiTypeidProbe;
@@ -40,9 +43,7 @@ _FLAGS = ["--edition=2021", "--crate-type=lib", "-Zsanitizer=cfi",
 def disambiguators_from_ir(ir: str) -> dict[str, str]:
     """Crate name → disambiguator, for every crate whose path appears in ``ir``'s type ids."""
     found: dict[str, str] = {}
-    # only in type ids: v0 symbol names (``_RINvCs..W_5probe``, generic instances) spell the
-    # same crate with another disambiguator
-    for typeid in re.findall(r'!"(_ZTS[^"]*)"', ir):
+    for typeid in _TYPE_ID.findall(ir):  # not symbol names: v0 symbols spell it otherwise
         for m in _CRATE_ROOT.finditer(typeid):
             length = int(m.group(2))
             name = typeid[m.end():m.end() + length]
@@ -51,23 +52,111 @@ def disambiguators_from_ir(ir: str) -> dict[str, str]:
     return found
 
 
-def probe_disambiguators(crate: str = "probe", rustc: str | None = None) -> dict[str, str]:
-    """The disambiguators of ``core``, ``std``, ``alloc`` and of a crate named ``crate`` built
-    by plain ``rustc --crate-name crate`` (what the differential tests do)."""
+def _rustc(rustc: str | None) -> str:
     exe = rustc or shutil.which("rustc")
     if exe is None:
         raise UsageError("rustc not found: install Rust, or pass --rustc PATH")
+    return exe
+
+
+def _run(argv: list[str], what: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """Run ``argv``; a program that is missing, not executable or hangs is a UsageError."""
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, errors="replace",
+                              timeout=300, **kwargs)
+    except (OSError, ValueError, subprocess.SubprocessError) as e:
+        raise UsageError(f"cannot run {what} {argv[0]!r}: {e}") from None
+
+
+def rustc_version(rustc: str | None = None) -> str:
+    """``rustc -vV`` of ``rustc`` (default: the one on PATH); checked to be rustc's."""
+    exe = _rustc(rustc)
+    proc = _run([exe, "-vV"], "rustc")
+    if proc.returncode != 0 or not proc.stdout.startswith("rustc "):
+        shown = (proc.stdout or proc.stderr).strip()[:200] or "nothing"
+        raise UsageError(f"{exe!r} is not rustc: '{exe} -vV' printed {shown!r}")
+    return proc.stdout
+
+
+def probe_disambiguators(crate: str = "probe", rustc: str | None = None) -> dict[str, str]:
+    """The disambiguators of ``core``, ``std``, ``alloc`` and of a crate named ``crate`` built
+    by plain ``rustc --crate-name crate`` (what the differential tests do)."""
+    exe = _rustc(rustc)
     if not crate.isidentifier():
         raise UsageError(f"{crate!r} is not a crate name")
+    rustc_version(exe)
     with tempfile.TemporaryDirectory() as d:
         src, out = Path(d) / "probe.rs", Path(d) / "probe.ll"
         src.write_text(_PROBE)
         env = dict(os.environ, RUSTC_BOOTSTRAP="1")
-        proc = subprocess.run([exe, "--crate-name", crate, *_FLAGS, str(src), "-o", str(out)],
-                              capture_output=True, text=True, env=env, timeout=300)
-        if proc.returncode != 0:
+        proc = _run([exe, "--crate-name", crate, *_FLAGS, str(src), "-o", str(out)], "rustc",
+                    env=env)
+        if proc.returncode != 0 or not out.exists():
             raise UsageError(f"rustc failed on the probe crate:\n{proc.stderr[:2000]}")
-        return disambiguators_from_ir(out.read_text())
+        return disambiguators_from_ir(out.read_text(errors="replace"))
+
+
+#: The crates whose disambiguators depend on the compiler only (not on a build).
+STANDARD_CRATES = ("core", "alloc", "std")
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "cfi_typeid"
+
+
+def standard_disambiguators(rustc: str | None = None) -> tuple[dict[str, str], str]:
+    """``core``, ``alloc`` and ``std``'s disambiguators for ``rustc`` (default: on PATH), and
+    the compiler's version line.  Probed once per compiler version and kept in the user's
+    cache directory (``$XDG_CACHE_HOME/cfi_typeid``)."""
+    version = rustc_version(rustc)
+    key = hashlib.sha256(version.encode()).hexdigest()[:16]
+    path = _cache_dir() / f"crates-{key}.json"
+    try:
+        cached = json.loads(path.read_text())
+        if isinstance(cached, dict) and all(isinstance(v, str) for v in cached.values()):
+            return cached, version.splitlines()[0]
+    except (OSError, ValueError):
+        pass
+    found = probe_disambiguators("probe", rustc)
+    crates = {k: found[k] for k in STANDARD_CRATES if k in found}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(crates))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # no cache: probe again next time
+    return crates, version.splitlines()[0]
+
+
+def read_ir_disambiguators(path: str) -> dict[str, str]:
+    """The disambiguators in an LLVM IR file, or in the newest ``.ll`` files of a directory
+    (a cargo target directory after ``cargo rustc -- --emit=llvm-ir``)."""
+    p = Path(path)
+    if p.is_dir():
+        files = sorted(p.rglob("*.ll"), key=lambda f: f.stat().st_mtime, reverse=True)
+        if not files:
+            raise UsageError(f"no LLVM IR (.ll) files under {path}: build with "
+                             "'cargo rustc -- -Zsanitizer=cfi --emit=llvm-ir'")
+    else:
+        files = [p]
+    found: dict[str, str] = {}
+    for f in files:
+        try:
+            data = f.read_bytes()
+        except OSError as e:
+            raise UsageError(f"cannot read {f}: {e.strerror or e}") from None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise UsageError(f"{f} is not LLVM IR: not UTF-8 (byte {e.start})") from None
+        for name, dis in disambiguators_from_ir(text).items():
+            found.setdefault(name, dis)
+    if not found:
+        raise UsageError(f"no crate disambiguators in {path}: it holds no CFI type ids with "
+                         "Rust paths (was it built with -Zsanitizer=cfi?)")
+    return found
 
 
 def format_crates(crates: Mapping[str, str]) -> str:
@@ -77,10 +166,7 @@ def format_crates(crates: Mapping[str, str]) -> str:
 
 def _cmd_rust_crates(args: argparse.Namespace) -> int:
     if args.from_ir:
-        try:
-            crates = disambiguators_from_ir(Path(args.from_ir).read_text())
-        except OSError as e:
-            raise UsageError(f"cannot read {args.from_ir}: {e}") from None
+        crates = read_ir_disambiguators(args.from_ir)
     else:
         crates = probe_disambiguators(args.crate, args.rustc)
     print(json.dumps(crates) if args.json else format_crates(crates))

@@ -29,6 +29,7 @@ from .items import (
     ALLOC_SOURCE, DEFAULT_CRATE, STD_SOURCE, Module, Source, add_cfi_integers, add_items, child_scope,
     core_source,
 )
+from .lexer import check_text
 from .lower import Lowering
 from .resolve import Env, Position, Resolver, bind
 from .syntax import blank_noise, parse_rust, rust_fast_parser
@@ -53,6 +54,7 @@ def read_source(text: str, rule: str, what: str) -> SourceFile:
     for any reason, Lark parses the text into a tree first and the methods run over that: a
     syntax error anywhere is reported (with Lark's expected-token sets) before any error of
     meaning, as a tree parse always did."""
+    check_text(text, what)
     blanked = blank_noise(text, what, impls=rule == "decl")
     context = SOURCE.set((text, what))
     try:
@@ -160,9 +162,7 @@ def _parse_rust_function(decl: str, prelude: str, target: Target, crate: str | N
         if not isinstance(t, RFnPtr):
             raise ParseError("not a function type: expected a function item or a fn-pointer "
                              "type", decl, getattr(source.tail, "at", 0))
-        params = tuple(anonymize(_erase_binder(p)) for p in t.params)
-        return lowering.function(params, anonymize(_erase_binder(t.returns)), t.abi,
-                                 t.unsafe, t.variadic)
+        return pointee_function(t, lowering)
     if not scope.functions:
         raise ParseError("expected a function item ('fn f(x: u8)') or a fn-pointer type "
                          "('extern \"C\" fn(u8)')", decl, len(decl.rstrip()))
@@ -179,6 +179,18 @@ def _instantiated(tail: TypeExpr | None, scope: Module, root: Module
     seg = tail.segments[0]
     found = [f for f in (*root.functions, *scope.functions) if f.name == seg.name]
     return (found[-1], seg) if found else None
+
+
+def pointee_function(t: RFnPtr, lowering: Lowering) -> FunctionType:
+    """The function type an fn pointer of type ``t`` points to (what CFI checks)."""
+    params = tuple(anonymize(_erase_binder(p)) for p in t.params)
+    return lowering.function(params, anonymize(_erase_binder(t.returns)), t.abi, t.unsafe,
+                             t.variadic)
+
+
+def function_item(fn: FnItem, lowering: Lowering, env: Env) -> FunctionType:
+    """The function type of ``fn``, an item of ``env``'s module."""
+    return _function_item(fn, lowering, env, None)
 
 
 def _function_item(fn: FnItem, lowering: Lowering, env: Env,

@@ -1,138 +1,142 @@
-"""Sizes and alignments of resolved Rust types, as far as the CMSE register checks need them
-(:mod:`cfi_typeid.rust.signature_rules`): rustc asks ``layout_of`` for each parameter, and so
-do we, for the types whose layout follows from their definition without rustc's enum layout
-search (C-like enums and ``Option`` of a non-null pointer aside, a data-carrying enum is
-refused by name).
+"""Size and alignment of the types ``core::mem::size_of::<T>()`` may name in a constant.
 
-Primitive sizes are the target's; on 32-bit Arm (the CMSE targets) ``u64``/``f64`` align to 8
-and ``u128`` to 8, as LLVM's ``i64:64`` / ``i128:128``-less data layout for Armv8-M says.
+rustc's layout rules for what FFI code uses: integers, floats, ``bool``, ``char``, thin and
+wide pointers, arrays, tuples, ``repr(C)``, ``repr(transparent)``, ``repr(packed)`` and
+``repr(align)`` structs and unions, and enums with a ``repr`` and no fields.  A struct with
+the default representation is laid out as rustc does today (fields by decreasing alignment, so
+no padding between them); anything else is refused with the reason, never guessed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from typing import TYPE_CHECKING
 
-from ..errors import ParseError
 from ..model import FixedInt, Scalar
-from .resolve import Resolver
-from .types import (
-    RAdt, RArray, RCInt, RConst, RDyn, RFnPtr, RForeign, RInt, RParam, RPtr, RRef, RScalar,
-    RSlice, RTuple, RTy,
-)
+from .types import RAdt, RArray, RCInt, RFnPtr, RForeign, RInt, RPtr, RRef, RScalar, RSlice, \
+    RTuple, RTy
 
-_INT_BYTES = {
-    FixedInt.I8: 1, FixedInt.U8: 1, FixedInt.I16: 2, FixedInt.U16: 2, FixedInt.I32: 4,
-    FixedInt.U32: 4, FixedInt.I64: 8, FixedInt.U64: 8, FixedInt.I128: 16, FixedInt.U128: 16,
-}
-_SCALAR_BYTES = {Scalar.BOOL: 1, Scalar.RUST_CHAR: 4, Scalar.HALF: 2, Scalar.FLOAT: 4,
+if TYPE_CHECKING:
+    from .resolve import Env, Resolver
+
+_SCALAR_SIZES = {Scalar.BOOL: 1, Scalar.RUST_CHAR: 4, Scalar.HALF: 2, Scalar.FLOAT: 4,
                  Scalar.DOUBLE: 8, Scalar.FLOAT128: 16, Scalar.NEVER: 0}
+_INT_REPR = re.compile(r"[iu](8|16|32|64|128|size)$")
 
 
-@dataclass(frozen=True, slots=True)
-class Layout:
-    size: int
-    align: int
+def _round_up(n: int, align: int) -> int:
+    return -(-n // align) * align
 
 
-class LayoutError(Exception):
-    """A type whose layout this module does not compute (said with the type's name)."""
+def _int_align(resolver: Resolver, size: int) -> int:
+    """An integer's (or float's) alignment: its size, except that 64-bit values are 4-aligned
+    on i686, and 128-bit ones 8-aligned on 32-bit ARM (rustc's data layouts)."""
+    triple = resolver.target.triple
+    if size == 8 and triple.startswith("i686"):
+        return 4
+    if size == 16 and triple.startswith("arm"):
+        return 8
+    return size
 
 
-def _round(n: int, to: int) -> int:
-    return -(-n // to) * to
+def layout(resolver: Resolver, t: RTy, env: Env, at: int) -> tuple[int, int]:
+    """(size, alignment) of ``t`` in bytes; refuses unsized types and layouts not modelled."""
+    pointer = resolver.target.pointer_bits // 8
 
+    def fail(why: str) -> Exception:
+        return env.source.error(f"cannot lay out this type for size_of/align_of: {why}", at)
 
-class Layouts:
-    """``layout_of`` for one resolver (its target's pointer width and alignments)."""
-
-    def __init__(self, resolver: Resolver) -> None:
-        self.resolver = resolver
-        self.pointer = resolver.target.pointer_bits // 8
-        #: the largest alignment of a primitive (8 on 32-bit Arm and x86_64's u64)
-        self.max_align = 8 if resolver.target.pointer_bits == 32 else 16
-
-    def _prim(self, size: int) -> Layout:
-        return Layout(size, max(1, min(size, self.max_align)))
-
-    def of(self, t: RTy) -> Layout:
+    def walk(t: RTy, depth: int) -> tuple[int, int]:
+        if depth > 128:
+            raise fail("types nested more than 128 deep")
         match t:
             case RInt(kind):
-                return self._prim(_INT_BYTES.get(kind, self.pointer))
+                bits = resolver.target.pointer_bits if kind.value[1:] == "size" \
+                    else int(kind.value[1:])
+                return bits // 8, _int_align(resolver, bits // 8)
             case RCInt(kind):
-                return self._prim(self.resolver.target.int_bits(kind) // 8)
+                size = resolver.target.int_bits(kind) // 8
+                return size, _int_align(resolver, size)
             case RScalar(kind):
-                if kind is Scalar.STR:
-                    raise LayoutError("str is unsized")
-                return self._prim(_SCALAR_BYTES[kind])
+                if kind not in _SCALAR_SIZES:
+                    raise fail(f"{kind.value} has no size known at compile time")
+                size = _SCALAR_SIZES[kind]
+                return size, max(1, _int_align(resolver, size))
             case RRef(inner) | RPtr(inner):
-                wide = isinstance(inner, (RSlice, RScalar, RDyn)) and (
-                    not isinstance(inner, RScalar) or inner.kind is Scalar.STR)
-                return Layout(self.pointer * (2 if wide else 1), self.pointer)
+                wide = isinstance(inner, (RSlice, RForeign)) or (
+                    isinstance(inner, RScalar) and inner.kind is Scalar.STR)
+                if isinstance(inner, RForeign):
+                    wide = False
+                return (2 * pointer if wide else pointer), pointer
             case RFnPtr():
-                return Layout(self.pointer, self.pointer)
+                return pointer, pointer
             case RArray(inner, length):
-                element = self.of(inner)
-                return Layout(element.size * length, element.align)
+                size, align = walk(inner, depth + 1)
+                return size * length, align
             case RTuple(elements):
-                return self._aggregate([self.of(e) for e in elements], reorder=True)
+                return _rust_struct([walk(x, depth + 1) for x in elements])
             case RAdt():
-                return self._adt(t)
+                return adt(t, depth)
             case RSlice() | RForeign():
-                raise LayoutError("an unsized type has no layout by value")
-            case RParam(name):
-                raise LayoutError(f"the type parameter {name} has no layout")
-            case RConst() | RDyn():
-                raise LayoutError("a trait object is unsized")
+                raise fail("it has no size known at compile time")
+            case _:
+                raise fail("it is not a type this tool lays out")
 
-    @staticmethod
-    def _aggregate(fields: list[Layout], reorder: bool) -> Layout:
-        """A struct or tuple: C's field order (``reorder=False``), or Rust's, which sorts the
-        fields by alignment so that no padding is needed between them."""
-        align = max((f.align for f in fields), default=1)
-        if reorder:
-            return Layout(_round(sum(f.size for f in fields), align), align)
-        offset = 0
-        for f in fields:
-            offset = _round(offset, f.align) + f.size
-        return Layout(_round(offset, align), align)
-
-    def _adt(self, t: RAdt) -> Layout:
-        item, reprs = t.adt.item, t.adt.repr
-        if any(r.startswith(("packed", "align", "simd")) for r in reprs):
-            raise LayoutError(f"{item.name} has a repr({', '.join(reprs)}) layout")
-        variants = self.resolver.variants(t)
-        if item.kind == "union":
-            fields = [self.of(f) for f in variants[0]]
-            align = max((f.align for f in fields), default=1)
-            return Layout(_round(max((f.size for f in fields), default=0), align), align)
-        if item.kind == "struct":
-            return self._aggregate([self.of(f) for f in variants[0]],
-                                   reorder="C" not in reprs)
-        return self._enum(t, variants)
-
-    def _enum(self, t: RAdt, variants: list[list[RTy]]) -> Layout:
-        reprs = t.adt.repr
-        ints = [r for r in reprs if r in {k.value for k in FixedInt}]
-        if all(not fields for fields in variants):  # C-like
+    def adt(t: RAdt, depth: int) -> tuple[int, int]:
+        item = t.adt.item
+        reprs = item.attrs.repr
+        if item.kind == "enum":
+            ints = [r for r in reprs if _INT_REPR.match(r)]
+            if any(v.fields for v in item.variants):
+                raise fail(f"enum {item.name!r} has fields")
             if ints:
-                return self.of(RInt(FixedInt(ints[0])))
+                return walk(RInt(_fixed(ints[0])), depth + 1)
             if "C" in reprs:
-                return Layout(4, 4)
-            return Layout(0 if len(variants) <= 1 else 1 if len(variants) <= 256 else 2,
-                          1 if len(variants) <= 256 else 2)
-        if t.adt.crate == "core" and t.adt.path == ("option", "Option") and self._non_null(
-                t.args[0]):
-            return self.of(t.args[0])
-        raise LayoutError(f"the layout of the enum {t.adt.item.name} (rustc's enum layout "
-                          "search) is not computed here")
+                return 4, 4
+            raise fail(f"enum {item.name!r} has no repr: its size is rustc's choice")
+        fields = [walk(f, depth + 1) for f in resolver.variants(t)[0]]
+        packed = _attr_value(reprs, "packed")
+        if item.kind == "union":
+            size = max((s for s, _ in fields), default=0)
+            align = max((a for _, a in fields), default=1)
+        elif "C" in reprs or "transparent" in reprs or packed is not None:
+            size, align = 0, 1
+            for s, a in fields:
+                a = min(a, packed) if packed is not None else a
+                size = _round_up(size, a) + s
+                align = max(align, a)
+        else:
+            size, align = _rust_struct(fields)
+        if packed is not None:
+            align = min(align, packed)
+        forced = _attr_value(reprs, "align")
+        if forced is not None:
+            align = max(align, forced)
+        size = _round_up(size, align)
+        if size >= 1 << (resolver.target.pointer_bits - 1):
+            raise fail(f"values of {item.name!r} are too big for the target architecture")
+        return size, align
 
-    def _non_null(self, t: RTy) -> bool:
-        return isinstance(t, (RRef, RFnPtr)) or (
-            isinstance(t, RAdt) and t.adt.crate == "core" and t.adt.path == ("ptr", "NonNull"))
+    return walk(t, 0)
 
 
-def layout_or_error(layouts: Layouts, t: RTy, text: str, at: int, what: str) -> Layout:
-    try:
-        return layouts.of(t)
-    except LayoutError as e:
-        raise ParseError(f"cannot check this CMSE signature: {e}", text, at, what=what) from None
+def _rust_struct(fields: list[tuple[int, int]]) -> tuple[int, int]:
+    """The default representation: fields sorted by decreasing alignment (each size is a
+    multiple of its alignment, so they pack without padding)."""
+    align = max((a for _, a in fields), default=1)
+    return _round_up(sum(s for s, _ in fields), align), align
+
+
+def _attr_value(reprs: tuple[str, ...], name: str) -> int | None:
+    """``packed``/``packed(N)``, ``align(N)`` among the repr hints (as ``packed``, ``N``)."""
+    for r in reprs:
+        if r == name:
+            return 1
+        m = re.fullmatch(name + r"\((\d+)\)", r)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def _fixed(name: str) -> FixedInt:
+    return FixedInt(name)

@@ -12,16 +12,18 @@ rustc's rules (including "unknown" for an unsubstituted type parameter).
 from __future__ import annotations
 
 import itertools
+from weakref import WeakKeyDictionary
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Callable, Iterator, Literal, Mapping
 
 from ..model import ERASED, FixedInt, Lifetime, Scalar
 from .abi import check_abi
+from .consts import ConstEval
 from .ast import (
     ArrayType, AssocArg, BinaryExpr, ConstArg, DynType, Expr, FnPtrType, Generics, IntLit,
     LifetimeArg, NegExpr, NeverType, PathExpr, PathSeg, PathType, PtrType, RefType, SliceType,
-    TupleType, TypeExpr, UnsupportedType,
+    TupleType, TypeExpr, UnsupportedType, UseItem,
 )
 from .items import (
     ALLOC_PRELUDE, STD_PRELUDE, AdtDef, AliasDef, CIntDef, ConstDef, Def, ForeignDef, Module,
@@ -45,6 +47,11 @@ Position = Literal["input", "output"]
 #: Names a user may expect that are not in the core/std this front end knows.
 _NOT_MODELLED = frozenset({"Vec", "String", "Rc", "Arc"})
 _Query = Callable[[RAdt], bool]
+#: ``core::ffi``'s names: a bare one says which ``use`` is missing.
+_FFI_NAMES = frozenset({
+    "c_char", "c_schar", "c_uchar", "c_short", "c_ushort", "c_int", "c_uint", "c_long",
+    "c_ulong", "c_longlong", "c_ulonglong", "c_float", "c_double", "c_void",
+})
 
 
 @dataclass(eq=False)
@@ -75,12 +82,19 @@ class Env:
 class Resolver:
     """Resolves names against a crate and the extern crates ``core`` and ``std``."""
 
-    def __init__(self, crates: Mapping[str, Module], target: Target) -> None:
+    def __init__(self, crates: Mapping[str, Module], target: Target,
+                 edition: str = "2021") -> None:
         self.crates = crates
         self.target = target
+        #: 2015: a path starting with ``::`` (and every ``use`` path) starts at the crate
+        #: root; 2018 and later: ``::name`` is an extern crate.
+        self.edition = edition
         self._ids = itertools.count()
         self._sizing: list[RAdt] = []
-        self._consts: set[int] = set()
+        self.consts = ConstEval(self)
+        self._aliases: WeakKeyDictionary[AliasDef, dict[str, RTy]] = WeakKeyDictionary()
+        self._alias_depth = 0
+        self._sizes: dict[int, tuple[RTy, int]] = {}
 
     # ---- names ------------------------------------------------------------------------------
 
@@ -95,16 +109,28 @@ class Resolver:
             return own
         use = module.uses.get(name)
         if use is not None:
-            found = self._path(module, use.path, use.is_global, use.at, values, seen)
+            found = self._path(module, use.path, self._use_is_global(module, use), use.at, values,
+                               seen)
             if found is not None:
                 return found
         for glob in module.globs:
-            target = self._path(module, glob.path, glob.is_global, glob.at, False, seen)
+            target = self._path(module, glob.path, self._use_is_global(module, glob), glob.at, False,
+                                seen)
             if isinstance(target, Module):
                 found = self.lookup(target, name, values, seen)
                 if found is not None:
                     return found
         return None
+
+    def _use_is_global(self, module: Module, use: UseItem) -> bool:
+        """Whether a ``use`` path starts at the root (2015: all but ``self``/``super``/
+        ``crate`` ones, which the 2015 rules read from the root too)."""
+        return use.is_global or (self._reads_2015(module) and bool(use.path)
+                                 and use.path[0] not in ("self", "super", "crate"))
+
+    def _reads_2015(self, module: Module) -> bool:
+        """Whether ``module``'s paths follow 2015 rules (the user's crate, not core/std)."""
+        return self.edition == "2015" and self.crates.get(module.crate) is not module.root
 
     def _path(self, module: Module, names: tuple[str, ...], is_global: bool, at: int,
               values: bool, seen: frozenset[tuple[int, str]] = frozenset()
@@ -115,7 +141,14 @@ class Resolver:
             if not isinstance(current, Module):
                 return None
             if i == 0 and is_global:
-                current = self.crates.get(name)
+                if self._reads_2015(module):  # the root, where `std` and extern crates are
+                    root = module.root
+                    found = self.lookup(root, name, values and last, seen)
+                    if found is None and (name == "std" or name in root.uses):
+                        found = self.crates.get(name)
+                    current = found
+                else:
+                    current = self.crates.get(name)
             elif name == "crate" and i == 0:
                 current = module.root
             elif name == "self" and i == 0:
@@ -154,6 +187,9 @@ class Resolver:
             elif names[-1] in _NOT_MODELLED:
                 hint = (f"{names[-1]} comes from alloc, whose generic types this tool does not "
                         "model; use a reference or raw pointer instead")
+            elif len(names) == 1 and names[0] in _FFI_NAMES:
+                hint = (f"add 'use std::ffi::{names[0]};' or 'use std::ffi::*;' before it "
+                        "(rust-file: --use 'std::ffi::*')")
             else:
                 hint = ("declare it in the prelude, or name it by its path (core::ffi::c_long, "
                         "core::ffi::cfi::c_long ...)")
@@ -258,10 +294,7 @@ class Resolver:
                                              d.module)
                 if isinstance(d, AdtDef):
                     return RAdt(d, types, lifetimes, id(d))
-                # the arguments are relative to the binders here, and the alias's own
-                # binders shift them as they substitute them: the result needs no shift
-                return self.type(d.item.type, bind(d.module, d.item.generics, types, lifetimes),
-                                 position)
+                return self._alias(d, types, lifetimes, position, e.at, env)
             case TraitDef():
                 raise env.source.error(f"expected a type, found trait {last.name!r} (a trait "
                                        f"object is written 'dyn {last.name}')", e.at)
@@ -273,6 +306,37 @@ class Resolver:
                 return RCInt(kind)
             case _:
                 raise env.source.error(f"expected a type, found module {last.name!r}", e.at)
+
+    def _alias(self, d: AliasDef, types: tuple[RTy, ...], lifetimes: tuple[Lifetime, ...],
+               position: Position, at: int, env: Env) -> RTy:
+        """The type alias ``d`` stands for.  An alias without generic parameters stands for
+        the same type wherever it is used, so it is expanded once and the result shared
+        (``type A2 = (A1, A1)`` twenty deep is twenty expansions, not 2**20); the size of
+        what it expands to is bounded (:data:`MAX_TYPE_SIZE`) and so is the depth of
+        aliases within aliases (:data:`MAX_ALIAS_DEPTH`), both checked before going on."""
+        generics = d.item.generics
+        plain = not (generics.types or generics.lifetimes or generics.consts)
+        memo = self._aliases.get(d) if plain else None
+        if memo is not None and position in memo:
+            return memo[position]
+        if self._alias_depth >= MAX_ALIAS_DEPTH:
+            raise env.source.error(f"type aliases nested more than {MAX_ALIAS_DEPTH} deep",
+                                   at)
+        # the arguments are relative to the binders here, and the alias's own binders
+        # shift them as they substitute them: the result needs no shift
+        inner = bind(d.module, generics, types, lifetimes)
+        self._alias_depth += 1
+        try:
+            t = self.type(d.item.type, inner, position)
+        finally:
+            self._alias_depth -= 1
+        if type_size(t, self._sizes) > MAX_TYPE_SIZE:
+            raise env.source.error(
+                f"this type has more than {MAX_TYPE_SIZE:,} parts once its aliases are "
+                "expanded", at)
+        if plain:
+            self._aliases.setdefault(d, {})[position] = t
+        return t
 
     def _no_args(self, env: Env, args: tuple[object, ...], at: int) -> None:
         if args:
@@ -335,9 +399,9 @@ class Resolver:
                 if given is None:
                     raise env.source.error(f"the const parameter {word} has no value here", at)
                 return given
-            value = self.const(PathExpr(arg, at), env)
+            value = self._const_value(PathExpr(arg, at), env, param_type)
         elif isinstance(arg, ConstArg) and arg.value is not None:
-            value = self.const(arg.value, env)
+            value = self._const_value(arg.value, env, param_type)
         else:
             raise env.source.error(f"expected a constant for {name!r}", at)
         return RConst(param_type, const_spelling(param_type, value, env, at))
@@ -345,34 +409,13 @@ class Resolver:
     # ---- constants ----------------------------------------------------------------------------
 
     def const(self, e: Expr, env: Env) -> int:
-        """The value of an array length or constant."""
-        match e:
-            case IntLit(value):
-                return value
-            case NegExpr(operand):
-                return -self.const(operand, env)
-            case BinaryExpr(op, left, right, at):
-                a, b = self.const(left, env), self.const(right, env)
-                if op == "/" and b == 0:
-                    raise env.source.error("division by zero", at)
-                return {"+": a + b, "-": a - b, "*": a * b}.get(op, a // b if b else 0)
-            case PathExpr(path, at):
-                word = path.segments[0].name if len(path.segments) == 1 else ""
-                if word in env.consts:
-                    given = env.consts[word]
-                    if given is None:
-                        return -1  # a const parameter with no value: an unknown length
-                    return int(given.value.lstrip("n"))
-                d = self.resolve_path(env, path, values=True)
-                if not isinstance(d, ConstDef):
-                    raise env.source.error("expected a constant", at)
-                if id(d) in self._consts:
-                    raise env.source.error("this constant depends on itself", at)
-                self._consts.add(id(d))
-                try:
-                    return self.const(d.item.value, Env(d.module))
-                finally:
-                    self._consts.discard(id(d))
+        """The value of an array length (see :mod:`cfi_typeid.rust.consts`)."""
+        return self.consts.length(e, env)
+
+    def _const_value(self, e: Expr, env: Env, param_type: RTy) -> int:
+        """The value of a const argument, of its parameter's type."""
+        name = param_type.kind.value if isinstance(param_type, RInt) else None
+        return self.consts.typed_value(e, env, name)
 
     # ---- layout -----------------------------------------------------------------------------
 
@@ -449,6 +492,34 @@ class Resolver:
 
     def _known(self, t: RTy) -> bool:
         return not any(isinstance(x, RParam) for x in _walk(t))
+
+
+#: Limits checked as aliases expand: parts of one type, and aliases within aliases.
+MAX_TYPE_SIZE = 1 << 16
+MAX_ALIAS_DEPTH = 256
+
+
+def type_size(t: RTy, sizes: dict[int, tuple[RTy, int]]) -> int:
+    """How many parts ``t`` has written out (shared parts counted each time), worked out
+    over the shared graph once per node (``sizes``, by identity, holds the node alive)."""
+    known = sizes.get(id(t))
+    if known is not None and known[0] is t:
+        return known[1]
+    match t:
+        case RRef(inner) | RPtr(inner) | RSlice(inner) | RArray(inner):
+            n = 1 + type_size(inner, sizes)
+        case RTuple(elements):
+            n = 1 + sum(type_size(x, sizes) for x in elements)
+        case RFnPtr(params, returns):
+            n = 1 + type_size(returns, sizes) + sum(type_size(x, sizes) for x in params)
+        case RAdt(args=args):
+            n = 1 + sum(type_size(x, sizes) for x in args)
+        case _:
+            n = 1
+    if len(sizes) > 1 << 16:
+        sizes.clear()
+    sizes[id(t)] = (t, n)
+    return n
 
 
 def _walk(t: RTy) -> Iterator[RTy]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ..errors import ParseError
 from ..model import FixedInt, Scalar
-from .layout import Layouts, layout_or_error
+from .abi_layout import Layouts, layout_or_error
 from .resolve import Resolver
 from .types import UNIT, RAdt, RInt, RScalar, RTy
 

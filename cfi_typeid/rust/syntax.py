@@ -17,6 +17,7 @@ from ..errors import ParseError, expected_phrase
 from ..parsing.compiled import fast_parser
 from ..parsing.lalr import Parser
 from ..parsing.tables import grammar_text, load_tables
+from .lexer import Tok, tokenize
 
 if TYPE_CHECKING:
     from lark import Lark
@@ -46,73 +47,41 @@ def rust_fast_parser(methods: object) -> Parser:
 
 # ---- blanking comments and bodies ---------------------------------------------------------
 
-_TOKEN = re.compile(r"""
-    (?P<ws>\s+)
-  | (?P<line>//[^\n]*)
-  | (?P<block>/\*)
-  | (?P<raw>b?r(?P<hashes>\#*)")
-  | (?P<string>b?"(?:[^"\\]|\\.)*")
-  | (?P<char>b?'(?:\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F_]*\}|.)|[^\\'\n])')
-  | (?P<lifetime>'[A-Za-z_]\w*)
-  | (?P<ident>(?:r\#)?[A-Za-z_]\w*)
-  | (?P<other>.)
-""", re.X | re.S)
+Tokens = list[Tok]
 
 
-def _blank(text: str, start: int, end: int) -> str:
-    """``text`` with [start, end) replaced by spaces, newlines kept, so offsets do not move."""
-    return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
-
-
-def _block_comment_end(text: str, start: int, what: str) -> int:
-    depth, i = 0, start
-    while i < len(text):
-        pair = text[i:i + 2]
-        if pair == "/*":
-            depth, i = depth + 1, i + 2
-        elif pair == "*/":
-            depth, i = depth - 1, i + 2
-            if depth == 0:
-                return i
-        else:
-            i += 1
-    raise ParseError("unterminated block comment", text, start, what=what)
-
-
-def _tokens(text: str, what: str) -> tuple[str, list[tuple[str, int, int]]]:
-    """``text`` with comments blanked, and its coarse tokens (kind, start, end) without
-    whitespace: enough to find bodies while skipping braces inside strings."""
-    out: list[tuple[str, int, int]] = []
+def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with each of ``spans`` replaced by spaces, newlines kept, so offsets do not
+    move (built once: blanking span by span would copy the text once per span)."""
+    if not spans:
+        return text
+    out: list[str] = []
     pos = 0
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        assert m is not None  # (?P<other>.) matches any character
-        kind, end = m.lastgroup or "other", m.end()
-        if kind == "block":
-            end = _block_comment_end(text, pos, what)
-            text = _blank(text, pos, end)
-        elif kind == "line":
-            text = _blank(text, pos, end)
-        elif kind == "raw":
-            close = text.find('"' + m.group("hashes"), end)
-            if close < 0:
-                raise ParseError("unterminated raw string", text, pos, what=what)
-            end = close + 1 + len(m.group("hashes"))
-            out.append(("string", pos, end))
-        elif kind == "other" and text[pos] == '"':
-            raise ParseError("unterminated string", text, pos, what=what)
-        elif kind != "ws":
-            out.append((kind, pos, end))
-        pos = end
-    return text, out
+    for start, end in sorted(spans):
+        if start < pos:
+            start = pos
+        out.append(text[pos:start])
+        out.append(_NOT_NEWLINE.sub(" ", text[start:end]))
+        pos = max(pos, end)
+    out.append(text[pos:])
+    return "".join(out)
 
 
-def _matching(tokens: list[tuple[str, int, int]], text: str, i: int, open_: str,
-              close: str) -> int:
+_NOT_NEWLINE = re.compile(r"[^\n]")
+
+
+def _word(text: str, tok: Tok) -> str:
+    return text[tok.start:tok.end]
+
+
+def _matching(tokens: Tokens, text: str, i: int, open_: str, close: str) -> int:
     """Index of the token closing the bracket opened by token ``i`` (or -1)."""
     depth = 0
     for j in range(i, len(tokens)):
-        c = text[tokens[j][1]:tokens[j][2]]
+        tok = tokens[j]
+        if tok.kind != "punct":
+            continue
+        c = text[tok.start]
         if c == open_:
             depth += 1
         elif c == close:
@@ -122,79 +91,158 @@ def _matching(tokens: list[tuple[str, int, int]], text: str, i: int, open_: str,
     return -1
 
 
-def _body_start(tokens: list[tuple[str, int, int]], text: str, i: int) -> int:
+def matching_bracket(tokens: Tokens, text: str, i: int) -> int:
+    """Index of the token closing any bracket ``(``, ``[`` or ``{`` opened by token ``i``, all
+    three kinds counted (or -1)."""
+    depth = 0
+    for j in range(i, len(tokens)):
+        tok = tokens[j]
+        if tok.kind != "punct":
+            continue
+        c = text[tok.start]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0:
+                return j
+    return -1
+
+
+def _body_start(tokens: Tokens, text: str, i: int) -> int:
     """After ``fn NAME`` at token ``i``: the index of the ``{`` opening its body, or -1."""
-    while i < len(tokens) and text[tokens[i][1]:tokens[i][2]] != "(":
+    while i < len(tokens) and _word(text, tokens[i]) != "(":
         i += 1
     i = _matching(tokens, text, i, "(", ")")
     if i < 0:
         return -1
     depth = 0
     for j in range(i + 1, len(tokens)):
-        c = text[tokens[j][1]:tokens[j][2]]
-        if c in "([":
+        c = _word(text, tokens[j])
+        if c in ("(", "["):
             depth += 1
-        elif c in ")]":
+        elif c in (")", "]"):
             depth -= 1
-        elif depth == 0 and c in ";}":
+        elif depth == 0 and c in (";", "}"):
             return -1
         elif depth == 0 and c == "{":
             return j
     return -1
 
 
-def _item_start(tokens: list[tuple[str, int, int]], text: str, i: int) -> bool:
+def _item_start(tokens: Tokens, text: str, i: int) -> bool:
     """Whether token ``i`` begins an item (it follows nothing, ``;``, a brace or ``]``)."""
-    return i == 0 or text[tokens[i - 1][1]:tokens[i - 1][2]] in (";", "{", "}", "]")
+    return i == 0 or _word(text, tokens[i - 1]) in (";", "{", "}", "]")
 
 
-def _skip_block(tokens: list[tuple[str, int, int]], text: str, i: int) -> int:
+def _skip_block(tokens: Tokens, text: str, i: int) -> int:
     """Index of the ``}`` closing the first ``{`` after token ``i`` (or -1)."""
     for j in range(i, len(tokens)):
-        if text[tokens[j][1]:tokens[j][2]] == "{":
+        if _word(text, tokens[j]) == "{":
             return _matching(tokens, text, j, "{", "}")
     return -1
 
 
+#: Attributes the grammar reads (they change a type id, or name a symbol); every other
+#: attribute, of any content (``#[doc = r#"..."#]``, ``#[cfg(...)]``), is blanked.
+KEPT_ATTRIBUTES = frozenset({"repr", "cfi_encoding", "link_name", "no_mangle", "unsafe"})
+
+
+def _attribute_end(tokens: Tokens, text: str, i: int) -> int:
+    """If token ``i`` is the ``#`` of an attribute (``#[..]`` or ``#![..]``), the index of its
+    closing ``]``; else -1."""
+    j = i + 1
+    if j < len(tokens) and _word(text, tokens[j]) == "!":
+        j += 1
+    if j >= len(tokens) or _word(text, tokens[j]) != "[":
+        return -1
+    return _matching(tokens, text, j, "[", "]")
+
+
+def _attribute_name(tokens: Tokens, text: str, i: int) -> str:
+    j = i + 1
+    while j < len(tokens) and _word(text, tokens[j]) in ("!", "["):
+        j += 1
+    return _word(text, tokens[j]) if j < len(tokens) else ""
+
+
+def _macro_end(tokens: Tokens, text: str, i: int) -> int:
+    """If an item-level macro (``name! (..);``, ``name! {..}``, ``macro_rules! m {..}``,
+    ``a::b! [..];``) starts at token ``i``, the index of its last token; else -1."""
+    j = i
+    while j + 1 < len(tokens) and tokens[j].kind == "ident" and _word(text, tokens[j + 1]) == ":":
+        j += 3 if j + 2 < len(tokens) and _word(text, tokens[j + 2]) == ":" else 1
+    if not (j + 1 < len(tokens) and tokens[j].kind == "ident"
+            and _word(text, tokens[j + 1]) == "!"):
+        return -1
+    j += 2
+    if j < len(tokens) and tokens[j].kind == "ident":
+        j += 1  # macro_rules! NAME
+    if j >= len(tokens) or _word(text, tokens[j]) not in ("(", "[", "{"):
+        return -1
+    close = matching_bracket(tokens, text, j)
+    if close < 0:
+        return -1
+    if _word(text, tokens[j]) != "{" and close + 1 < len(tokens) \
+            and _word(text, tokens[close + 1]) == ";":
+        close += 1
+    return close
+
+
 #: What text must hold for blanking to change it or fail: a comment, a body or block, an
-#: ``impl``/``trait``, or a string that is not plain (escapes, raw strings, ``'"'``).
-_MAYBE_NOISE = re.compile(r"""[{/\\#]|'"|\b(?:impl|trait)\b""")
+#: attribute, a macro, an ``impl``/``trait``, or a string that is not plain (escapes, raw
+#: strings, ``'"'``).
+_MAYBE_NOISE = re.compile(r"""[{/\\#!]|'"|\b(?:impl|trait)\b""")
 
 
 def blank_noise(text: str, what: str = "input", impls: bool = False) -> str:
-    """``text`` with comments blanked, every function body emptied to ``{ }``, and ``impl``
-    blocks (which never change a free function's type id) blanked out, unless ``impls`` (a
-    declaration asking for a method's id).  ``trait`` blocks stay: trait objects name them
-    (their default methods' bodies are emptied like any other)."""
+    """``text`` with comments blanked, every function body emptied to ``{ }``, ``impl``
+    blocks (which never change a free function's type id) blanked out unless ``impls`` (a
+    declaration asking for a method's id), item-level macros and the attributes no type id
+    depends on blanked out.  ``trait`` blocks stay: trait objects name them (their default
+    methods' bodies are emptied like any other)."""
     if _MAYBE_NOISE.search(text) is None and text.count('"') % 2 == 0:
         return text  # plain strings pair up: nothing to blank, nothing unterminated
-    text, tokens = _tokens(text, what)
-    original = text  # token texts, as blanking goes on
+    spans: list[tuple[int, int]] = []
+    tokens = tokenize(text, what, spans)
     i = 0
     while i < len(tokens) - 1:
-        kind, start, end = tokens[i]
-        word = original[start:end] if kind == "ident" else ""
-        following = original[tokens[i + 1][1]:tokens[i + 1][2]]
-        if not impls and _item_start(tokens, original, i) and (
+        tok = tokens[i]
+        word = _word(text, tok)
+        if word == "#":
+            close = _attribute_end(tokens, text, i)
+            if close >= 0:
+                if _attribute_name(tokens, text, i) not in KEPT_ATTRIBUTES:
+                    spans.append((tok.start, tokens[close].end))
+                i = close + 1
+                continue
+        following = _word(text, tokens[i + 1])
+        if not impls and _item_start(tokens, text, i) and (
                 word == "impl" or (word == "unsafe" and following == "impl")):
-            close = _skip_block(tokens, original, i)
+            close = _skip_block(tokens, text, i)
             if close < 0:
-                raise ParseError(f"unbalanced braces in this {word} block", text, start,
+                raise ParseError(f"unbalanced braces in this {word} block", text, tok.start,
                                  what=what)
-            text = _blank(text, start, tokens[close][2])
+            spans.append((tok.start, tokens[close].end))
             i = close + 1
             continue
-        if kind == "ident" and word == "fn" and tokens[i + 1][0] == "ident":
-            open_ = _body_start(tokens, original, i + 2)
+        if tok.kind == "ident" and _item_start(tokens, text, i):
+            close = _macro_end(tokens, text, i)
+            if close >= 0:
+                spans.append((tok.start, tokens[close].end))
+                i = close + 1
+                continue
+        if word == "fn" and tokens[i + 1].kind == "ident":
+            open_ = _body_start(tokens, text, i + 2)
             if open_ >= 0:
-                close = _matching(tokens, original, open_, "{", "}")
+                close = _matching(tokens, text, open_, "{", "}")
                 if close < 0:
                     raise ParseError("unbalanced braces in the body of this function", text,
-                                     start, what=what)
-                text = _blank(text, tokens[open_][2], tokens[close][1])
+                                     tok.start, what=what)
+                spans.append((tokens[open_].end, tokens[close].start))
                 i = close
         i += 1
-    return text
+    return _blanked(text, spans)
 
 
 # ---- parsing and errors -------------------------------------------------------------------

@@ -52,12 +52,20 @@ def _items(children: Sequence[object]) -> tuple[Item, ...]:
     return tuple(out)
 
 
+def _repr_hint(a: _Attr) -> str:
+    """``C``, ``u8``, ``packed``; with an argument ``align(8)``, ``packed(2)``."""
+    name = a.path[-1]
+    if isinstance(a.value, list) and len(a.value) == 1 and isinstance(a.value[0], Token):
+        return f"{name}({a.value[0]})"
+    return name
+
+
 def _attrs(text: str, attrs: list[_Attr]) -> Attrs:
     reprs: list[str] = []
     encoding, encoding_at = None, 0
     for a in attrs:
         if a.path == ("repr",) and isinstance(a.value, list):
-            reprs += [x.path[-1] for x in a.value if isinstance(x, _Attr)]
+            reprs += [_repr_hint(x) for x in a.value if isinstance(x, _Attr)]
         elif a.path == ("cfi_encoding",):
             if not isinstance(a.value, str):
                 raise ParseError('cfi_encoding takes a string: #[cfi_encoding = "..."]', text,
@@ -162,7 +170,7 @@ class RustTransformer(TypeRules):
 
     def extern_block(self, meta: Meta, ch: list[Any]) -> ExternBlock:
         strings = tokens(ch, "STRING")
-        abi = unquote(strings[0], strings[0].start_pos) if strings else "C"
+        abi = unquote(strings[0]) if strings else "C"
         items = tuple(replace(i, abi=abi) if isinstance(i, FnItem) else i
                       for i in _items(ch))
         return ExternBlock(abi, items, pos(meta, ch))
@@ -298,7 +306,7 @@ class RustTransformer(TypeRules):
 
     def attr_value(self, meta: Meta, ch: list[Any]) -> str | None:
         tok: Token = ch[-1]
-        return unquote(tok.value, tok.start_pos) if tok.type == "STRING" else None
+        return unquote(tok) if tok.type == "STRING" else None
 
     def attr_list(self, meta: Meta, ch: list[Any]) -> list[Any]:
         return list(ch)

@@ -11,12 +11,14 @@ from typing import Any, Sequence
 from ..errors import ParseError
 from ..parsing.lalr import Meta, Token
 from .ast import (
-    ArrayType, AssocArg, BinaryExpr, ConstArg, DynType, FnPtrType, FnSugar, GenericArg,
-    Generics, IntLit, LifetimeArg, NegExpr, NeverType, PathExpr, PathSeg, PathType, PtrType,
-    RefType, SliceType, TraitBound, TupleType, TypeExpr, UnsupportedType,
+    ArrayType, AssocArg, BinaryExpr, CallExpr, CastExpr, ConstArg, DynType, FnPtrType,
+    FnSugar, GenericArg, Generics, IntLit, LifetimeArg, NegExpr, NeverType, NotExpr, OtherLit,
+    PathExpr, PathSeg, PathType, PtrType, RefType, SliceType, TraitBound, TupleType, TypeExpr,
+    UnsupportedType,
 )
+from .lexer import EscapeError, int_value, unescape
 
-_INT_DIGITS = re.compile(r"0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[0-9]+")
+_INT_SUFFIX = re.compile(r"[iu](?:8|16|32|64|128|size)$")
 TYPE_CLASSES = (PathType, RefType, PtrType, SliceType, ArrayType, TupleType, NeverType,
                 FnPtrType, UnsupportedType, DynType)
 
@@ -50,48 +52,22 @@ class ForLifetimes:
     names: tuple[str, ...]
 
 
-_ESCAPE = re.compile(r"\\(?:x([0-7][0-9a-fA-F])|u\{([0-9a-fA-F_]{1,8})\}|\n\s*|(.))", re.S)
-_SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", "0": "\0", "'": "'", '"': '"'}
-
-
-def unquote(token: str, at: int = 0) -> str:
-    """The value of a Rust string literal token (at offset ``at`` of the source being read):
-    Rust's escapes, not Python's; an escape rustc refuses (``\\u{d800}``, ``\\q``) is a
-    :class:`ParseError`, and so is text that is not UTF-8 (a lone surrogate)."""
-    if token.startswith("b"):
-        token = token[1:]
-    if token.startswith("r"):
-        body = token[1:].strip("#")[1:-1]
-    else:
-        body = token[1:-1]
-        if "\\" in body:
-            body = _ESCAPE.sub(lambda m: _unescape(m, at), body)
+def unquote(token: str) -> str:
+    """The value of a Rust string literal token; an escape rustc refuses is a
+    :class:`ParseError` at its place, and so is text that is not UTF-8 (a lone surrogate,
+    which undecodable input bytes become)."""
+    at = getattr(token, "start_pos", 0) or 0
     try:
-        body.encode("utf-8")
+        value = unescape(token)
+        value.encode("utf-8")
+    except EscapeError as e:
+        text, what = SOURCE.get()
+        raise ParseError(e.message, text, at + e.offset, what=what) from None
     except UnicodeEncodeError:
         text, what = SOURCE.get()
         raise ParseError("a string that is not UTF-8 text (a lone surrogate)", text, at,
                          what=what) from None
-    return body
-
-
-def _unescape(m: re.Match[str], at: int) -> str:
-    if m[1]:
-        return chr(int(m[1], 16))
-    if m[2] is not None:
-        digits = m[2].replace("_", "")
-        code = int(digits, 16) if digits else -1
-        if 0 <= code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
-            return chr(code)
-        message = f"invalid unicode character escape '\\u{{{m[2]}}}'"
-    elif m[3] is None:
-        return ""  # a backslash before a newline: the newline and the blanks after it go
-    elif m[3] in _SIMPLE_ESCAPES:
-        return _SIMPLE_ESCAPES[m[3]]
-    else:
-        message = f"unknown character escape '\\{m[3]}'"
-    text, what = SOURCE.get()
-    raise ParseError(message, text, at, what=what)
+    return value
 
 
 def pos(meta: Meta, children: Sequence[object]) -> int:
@@ -153,7 +129,7 @@ class TypeRules:
 
     def extern_abi(self, meta: Meta, ch: list[Any]) -> Abi:
         strings = tokens(ch, "STRING")
-        return Abi(unquote(strings[0], strings[0].start_pos) if strings else "C")
+        return Abi(unquote(strings[0]) if strings else "C")
 
     def ret_type(self, meta: Meta, ch: list[Any]) -> Return:
         return Return(ch[-1])
@@ -229,12 +205,12 @@ class TypeRules:
     def const_arg(self, meta: Meta, ch: list[Any]) -> ConstArg:
         value = ch[-1] if ch and not isinstance(ch[-1], Token) else None
         if value is None and ch and isinstance(ch[0], Token) and ch[0].type == "INT":
-            value = IntLit(_int_value(ch[0].value), ch[0].start_pos or 0)
+            value = self.int_lit(meta, [ch[0]])
         return ConstArg(value, pos(meta, ch))
 
     def neg_const_arg(self, meta: Meta, ch: list[Any]) -> ConstArg:
         tok: Token = ch[-1]
-        return ConstArg(NegExpr(IntLit(_int_value(tok.value), tok.start_pos or 0)), pos(meta, ch))
+        return ConstArg(NegExpr(self.int_lit(meta, [tok])), pos(meta, ch))
 
     def assoc_arg(self, meta: Meta, ch: list[Any]) -> AssocArg:
         return AssocArg(tokens(ch, "IDENT")[0].value, ch[-1], pos(meta, ch))
@@ -292,11 +268,32 @@ class TypeRules:
 
     def fn_ptr_param(self, meta: Meta, ch: list[Any]) -> TypeExpr:
         return ch[-1]  # type: ignore[no-any-return]
+
     # ---- constant expressions ---------------------------------------------------------------
 
     def int_lit(self, meta: Meta, ch: list[Any]) -> IntLit:
         tok: Token = ch[0]
-        return IntLit(_int_value(tok.value), tok.start_pos or 0)
+        value = int_value(tok.value)
+        if value is None:
+            raise self.error("integer literal is too large (more than 128 bits)",
+                             tok.start_pos or 0)
+        suffix = _INT_SUFFIX.search(tok.value)
+        return IntLit(value, suffix.group() if suffix else None, tok.start_pos or 0)
+
+    def other_lit(self, meta: Meta, ch: list[Any]) -> OtherLit:
+        tok: Token = ch[0]
+        what = {"FLOAT": "a float", "STRING": "a string", "CHAR": "a character"}[tok.type]
+        return OtherLit(what, tok.start_pos or 0)
+
+    def not_expr(self, meta: Meta, ch: list[Any]) -> NotExpr:
+        return NotExpr(ch[-1], pos(meta, ch))
+
+    def cast_expr(self, meta: Meta, ch: list[Any]) -> CastExpr:
+        return CastExpr(ch[0], one(ch, PathType), pos(meta, ch))
+
+    def call_expr(self, meta: Meta, ch: list[Any]) -> CallExpr:
+        path: PathExpr = ch[0]
+        return CallExpr(path.path, one(ch, TYPE_CLASSES), pos(meta, ch))
 
     def binary(self, meta: Meta, ch: list[Any]) -> BinaryExpr:
         return BinaryExpr(ch[1].value, ch[0], ch[2], pos(meta, ch))
@@ -305,12 +302,9 @@ class TypeRules:
         return NegExpr(ch[-1], pos(meta, ch))
 
     def expr_path(self, meta: Meta, ch: list[Any]) -> PathExpr:
-        segs = tuple(PathSeg(t.value, (), t.start_pos or 0) for t in tokens(ch, "IDENT"))
-        return PathExpr(PathType(segs, False, pos(meta, ch)), pos(meta, ch))
+        return PathExpr(self.cast_type(meta, ch), pos(meta, ch))
 
-
-def _int_value(token: str) -> int:
-    """The value of an integer literal token (``0x1F``, ``1_000usize``)."""
-    m = _INT_DIGITS.match(token.replace("_", ""))
-    assert m is not None  # the grammar's INT only matches these
-    return int(m.group(), 0)
+    def cast_type(self, meta: Meta, ch: list[Any]) -> PathType:
+        segs = tuple(PathSeg(t.value, (), t.start_pos or 0) for t in ch
+                     if isinstance(t, Token) and t.type != "COLONS")
+        return PathType(segs, has(ch[:1], "COLONS"), pos(meta, ch))

@@ -1,0 +1,209 @@
+"""Rust's lexical grammar as rustc reads it, for the passes that work on tokens rather than on
+the item grammar: blanking comments and bodies, cutting a file into items, matching braces.
+
+Every literal form is recognised (so that a brace inside ``r#"{"#`` or ``'{'`` is not a
+brace): strings, byte strings and C strings, raw forms with any number of ``#``, chars and byte
+chars, integers and floats with suffixes; comments nest (``/* /* */ */``), doc comments are
+comments here (rustc turns them into ``#[doc]``, which never changes a type id); a shebang line
+is skipped.  :func:`unescape` gives a literal's value with rustc's escape rules, and refuses
+what rustc refuses (``\\u{D800}``, ``\\x80`` in a ``str``, an unknown escape) with a position.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from ..errors import ParseError
+
+
+class Tok(NamedTuple):
+    """A token: its kind (``ident``, ``lifetime``, ``string``, ``char``, ``number``,
+    ``punct``) and its span in the text."""
+
+    kind: str
+    start: int
+    end: int
+
+
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<comment>//[^\n]*)
+  | (?P<block>/\*)
+  | (?P<raw>[bc]?r(?P<hashes>\#*)")
+  | (?P<string>[bc]?")
+  | (?P<char>b?'(?:\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F_]*\}|[^\n])|[^\\'\n\r\t])')
+  | (?P<lifetime>'(?:r\#)?[^\W\d]\w*)
+  | (?P<number>(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+
+                 |[0-9][0-9_]*(?:\.[0-9][0-9_]*)?(?:[eE][+-]?[0-9_]*[0-9][0-9_]*)?)
+               (?:[^\W\d]\w*)?)
+  | (?P<ident>(?:r\#)?[^\W\d]\w*)
+  | (?P<punct>.)
+""", re.X | re.S)
+
+#: A string's body up to its closing quote: any character but ``"`` and ``\``, or an escape
+#: (``\`` and any character, a newline included: a line continuation).
+_STRING_BODY = re.compile(r'(?:[^"\\]|\\.)*"', re.S)
+_SHEBANG = re.compile(r"#!(?!\s*\[)[^\n]*")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_text(text: str, what: str) -> None:
+    """Refuse text holding lone surrogates (how undecodable bytes arrive, through
+    ``surrogateescape``): rustc refuses a file that is not UTF-8."""
+    if not text.isascii():
+        m = _SURROGATE.search(text)
+        if m is not None:
+            raise ParseError("the text is not valid UTF-8", text, m.start(), what=what)
+
+
+def block_comment_end(text: str, start: int, what: str) -> int:
+    """The end of the (nested) block comment opening at ``start``."""
+    depth, i = 0, start
+    opens = re.compile(r"/\*|\*/")
+    while True:
+        m = opens.search(text, i)
+        if m is None:
+            raise ParseError("unterminated block comment", text, start, what=what)
+        depth += 1 if m.group() == "/*" else -1
+        i = m.end()
+        if depth == 0:
+            return i
+
+
+def tokenize(text: str, what: str = "input",
+             comments: list[tuple[int, int]] | None = None) -> list[Tok]:
+    """The tokens of ``text``, comments and whitespace left out; the spans of the comments
+    (and of a shebang line) are appended to ``comments`` when it is given."""
+    out: list[Tok] = []
+    pos = 0
+    shebang = _SHEBANG.match(text)
+    if shebang is not None:
+        pos = shebang.end()
+        if comments is not None:
+            comments.append((0, pos))
+    match = _TOKEN.match
+    while pos < len(text):
+        m = match(text, pos)
+        assert m is not None  # (?P<punct>.) matches any character
+        kind, end = m.lastgroup or "punct", m.end()
+        if kind == "ws":
+            pass
+        elif kind == "comment" or kind == "block":
+            if kind == "block":
+                end = block_comment_end(text, pos, what)
+            if comments is not None:
+                comments.append((pos, end))
+        elif kind == "raw":
+            close = text.find('"' + m.group("hashes"), end)
+            if close < 0:
+                raise ParseError("unterminated raw string", text, pos, what=what)
+            end = close + 1 + len(m.group("hashes"))
+            out.append(Tok("string", pos, end))
+        elif kind == "string":
+            body = _STRING_BODY.match(text, end)
+            if body is None:
+                raise ParseError("unterminated string", text, pos, what=what)
+            end = body.end()
+            out.append(Tok("string", pos, end))
+        elif kind == "punct" and text[pos] == "'":
+            raise ParseError("unterminated character literal", text, pos, what=what)
+        else:
+            out.append(Tok(kind, pos, end))
+        pos = end
+    return out
+
+
+# ---- literal values -----------------------------------------------------------------------
+
+_ESCAPE = re.compile(r"""\\(?:
+    (?P<simple>[nrt\\0'"])
+  | x(?P<hex>[0-9a-fA-F]{2})
+  | u\{(?P<unicode>[0-9a-fA-F_]{0,12})\}
+  | (?P<continuation>\n[ \t\n\r]*)
+  | (?P<bad>.?)
+)""", re.X | re.S)
+_SIMPLE = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", "0": "\0", "'": "'", '"': '"'}
+
+
+class EscapeError(ValueError):
+    """A literal rustc refuses: ``offset`` is into the literal's token."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+def unescape(token: str) -> str:
+    """The value of a string or char literal token (byte literals: one character per byte).
+    Raises :class:`EscapeError` for an escape rustc refuses."""
+    byte = token.startswith("b")
+    body_at = 1 if token[0] in "bc" else 0
+    if token[body_at] == "r":
+        hashes = len(token) - len(token.rstrip("#"))
+        return token[body_at + 1 + hashes + 1: len(token) - hashes - 1]
+    quote = token[body_at]
+    body_at += 1
+    body = token[body_at:-1]
+    if "\\" not in body:
+        if byte and not body.isascii():
+            raise EscapeError("non-ASCII character in a byte literal", body_at)
+        return body
+    out: list[str] = []
+    pos = 0
+    for m in _ESCAPE.finditer(body):
+        out.append(body[pos:m.start()])
+        pos = m.end()
+        out.append(_escaped(m, byte, quote, body_at))
+    out.append(body[pos:])
+    value = "".join(out)
+    if byte and not value.isascii() and not all(ord(c) < 256 for c in value):
+        raise EscapeError("non-ASCII character in a byte literal", body_at)
+    return value
+
+
+def _escaped(m: re.Match[str], byte: bool, quote: str, base: int) -> str:
+    at = base + m.start()
+    if m.group("simple") is not None:
+        return _SIMPLE[m.group("simple")]
+    if m.group("hex") is not None:
+        value = int(m.group("hex"), 16)
+        if value > 0x7F and not byte:
+            raise EscapeError("out of range hex escape: must be at most \\x7f", at)
+        return chr(value)
+    if m.group("unicode") is not None:
+        digits = m.group("unicode").replace("_", "")
+        if byte:
+            raise EscapeError("unicode escape in a byte literal", at)
+        if not digits or len(digits) > 6:
+            raise EscapeError("invalid unicode escape: 1 to 6 hex digits expected", at)
+        value = int(digits, 16)
+        if value > 0x10FFFF or 0xD800 <= value <= 0xDFFF:
+            raise EscapeError(f"invalid unicode character escape \\u{{{digits}}}", at)
+        return chr(value)
+    if m.group("continuation") is not None and quote == '"':
+        return ""
+    shown = m.group("bad") or ""
+    raise EscapeError(f"unknown character escape: '\\{shown}'", at)
+
+
+_DIGITS = {"0x": (16, "0123456789abcdefABCDEF"), "0o": (8, "01234567"), "0b": (2, "01")}
+
+
+def int_value(token: str) -> int | None:
+    """The value of an integer literal token (``0x1F``, ``1_000usize``), or None when it does
+    not fit 128 bits (rustc: "integer literal is too large"), checked on the digits before
+    any conversion, so a 5,000-digit literal costs nothing."""
+    digits = token.replace("_", "")
+    base, alphabet = _DIGITS.get(digits[:2].lower(), (10, "0123456789"))
+    if base != 10:
+        digits = digits[2:]
+    end = 0
+    while end < len(digits) and digits[end] in alphabet:
+        end += 1
+    digits = digits[:end].lstrip("0") or "0"
+    if len(digits) > {16: 32, 8: 43, 2: 128, 10: 39}[base]:
+        return None
+    value = int(digits, base)
+    return value if value < 1 << 128 else None
