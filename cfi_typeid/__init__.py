@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .itanium.decoded import DecodedTypeId, decode, decode_typeid
     from .errors import CfiTypeidError, DecodeError, ParseError, UsageError
     from .hashes import kcfi_hash
+    from .kcfi.lookup import kcfi_lookup
     from .targets import DEFAULT_TARGET, TARGETS
 
 #: Each public name and the module that defines it.
@@ -30,6 +31,7 @@ _HOMES = {
     **dict.fromkeys(("DecodedTypeId", "decode", "decode_typeid"), "itanium.decoded"),
     **dict.fromkeys(("CfiTypeidError", "DecodeError", "ParseError", "UsageError"), "errors"),
     "kcfi_hash": "hashes",
+    "kcfi_lookup": "kcfi.lookup",
     **dict.fromkeys(("DEFAULT_TARGET", "TARGETS"), "targets"),
 }
 

@@ -20,6 +20,8 @@ _CALL_BUNDLE = re.compile(r'\[ "kcfi"\(i32 (-?\d+)\) \]')
 C_SOURCE = """\
 struct S { int a; };
 typedef int (*binop)(int, long);
+typedef void (*void_fn)(void);
+typedef long long (*walker)(struct S *);
 int target(int a, long b) { return a + (int)b; }
 static int st(int a, long b) { return a - (int)b; }
 extern void ext(long);
@@ -29,8 +31,8 @@ int call(binop fp, int x) { return fp(x, 2) + 1; }
 void call2(void (*g)(long)) { g(3); }
 void *take(void) { return (void *)ext; }
 void *take2(void) { return (void *)ext2; }
-unsigned char many(unsigned char c, short s, struct S *p, void (*cb)(void)) { cb(); return c; }
-long long walk(struct S *p, long long (*f)(struct S *)) { return f(p) + f(p + 1); }
+unsigned char many(unsigned char c, short s, struct S *p, void_fn cb) { cb(); return c; }
+long long walk(struct S *p, walker f) { return f(p) + f(p + 1); }
 """
 
 NO_CORE_HEAD = """\
