@@ -141,6 +141,10 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
     "suggest-encoding": ("cfi_typeid.cli.check", "add_suggest"),
     "decode": ("cfi_typeid.cli.decode", "add_decode"),
     "rust-crates": ("cfi_typeid.rust.crates", "add_rust_crates"),
+    "kcfi-lookup": ("cfi_typeid.cli.kcfi", "add_kcfi_lookup"),
+    "index": ("cfi_typeid.cli.kcfi", "add_index"),
+    "elf": ("cfi_typeid.cli.kcfi", "add_elf"),
+    "flags": ("cfi_typeid.cli.kcfi", "add_flags"),
 }
 
 

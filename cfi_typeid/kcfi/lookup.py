@@ -230,16 +230,18 @@ def matches_of(decl: Declaration, salts: Sequence[str],
     return out
 
 
-def kcfi_lookup(hashes: Iterable[int | str], declarations: Iterable[Declaration] = (), *,
+def kcfi_lookup(hashes: Iterable[int | str | KcfiHash], declarations: Iterable[Declaration] = (), *,
                 index: "Index | str | None" = None, salts: Sequence[str] = ("",),
                 algorithms: Sequence[str] = ALGORITHMS) -> list[Answer]:
-    """For each hash (an int, or text in any spelling :func:`parse_hashes` reads), every
+    """For each hash (an int, a :class:`KcfiHash`, or text in any spelling
+    :func:`parse_hashes` reads), every
     declaration whose id hashes to it, under which option set, hash algorithm and salt.
 
     ``declarations`` are reader records (:func:`cfi_typeid.sources.c_header.read_c_files`,
     :func:`cfi_typeid.sources.rust_file.read_rust_files`); ``index`` a database written by
     :func:`cfi_typeid.kcfi.index.build_index` (or its path), looked up instead."""
-    wanted = [KcfiHash(h & _MASK, f"0x{h & _MASK:08x}", "int") if isinstance(h, int)
+    wanted = [h if isinstance(h, KcfiHash) else
+              KcfiHash(h & _MASK, f"0x{h & _MASK:08x}", "int") if isinstance(h, int)
               else parse_hash(h) for h in hashes]
     if index is not None:
         from .index import Index, open_index
