@@ -31,13 +31,15 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Callable, Iterable, Iterator, Mapping, Sequence, cast
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence, cast
 
 from ..errors import UsageError
 from ..hashes import fnv1a32, kcfi_hash, xxhash64_low32
-from ..sources.records import Declaration, Diagnostic, Scan
 from ..targets import DEFAULT_TARGET, get_target
 from .lookup import ALGORITHMS, OPTION_SETS, Match, with_salt
+
+if TYPE_CHECKING:  # the records pull in the front ends, which a look-up never needs
+    from ..sources.records import Declaration, Diagnostic, Scan
 
 SCHEMA_VERSION = 1
 
@@ -63,7 +65,7 @@ CREATE INDEX declarations_by_symbol ON declarations(symbol);
 """
 
 #: A reader of one file: (lang, path, target, options) → Scan.
-Reader = Callable[[str, str, str, Mapping[str, object]], Scan]
+Reader = Callable[[str, str, str, Mapping[str, object]], "Scan"]
 
 _DeclRow = tuple[int, str, str, str, str, str, str, tuple[tuple[str, str, str, int, int], ...]]
 _DiagRow = tuple[int, int | None, str, str, str]
@@ -85,7 +87,7 @@ def read_file(lang: str, path: str, target: str, options: Mapping[str, object]) 
         kwargs = {k: v for k, v in options.items() if k in ("cpp", "cpp_args")}
     else:
         kwargs = {k: v for k, v in options.items() if k in ("edition", "crate", "crates")}
-    return cast(Scan, read([path], target=target, **kwargs))
+    return cast("Scan", read([path], target=target, **kwargs))
 
 
 def _rows(scan: Scan, salts: Sequence[str]) -> list[_DeclRow]:
@@ -192,6 +194,7 @@ def write_declarations(db_path: str, declarations: Iterable[Declaration],
                        diagnostics: Iterable[Diagnostic] = (), *, target: str = DEFAULT_TARGET,
                        salts: Sequence[str] = ()) -> BuildReport:
     """An index of records already read (one ``files`` row per file they name)."""
+    from ..sources.records import Scan
     by_file: dict[str, list[Declaration]] = {}
     for d in declarations:
         by_file.setdefault(d.file, []).append(d)

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 from ..errors import UsageError
 from ..hashes import KCFI_HASHES, kcfi_hash
 from ..itanium.suffixes import GENERALIZED_SUFFIX, NORMALIZED_SUFFIX
-from ..sources.records import Declaration
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the records pull in the front ends, which a look-up in an index never needs
+    from ..sources.records import Declaration
     from .index import Index
 
 #: Option set name → the :class:`~cfi_typeid.api.TypeIds` field holding its id.
