@@ -51,6 +51,20 @@ def test_build_with_workers(tmp_path: Path) -> None:
     assert sorted(m.name for m in answer.matches) == [f"f{i}" for i in range(6)]
 
 
+def _failing_reader(lang: str, path: str, target: str, options: object) -> Scan:
+    if "bad" in path:
+        raise UsageError(f"the preprocessor failed on {path}")
+    return _fake_reader(lang, path, target, options)
+
+
+def test_a_file_that_cannot_be_read_is_a_diagnostic(tmp_path: Path) -> None:
+    db = str(tmp_path / "d.db")
+    report = build_index(db, c=["good.h", "bad.h"], jobs=1, reader=_failing_reader)
+    assert (report.declarations, report.diagnostics) == (1, 1)
+    (row,) = open_index(db).con.execute("SELECT message FROM diagnostics").fetchall()
+    assert "preprocessor failed on bad.h" in row[0]
+
+
 def test_refusals(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no such index"):
         open_index(str(tmp_path / "none.db"))

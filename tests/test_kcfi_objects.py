@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+
 from cfi_typeid.kcfi.lookup import HashTable
 from cfi_typeid.kcfi.objects import analyse
 from cfi_typeid.sources.elf import read_elf
@@ -92,3 +93,44 @@ def test_agreeing_c_and_rust_units() -> None:
     verdicts = analyse([c_obj, r_obj], HashTable(c_declarations() + rust_declarations())
                        ).verdicts
     assert not [v for v in verdicts if v.severity == "error"], verdicts
+
+
+RUST_FILE = """\
+use core::ffi::{c_char, c_int, c_long, c_void};
+#[repr(C)] pub struct Pt { x: i32, y: i32 }
+pub type Cb = unsafe extern "C" fn(*mut c_void, c_long) -> c_int;
+#[no_mangle] pub extern "C" fn pt_len(p: *const Pt, n: usize) -> u64 { let _ = p; n as u64 }
+#[no_mangle] pub extern "C" fn name_of(s: *const c_char, flags: u32) -> *const c_char {
+    let _ = flags; s }
+#[no_mangle] pub unsafe extern "C" fn run_cb(cb: Cb, data: *mut c_void) -> c_int {
+    cb(data, 3) }
+#[no_mangle] pub extern "C" fn take_slice(p: &[u8], b: bool) -> i64 { p.len() as i64 + b as i64 }
+"""
+
+
+@pytest.mark.skipif(RUSTC is None, reason="rustc is not installed")
+def test_rust_reader_records_match_rustc_tags(tmp_path: object) -> None:
+    rust_file = pytest.importorskip("cfi_typeid.sources.rust_file")
+    import os
+    import subprocess
+    from pathlib import Path
+    folder = Path(str(tmp_path))
+    src = folder / "probe.rs"
+    src.write_text(RUST_FILE)
+    subprocess.run([RUSTC, "--edition=2021", "--crate-type=lib", "--crate-name=probe",
+                    "-Zsanitizer=kcfi", "-Cunsafe-allow-abi-mismatch=sanitizer",
+                    "-Cpanic=abort", "-Copt-level=2", "-Awarnings", "--emit=obj,llvm-ir",
+                    "--out-dir", str(folder), str(src)], check=True, capture_output=True,
+                   env=dict(os.environ, RUSTC_BOOTSTRAP="1"))
+    obj = read_elf(str(folder / "probe.o"))
+    scan = rust_file.read_rust_files([str(src)])
+    result = analyse([obj], HashTable(scan.declarations))
+    tags = defined_tags((folder / "probe.ll").read_text())
+    for fn in obj.functions:
+        if fn.name not in tags:
+            continue  # core's functions inlined into this unit
+        assert fn.tag == tags[fn.name]
+        names = {m.name for m in result.function_matches[(obj.file, fn.name, fn.address)]}
+        assert fn.name in names, fn.name
+    (site,) = obj.call_sites
+    assert "Cb" in {m.name for m in result.call_matches[(obj.file, site.address)]}

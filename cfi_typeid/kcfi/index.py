@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence, cast
 
-from ..errors import UsageError
+from ..errors import CfiTypeidError, UsageError
 from ..hashes import fnv1a32, kcfi_hash, xxhash64_low32
 from ..targets import DEFAULT_TARGET, get_target
 from .lookup import ALGORITHMS, OPTION_SETS, Match, with_salt
@@ -105,7 +105,12 @@ def _rows(scan: Scan, salts: Sequence[str]) -> list[_DeclRow]:
 
 def _read_one(job: _Job) -> _FileResult:
     reader, lang, path, target, options, salts = job
-    scan = reader(lang, path, target, options)
+    try:
+        scan = reader(lang, path, target, options)
+    except CfiTypeidError as e:  # a file that cannot be read costs a diagnostic, not the build
+        if isinstance(e, UsageError) and "which this build lacks" in e.message:
+            raise
+        return path, lang, [], [(0, None, "", "error", str(e)[:2000])]
     diags: list[_DiagRow] = [(d.line, d.column, d.name, d.severity, d.message) for d in scan.diagnostics]
     return path, lang, _rows(scan, salts), diags
 
@@ -141,6 +146,7 @@ def build_index(db_path: str, *, c: Sequence[str] = (), rust: Sequence[str] = ()
     if os.path.exists(tmp):
         os.remove(tmp)
     con = sqlite3.connect(tmp)
+    done = False
     try:
         con.executescript(_SCHEMA)
         counts = _write(con, _results(jobs_list, workers), len(jobs_list), progress)
@@ -152,8 +158,11 @@ def build_index(db_path: str, *, c: Sequence[str] = (), rust: Sequence[str] = ()
                 "build_seconds": f"{seconds:.3f}"}
         con.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
         con.commit()
+        done = True
     finally:
         con.close()
+        if not done and os.path.exists(tmp):
+            os.remove(tmp)
     os.replace(tmp, db_path)
     return BuildReport(len(jobs_list), counts[0], counts[1], counts[2], seconds)
 
