@@ -34,6 +34,7 @@ def _check(path: str, ir: str, prefix: int, step: int, calls: bool) -> None:
         assert tags[name].tag == expected[name], name
         assert tags[name].prefix_nops == prefix and tags[name].offset == -4 - step * prefix
     assert set(tags) <= set(expected)
+    assert not obj.notes, obj.notes  # e.g. .kcfi_traps and the call sites found agree
     if calls:
         assert {c.expected for c in obj.call_sites} == call_hashes(ir)
         assert all(c.prefix_nops == prefix and c.function for c in obj.call_sites)

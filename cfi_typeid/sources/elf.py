@@ -212,6 +212,10 @@ def _read(stream: BinaryIO, path: str) -> ElfObject:
             trap_count = sum(s.num_relocations() for s in elf.iter_sections()
                              if isinstance(s, RelocationSection)
                              and s.name in (".rela.kcfi_traps", ".rel.kcfi_traps"))
+    if arch == "x86_64" and trap_count is not None and trap_count != len(calls):
+        notes.append(f".kcfi_traps lists {trap_count} checks, {len(calls)} call sites were "
+                     "recognised (a check in code without a function symbol, or a layout "
+                     "this reader does not know)")
     if not functions and not calls:
         notes.append("no KCFI tags or checks found: not built with -fsanitize=kcfi / "
                      "-Zsanitizer=kcfi, or stripped of symbols")
