@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator, Sequence
 
 from ..errors import UsageError
+from .elf_tables import (SHN_ABS, SHN_UNDEF, SHT_NOBITS, SHT_REL, SHT_RELA, STT_FUNC, ElfTables,
+                         Symbol)
 
 #: ``e_machine`` → our architecture name.
 ARCHES = {"EM_X86_64": "x86_64", "EM_386": "i686", "EM_AARCH64": "aarch64",
@@ -151,13 +153,15 @@ class _Section:
     name: str
     data: bytes
     addr: int
-    #: Offset in section → (symbol name, resolved value or None when undefined).
-    relocs: dict[int, tuple[str, int | None]]
+    #: Offset in section → (symbol index, addend; None for REL, whose addend is in place).
+    relocs: dict[int, tuple[int, int | None]]
     #: Sorted [start, end) of the function symbols in it, for "is this inside a function".
     starts: list[int] = field(default_factory=list)
     ranges: list[tuple[int, int, str]] = field(default_factory=list)
     data_marks: set[int] = field(default_factory=set)
     has_marks: bool = False
+    #: The symbol table the relocations index (relocatable objects).
+    symbols: list[Symbol] = field(default_factory=list)
 
     def inside_function(self, offset: int) -> str | None:
         i = bisect_right(self.starts, offset) - 1
@@ -186,32 +190,25 @@ def read_elf(path: str) -> ElfObject:
 
 def _read(stream: BinaryIO, path: str) -> ElfObject:
     from elftools.elf.elffile import ELFFile
-    from elftools.elf.relocation import RelocationSection
     if stream.read(4) != b"\x7fELF":
         raise UsageError(f"{path}: not an ELF file (no \\x7fELF magic)")
     stream.seek(0)
     elf = ELFFile(stream)
-    machine = elf["e_machine"]
+    tables = ElfTables(elf, stream)
+    machine, elf_type = elf["e_machine"], elf["e_type"]
+    kind = _ELF_TYPES.get(elf_type, elf_type)
     arch = ARCHES.get(machine, "")
-    symbols, typeids = _symbols(elf, path)
-    sections = _code_sections(elf, symbols, arch)
-    compiler = _compiler(elf)
-    notes: list[str] = []
+    symbols, typeids = _symbols(tables, path, machine == "EM_ARM")
+    compiler = _compiler(tables)
     if not arch:
-        notes.append(f"machine {machine}: tags and call sites are read only on x86-64, i686, "
-                     "AArch64, RISC-V and Arm")
-        return ElfObject(path, machine, _ELF_TYPES.get(elf["e_type"], elf["e_type"]), compiler,
-                         typeid_symbols=typeids, notes=tuple(notes))
+        return ElfObject(path, machine, kind, compiler, typeid_symbols=typeids, notes=(
+            f"machine {machine}: tags and call sites are read only on x86-64, i686, AArch64, "
+            "RISC-V and Arm",))
+    sections = _code_sections(tables, symbols, elf_type == "ET_REL")
     functions, untagged = _function_tags(symbols, sections, arch, path)
     calls = tuple(_call_sites(sections, arch, path))
-    traps = elf.get_section_by_name(".kcfi_traps")
-    trap_count = None
-    if traps is not None:
-        trap_count = traps["sh_size"] // 4
-        if elf["e_type"] == "ET_REL":  # one relocation per check
-            trap_count = sum(s.num_relocations() for s in elf.iter_sections()
-                             if isinstance(s, RelocationSection)
-                             and s.name in (".rela.kcfi_traps", ".rel.kcfi_traps"))
+    notes: list[str] = []
+    trap_count = _traps(tables, elf_type == "ET_REL")
     if arch == "x86_64" and trap_count is not None and trap_count != len(calls):
         notes.append(f".kcfi_traps lists {trap_count} checks, {len(calls)} call sites were "
                      "recognised (a check in code without a function symbol, or a layout "
@@ -219,54 +216,60 @@ def _read(stream: BinaryIO, path: str) -> ElfObject:
     if not functions and not calls:
         notes.append("no KCFI tags or checks found: not built with -fsanitize=kcfi / "
                      "-Zsanitizer=kcfi, or stripped of symbols")
-    return ElfObject(path, arch, _ELF_TYPES.get(elf["e_type"], elf["e_type"]), compiler,
-                     functions, calls, typeids, trap_count, untagged, tuple(notes))
+    return ElfObject(path, arch, kind, compiler, functions, calls, typeids, trap_count,
+                     untagged, tuple(notes))
 
 
-def _compiler(elf: object) -> str:
-    comment = elf.get_section_by_name(".comment")  # type: ignore[attr-defined]
-    text = comment.data() if comment is not None else b""
+def _traps(tables: ElfTables, relocatable: bool) -> int | None:
+    """Entries of ``.kcfi_traps`` (one such section per function section in rustc's
+    objects): one relocation each in an object, 4 bytes each linked."""
+    traps = {s.index: s for s in tables.sections if s.name == ".kcfi_traps"}
+    if not traps:
+        return None
+    if not relocatable:
+        return sum(t.size // 4 for t in traps.values())
+    return sum(len(tables.relocations(s)) for s in tables.sections
+               if s.type in (SHT_RELA, SHT_REL) and s.info in traps)
+
+
+def _compiler(tables: ElfTables) -> str:
+    comment = tables.by_name(".comment")
+    text = tables.data(comment) if comment is not None else b""
     if b"rustc version" in text:
         return "rustc"
     return "clang" if b"clang version" in text else ""
 
 
-def _symbols(elf: object, path: str) -> tuple[list[_Symbol], tuple[TypeidSymbol, ...]]:
-    """Function symbols (``.symtab``, else ``.dynsym``) and ``__kcfi_typeid_`` symbols."""
-    from elftools.elf.sections import SymbolTableSection
-    tables = [s for s in elf.iter_sections()  # type: ignore[attr-defined]
-              if isinstance(s, SymbolTableSection)]
-    symtab = [s for s in tables if s.name == ".symtab"] or tables
-    arm = elf["e_machine"] == "EM_ARM"  # type: ignore[index]
+def _symbols(tables: ElfTables, path: str, arm: bool
+             ) -> tuple[list[_Symbol], tuple[TypeidSymbol, ...]]:
+    """Function symbols, mapping symbols (as negative section indices) and the
+    ``__kcfi_typeid_`` symbols."""
     funcs: list[_Symbol] = []
-    typeids: dict[str, TypeidSymbol] = {}
     marks: list[_Symbol] = []
-    for table in symtab:
-        for sym in table.iter_symbols():
-            name, kind, shndx = sym.name, sym["st_info"]["type"], sym["st_shndx"]
+    typeids: dict[str, TypeidSymbol] = {}
+    for table in tables.symbol_tables():
+        for sym in tables.symbols(table):
+            name, shndx = sym.name, sym.shndx
             if name.startswith(TYPEID_PREFIX):
-                if shndx == "SHN_UNDEF":
-                    continue  # defined by another unit (an assembly entry point's reference)
-                typeids.setdefault(name, TypeidSymbol(name, sym["st_value"] & 0xFFFFFFFF, path))
-            elif kind == "STT_FUNC" and isinstance(shndx, int) and shndx > 0:
-                value = sym["st_value"] & ~1 if arm else sym["st_value"]
-                funcs.append(_Symbol(name, value, sym["st_size"], shndx))
-            elif name.startswith("$d") and isinstance(shndx, int) and shndx > 0:
-                marks.append(_Symbol(name, sym["st_value"], 0, -shndx))  # mapping symbol
-            elif name[:2] in ("$x", "$a", "$t") and isinstance(shndx, int) and shndx > 0:
-                marks.append(_Symbol(name, sym["st_value"], 0, -shndx))
+                if shndx != SHN_UNDEF:  # undefined: another unit defines it
+                    typeids.setdefault(name, TypeidSymbol(name, sym.value & 0xFFFFFFFF, path))
+            elif sym.kind == STT_FUNC and shndx > 0:
+                funcs.append(_Symbol(name, sym.value & ~1 if arm else sym.value, sym.size,
+                                     shndx))
+            elif name[:2] in ("$d", "$x", "$a", "$t") and shndx > 0:
+                marks.append(_Symbol(name, sym.value, 0, -shndx))
     return funcs + marks, tuple(typeids.values())
 
 
-def _code_sections(elf: object, symbols: list[_Symbol], arch: str) -> dict[int, _Section]:
+def _code_sections(tables: ElfTables, symbols: list[_Symbol],
+                   relocatable: bool) -> dict[int, _Section]:
     """The sections functions live in, with their bytes, relocations and function ranges."""
-    wanted = {s.shndx for s in symbols if s.shndx > 0}
     sections: dict[int, _Section] = {}
-    for index in sorted(wanted):
-        sec = elf.get_section(index)  # type: ignore[attr-defined]
-        if sec["sh_type"] == "SHT_NOBITS":
+    for index in sorted({s.shndx for s in symbols if s.shndx > 0}):
+        if index >= len(tables.sections) or tables.sections[index].type == SHT_NOBITS:
             continue
-        sections[index] = _Section(sec.name, sec.data(), sec["sh_addr"], {})
+        header = tables.sections[index]
+        sections[index] = _Section(header.name, tables.data(header), header.addr, {})
     for sym in symbols:
         if sym.shndx > 0 and sym.shndx in sections and not sym.name.startswith(_PREAMBLE):
             sec_ = sections[sym.shndx]
@@ -281,25 +284,28 @@ def _code_sections(elf: object, symbols: list[_Symbol], arch: str) -> dict[int, 
     for sec_ in sections.values():
         sec_.ranges.sort()
         sec_.starts = [r[0] for r in sec_.ranges]
-    if elf["e_type"] == "ET_REL":  # type: ignore[index]
-        _relocations(elf, sections)
+    if relocatable:
+        for rel in tables.sections:
+            if rel.type in (SHT_RELA, SHT_REL) and rel.info in sections:
+                target = sections[rel.info]
+                target.symbols = tables.symbols(tables.sections[rel.link])
+                target.relocs.update((o, (i, a)) for o, i, a in tables.relocations(rel))
     return sections
 
 
-def _relocations(elf: object, sections: dict[int, _Section]) -> None:
-    from elftools.elf.relocation import RelocationSection
-    for rel in elf.iter_sections():  # type: ignore[attr-defined]
-        if not isinstance(rel, RelocationSection) or rel["sh_info"] not in sections:
-            continue
-        target = sections[rel["sh_info"]]
-        symtab = elf.get_section(rel["sh_link"])  # type: ignore[attr-defined]
-        for r in rel.iter_relocations():
-            sym = symtab.get_symbol(r["r_info_sym"])
-            addend = r["r_addend"] if r.is_RELA() else int.from_bytes(
-                target.data[r["r_offset"]:r["r_offset"] + 4], "little")
-            defined = sym["st_shndx"] == "SHN_ABS"
-            target.relocs[r["r_offset"]] = (
-                sym.name, (sym["st_value"] + addend) & 0xFFFFFFFF if defined else None)
+def _resolve(sec: _Section, at: int) -> tuple[str, int | None] | None:
+    """The symbol name and, when it is absolute (``__kcfi_typeid_f``), the value a relocation
+    at ``at`` puts there."""
+    reloc = sec.relocs.get(at)
+    if reloc is None or reloc[0] >= len(sec.symbols):
+        return None
+    index, addend = reloc
+    sym = sec.symbols[index]
+    if addend is None:  # REL: the addend is in place
+        addend = int.from_bytes(sec.data[at:at + 4], "little")
+    if sym.shndx != SHN_ABS:
+        return sym.name, None
+    return sym.name, (sym.value + addend) & 0xFFFFFFFF
 
 
 # ---- tags ----------------------------------------------------------------------------------
@@ -345,7 +351,7 @@ def _without_arity(f: FunctionTag) -> FunctionTag:
 
 
 def _tag_value(sec: _Section, at: int) -> tuple[int | None, str]:
-    reloc = sec.relocs.get(at)
+    reloc = _resolve(sec, at)
     if reloc is not None:
         return reloc[1], reloc[0]
     return int.from_bytes(sec.data[at:at + 4], "little"), ""
