@@ -453,7 +453,8 @@ def scaling(b: Bench) -> None:
 
 def kcfi_index(b: Bench) -> None:
     """(g) the KCFI index: build it over n generated prototypes (through the header reader
-    when this build has one, from records otherwise), then look hashes up in it."""
+    when this build has one, from records otherwise; CFI_TYPEID_BENCH_HEADERS=DIR indexes a
+    real header tree instead), then look hashes up in it."""
     try:
         from cfi_typeid.kcfi.index import open_index, write_declarations
         from kcfi_records import declaration
@@ -463,7 +464,11 @@ def kcfi_index(b: Bench) -> None:
     import importlib.util
     protos = gen.c_prototypes(b.n)
     db = b.tmp / "kcfi.db"
-    if importlib.util.find_spec("cfi_typeid.sources.c_header") is not None:
+    corpus = os.environ.get("CFI_TYPEID_BENCH_HEADERS", "")
+    if corpus and importlib.util.find_spec("cfi_typeid.sources.c_header") is not None:
+        how = f"index build --cpp of {corpus} (-j 0)"
+        took = run(b.ours("index", "build", str(db), "--c", corpus, "--cpp"), env=b.env).wall
+    elif importlib.util.find_spec("cfi_typeid.sources.c_header") is not None:
         folder = b.tmp / "headers"
         folder.mkdir()
         for i in range(0, len(protos), 500):
