@@ -13,6 +13,8 @@ most of a one-off run.
 
 from __future__ import annotations
 
+import sys
+import types
 from importlib import import_module
 from typing import TYPE_CHECKING
 
@@ -49,3 +51,17 @@ def __getattr__(name: str) -> object:
 
 def __dir__() -> list[str]:
     return sorted([*globals(), *_HOMES])
+
+
+class _Package(types.ModuleType):
+    """The package, which keeps its public names when a subpackage of the same name is
+    imported: ``cfi_typeid.kcfi`` is the hash function, though ``cfi_typeid/kcfi/`` (the KCFI
+    look-up stage) exists and importing it would otherwise bind the name to the module."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _HOMES and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -47,6 +47,9 @@ def _add_sources(p: argparse.ArgumentParser, *, index: bool = True) -> None:
                    help=f"target triple (default: {DEFAULT_TARGET}); one of: "
                         + ", ".join(TARGETS))
     p.add_argument("--cpp", action="store_true", help="run headers through the preprocessor")
+    p.add_argument("--cpp-arg", action="append", default=[], metavar="ARG",
+                   help="with --cpp: pass ARG on (-I..., -D..., -include FILE as two); "
+                        "repeatable, e.g. --cpp-arg=-D__KERNEL__")
 
 
 def _expand(paths: Sequence[str], suffix: str) -> list[str]:
@@ -66,7 +69,8 @@ def _declarations(args: argparse.Namespace) -> list[object]:
     decls: list[object] = []
     diagnostics = 0
     for paths, module, function, kwargs in (
-            (_expand(args.c, ".h"), "c_header", "read_c_files", {"cpp": args.cpp}),
+            (_expand(args.c, ".h"), "c_header", "read_c_files",
+             {"cpp": args.cpp, "cpp_args": tuple(args.cpp_arg)}),
             (_expand(args.rust, ".rs"), "rust_file", "read_rust_files", {})):
         if not paths:
             continue
@@ -183,7 +187,8 @@ def _cmd_index_build(args: argparse.Namespace) -> int:
     if not c and not rust:
         raise UsageError("index build needs files: --c HEADER... and/or --rust FILE.rs...")
     report = build_index(args.db, c=c, rust=rust, target=args.target, jobs=args.jobs,
-                         salts=args.salt, c_options={"cpp": args.cpp})
+                         salts=args.salt,
+                         c_options={"cpp": args.cpp, "cpp_args": tuple(args.cpp_arg)})
     print(f"{args.db}: {report.declarations} declarations from {report.files} files "
           f"({report.rows} rows, {report.diagnostics} skipped) in {report.seconds:.2f} s")
     return EXIT_OK
