@@ -92,3 +92,19 @@ def test_build_with_the_real_reader(tmp_path: Path) -> None:
     (a, b) = kcfi_lookup([kcfi_hash("_ZTSFiP1SPKciE"), kcfi_hash("_ZTSFvlE")], index=db)
     assert [m.name for m in a.matches if m.option_set == "plain"] == ["open_s"]
     assert [m.name for m in b.matches if m.option_set == "plain"] == ["cb_t"]
+
+
+def _including_reader(lang: str, path: str, target: str, options: object) -> Scan:
+    """Each file includes inc.h, as a preprocessed header would."""
+    return Scan((declaration("shared", "void shared(long)", file="inc.h", line=7),
+                 declaration(Path(path).stem, "int own(void)", file=path, line=1)), ())
+
+
+def test_declarations_keep_their_own_file_and_are_stored_once(tmp_path: Path) -> None:
+    db = str(tmp_path / "i.db")
+    report = build_index(db, c=["a.h", "b.h"], jobs=1, reader=_including_reader)
+    assert report.declarations == 3
+    (answer,) = kcfi_lookup([kcfi_hash("_ZTSFvlE")], index=db)
+    assert [(m.name, m.file, m.line) for m in answer.matches
+            if m.option_set == "plain" and m.hash_algorithm == "xxhash64"] == [
+        ("shared", "inc.h", 7)]

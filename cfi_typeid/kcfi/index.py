@@ -9,8 +9,11 @@ Schema, version 1 (``meta.schema_version``; a database of another version is ref
                                                 built_at (UTC), build_seconds
     files(id INTEGER PRIMARY KEY, path TEXT UNIQUE, lang TEXT,   lang: c | rust
           declarations INTEGER, diagnostics INTEGER)
-    declarations(id INTEGER PRIMARY KEY, file_id INTEGER REFERENCES files(id), line INTEGER,
-          name TEXT, kind TEXT, lang TEXT, text TEXT, symbol TEXT, module TEXT)
+    declarations(id INTEGER PRIMARY KEY, file_id INTEGER REFERENCES files(id),
+          file TEXT, line INTEGER,                   file_id: the file read; file, line: where
+          name TEXT, kind TEXT, lang TEXT,           the declaration is (a header it includes,
+          text TEXT, symbol TEXT, module TEXT)       with --cpp); a declaration several files
+                                                     include is stored once
     typeids(declaration_id INTEGER REFERENCES declarations(id), option_set TEXT, salt TEXT,
           typeid TEXT, xxhash64 INTEGER, fnv1a INTEGER,          hashes unsigned 32-bit
           PRIMARY KEY (declaration_id, option_set, salt))        one row per declaration,
@@ -48,7 +51,7 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files (id INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, lang TEXT NOT NULL,
                     declarations INTEGER NOT NULL, diagnostics INTEGER NOT NULL);
 CREATE TABLE declarations (id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL REFERENCES files(id),
-                           line INTEGER NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
+                           file TEXT NOT NULL, line INTEGER NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
                            lang TEXT NOT NULL, text TEXT NOT NULL, symbol TEXT NOT NULL,
                            module TEXT NOT NULL);
 CREATE TABLE typeids (declaration_id INTEGER NOT NULL REFERENCES declarations(id),
@@ -67,7 +70,8 @@ CREATE INDEX declarations_by_symbol ON declarations(symbol);
 #: A reader of one file: (lang, path, target, options) → Scan.
 Reader = Callable[[str, str, str, Mapping[str, object]], "Scan"]
 
-_DeclRow = tuple[int, str, str, str, str, str, str, tuple[tuple[str, str, str, int, int], ...]]
+_DeclRow = tuple[str, int, str, str, str, str, str, str,
+                 tuple[tuple[str, str, str, int, int], ...]]
 _DiagRow = tuple[int, int | None, str, str, str]
 _FileResult = tuple[str, str, list[_DeclRow], list[_DiagRow]]
 _Job = tuple[Reader, str, str, str, Mapping[str, object], tuple[str, ...]]
@@ -99,7 +103,8 @@ def _rows(scan: Scan, salts: Sequence[str]) -> list[_DeclRow]:
             for salt in salts:
                 typeid = with_salt(base, salt)
                 ids.append((option_set, salt, typeid, xxhash64_low32(typeid), fnv1a32(typeid)))
-        rows.append((d.line, d.name, d.kind, d.lang, d.text, d.symbol, d.module, tuple(ids)))
+        rows.append((d.file, d.line, d.name, d.kind, d.lang, d.text, d.symbol, d.module,
+                     tuple(ids)))
     return rows
 
 
@@ -180,21 +185,26 @@ def _results(jobs_list: list[_Job], workers: int) -> Iterator[_FileResult]:
 def _write(con: sqlite3.Connection, results: Iterable[_FileResult], total: int,
            progress: Callable[[int, int], None] | None) -> tuple[int, int, int]:
     decls = rows = diags = 0
+    seen: set[tuple[object, ...]] = set()
     for done, (path, lang, decl_rows, diag_rows) in enumerate(results, 1):
         cur = con.execute("INSERT OR REPLACE INTO files (path, lang, declarations, diagnostics)"
                           " VALUES (?, ?, ?, ?)", (path, lang, len(decl_rows), len(diag_rows)))
         file_id = cur.lastrowid
-        for line, name, kind, dlang, text, symbol, module, ids in decl_rows:
-            cur = con.execute("INSERT INTO declarations (file_id, line, name, kind, lang, text,"
-                              " symbol, module) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                              (file_id, line, name, kind, dlang, text, symbol, module))
+        for row in decl_rows:
+            if row[:8] in seen:  # a header every file includes: stored once
+                continue
+            seen.add(row[:8])
+            file, line, name, kind, dlang, text, symbol, module, ids = row
+            cur = con.execute("INSERT INTO declarations (file_id, file, line, name, kind, lang,"
+                              " text, symbol, module) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              (file_id, file, line, name, kind, dlang, text, symbol, module))
             decl_id = cur.lastrowid
             con.executemany("INSERT OR IGNORE INTO typeids VALUES (?, ?, ?, ?, ?, ?)",
                             [(decl_id, *row) for row in ids])
             rows += len(ids)
+            decls += 1
         con.executemany("INSERT INTO diagnostics VALUES (?, ?, ?, ?, ?, ?)",
                         [(file_id, *d) for d in diag_rows])
-        decls += len(decl_rows)
         diags += len(diag_rows)
         if progress is not None:
             progress(done, total)
@@ -241,9 +251,8 @@ class Index:
         self.meta = meta
         self.salts: tuple[str, ...] = tuple(json.loads(meta.get("salts", '[""]')))
 
-    _SELECT = ("SELECT d.name, d.kind, d.lang, f.path, d.line, d.text, t.option_set, t.salt,"
-               " t.typeid, d.symbol FROM typeids t JOIN declarations d ON d.id = t.declaration_id"
-               " JOIN files f ON f.id = d.file_id")
+    _SELECT = ("SELECT d.name, d.kind, d.lang, d.file, d.line, d.text, t.option_set, t.salt,"
+               " t.typeid, d.symbol FROM typeids t JOIN declarations d ON d.id = t.declaration_id")
 
     def lookup(self, value: int, *, salts: Sequence[str] = ("",),
                algorithms: Sequence[str] = ALGORITHMS) -> tuple[Match, ...]:
