@@ -83,7 +83,7 @@ def analyse(objects: Sequence[ElfObject], resolver: Resolver) -> Analysis:
             if fn.tag is None:
                 continue
             fmatches[key] = resolver.lookup(fn.tag)
-            own = resolver.declarations_named(fn.name)
+            own = _same_language(resolver.declarations_named(fn.name), obj.compiler)
             own_sets[key] = {(m.option_set, m.hash_algorithm) for m in own
                              if kcfi_hash(m.typeid, m.hash_algorithm) == fn.tag}
             if not own:
@@ -96,6 +96,14 @@ def analyse(objects: Sequence[ElfObject], resolver: Resolver) -> Analysis:
     verdicts += _call_sites(objects, cmatches)
     verdicts += patchable_entry_verdicts(objects)
     return Analysis(fmatches, cmatches, tuple(verdicts))
+
+
+def _same_language(own: tuple[Match, ...], compiler: str) -> tuple[Match, ...]:
+    """A C unit's function is judged against its C prototype, a Rust unit's against its Rust
+    item, when both languages declare the name (bindings do)."""
+    lang = {"clang": "c", "rustc": "rust"}.get(compiler)
+    mine = tuple(m for m in own if m.lang == lang)
+    return mine or own
 
 
 def _describe(m: Match) -> str:
