@@ -22,6 +22,7 @@ C_CASES = [
     ("aarch64-linux-gnu", (16, 16), 4, True),
     ("riscv64-linux-gnu", None, 2, False), ("riscv64-linux-gnu", (4, 2), 2, False),
     ("armv7-linux-gnueabihf", None, 4, False), ("thumbv7-linux-gnueabihf", None, 4, False),
+    ("i686-linux-gnu", None, 1, False),
 ]
 
 

@@ -16,6 +16,7 @@ from importlib import import_module
 from typing import Sequence, cast
 
 from ..errors import UsageError
+from .io import parse_crates
 from ..targets import DEFAULT_TARGET, TARGETS
 
 EXIT_OK, EXIT_UNMATCHED = 0, 1
@@ -47,6 +48,8 @@ def _add_sources(p: argparse.ArgumentParser, *, index: bool = True) -> None:
                    help=f"target triple (default: {DEFAULT_TARGET}); one of: "
                         + ", ".join(TARGETS))
     p.add_argument("--cpp", action="store_true", help="run headers through the preprocessor")
+    p.add_argument("--crates", default="", metavar="NAME=DIS,...",
+                   help="Rust: crate disambiguators for type paths (see 'rust-crates')")
     p.add_argument("--cpp-arg", action="append", default=[], metavar="ARG",
                    help="with --cpp: pass ARG on (-I..., -D..., -include FILE as two); "
                         "repeatable, e.g. --cpp-arg=-D__KERNEL__")
@@ -71,7 +74,8 @@ def _declarations(args: argparse.Namespace) -> list[object]:
     for paths, module, function, kwargs in (
             (_expand(args.c, ".h"), "c_header", "read_c_files",
              {"cpp": args.cpp, "cpp_args": tuple(args.cpp_arg)}),
-            (_expand(args.rust, ".rs"), "rust_file", "read_rust_files", {})):
+            (_expand(args.rust, ".rs"), "rust_file", "read_rust_files",
+             {"crates": parse_crates(args.crates)} if args.crates else {})):
         if not paths:
             continue
         try:
@@ -188,7 +192,9 @@ def _cmd_index_build(args: argparse.Namespace) -> int:
         raise UsageError("index build needs files: --c HEADER... and/or --rust FILE.rs...")
     report = build_index(args.db, c=c, rust=rust, target=args.target, jobs=args.jobs,
                          salts=args.salt,
-                         c_options={"cpp": args.cpp, "cpp_args": tuple(args.cpp_arg)})
+                         c_options={"cpp": args.cpp, "cpp_args": tuple(args.cpp_arg)},
+                         rust_options={"crates": parse_crates(args.crates)} if args.crates
+                         else {})
     print(f"{args.db}: {report.declarations} declarations from {report.files} files "
           f"({report.rows} rows, {report.diagnostics} skipped) in {report.seconds:.2f} s")
     return EXIT_OK
