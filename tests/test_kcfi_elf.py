@@ -114,3 +114,28 @@ def test_not_elf(tmp_path: object) -> None:
         read_elf(str(p))
     with pytest.raises(UsageError, match="cannot read"):
         read_elf(str(p) + ".missing")
+
+
+@needs_clang
+def test_archives_plain_and_thin(tmp_path: object) -> None:
+    import shutil
+    import subprocess
+    from pathlib import Path
+    from cfi_typeid.sources.elf import read_elf_files
+    ar = shutil.which("ar") or shutil.which("llvm-ar-19")
+    if ar is None:
+        pytest.skip("no ar")
+    folder = Path(str(tmp_path))
+    x86, ir = clang_object("x86_64-linux-gnu")
+    a64, _ = clang_object("aarch64-linux-gnu", ("-fpatchable-function-entry=4,2",))
+    long_name = folder / "a_member_name_longer_than_sixteen_bytes.o"
+    shutil.copy(x86, long_name)
+    shutil.copy(a64, folder / "b.o")
+    subprocess.run([ar, "rcs", str(folder / "lib.a"), str(long_name), str(folder / "b.o")],
+                   check=True)
+    subprocess.run([ar, "rcsT", str(folder / "thin.a"), str(long_name)], check=True, cwd=folder)
+    objs = read_elf_files([str(folder / "lib.a"), str(folder / "thin.a")])
+    assert [o.file.rsplit("/", 1)[-1] for o in objs] == [
+        f"lib.a({long_name.name})", "lib.a(b.o)", long_name.name]
+    assert {f.name: f.tag for f in objs[0].functions} == defined_tags(ir)
+    assert {f.prefix_nops for f in objs[1].functions} == {2}

@@ -171,21 +171,78 @@ class _Section:
 
 
 def read_elf_files(paths: Sequence[str]) -> tuple[ElfObject, ...]:
-    """:func:`read_elf` of each path, in order."""
-    return tuple(read_elf(p) for p in paths)
+    """:func:`read_elf` of each path, in order; an ``ar`` archive (a static library, the
+    kernel's ``built-in.a``, thin or not) gives one object per ELF member."""
+    out: list[ElfObject] = []
+    for p in paths:
+        out += read_archive(p) if _is_archive(p) else [read_elf(p)]
+    return tuple(out)
 
 
 def read_elf(path: str) -> ElfObject:
     """The tags, call sites and typeid symbols of one ELF file.  Raises
     :class:`~cfi_typeid.errors.UsageError` naming the file when it is not ELF."""
-    from elftools.common.exceptions import ELFError
     try:
         with open(path, "rb") as f:
-            return _read(f, path)
+            return _read_checked(f, path)
     except OSError as e:
         raise UsageError(f"{path}: cannot read: {e.strerror or e}") from None
+
+
+def _read_checked(stream: BinaryIO, name: str) -> ElfObject:
+    from elftools.common.exceptions import ELFError
+    try:
+        return _read(stream, name)
     except (ELFError, struct.error, ValueError) as e:
-        raise UsageError(f"{path}: not a readable ELF file ({e})") from None
+        raise UsageError(f"{name}: not a readable ELF file ({e})") from None
+
+
+_AR_MAGIC, _THIN_MAGIC = b"!<arch>\n", b"!<thin>\n"
+
+
+def _is_archive(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(8) in (_AR_MAGIC, _THIN_MAGIC)
+    except OSError:
+        return False
+
+
+def read_archive(path: str) -> list[ElfObject]:
+    """Each ELF member of an ``ar`` archive, named ``archive.a(member.o)``; a thin archive's
+    members are read from the files it names, relative to the archive."""
+    import io
+    import os
+    with open(path, "rb") as f:
+        data = f.read()
+    thin = data.startswith(_THIN_MAGIC)
+    names = b""
+    out: list[ElfObject] = []
+    at = 8
+    while at + 60 <= len(data):
+        header = data[at:at + 60]
+        raw_name = header[:16].rstrip()
+        try:
+            size = int(header[48:58])
+        except ValueError:
+            raise UsageError(f"{path}: a damaged archive member header at byte {at}") from None
+        body_at = at + 60
+        stored = 0 if thin and raw_name not in (b"/", b"//", b"/SYM64/") else size
+        member = raw_name
+        if raw_name == b"//":
+            names = data[body_at:body_at + size]
+        elif raw_name.startswith(b"/") and raw_name[1:].isdigit():
+            start = int(raw_name[1:])
+            member = names[start:names.index(b"\n", start)]
+        if raw_name not in (b"/", b"//", b"/SYM64/"):
+            label = member.rstrip(b"/").decode("utf-8", "replace")
+            if thin:
+                out.append(read_elf(os.path.join(os.path.dirname(path), label)))
+            elif data[body_at:body_at + 4] == b"\x7fELF":
+                out.append(_read_checked(io.BytesIO(data[body_at:body_at + size]),
+                                         f"{path}({label})"))
+        at = body_at + stored + (stored & 1)
+    return out
 
 
 def _read(stream: BinaryIO, path: str) -> ElfObject:
