@@ -20,7 +20,7 @@ C_CASES = [
     ("x86_64-linux-gnu", (11, 11), 1, True), ("x86_64-linux-gnu", (16, 16), 1, True),
     ("aarch64-linux-gnu", None, 4, True), ("aarch64-linux-gnu", (4, 2), 4, True),
     ("aarch64-linux-gnu", (16, 16), 4, True),
-    ("riscv64-linux-gnu", None, 2, False), ("riscv64-linux-gnu", (4, 2), 2, False),
+    ("riscv64-linux-gnu", None, 2, True), ("riscv64-linux-gnu", (4, 2), 2, True),
     ("armv7-linux-gnueabihf", None, 4, False), ("thumbv7-linux-gnueabihf", None, 4, False),
     ("i686-linux-gnu", None, 1, False),
 ]

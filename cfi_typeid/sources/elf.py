@@ -459,6 +459,8 @@ def _word_tag(sec: _Section, fn: int, arch: str) -> tuple[int, None] | None:
 
 _X86_CHECK = re.compile(rb"\x41\xba(?s:....)[\x44\x45]\x03")
 _A64_CHECK = re.compile(rb"(?s)(?=(.{3}[\xb8].{3}\x72.{3}\x72))")
+#: ``lw t1, off(aT)`` then ``lui t2, hi``: byte 0 of each fixes opcode and the low bit of rd.
+_RISCV_CHECK = re.compile(rb"(?s)(?=(\x03[\x23\xa3]..\xb7))")
 
 
 def _call_sites(sections: dict[int, _Section], arch: str, path: str) -> Iterator[CallSite]:
@@ -467,6 +469,8 @@ def _call_sites(sections: dict[int, _Section], arch: str, path: str) -> Iterator
             yield from _x86_calls(sec, path)
         elif arch == "aarch64":
             yield from _a64_calls(sec, path)
+        elif arch == "riscv":
+            yield from _riscv_calls(sec, path)
 
 
 def _site(sec: _Section, at: int, expected: int, offset: int, step: int,
@@ -513,3 +517,27 @@ def _a64_calls(sec: _Section, path: str) -> Iterator[CallSite]:
         offset = imm9 - 0x200 if imm9 & 0x100 else imm9
         expected = ((lo >> 5) & 0xFFFF) | (((hi >> 5) & 0xFFFF) << 16)
         yield _site(sec, at, expected, offset, 4, path)
+
+
+def _riscv_calls(sec: _Section, path: str) -> Iterator[CallSite]:
+    """``lw t1, -(4+2N)(aT); lui t2, hi; addiw t2, t2, lo`` (or ``c.addiw``): the check
+    LLVM's RISC-V KCFI_CHECK lowering emits, then ``beq t1, t2`` and ``ebreak``."""
+    data = sec.data
+    for m in _RISCV_CHECK.finditer(data):
+        at = m.start()
+        if at % 2 or at + 12 > len(data):
+            continue
+        lw, lui = struct.unpack_from("<2I", data, at)
+        if lw & 0x707F != 0x2003 or (lw >> 7) & 31 != 6 or lui & 0xFFF != 0x3B7:
+            continue
+        offset = (lw >> 20) - (1 << 12) if lw >> 31 else lw >> 20
+        addiw = struct.unpack_from("<I", data, at + 8)[0]
+        if addiw & 0xFFFFF == 0x3839B:  # addiw t2, t2, imm12
+            lo = (addiw >> 20) - (1 << 12) if addiw >> 31 else addiw >> 20
+        elif addiw & 0xEF83 == 0x2381:  # c.addiw t2, imm6
+            lo = ((addiw >> 7) & 0x20) | ((addiw >> 2) & 0x1F)
+            lo = lo - 64 if lo & 0x20 else lo
+        else:
+            continue
+        expected = ((lui & 0xFFFFF000) + lo) & 0xFFFFFFFF
+        yield _site(sec, at, expected, offset, 2, path)
