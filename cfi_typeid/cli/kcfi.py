@@ -215,7 +215,7 @@ def _cmd_index_stats(args: argparse.Namespace) -> int:
 
 _ELF_HELP = """\
 Reads ELF objects, shared libraries, kernel modules and vmlinux: each function's KCFI tag (and
-the patchable-entry prefix between tag and entry, found from the code), each x86-64 / AArch64
+the patchable-entry prefix between tag and entry, found from the code), each x86-64 / AArch64 / RISC-V
 indirect call's expected hash, and the __kcfi_typeid_<name> symbols. With declarations (--c,
 --rust or --index) each tag and call site is matched to its declaration, and verdicts name
 mismatched option sets, tags that match nothing, and patchable-entry mismatches between units.

@@ -17,7 +17,8 @@ of ``-fpatchable-function-entry=M,N``, found here from the nops themselves:
   Arm: fn − 4 (clang has no patchable entry there); Thumb symbols have bit 0 set.
 
 Call sites: x86-64 ``movl $-hash, %r10d; addl -(4+N)(%reg), %r10d; je; ud2``; AArch64
-``ldur wA, [xT, #-(4+4N)]; movk wB, #lo; movk wB, #hi, lsl #16; cmp wA, wB``.
+``ldur wA, [xT, #-(4+4N)]; movk wB, #lo; movk wB, #hi, lsl #16; cmp wA, wB``; RISC-V
+``lw t1, -(4+2N)(aT); lui t2, hi; addiw t2, t2, lo``.
 """
 
 from __future__ import annotations
