@@ -19,11 +19,12 @@ DMESG = ("[   12.345678] CFI failure at foo+0x1c/0x60 (target: bar+0x0/0x40; "
 
 def test_spellings() -> None:
     got = parse_hashes(["0x1e2c5b9c", "-1109213240", "3185754056", "movl $0xe1d3a464,%r10d",
-                        DMESG, "41 ba 64 a4 d3 e1  movl    $0xe1d3a464, %r10d"])
+                        DMESG, "41 ba 64 a4 d3 e1  movl    $0xe1d3a464, %r10d",
+                        "mov r10d, 0xe1d3a464"])
     assert [h.value for h in got] == [0x1E2C5B9C, 0xBDE2BFC8, 0xBDE2BFC8, 0x1E2C5B9C,
-                                      0x1E2C5B9C, 0x1E2C5B9C]
+                                      0x1E2C5B9C, 0x1E2C5B9C, 0x1E2C5B9C]
     assert [h.form for h in got] == ["hex", "decimal", "decimal", "call-site", "dmesg",
-                                     "call-site"]
+                                     "call-site", "call-site"]
     assert (got[4].caller, got[4].target) == ("foo", "bar")
     two = parse_hashes([DMESG + "\n" + DMESG.replace("1e2c5b9c", "bde2bfc8") + "\nnoise"],
                        lenient=True)

@@ -37,7 +37,8 @@ _DMESG = re.compile(r"expected type:\s*(0x[0-9a-fA-F]{1,8})")
 _DMESG_FAILURE = re.compile(
     r"CFI failure at (?P<caller>[\w.$]+)[^(]*\(target: (?P<target>[\w.$]+)[^;]*;"
     r"\s*expected type:\s*(?P<hash>0x[0-9a-fA-F]{1,8})")
-_CALL_SITE = re.compile(r"\$(-?(?:0x[0-9a-fA-F]{1,8}|\d{1,10}))\s*,\s*%r10d")
+_CALL_SITE = re.compile(r"\$(-?(?:0x[0-9a-fA-F]{1,8}|\d{1,10}))\s*,\s*%r10d"  # AT&T
+                        r"|\br10d\s*,\s*(-?(?:0x[0-9a-fA-F]{1,8}|\d{1,10}))\b")  # Intel
 _HEX = re.compile(r"[+-]?0[xX][0-9a-fA-F]{1,8}\Z")
 _DECIMAL = re.compile(r"[+-]?[0-9]{1,10}\Z")
 _MASK = 0xFFFFFFFF
@@ -95,7 +96,7 @@ def _parse_line(line: str) -> list[KcfiHash] | None:
         return hashes or None
     call = _CALL_SITE.search(line)
     if call is not None:
-        imm = _integer(call.group(1))
+        imm = _integer(call.group(1) or call.group(2))
         return [KcfiHash(-imm & _MASK, line, "call-site")]
     token = line.split()[0] if len(line.split()) == 1 else line
     if _HEX.match(token):
