@@ -81,12 +81,12 @@ def test_elf_json_with_index(db: str) -> None:
     tags = {f["name"]: f for f in data["functions"]}
     assert {n: int(f["tag"], 16) for n, f in tags.items()} == defined_tags(ir)
     assert tags["target"]["offset"] == -6 and tags["target"]["arity"] is None
-    assert "target" in {d["name"] for d in tags["target"]["declarations"]}
-    assert all(c["declarations"] for c in data["call_sites"])
+    assert "target" in {d["name"] for d in data["declarations"][tags["target"]["tag"]]}
+    assert all(data["declarations"][c["expected"]] for c in data["call_sites"])
     assert {t["name"] for t in data["typeid_symbols"]} == {"__kcfi_typeid_ext",
                                                            "__kcfi_typeid_ext2"}
-    text = run("elf", path)
-    assert text.returncode == 0 and "tag 0x" in text.stdout
+    text = run("elf", path, "--index", db)
+    assert text.returncode == 0 and "tag 0x" in text.stdout and "= binop [plain]" in text.stdout
 
 
 def test_flags() -> None:

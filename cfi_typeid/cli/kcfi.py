@@ -221,10 +221,12 @@ indirect call's expected hash, and the __kcfi_typeid_<name> symbols. With declar
 mismatched option sets, tags that match nothing, and patchable-entry mismatches between units.
 
 --json: {"objects": [{"file", "arch", "type", "compiler", ...}], "functions": [{"name",
-"address", "section", "tag": "0x%08x", "offset": -4, "prefix_nops", "arity": null|N, "file",
-"declarations"?}], "call_sites": [{"function", "address", "section", "expected": "0x%08x",
-"offset", "prefix_nops", "file", "declarations"?}], "typeid_symbols": [{"name", "value",
-"file"}], "verdicts": [{"kind", "severity", "message", "file", "function", "fix"?}]}.
+"address", "section", "tag": "0x%08x", "offset": -4, "prefix_nops", "arity": null|N,
+"file"}], "call_sites": [{"function", "address", "section", "expected": "0x%08x",
+"offset", "prefix_nops", "file"}], "typeid_symbols": [{"name", "value", "file"}],
+"verdicts": [{"kind", "severity", "message", "file", "function", "fix"?}], "declarations"?:
+{"0x%08x": [{"name", "kind", "file", "line", "option_set", "hash_algorithm", "salt",
+"typeid", "lang"}]}} (with declarations: each tag's and expected hash's matches, once).
 Exit status 1 when a verdict is an error.
 """
 
@@ -254,34 +256,42 @@ def _cmd_elf(args: argparse.Namespace) -> int:
     elif args.c or args.rust:
         analysis = analyse(objects, HashTable(cast(list[Declaration], _declarations(args))))
 
-    def decls(found: tuple[Match, ...]) -> list[dict[str, object]]:
-        return [{k: v for k, v in m.to_json().items() if k != "type"} for m in found]
-    with_decls = bool(args.index or args.c or args.rust)
-    functions, calls = [], []
+    # Each hash's declarations once (a vmlinux has thousands of call sites expecting the same
+    # few types), keyed as the functions' "tag" and the call sites' "expected" are written.
+    by_hash: dict[str, list[dict[str, object]]] = {}
+    found: tuple[Match, ...]
     for obj in objects:
         for f in obj.functions:
-            row = f.to_json()
-            if with_decls:
-                row["declarations"] = decls(analysis.function_matches.get(
-                    (obj.file, f.name, f.address), ()))
-            functions.append(row)
+            found = analysis.function_matches.get((obj.file, f.name, f.address), ())
+            if f.tag is not None:
+                by_hash.setdefault(f"0x{f.tag:08x}", [_decl(m) for m in found])
         for c in obj.call_sites:
-            row = c.to_json()
-            if with_decls:
-                row["declarations"] = decls(analysis.call_matches.get((c.file, c.address), ()))
-            calls.append(row)
-    out = {"objects": [o.to_json() for o in objects], "functions": functions,
-           "call_sites": calls,
-           "typeid_symbols": [t.to_json() for o in objects for t in o.typeid_symbols],
-           "verdicts": [v.to_json() for v in analysis.verdicts]}
+            found = analysis.call_matches.get((c.file, c.address), ())
+            by_hash.setdefault(f"0x{c.expected:08x}", [_decl(m) for m in found])
+    out: dict[str, object] = {
+        "objects": [o.to_json() for o in objects],
+        "functions": [f.to_json() for o in objects for f in o.functions],
+        "call_sites": [c.to_json() for o in objects for c in o.call_sites],
+        "typeid_symbols": [t.to_json() for o in objects for t in o.typeid_symbols],
+        "verdicts": [v.to_json() for v in analysis.verdicts]}
+    if args.index or args.c or args.rust:
+        out["declarations"] = by_hash
     if args.json:
         print(json.dumps(out))
     else:
-        print(_render_elf(out))
+        print(_render_elf(cast(dict[str, list[dict[str, object]]], out),
+                          by_hash if "declarations" in out else None))
     return EXIT_UNMATCHED if any(v.severity == "error" for v in analysis.verdicts) else EXIT_OK
 
 
-def _render_elf(out: dict[str, list[dict[str, object]]]) -> str:
+def _decl(m: object) -> dict[str, object]:
+    from ..kcfi.lookup import Match
+    assert isinstance(m, Match)
+    return {k: v for k, v in m.to_json().items() if k != "type"}
+
+
+def _render_elf(out: dict[str, list[dict[str, object]]],
+                by_hash: dict[str, list[dict[str, object]]] | None) -> str:
     lines = []
     for o in out["objects"]:
         lines.append(f"{o['file']}: {o['arch']} {o['type']}, {o['compiler'] or 'compiler ?'}: "
@@ -292,10 +302,11 @@ def _render_elf(out: dict[str, list[dict[str, object]]]) -> str:
         for f in (f for f in out["functions"] if f["file"] == o["file"]):
             arity = f" arity {f['arity']}" if f["arity"] is not None else ""
             lines.append(f"  tag {f['tag'] or f.get('tag_symbol')} at {f['offset']:>3} "
-                         f"{f['name']} ({f['section']}+{f['address']}){arity}{_names(f)}")
+                         f"{f['name']} ({f['section']}+{f['address']}){arity}"
+                         f"{_names(by_hash, f['tag'])}")
         for c in (c for c in out["call_sites"] if c["file"] == o["file"]):
             lines.append(f"  call in {c['function'] or '?'} at {c['address']} expects "
-                         f"{c['expected']} (reads {c['offset']}){_names(c)}")
+                         f"{c['expected']} (reads {c['offset']}){_names(by_hash, c['expected'])}")
         for t in (t for t in out["typeid_symbols"] if t["file"] == o["file"]):
             lines.append(f"  {t['name']} = {t['value']}")
     for v in out["verdicts"]:
@@ -305,10 +316,10 @@ def _render_elf(out: dict[str, list[dict[str, object]]]) -> str:
     return "\n".join(lines)
 
 
-def _names(row: dict[str, object]) -> str:
-    found = cast(list[dict[str, object]], row.get("declarations", []))
-    if "declarations" not in row:
+def _names(by_hash: dict[str, list[dict[str, object]]] | None, key: object) -> str:
+    if by_hash is None:
         return ""
+    found = by_hash.get(str(key), [])
     if not found:
         return "  = ?"
     shown = sorted({f"{m['name']} [{m['option_set']}]" for m in found})

@@ -72,8 +72,31 @@ class Analysis:
 Setting = tuple[str, str]  # (option set, hash algorithm)
 
 
+class _Memo:
+    """A resolver asked each hash and name once: a vmlinux has tens of thousands of call
+    sites expecting the same few types, which would otherwise each hold their own matches."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+        self.hashes: dict[int, tuple[Match, ...]] = {}
+        self.names: dict[str, tuple[Match, ...]] = {}
+
+    def lookup(self, value: int) -> tuple[Match, ...]:
+        found = self.hashes.get(value)
+        if found is None:
+            found = self.hashes[value] = self.resolver.lookup(value)
+        return found
+
+    def declarations_named(self, symbol: str) -> tuple[Match, ...]:
+        found = self.names.get(symbol)
+        if found is None:
+            found = self.names[symbol] = self.resolver.declarations_named(symbol)
+        return found
+
+
 def analyse(objects: Sequence[ElfObject], resolver: Resolver) -> Analysis:
     """Match every tag and call site of ``objects`` to declarations, and judge them."""
+    resolver = _Memo(resolver)
     verdicts: list[Verdict] = []
     fmatches: dict[tuple[str, str, int], tuple[Match, ...]] = {}
     own_sets: dict[tuple[str, str, int], set[Setting]] = {}
@@ -197,20 +220,27 @@ def _call_sites(objects: Sequence[ElfObject],
             carried.setdefault(t.value, []).append(t.name)
     out = []
     for obj in objects:
+        # One verdict per expected hash and unit: thousands of call sites share a type.
+        by_hash: dict[int, list[CallSite]] = {}
         for c in obj.call_sites:
-            where = f"{c.function or '?'}+0x{c.address:x}"
-            found = cmatches[(c.file, c.address)]
+            by_hash.setdefault(c.expected, []).append(c)
+        for expected, sites in by_hash.items():
+            where = [f"{c.function or '?'}+0x{c.address:x}" for c in sites]
+            said = f"{len(sites)} call sites" if len(sites) > 1 else "call site"
+            shown = ", ".join(where[:3]) + (", ..." if len(where) > 3 else "")
+            found = cmatches[(sites[0].file, sites[0].address)]
             if not found:
                 out.append(Verdict("call-site-matches-nothing", "warning",
-                                   f"call site in {where} expects 0x{c.expected:08x}, the hash "
-                                   "of no declaration given", obj.file, c.function))
-            if c.expected not in carried:
+                                   f"{said} in {shown} expect 0x{expected:08x}, the hash of no "
+                                   "declaration given", obj.file, sites[0].function,
+                                   call_sites=tuple(where)))
+            if expected not in carried:
                 types = "; ".join(_describe(m) for m in found[:3]) or "an unknown type"
                 out.append(Verdict("no-function-carries", "warning",
-                                   f"call site in {where} expects 0x{c.expected:08x} ({types}), "
-                                   "and no function in these objects carries that tag (its "
-                                   "callees are elsewhere, or they were built differently)",
-                                   obj.file, c.function))
+                                   f"{said} in {shown} expect 0x{expected:08x} ({types}), and "
+                                   "no function in these objects carries that tag (the callees "
+                                   "are elsewhere, or were built differently)",
+                                   obj.file, sites[0].function, call_sites=tuple(where)))
     return out
 
 
