@@ -190,8 +190,12 @@ def _cmd_index_build(args: argparse.Namespace) -> int:
     c, rust = _expand(args.c, ".h"), _expand(args.rust, ".rs")
     if not c and not rust:
         raise UsageError("index build needs files: --c HEADER... and/or --rust FILE.rs...")
+    def progress(done: int, total: int) -> None:  # on a terminal only: logs stay clean
+        if done == total or done % max(1, total // 100) == 0:
+            print(f"\r  {done}/{total} files", end="" if done < total else "\n",
+                  file=sys.stderr, flush=True)
     report = build_index(args.db, c=c, rust=rust, target=args.target, jobs=args.jobs,
-                         salts=args.salt,
+                         progress=progress if sys.stderr.isatty() else None, salts=args.salt,
                          c_options={"cpp": args.cpp, "cpp_args": tuple(args.cpp_arg)},
                          rust_options={"crates": parse_crates(args.crates)} if args.crates
                          else {})
