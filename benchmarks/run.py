@@ -9,8 +9,10 @@ one C file; (b) ``batch`` on Rust signatures against rustc; (c) our in-process p
 against pycparser's parse alone of the same C text; (d) one-off ``python -m cfi_typeid encode``
 against one-off clang-19; (e) warm, repeated ``cfi_typeid.typeid`` calls per second; (f) scaling
 of ``batch`` from 1k to 100k prototypes, time and peak memory; (g) ``header`` on
-openssl/ssl.h against clang-19 emitting the ids of all its functions; (i) ``check-bindings`` on
-sqlite3.h and its bindgen bindings against rustc compiling those bindings.
+openssl/ssl.h against clang-19 emitting the ids of all its functions; (r) ``rust-file`` on
+bindgen's sqlite3.rs against rustc compiling it; (i) ``check-bindings`` on sqlite3.h and its
+bindgen bindings against rustc compiling those bindings; (k) the KCFI index: build time and
+look-up time.
 
 Every figure is the median of ``--repeat`` runs, the two sides of a comparison alternating, each
 run a fresh process (timed from outside, peak memory from ``wait4``'s ``ru_maxrss``).  A side
@@ -605,11 +607,58 @@ def header_vs_clang(b: Bench) -> None:
                  f"{_fmt(clang, 's')} (CPU {_fmt(cpu[1], 's')})")
     b.report.compare("(g)", f"header {header} vs clang-19", ours, clang, 2.0)
 
+def kcfi_index(b: Bench) -> None:
+    """(k) the KCFI index: build it over n generated prototypes (through the header reader
+    when this build has one, from records otherwise; CFI_TYPEID_BENCH_HEADERS=DIR indexes a
+    real header tree instead), then look hashes up in it."""
+    try:
+        from cfi_typeid.kcfi.index import open_index, write_declarations
+        from kcfi_records import declaration
+    except ImportError as e:  # an older tree: the section is skipped, the script still runs
+        b.report.figure("(k)", "KCFI index", f"skipped ({e})", "", None)
+        return
+    import importlib.util
+    protos = gen.c_prototypes(b.n)
+    db = b.tmp / "kcfi.db"
+    corpus = os.environ.get("CFI_TYPEID_BENCH_HEADERS", "")
+    if corpus and importlib.util.find_spec("cfi_typeid.sources.c_header") is not None:
+        how = f"index build --cpp of {corpus} (-j 0)"
+        took = run(b.ours("index", "build", str(db), "--c", corpus, "--cpp"), env=b.env).wall
+    elif importlib.util.find_spec("cfi_typeid.sources.c_header") is not None:
+        folder = b.tmp / "headers"
+        folder.mkdir()
+        for i in range(0, len(protos), 500):
+            (folder / f"h{i // 500}.h").write_text(gen.C_PRELUDE + "\n".join(protos[i:i + 500]))
+        how = "index build (header reader, -j 0)"
+        took = run(b.ours("index", "build", str(db), "--c", str(folder)), env=b.env).wall
+    else:
+        how = "write_declarations (no header reader in this build)"
+        start = time.perf_counter()
+        decls = [declaration(gen.c_function_name(p), p, prelude=gen.C_PRELUDE) for p in protos]
+        write_declarations(str(db), decls)
+        took = time.perf_counter() - start
+    index = open_index(str(db))
+    stats = index.stats()
+    hashes = [row[0] for row in index.con.execute(
+        "SELECT xxhash64 FROM typeids WHERE option_set = 'plain' LIMIT 1000")]
+    start = time.perf_counter()
+    found = sum(1 for h in hashes if index.lookup(h))
+    per = (time.perf_counter() - start) / max(1, len(hashes))
+    one_off = run(b.ours("kcfi-lookup", f"0x{hashes[0]:08x}", "--index", str(db)),
+                  env=b.env).wall if hashes else None
+    b.report.figure("(k)", f"KCFI index of {stats['declarations']:,} declarations "
+                    f"({stats['rows']:,} rows, {int(stats['bytes']) // 1024:,} KB)",
+                    _fmt(took, "s"), how, None)
+    b.report.figure("(k)", "  look-up, in process", f"{per * 1000:.3f} ms each",
+                    f"< 5 ms; {found}/{len(hashes)} found", per < 0.005 and found == len(hashes))
+    b.report.figure("(k)", "  kcfi-lookup --index, one-off command", _fmt(one_off, "s"),
+                    "(start-up included)", None)
+
 
 SECTIONS: dict[str, Callable[[Bench], None]] = {
     "a": c_batch_vs_clang, "b": rust_batch_vs_rustc, "c": parse_vs_pycparser,
     "d": one_off_vs_clang, "e": warm_repeated, "f": scaling, "g": header_vs_clang,
-    "r": rust_file_vs_rustc, "i": bindings_vs_rustc,
+    "r": rust_file_vs_rustc, "i": bindings_vs_rustc, "k": kcfi_index,
 }
 
 
@@ -621,8 +670,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="prototypes/signatures per batch (default 10000; quick 200)")
     parser.add_argument("--repeat", type=int, default=None,
                         help="timed runs per side (default 3; quick 1)")
-    parser.add_argument("--only", default="abcdefgri",
-                        help="sections to run, e.g. a,d (g: header, r: rust-file, i: check-bindings)")
+    parser.add_argument("--only", default="abcdefgrik",
+                        help="sections to run, e.g. a,d (g: header, r: rust-file, i: check-bindings, k: KCFI index)")
     args = parser.parse_args(argv)
     n = args.n or (200 if args.quick else 10_000)
     repeat = args.repeat or (1 if args.quick else 3)

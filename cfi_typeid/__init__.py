@@ -13,6 +13,8 @@ most of a one-off run.
 
 from __future__ import annotations
 
+import sys
+import types
 from importlib import import_module
 from typing import TYPE_CHECKING
 
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from .errors import CfiTypeidError, DecodeError, ParseError, UsageError
     from .hashes import kcfi_hash
     from .crosscheck.files import check_bindings
+    from .kcfi.lookup import kcfi_lookup
     from .targets import DEFAULT_TARGET, TARGETS
     from .sources.c_header import read_c_files, scan_c
 
@@ -34,6 +37,7 @@ _HOMES = {
     "kcfi_hash": "hashes",
     "check_bindings": "crosscheck.files",
     **dict.fromkeys(("scan_rust", "read_rust_files"), "sources.rust_file"),
+    "kcfi_lookup": "kcfi.lookup",
     **dict.fromkeys(("DEFAULT_TARGET", "TARGETS"), "targets"),
     **dict.fromkeys(("scan_c", "read_c_files"), "sources.c_header"),
 }
@@ -52,3 +56,17 @@ def __getattr__(name: str) -> object:
 
 def __dir__() -> list[str]:
     return sorted([*globals(), *_HOMES])
+
+
+class _Package(types.ModuleType):
+    """The package, which keeps its public names when a subpackage of the same name is
+    imported: ``cfi_typeid.kcfi`` is the hash function, though ``cfi_typeid/kcfi/`` (the KCFI
+    look-up stage) exists and importing it would otherwise bind the name to the module."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _HOMES and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -158,6 +158,10 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
     "rust-crates": ("cfi_typeid.rust.crates", "add_rust_crates"),
     "header": ("cfi_typeid.cli.header", "add_header"),
     "rust-file": ("cfi_typeid.cli.rust_file", "add_rust_file"),
+    "kcfi-lookup": ("cfi_typeid.cli.kcfi", "add_kcfi_lookup"),
+    "index": ("cfi_typeid.cli.kcfi", "add_index"),
+    "elf": ("cfi_typeid.cli.kcfi", "add_elf"),
+    "flags": ("cfi_typeid.cli.kcfi", "add_flags"),
     "fuzz": ("cfi_typeid.cli.fuzz", "add_fuzz"),
 }
 

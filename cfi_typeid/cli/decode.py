@@ -2,7 +2,7 @@
 
 Thin like the rest of the CLI: :func:`cfi_typeid.itanium.decoded.decode_typeid` reads the id and
 :mod:`cfi_typeid.itanium.render_decoded` shows it.  A KCFI hash gets an explanation instead of "not a
-type id", and a pointer to ``lookup`` when that subcommand exists.
+type id", and a pointer to ``kcfi-lookup``.
 """
 
 from __future__ import annotations
@@ -65,8 +65,8 @@ def _run(args: argparse.Namespace,
     try:
         decoded = decode_typeid(text)
     except DecodeError as e:
-        if looks_like_kcfi_hash(text) and "lookup" in sub.choices:
-            e.message += "; find the declarations with this hash with 'lookup'"
+        if looks_like_kcfi_hash(text):
+            e.message += f"; find the declarations with this hash: kcfi-lookup {text} --c HEADER..."
         raise
     if args.json:
         print(json.dumps(rendering_json(decoded, languages)))
