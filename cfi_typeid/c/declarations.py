@@ -206,6 +206,13 @@ class DeclarationRules(ConstantRules):
             for d in declarators:
                 if d.name is not None:  # (nothing follows: the names need no recording)
                     self._define_typedef(d.name, self.declared(specs, d), d.pos, last=True)
+        elif last is not None and last.name is not None:
+            # C's composite type, as the whole-file reader has it: a prototype declared
+            # before stays when this declaration has none (`int f(int); int f();`)
+            before = self.scope.objects.get(last.name)
+            if isinstance(before, FunctionType) and isinstance(t, FunctionType) \
+                    and before.prototyped and not t.prototyped:
+                t = before
         return t, (last.pos if last is not None and last.pos >= 0 else specs.pos)
 
 
