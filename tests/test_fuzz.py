@@ -74,7 +74,9 @@ def test_a_difference_is_shrunk_into_a_reproducer() -> None:
 
 #: Failures of issue 17 that other helpers fix in their own branches (h13: Rust numbers over
 #: 4,300 digits): tolerated here until the merge, then this tuple is emptied.
-FIXED_ELSEWHERE = ("ValueError at", )
+#: Failures another part of the code owns, tolerated here until it is fixed (none left: the Rust
+#: lexer now refuses literals over 128 bits before any conversion).
+FIXED_ELSEWHERE: tuple[str, ...] = ()
 
 
 @pytest.mark.filterwarnings("ignore:Generating overly large repr")
@@ -83,7 +85,8 @@ def test_bounded_adversarial_fuzz_lets_only_typed_errors_out() -> None:
     report = [f"{t.name}: {where}: {t.call.format(input=t.failures[where][0])[:300]}\n"
               f"{t.failures[where][1][-1500:]}" for t, where in found]
     unexpected = [r for (t, where), r in zip(found, report)
-                  if not (t.name == "Rust parser" and where.startswith(FIXED_ELSEWHERE)
+                  if not (t.name == "Rust parser" and FIXED_ELSEWHERE
+                          and where.startswith(FIXED_ELSEWHERE)
                           and "4300 digits" in t.failures[where][1])]
     assert not unexpected, "\n".join(unexpected)
 
