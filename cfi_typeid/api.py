@@ -108,6 +108,28 @@ def _rust_front_end(decl: str, prelude: str, target: Target, crate: str | None,
 LANGUAGES: Mapping[str, FrontEnd] = MappingProxyType({"c": _c_front_end, "rust": _rust_front_end})
 
 
+@lru_cache(maxsize=256)
+def prelude_warnings(prelude: str, *, lang: str = "c", target: str = DEFAULT_TARGET
+                     ) -> tuple[str, ...]:
+    """The declarations of a C ``prelude`` that were skipped (it is read as tolerantly as a
+    header: one bad declaration costs itself only), each as ``prelude:LINE:COL: warning:
+    ...``; a declaration that uses one of them fails, saying so.  Rust preludes are read
+    strictly: none."""
+    if lang != "c" or not prelude:
+        return ()
+    from .c.frontend import prelude_scope
+    out = []
+    for skipped in prelude_scope(prelude, get_target(target)).prelude_skipped:
+        offset: int = getattr(skipped, "offset", 0)
+        message: str = getattr(skipped, "message", "")
+        name: str = getattr(skipped, "name", "")
+        before = prelude[:offset]
+        line, column = before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+        named = f" '{name}'" if name else ""
+        out.append(f"prelude:{line}:{column}: warning: skipped{named}: {message}")
+    return tuple(out)
+
+
 def parse_function(decl: str, *, lang: str = "c", target: str = DEFAULT_TARGET,
                    prelude: str = "", crate: str | None = None,
                    crates: Mapping[str, str] | None = None) -> FunctionType:

@@ -264,3 +264,25 @@ def test_workers_die_with_a_parent_killed_outright() -> None:
     assert workers and not any(map(_alive, workers))
     proc.stdin.close()
     assert proc.stderr is not None and b"Traceback" not in proc.stderr.read()
+
+
+def test_a_skipped_prelude_declaration_is_a_warning_of_the_lines_that_use_the_prelude() -> None:
+    """A prelude is read as tolerantly as a header: a bad declaration costs only itself, and
+    every answer under that prelude says which was skipped (a use of it is an error)."""
+    prelude = "typedef int T;\nint bad(;\n"
+    got = lines_of("\n".join([
+        json.dumps({"decl": "void f(T)", "prelude": prelude, "id": 1}),
+        json.dumps({"decl": "void g(long)", "id": 2})]).encode())
+    assert got[0]["typeids"]["plain"] == "_ZTSFviE"
+    assert got[0]["warnings"] == [
+        "prelude:2:9: warning: skipped 'bad': unexpected ';'; expected ')', '...', a type, "
+        "a type name or an identifier"]
+    assert "warnings" not in got[1]
+
+
+def test_encode_prints_the_prelude_warnings_on_stderr() -> None:
+    done = subprocess.run([sys.executable, "-m", "cfi_typeid", "encode", "--prelude",
+                           "typedef int T;\nint bad(;\n", "void f(T);"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout == "_ZTSFviE\n"
+    assert done.stderr.startswith("prelude:2:9: warning: skipped 'bad'")

@@ -61,12 +61,15 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_encode(args: argparse.Namespace) -> int:
-    from ..api import typeids
+    from ..api import prelude_warnings, typeids
     if len(args.decl) > MAX_DECL_CHARS:
         raise UsageError(f"DECL has {len(args.decl):,} characters, more than the limit "
                          f"({MAX_DECL_CHARS:,})")
-    ids = typeids(args.decl, lang=args.lang, target=args.target, prelude=read_text(args.prelude, args.prelude_file),
+    prelude = read_text(args.prelude, args.prelude_file)
+    ids = typeids(args.decl, lang=args.lang, target=args.target, prelude=prelude,
                   crate=args.crate, crates=parse_crates(args.crates), salt=args.salt)
+    for warning in prelude_warnings(prelude, lang=args.lang, target=args.target):
+        print(warning, file=sys.stderr)
     if args.json:
         import json
         print(json.dumps(ids.to_json(args.kcfi_hash)))

@@ -154,7 +154,8 @@ def _answer(item: Mapping[str, Any]) -> dict[str, Any]:
     try:
         ids = api.typeids(item["decl"], lang=lang, target=target, prelude=prelude,
                           crate=crate, crates=crates, salt=item.get("salt") or "")
-        return {"typeids": ids.to_json()}
+        warnings = api.prelude_warnings(prelude, lang=lang, target=target)
+        return {"typeids": ids.to_json(), **({"warnings": list(warnings)} if warnings else {})}
     except CfiTypeidError as e:
         return {"error": e.to_json()}
     except RecursionError:
