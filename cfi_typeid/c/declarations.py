@@ -15,7 +15,7 @@ from .parts import Base, Declarator, Fields, Mode, Specifiers, flatten
 from .scope import SKIPPED, Record, has_anonymous, name_anonymous
 from ..parsing.lalr import Token
 from ..model import (
-    Array, CInt, CInteger, FunctionType, Pointer, Qualified, Type, nesting, qualify,
+    VOID, Array, CInt, CInteger, FunctionType, Pointer, Qualified, Type, nesting, qualify,
     unqualified,
 )
 from ..targets import Target
@@ -171,6 +171,8 @@ class DeclarationRules(ConstantRules):
                 self._define_typedef(d.name, t, d.pos)
                 kind = "typedef"
             else:
+                if "extern" not in specs.storage and unqualified(t) == VOID:
+                    raise scope.error("variable has incomplete type 'void'", max(d.pos, 0))
                 scope.objects[d.name] = t
                 kind = "function" if isinstance(t, FunctionType) else "variable"
             if scope.records is not None and (kind == "function" or is_function(t)):

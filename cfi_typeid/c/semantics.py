@@ -115,6 +115,8 @@ class CTransformer(DeclarationRules):
         scope = self.scope
         if value is not None and not isinstance(value, int):
             raise scope.error(f"{name!s}'s value is not a constant", name.start_pos or 0)
+        if str(name) in scope.constants:  # (clang: one translation unit, one enumerator)
+            raise scope.error(f"redefinition of enumerator '{name!s}'", name.start_pos or 0)
         scope.next_enum_value = scope.next_enum_value if value is None else value
         scope.set_constant(str(name), scope.next_enum_value)
         scope.next_enum_value += 1

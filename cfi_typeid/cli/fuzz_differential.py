@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Sequence, TextIO
 
+from ..api import prelude_warnings
 from ..rust.crates import disambiguators_from_ir
 from ..strategies import (
     c_cases, c_mutants, c_source, rust_cases, rust_mutants, rust_strategies,
@@ -147,10 +148,15 @@ def _kind(diff: list[tuple[str, str, str]], case: Case) -> tuple[object, ...]:
 
 def differences(side: Side, case: Case, theirs: Verdict, crates: dict[str, str]
                 ) -> list[tuple[str, str, str]]:
-    """(field, ours, theirs) for each field that differs."""
+    """(field, ours, theirs) for each field that differs.  A case the compiler refuses agrees
+    with one we refuse, or answer with a warning that its prelude has a declaration we skipped
+    (a prelude is read as tolerantly as a header, as issue 12 asks: the answer says so)."""
     ours = side.ours(case, crates)
     if isinstance(theirs, str):
-        return [] if isinstance(ours, str) else [("compiles", "accepted", theirs)]
+        if isinstance(ours, str) or prelude_warnings(case.prelude, lang=side.lang,
+                                                     target=side.target):
+            return []
+        return [("compiles", "accepted", theirs)]
     if isinstance(ours, str):
         return [("compiles", ours, "accepted")]
     return [(f, ours[f], theirs.get(f, "(none)")) for f in side.fields
