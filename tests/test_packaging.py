@@ -20,6 +20,11 @@ def test_wheel_carries_grammars_and_works_installed(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "cfi_typeid/grammar/c.lark" in names
     assert "cfi_typeid/py.typed" in names
+    # every stage's package (pyproject.toml lists them by hand: a new one must be added there)
+    package = ROOT / "cfi_typeid"
+    for init in package.rglob("__init__.py"):
+        module = init.relative_to(ROOT).as_posix()
+        assert module in names, f"{module} is not in the wheel (add it to pyproject.toml)"
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
                     str(site), str(wheel)], check=True)
@@ -29,6 +34,10 @@ def test_wheel_carries_grammars_and_works_installed(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "cfi_typeid", "encode", "void f(long)"],
                          cwd=elsewhere, env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "_ZTSFvlE"
+    header = subprocess.run([sys.executable, "-m", "cfi_typeid", "header", "--jsonl", "-"],
+                            input="int deflate(long);\n", cwd=elsewhere, env=env,
+                            capture_output=True, text=True, check=True)
+    assert '"plain": "_ZTSFilE"' in header.stdout  # the whole-file reader, installed
     probe = subprocess.run([sys.executable, "-c", "import cfi_typeid; print(cfi_typeid.__file__)"],
                            cwd=elsewhere, env=env, capture_output=True, text=True, check=True)
     assert probe.stdout.startswith(str(site))
