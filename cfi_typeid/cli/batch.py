@@ -18,7 +18,7 @@ import json
 import sys
 from typing import Any, Iterable, Iterator, Mapping, TextIO
 
-from .. import api
+from ..api import prelude_warnings, typeids
 from ..errors import CfiTypeidError
 from ..memo import remember
 from ..targets import DEFAULT_TARGET, Target, get_target
@@ -152,9 +152,9 @@ def _answer(item: Mapping[str, Any]) -> dict[str, Any]:
     if failed is not None:
         return {"error": failed}
     try:
-        ids = api.typeids(item["decl"], lang=lang, target=target, prelude=prelude,
-                          crate=crate, crates=crates, salt=item.get("salt") or "")
-        warnings = api.prelude_warnings(prelude, lang=lang, target=target)
+        ids = typeids(item["decl"], lang=lang, target=target, prelude=prelude,
+                      crate=crate, crates=crates, salt=item.get("salt") or "")
+        warnings = prelude_warnings(prelude, lang=lang, target=target)
         return {"typeids": ids.to_json(), **({"warnings": list(warnings)} if warnings else {})}
     except CfiTypeidError as e:
         return {"error": e.to_json()}
