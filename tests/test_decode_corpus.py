@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 
 from cfi_typeid import api
 from cfi_typeid.itanium.decoded import DecodedTypeId, decode_typeid
-from cfi_typeid.errors import CfiTypeidError, UsageError
+from cfi_typeid.errors import CfiTypeidError, NotExpressibleError, UsageError
 from cfi_typeid.model import FunctionType
 from cfi_typeid.c.render import render_c_declaration
-from cfi_typeid.itanium.render_decoded import render_as_c, render_as_rust
+from cfi_typeid.itanium.render_decoded import reencoded, render_as_c, render_as_rust
 from cfi_typeid.targets import TARGETS
 from cfi_typeid.transform import generalize, normalize
 from cfi_typeid.flavours import CLANG
@@ -215,17 +215,23 @@ def test_random_rust_signatures_round_trip() -> None:
     Rust and compiled again, they come back (renderings without items of the local crate are
     compiled together, one module each)."""
     from test_rust_differential import generate, rustc_fields
-    # (the decoder does not read trait objects and const arguments yet: cases with them wait)
-    cases = [c for c in generate(25)
-             if "(dyn " not in c.tool_prelude() + c.signature and "<const K" not in
-             c.tool_prelude()]
+    cases = generate(25)
     fields, _ = rustc_fields(cases, "x86_64-unknown-linux-gnu")
     together: list[tuple[str, DecodedTypeId]] = []
     alone: list[tuple[str, DecodedTypeId]] = []
+    unrendered = 0
     for case_fields in fields.values():
         for key in VARIANTS:
             decoded = decode_typeid(case_fields[key])
-            rust, note = render_as_rust(decoded)
+            # every id decodes, and the reading encodes back to it
+            assert reencoded(decoded, decoded.flavour) == decoded.typeid, decoded.typeid
+            try:
+                rust, note = render_as_rust(decoded)
+            except NotExpressibleError as e:
+                # trait objects are not rendered back as Rust yet: decoded and re-encoded only
+                assert "u3dyn" in decoded.typeid and "trait objects" in e.message, e.message
+                unrendered += 1
+                continue
             assert note is None, decoded.typeid
             (alone if "crate::" in rust.prelude + rust.decl else together).append(
                 (f"d{len(together) + len(alone)}", decoded))
@@ -246,5 +252,6 @@ def test_random_rust_signatures_round_trip() -> None:
     failures += [(d.typeid, got[name]) for name, d in together if d.typeid not in got[name]]
     total = len(together) + len(alone)
     ROUND_TRIPS["rustc"] += total - len(failures)
-    print(f"rustc random signatures: {total - len(failures)}/{total} ids round-trip")
+    print(f"rustc random signatures: {total - len(failures)}/{total} ids round-trip through "
+          f"Rust, {unrendered} more (trait objects) through the decoder and encoder only")
     assert not failures, failures

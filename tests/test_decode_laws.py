@@ -22,7 +22,8 @@ from cfi_typeid.api import typeids_of
 from cfi_typeid.itanium.encoder import encode_function_type
 from cfi_typeid.flavours import CLANG, RUSTC
 from cfi_typeid.model import (
-    VOID, Array, FixedInt, FixedInteger, FunctionType, Lifetime, Named, PathSegment, Pointer,
+    VOID, Array, ConstValue, DynTrait, FixedInt, FixedInteger, FunctionType, Lifetime, Named,
+    PathSegment, Pointer, Projection,
     Primitive, Qualified, Reference, RustPath, Scalar, Slice, Tuple, Type,
 )
 from cfi_typeid.targets import TARGETS
@@ -252,3 +253,73 @@ def test_decoding_time_is_linear_in_candidates() -> None:
             "".join(f"{len(f'T{i}')}T{i}" for i in range(n)) + "E"
     small, large = _seconds(many_types(2000)), _seconds(many_types(16000))
     assert large < 8 * small * 3, (small, large)
+
+
+# ---- trait objects, const arguments, calling conventions ---------------------------------------
+
+_CORE = "sgEmfK2I1SDT_"
+AUTO = [RustPath("core", _CORE, (PathSegment("t", "marker"), PathSegment("t", n)))
+        for n in ("Send", "Sync", "Unpin")]
+CONSTS = st.one_of(
+    st.builds(lambda b: ConstValue(Primitive(Scalar.BOOL), b), st.sampled_from(["true", "false"])),
+    st.builds(lambda k, v: ConstValue(FixedInteger(k), f"n{v}" if v < 0 else str(v)),
+              st.sampled_from([FixedInt.I32, FixedInt.U8, FixedInt.USIZE, FixedInt.I64]),
+              st.integers(-300, 300)).filter(lambda c: not (c.value.startswith("n")
+                                                            and c.type.kind.value[0] == "u")),
+)
+
+
+def dyn_traits(inner: st.SearchStrategy[Type]) -> st.SearchStrategy[Type]:
+    """``dyn Principal<args> + <projections> + <auto traits>``, as rustc orders them."""
+    def build(principal: tuple[str, str, tuple[str, ...]], args: list[Type],
+              assoc: list[tuple[str, Type]], autos: list[int]) -> Type:
+        path = _path(principal, args, [])
+        projections = [Projection(RustPath(path.crate, path.disambiguator,
+                                           (*path.segments, PathSegment("t", name)), path.args),
+                                  term) for name, term in dict(assoc).items()]
+        return DynTrait((path, *projections, *(AUTO[i] for i in sorted(set(autos)))))
+    return st.builds(build, PATH_NAMES, st.lists(inner, max_size=2),
+                     st.lists(st.tuples(st.sampled_from(["Output", "Item"]), inner), max_size=2),
+                     st.lists(st.integers(0, 2), max_size=3))
+
+
+def breadth_types() -> st.SearchStrategy[Type]:
+    def extend(inner: st.SearchStrategy[Type]) -> st.SearchStrategy[Type]:
+        return st.one_of(
+            st.builds(Reference, dyn_traits(inner), st.booleans()),
+            st.builds(lambda d: Pointer(Qualified(d, const=True)), dyn_traits(inner)),
+            st.builds(_path, PATH_NAMES, st.lists(st.one_of(inner, CONSTS), min_size=1,
+                                                  max_size=3), st.just([])),
+            st.builds(Reference, inner),
+            st.builds(lambda ts: Tuple(tuple(ts)), st.lists(inner, min_size=1, max_size=2)),
+        )
+    return st.recursive(RUST_LEAVES, extend, max_leaves=10)
+
+
+@SETTINGS
+@given(st.builds(lambda r, ps: FunctionType(r, tuple(ps)), st.one_of(st.just(VOID), breadth_types()),
+                 st.lists(breadth_types(), max_size=4)))
+def test_trait_objects_and_const_arguments_round_trip(fn: FunctionType) -> None:
+    typeid = "_ZTS" + encode_function_type(fn, RUSTC)
+    assert decode(typeid, flavour="rustc") == fn, typeid
+    guess = decode_typeid(typeid)
+    assert guess.function == fn or guess.alternative == fn, typeid
+
+
+@SETTINGS
+@given(targets_and_functions(), st.sampled_from(["ms_abi", "sysv_abi"]), st.data())
+def test_calling_conventions_round_trip(case: tuple[str, FunctionType], convention: str,
+                                        data: st.DataObject) -> None:
+    """clang's ``U6ms_abi`` on the function itself or on a function pointer parameter."""
+    _, fn = case
+    if data.draw(st.booleans()):
+        fn = dataclasses.replace(fn, calling_convention=convention)
+    else:
+        pointee = dataclasses.replace(fn, calling_convention=convention)
+        fn = FunctionType(VOID, (Pointer(pointee), *fn.params[:1], Pointer(pointee)))
+    for flavour in (CLANG, RUSTC):
+        typeid = "_ZTS" + encode_function_type(fn, flavour)
+        decoded = decode(typeid, flavour=flavour.name)
+        assert "_ZTS" + encode_function_type(decoded, flavour) == typeid
+        if flavour is CLANG:
+            assert decoded == fn, typeid

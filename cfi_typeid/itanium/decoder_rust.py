@@ -15,9 +15,10 @@ from ..codes import VENDOR_SCALARS
 from .decoder_builtins import LEAF_CODES
 from .decoder_paths import parse_v0_path
 from .decoder_reader import Node, Reader, as_type
+from ..errors import DecodeError
 from ..model import (
-    ERASED, Encoded, FixedInt, FixedInteger, Lifetime, Primitive, Reference, RustPath, Slice,
-    Tuple,
+    ERASED, DynTrait, Encoded, FixedInt, FixedInteger, Lifetime, Primitive, Projection,
+    Reference, RustPath, Slice, Tuple,
 )
 
 #: What tells apart function pointer types that rustc spells alike: (ABI, unsafe), in the
@@ -26,6 +27,11 @@ FUNCTION_POINTER_VARIANTS: tuple[tuple[str, bool], ...] = (
     ("C", False), ("Rust", False), ("C", True), ("Rust", True), ("system", False),
     ("system", True),
 )
+
+#: The auto traits a trait object names after its principal and projections (rustc's
+#: ``core::marker`` and ``core::panic`` ones; a user's ``auto trait`` is told by its place).
+AUTO_TRAITS = frozenset({"Send", "Sync", "Unpin", "UnwindSafe", "RefUnwindSafe", "Freeze",
+                         "Sized"})
 
 BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -56,6 +62,8 @@ class RustTypes(Reader):
                 node = self.distinct(self.leaf(Encoded(code)))
             return self.add(node) if candidate else node
         self.rust_only = True
+        if name == "dyn" and has_args:
+            return self.add(self.dyn_trait())
         if name in _VENDOR_WITH_ARGS:
             if not has_args:
                 self.fail(f"vendor type {code} takes arguments 'I...E'")
@@ -63,9 +71,7 @@ class RustTypes(Reader):
         if name[0] == "N":
             return self.add(self.rust_path(name, start + len(code) - len(name)))
         if has_args:
-            self.fail("trait objects ('u3dyn', Rust 'dyn Trait') are not supported yet"
-                      if name == "dyn" else f"unknown vendor type {code!r} with arguments",
-                      start)
+            self.fail(f"unknown vendor type {code!r} with arguments", start)
         return self.add(self.distinct(self.leaf(Encoded(code))))
 
     def arguments(self, what: str, lifetimes: bool = False) -> tuple[list[Node], list[Node]]:
@@ -114,6 +120,73 @@ class RustTypes(Reader):
         self.expect("E", "'E' (end of the lifetime)")
         self.rust_only = True
         return self.add(self.leaf(Lifetime(binder, index)))
+
+    def dyn_trait(self) -> Node:
+        """``u3dyn I <predicate>+ <region> E``: a trait object (the caller enters it).  Each
+        predicate is a candidate of its own: the principal or an auto trait (a path), or a
+        projection ``u <len> <path> [I <args> E] <term>`` (only the whole is a candidate).
+        rustc orders them principal, projections, auto traits; a path after the first is a
+        projection unless it has no arguments and is an auto trait's (a known name, or
+        the region follows it)."""
+        self.expect("I", "'I' (start of a trait object's predicates)")
+        predicates: list[Node] = []
+        auto = False
+        while True:
+            start = self.pos
+            if not self.peek():
+                self.fail("expected a trait object's region 'u6region', but the type id ends "
+                          "here")
+            if self.at("u6region"):
+                region = self.lifetime()
+                break
+            if self.peek() == "S" and self.peek(1) != "t":
+                node = self.substitution()
+                if isinstance(node.item, Lifetime):
+                    region = node
+                    break
+                if not isinstance(node.item, (RustPath, Projection)):
+                    self.fail("a trait object's predicate is a trait path or a projection",
+                              start)
+                predicates.append(node)
+                continue
+            if not self.at("u"):
+                self.fail("expected a trait object's predicate (a trait path 'u<len>N...') "
+                          "or its region 'u6region'")
+            self.pos += 1
+            name = self.source_name("a trait's path")
+            if name[:1] != "N":
+                self.fail("a trait object's predicate is a trait path 'u<len>N...'", start)
+            path = self.rust_path(name, self.pos - len(name))
+            item = path.item
+            assert isinstance(item, RustPath)
+            auto = auto or (bool(predicates) and not item.args and not item.lifetimes and (
+                item.segments[-1].name in AUTO_TRAITS or self.at("u6region")
+                or self._at_lifetime_substitution()))
+            if not predicates or auto:
+                predicates.append(self.add(path))
+                continue
+            term = self.type()
+            predicates.append(self.add(self.intern(Projection(item, as_type(term)),
+                                                   ("proj",), [path, term])))
+        self.expect("E", "'E' (end of the trait object)")
+        if not predicates:
+            self.fail("a trait object has at least one trait", self.pos - 1)
+        lifetime = region.item
+        assert isinstance(lifetime, Lifetime)
+        return self.intern(DynTrait(tuple(as_type(p) for p in predicates), lifetime),
+                           ("dyn",), [*predicates, region])
+
+    def _at_lifetime_substitution(self) -> bool:
+        """Whether a substitution naming a lifetime starts here (nothing is consumed)."""
+        if self.peek() != "S" or self.peek(1) == "t":
+            return False
+        start = self.pos
+        try:
+            return isinstance(self.substitution().item, Lifetime)
+        except DecodeError:
+            return False
+        finally:
+            self.pos = start
 
     def one_argument(self, what: str) -> Node:
         _, args = self.arguments(what)

@@ -17,7 +17,7 @@ from .decoder_paths import is_identifier
 from .decoder_reader import MAX_DEPTH, Binder, Node, as_type
 from .decoder_rust import FUNCTION_POINTER_VARIANTS, RustTypes
 from ..model import (
-    Array, CInteger, Complex, Encoded, FunctionType, Lifetime, Named, Pointer, Qualified,
+    Array, CInteger, Complex, ConstValue, Encoded, FunctionType, Lifetime, Named, Pointer, Qualified,
 )
 
 
@@ -29,8 +29,36 @@ class Parser(BuiltinTypes, RustTypes):
         parameter list at all (``FiE``) is an unprototyped C function."""
         return self.function_node(*self.function_parts(), ("C", False))
 
-    def function_parts(self) -> tuple[Node, list[Node], bool, bool]:
-        """The return type, parameters, ``...`` and prototype flag of a function type."""
+    def calling_convention(self) -> str:
+        """``[U <source-name>]`` before ``F``: clang's calling-convention vendor qualifier
+        (``U6ms_abi``, ``U8sysv_abi``), or "" when none."""
+        if not self.at_qualified_function():
+            return ""
+        start = self.pos
+        self.pos += 1
+        name = self.source_name("a calling convention")
+        if not is_identifier(name):
+            self.fail(f"calling convention {name!r} is not an identifier", start)
+        return name
+
+    def at_qualified_function(self) -> bool:
+        """Whether ``U <source-name> F`` (a function type with a calling convention) starts
+        here; nothing is consumed."""
+        if self.peek() != "U" or self.at("U3mut"):
+            return False
+        i = self.pos + 1
+        while i < self.end and self.text[i].isdigit() and self.text[i].isascii():
+            i += 1
+        digits = self.text[self.pos + 1:i]
+        if not digits or digits[0] == "0" or len(digits) > 4:
+            return False
+        after = i + int(digits)
+        return after < self.end and self.text[after] == "F"
+
+    def function_parts(self) -> tuple[Node, list[Node], bool, bool, str]:
+        """The return type, parameters, ``...``, prototype flag and calling convention of
+        a function type."""
+        convention = self.calling_convention()
         self.expect("F", "'F' (a function type)")
         returns = self.type()
         params: list[Node] = []
@@ -49,14 +77,15 @@ class Parser(BuiltinTypes, RustTypes):
                 break
             params.append(self.type())  # ('v' among others: rustc's () in a fn pointer)
         self.expect("E", "'E' (end of the function type)")
-        return returns, params, variadic, prototyped
+        return returns, params, variadic, prototyped, convention
 
     def function_node(self, returns: Node, params: list[Node], variadic: bool,
-                      prototyped: bool, variant: tuple[str, bool]) -> Node:
+                      prototyped: bool, convention: str, variant: tuple[str, bool]) -> Node:
         abi, unsafe = variant
         fn = FunctionType(as_type(returns), tuple(as_type(p) for p in params), variadic,
-                          prototyped, abi, unsafe)
-        return self.intern(fn, ("F", variadic, prototyped, abi, unsafe), [returns, *params])
+                          prototyped, abi, unsafe, convention)
+        return self.intern(fn, ("F", variadic, prototyped, abi, unsafe, convention),
+                           [returns, *params])
 
     def type(self, under_pointer: bool = False) -> Node:
         """``<type>``: one component, substituted or spelled out."""
@@ -106,7 +135,7 @@ class Parser(BuiltinTypes, RustTypes):
         """``P <type>``; under rustc's numbering ``PF..E`` is one candidate, not two, and a
         function pointer spelled out again differs in ABI or ``unsafe``."""
         self.pos += 1
-        if self.peek() != "F":
+        if self.peek() != "F" and not self.at_qualified_function():
             pointee = self.type(under_pointer=True)
             return self.intern(Pointer(as_type(pointee)), ("P",), [pointee])
         self.function_pointers = True
@@ -161,6 +190,37 @@ class Parser(BuiltinTypes, RustTypes):
             self.fail(f"{self.flavour.name} writes no '_' after an array length")
         return length
 
+    def vendor_qualified(self) -> Node:
+        """``U3mut <type>`` (Rust ``&mut``) or ``U <source-name> F..E`` (a C function type
+        with a calling convention, one candidate as in the encoder)."""
+        if self.at("U3mut"):
+            return self.mutable()
+        if not self.at_qualified_function():
+            self.fail("a vendor qualifier is 'U3mut' (Rust) or a calling convention before "
+                      "a function type ('U6ms_abiF...E')")
+        return self.function()
+
+    def const_value(self) -> Node:
+        """``L <type> <value> E``: a const generic argument (``LbtrueE``, ``Lu3i32n-5E``);
+        the value as rustc spells it: ``true``/``false``, a number, ``n-<number>``."""
+        self.pos += 1
+        ty = self.type()
+        start = self.pos
+        end = self.text.find("E", start, self.end)
+        if end < 0:
+            self.fail("expected 'E' (end of a const argument), but the type id ends here")
+        value = self.text[start:end]
+        digits = value[2:] if value.startswith("n-") else value
+        if not (value in ("true", "false") or (
+                digits.isdigit() and digits.isascii() and len(digits) <= 40
+                and (digits == "0" or digits[0] != "0") and not (value != digits
+                                                                   and digits == "0"))):
+            self.fail("expected a const argument's value ('true', 'false', a decimal number "
+                      "or 'n-' and one)", start)
+        self.pos = end + 1
+        self.rust_only = True
+        return self.intern(ConstValue(as_type(ty), value), ("L", value), [ty])
+
     def complex(self) -> Node:
         """``C <type>``: C ``_Complex T``."""
         self.pos += 1
@@ -191,7 +251,7 @@ class Parser(BuiltinTypes, RustTypes):
         return self.leaf(Named(name))
 
     COMPOUND: ClassVar[dict[str, Callable[[Parser], Node]]] = {
-        "U": RustTypes.mutable, "r": qualified, "V": qualified, "K": qualified, "P": pointer,
+        "U": vendor_qualified, "L": const_value, "r": qualified, "V": qualified, "K": qualified, "P": pointer,
         "A": array, "C": complex, "F": bare_function_type, "S": std_name,
     }
 

@@ -58,7 +58,14 @@ def render_as_c(decoded: DecodedTypeId, name: str = "f") -> CDeclaration:
         fn = _denormalized(fn)
     if decoded.generalized:
         fn = _restrict_pointees(fn)
+    convention = fn.calling_convention
+    fn = replace(fn, calling_convention="")
+    if _has_calling_convention(fn):
+        raise NotExpressibleError("a function pointer with a calling convention (clang's "
+                                  "'U6ms_abi') is not rendered back as C yet")
     prelude, decl = render_c_declaration(fn, name)
+    if convention:
+        decl = f"__attribute__(({convention})) {decl}"
     complete = _array_element_tags(fn)
     # An array's element type must be complete in C; the id does not say what is in it.
     prelude = "\n".join(
@@ -66,6 +73,18 @@ def render_as_c(decoded: DecodedTypeId, name: str = "f") -> CDeclaration:
         and line.startswith(("struct ", "union ")) and line.count(" ") == 1 else line
         for line in prelude.splitlines())
     return CDeclaration(prelude, decl + ";", note)
+
+
+def _has_calling_convention(t: Type) -> bool:
+    """Whether a function type in ``t`` has a calling convention (C renders none)."""
+    match t:
+        case FunctionType():
+            return bool(t.calling_convention) or any(
+                map(_has_calling_convention, (t.returns, *t.params)))
+        case Pointer(inner) | Qualified(inner) | Array(inner) | Complex(inner):
+            return _has_calling_convention(inner)
+        case _:
+            return False
 
 
 def _restrict_pointees(fn: FunctionType) -> FunctionType:
@@ -105,6 +124,9 @@ def render_as_rust(decoded: DecodedTypeId, crate: str | None = None) -> tuple[Ru
                                                                               str | None]:
     """The decoded function as a Rust signature, and a note when rustc gives it another id."""
     fn, note = _reading(decoded, RUSTC)
+    if _has_calling_convention(fn):
+        raise NotExpressibleError("rustc encodes no calling convention, so no Rust function "
+                                  "has an id with one (clang's 'U6ms_abi' for ms_abi)")
     return render_rust_signature(fn, crate), note
 
 

@@ -44,6 +44,10 @@ class TypeIdParts:
                                            ("generalized", self.generalized)) if on)
 
 
+#: A function type with clang's calling-convention vendor qualifier (``U6ms_abiF...E``).
+_QUALIFIED_FUNCTION = re.compile(r"U[1-9][0-9]{0,3}[A-Za-z_]")
+
+
 def looks_like_kcfi_hash(text: str) -> bool:
     """Whether ``text`` is shaped like a KCFI hash (``0xbde2bfc8``, ``-1109213240``)."""
     return _KCFI_SHAPE.match(text.strip()) is not None
@@ -61,7 +65,7 @@ def split_typeid(text: str) -> TypeIdParts:
                           "id's xxHash64 and cannot be decoded, only looked up among the ids "
                           "of known declarations", text, 0)
     start = len(TYPEID_PREFIX) if text.startswith(TYPEID_PREFIX) else 0
-    if not text.startswith("F", start):
+    if not (text.startswith("F", start) or _QUALIFIED_FUNCTION.match(text, start)):
         what = "after _ZTS " if start else ""
         raise DecodeError(f"expected a function type 'F...E' {what}(a CFI type id looks like "
                           "_ZTSFvlE)", text, start)
