@@ -110,6 +110,55 @@ SUITE: dict[str, tuple[str, list[str]]] = {
             "impl Trait1 for Type1 { fn foo(&self) {} }", "trait Trait1 { fn foo(&self); }"]),
 }
 
+#: ``foo``/``bar``/``baz`` of the generalized / normalized files (each takes an ``fn`` pointer of
+#: 1..3 ``i32``), plus the pointee signatures their ``llvm.type.test`` / ``"kcfi"`` call sites
+#: check (``callee1..3``): the same cases serve every option variant, since rustc emits all
+#: four ids per function (and the KCFI test picks the id its flags select).
+FN_POINTER_CASES = [
+    "pub fn foo(f: fn(i32) -> i32, arg: i32) -> i32",
+    "pub fn bar(f: fn(i32, i32) -> i32, arg1: i32, arg2: i32) -> i32",
+    "pub fn baz(f: fn(i32, i32, i32) -> i32, arg1: i32, arg2: i32, arg3: i32) -> i32",
+    "pub fn callee1(_: i32) -> i32", "pub fn callee2(_: i32, _: i32) -> i32",
+    "pub fn callee3(_: i32, _: i32, _: i32) -> i32",
+]
+
+CFI_ENCODING_ITEMS = """\
+#[cfi_encoding = "3Foo"] pub struct Type1(i32);
+extern "C" { #[cfi_encoding = "3Bar"] type Type2; }
+#[cfi_encoding = "3Baz"] #[repr(transparent)] pub struct Type3(i32);
+#[cfi_encoding = "i"] pub struct Type4(i32);
+#[cfi_encoding = "j"] #[repr(transparent)] pub struct Type5(u32);
+"""
+
+SUITE.update({
+    "cfi/emit-type-metadata-attr-cfi-encoding.rs": (CFI_ENCODING_ITEMS, _thrice(
+        ["Type1", "*mut Type2", "*mut Type3", "Type4", "Type5"], 0)),
+    "cfi/emit-type-metadata-itanium-cxx-abi-generalized.rs": ("", FN_POINTER_CASES),
+    "cfi/emit-type-metadata-itanium-cxx-abi-normalized.rs": ("", FN_POINTER_CASES),
+    "cfi/emit-type-metadata-itanium-cxx-abi-normalized-generalized.rs": ("", FN_POINTER_CASES),
+})
+
+#: rustc's KCFI files: prelude, cases, and the flags (normalize integers, generalize
+#: pointers) the file compiles with; the ``!kcfi_type`` hash of each case and every
+#: ``"kcfi"`` operand bundle in the IR are compared with the hash of the id those flags select.
+KCFI_SUITE: dict[str, tuple[str, list[str], bool, bool]] = {
+    "kcfi/emit-kcfi-operand-bundle-itanium-cxx-abi.rs": ("", FN_POINTER_CASES, False, False),
+    "kcfi/emit-kcfi-operand-bundle-itanium-cxx-abi-normalized.rs": (
+        "", FN_POINTER_CASES, True, False),
+    "kcfi/emit-kcfi-operand-bundle-itanium-cxx-abi-generalized.rs": (
+        "", FN_POINTER_CASES, False, True),
+    "kcfi/emit-kcfi-operand-bundle-itanium-cxx-abi-normalized-generalized.rs": (
+        "", FN_POINTER_CASES, True, True),
+}
+
+#: The drop-in-place file: a type with drop glue cast to ``Box<dyn Send>`` in a function
+#: body; the glue's id is that of ``fn(&mut dyn Drop)`` (compared in its own test).
+DROP_IN_PLACE_ITEMS = """\
+pub struct PresentDrop;
+impl Drop for PresentDrop { fn drop(&mut self) {} }
+pub fn make() -> Box<dyn Send> { Box::new(PresentDrop) }
+"""
+
 #: What stays refused, and why (checked to be refused by the tests).
 REFUSED = {
     "pub fn foo6(_: &CharHolder<'x'>)": "rustc 1.95's encoder panics on a char const argument "

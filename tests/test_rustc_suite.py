@@ -13,12 +13,13 @@ from cfi_typeid import api
 from cfi_typeid.errors import CfiTypeidError
 from cfi_typeid.rust.crates import disambiguators_from_ir
 from conftest import needs_rustc
-from oracles import ids_from_ir, rustc_ir
-from rustc_suite import REFUSED, SUITE, TRAIT_GENERIC
+from cfi_typeid.hashes import kcfi_hash
+from oracles import ids_from_ir, kcfi_from_ir, rustc_ir
+from rustc_suite import DROP_IN_PLACE_ITEMS, KCFI_SUITE, REFUSED, SUITE, TRAIT_GENERIC
 
 pytestmark = [needs_rustc, pytest.mark.rustc]
 
-HEAD = "#![allow(warnings)]\n#![feature(extern_types, f16, f128)]\n"
+HEAD = "#![allow(warnings)]\n#![feature(cfi_encoding, extern_types, f16, f128)]\n"
 
 
 def _source(prelude: str, cases: list[str]) -> str:
@@ -72,3 +73,66 @@ def test_rustc_suite_file(file: str) -> None:
             wrong.append(f"{case}\n  rustc {theirs}\n  ours  {ours}")
     print(f"\n{file}: {len(cases)} cases, {answered} answered, {matched} equal to rustc's")
     assert not wrong, "\n".join(wrong)
+
+
+_BUNDLE = re.compile(r'"kcfi"\(i32 (-?\d+)\)')
+
+
+@pytest.mark.parametrize("file", list(KCFI_SUITE))
+def test_rustc_kcfi_file(file: str) -> None:
+    """Each case's ``!kcfi_type`` hash, and every ``"kcfi"`` operand bundle of the crate (the
+    call sites through ``fn`` pointers), is the hash of the id this tool gives for the file's
+    flags."""
+    prelude, cases, normalize, generalize = KCFI_SUITE[file]
+    extra = ["-Clink-dead-code"] + (["-Zsanitizer-cfi-generalize-pointers"] if generalize else [])
+    if not normalize:
+        extra.append("-Cunsafe-allow-abi-mismatch=sanitizer")
+    src = HEAD + prelude + "".join(f"#[inline(never)] {c} {{ loop {{}} }}\n" for c in cases)
+    # foo/bar/baz call their pointer, so that the IR carries the call sites' bundles
+    src = src.replace("arg: i32) -> i32 { loop {} }", "arg: i32) -> i32 { f(arg) }")
+    src = src.replace("arg2: i32) -> i32 { loop {} }", "arg2: i32) -> i32 { f(arg1, arg2) }")
+    src = src.replace("arg3: i32) -> i32 { loop {} }",
+                      "arg3: i32) -> i32 { f(arg1, arg2, arg3) }")
+    ir = rustc_ir(src, kcfi=True, normalize=normalize, extra=extra)
+    hashes, crates = kcfi_from_ir(ir), disambiguators_from_ir(ir)
+    ours_all, wrong = set(), []
+    for case in cases:
+        got = api.typeids(case, lang="rust", prelude=HEAD + prelude, crates=crates)
+        ours = kcfi_hash(got.select(normalize_integers=normalize, generalize_pointers=generalize))
+        ours_all.add(ours)
+        name = re.search(r"fn (\w+)", case).group(1)  # type: ignore[union-attr]
+        theirs = next(v for k, v in hashes.items() if f"{len(name)}{name}" in k)
+        if ours != theirs:
+            wrong.append(f"{case}: rustc {theirs:#010x}, ours {ours:#010x}")
+    bundles = {int(b) & 0xFFFFFFFF for b in _BUNDLE.findall(ir)}
+    assert bundles, "no kcfi operand bundle in the IR"
+    print(f"\n{file}: {len(cases)} cases, {len(cases)} answered, {len(cases) - len(wrong)} "
+          f"equal to rustc's; {len(bundles & ours_all)} of {len(bundles)} call-site bundles")
+    assert not wrong, "\n".join(wrong)
+    assert bundles <= ours_all, sorted(hex(b) for b in bundles - ours_all)
+
+
+def test_rustc_drop_in_place() -> None:
+    """The drop glue rustc makes for a ``dyn Send`` vtable (drop-in-place file) carries the id
+    of ``fn(*mut dyn Drop)`` on rustc 1.95 (the file's pattern, ``U3mutu3refI..E`` for
+    ``&mut dyn Drop``, is a later rustc's); this tool gives that id for that signature, and
+    the ``&mut dyn Drop`` one for ``fn(&mut dyn Drop)`` (core's path needs core's
+    disambiguator, read from the IR)."""
+    cases = ["pub fn probe_raw(_: *mut dyn core::ops::Drop)",
+             "pub fn probe_ref(_: &mut dyn core::ops::Drop)"]
+    ir = rustc_ir(HEAD + DROP_IN_PLACE_ITEMS + "".join(f"{c} {{ loop {{}} }}\n" for c in cases),
+                  extra=["-Clink-dead-code"])
+    ids, crates = ids_from_ir(ir), disambiguators_from_ir(ir)
+    glue = [v for k, v in ids.items() if "drop_in_place" in k and "PresentDrop" in k]
+    assert glue, "no drop glue for PresentDrop in the IR"
+    firsts = []
+    for case in cases:
+        got = api.typeids(case, lang="rust", prelude=HEAD + DROP_IN_PLACE_ITEMS, crates=crates)
+        ours = [got.plain, got.generalized, got.normalized, got.normalized_generalized]
+        name = re.search(r"fn (\w+)", case).group(1)  # type: ignore[union-attr]
+        theirs = next(v for k, v in ids.items() if f"{len(name)}{name}" in k)
+        assert ours[0] == theirs[0] and set(ours) <= set(theirs), (case, theirs, ours)
+        firsts.append(ours)
+    assert set(glue[0]) == set(firsts[0]), (glue, firsts[0])
+    print("\ncfi/emit-type-metadata-id-itanium-cxx-abi-drop-in-place.rs: 2 cases (+ the glue), "
+          "2 answered, 2 equal to rustc's; the glue's ids are fn(*mut dyn Drop)'s")
