@@ -15,7 +15,8 @@ from cfi_typeid.rust.crates import disambiguators_from_ir
 from conftest import needs_rustc
 from cfi_typeid.hashes import kcfi_hash
 from oracles import ids_from_ir, kcfi_from_ir, rustc_ir
-from rustc_suite import DROP_IN_PLACE_ITEMS, KCFI_SUITE, REFUSED, SUITE, TRAIT_GENERIC
+from rustc_suite import (DROP_IN_PLACE_ITEMS, KCFI_DYN_CALLS, KCFI_SUITE, REFUSED, SUITE,
+                         TRAIT_GENERIC, TRAIT_ITEMS)
 
 pytestmark = [needs_rustc, pytest.mark.rustc]
 
@@ -136,3 +137,33 @@ def test_rustc_drop_in_place() -> None:
     assert set(glue[0]) == set(firsts[0]), (glue, firsts[0])
     print("\ncfi/emit-type-metadata-id-itanium-cxx-abi-drop-in-place.rs: 2 cases (+ the glue), "
           "2 answered, 2 equal to rustc's; the glue's ids are fn(*mut dyn Drop)'s")
+
+
+def test_rustc_kcfi_trait_objects() -> None:
+    """kcfi/emit-type-metadata-trait-objects.rs: the ``"kcfi"`` bundle of each call through a
+    trait object is the hash of the trait method's id through ``dyn``; the traits with
+    generics or associated types through ``dyn`` are refused (their values only an impl
+    gives)."""
+    callers = list(KCFI_DYN_CALLS.values())
+    src = HEAD + TRAIT_ITEMS + "\n".join(callers) + "\n"
+    ir = rustc_ir(src, kcfi=True, normalize=False,
+                  extra=["-Clink-dead-code", "-Cunsafe-allow-abi-mismatch=sanitizer"])
+    # KCFI IR carries hashes only: the crates' disambiguators come from the CFI build
+    crates = disambiguators_from_ir(rustc_ir(src, extra=["-Clink-dead-code"]))
+    answered = matched = 0
+    for case, caller in KCFI_DYN_CALLS.items():
+        name = re.search(r"fn (\w+)", caller).group(1)  # type: ignore[union-attr]
+        body = re.search(rf"^define[^\n]*{len(name)}{name}[^\n]*\n(.*?)^}}", ir, re.M | re.S)
+        assert body, name
+        bundles = {int(b) & 0xFFFFFFFF for b in _BUNDLE.findall(body.group(1))}
+        try:
+            got = api.typeids(case, lang="rust", prelude=HEAD + TRAIT_ITEMS, crates=crates)
+        except CfiTypeidError as e:
+            assert case in REFUSED and REFUSED[case] in str(e), (case, str(e))
+            continue
+        assert case not in REFUSED, case
+        answered += 1
+        assert bundles == {kcfi_hash(got.plain)}, (case, sorted(map(hex, bundles)), got.plain)
+        matched += 1
+    print(f"\nkcfi/emit-type-metadata-trait-objects.rs: {len(KCFI_DYN_CALLS)} cases, "
+          f"{answered} answered, {matched} equal to rustc's")
