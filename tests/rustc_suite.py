@@ -159,6 +159,24 @@ impl Drop for PresentDrop { fn drop(&mut self) {} }
 pub fn make() -> Box<dyn Send> { Box::new(PresentDrop) }
 """
 
+#: ``tests/ui/sanitizer/cfi`` files whose functions are plain signatures (our own items).
+SELF_REF_ITEMS = """\
+use std::marker::PhantomData;
+pub struct X<T> { _x: u8, p: PhantomData<T> }
+#[repr(transparent)] pub struct Y(X<Y>);
+pub trait Fooable { fn foo(&self, y: Y); }
+pub struct Bar;
+"""
+SUITE.update({
+    "ui/transparent-has-regions.rs": (
+        "pub trait Trait {}\nimpl Trait for i32 {}\n"
+        "#[repr(transparent)] pub struct BoxedTrait(Box<dyn Trait + 'static>);\n",
+        ["pub fn hello(x: BoxedTrait)"]),
+    "ui/self-ref.rs": (SELF_REF_ITEMS, [
+        "pub fn takes_y(_: Y)", "impl Fooable for Bar { fn foo(&self, _: Y) {} }",
+        "trait Fooable { fn foo(&self, y: Y); }"]),
+})
+
 #: The KCFI trait-objects file: a method called through a trait object checks the hash of the
 #: method's id with ``Self`` as ``dyn Trait``.  Each case (the trait block, asked for through
 #: ``dyn``) with the caller rustc compiles (our own, one per trait of ``TRAIT_ITEMS``).

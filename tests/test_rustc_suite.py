@@ -28,8 +28,10 @@ def _source(prelude: str, cases: list[str]) -> str:
     for case in cases:
         if case in REFUSED:
             continue
-        if case.startswith(("impl", "trait")):
-            body.append(case.replace("trait Trait1 { fn foo(&self); }", ""))
+        if case.startswith("trait"):  # the prelude declares the trait; asked for through dyn
+            continue
+        if case.startswith("impl"):
+            body.append(case)
         else:
             body.append(f"{case} {{ loop {{}} }}")
     uses = "".join(f"pub static USE_{inst.split('::')[0]}: fn({sig.split('(', 1)[1].split(')')[0].replace('<T>', '<i32>')}) = "
@@ -38,8 +40,11 @@ def _source(prelude: str, cases: list[str]) -> str:
 
 
 def _theirs(ids: dict[str, list[str]], case: str) -> list[str]:
-    if case.startswith(("impl", "trait")):
-        return next(v for k, v in ids.items() if "6Trait13foo" in k)
+    if case.startswith(("impl", "trait")):  # the impl's method: NtB2_<trait><method> (v0)
+        trait = re.search(r"(?:impl|trait) (\w+)", case).group(1)  # type: ignore[union-attr]
+        method = re.findall(r"fn (\w+)", case)[-1]
+        return next(v for k, v in ids.items()
+                    if f"{len(trait)}{trait}{len(method)}{method}" in k)
     name = re.search(r"fn (\w+)", case).group(1)  # type: ignore[union-attr]
     return next(v for k, v in ids.items()
                 if re.search(rf"(?<![0-9]){len(name)}{name}(?![0-9])", k) and "USE_" not in k)
