@@ -15,14 +15,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .advice import GENERALIZE_FLAGS, NORMALIZE_FLAGS, is_fn_pointer, option_argument
+from .advice import (
+    CFI_TYPE_NAMES, GENERALIZE_FLAGS, NORMALIZE_FLAGS, is_fn_pointer, option_argument,
+)
 from ..api import transformed
+from ..codes import C_INT_CODES
 from ..errors import CfiTypeidError
 from ..flavours import CLANG, RUSTC
 from ..itanium.encoder import encode_function_type, encode_type
 from ..memo import remember
 from ..model import (
-    VOID, Array, CInt, CInteger, FixedInteger, FunctionType, Named, PathSegment, Pointer,
+    VOID, Array, CInteger, FixedInteger, FunctionType, Named, PathSegment, Pointer,
     Primitive, Qualified, Reference, RustPath, Scalar, Type, qualify, unqualified,
 )
 from ..targets import Target
@@ -31,12 +34,9 @@ from ..transform import generalize, normalize
 #: The local module the ``cfi_types`` integers live in (the cfi-types crate's newtypes).
 CFI_TYPES = "cfi_types"
 
-#: C integer kinds the ``cfi_types`` module (and ``bindgen --ctypes-prefix``) names.
-CFI_INT_NAMES: dict[CInt, str] = {
-    CInt.CHAR: "c_char", CInt.SCHAR: "c_schar", CInt.UCHAR: "c_uchar", CInt.SHORT: "c_short",
-    CInt.USHORT: "c_ushort", CInt.INT: "c_int", CInt.UINT: "c_uint", CInt.LONG: "c_long",
-    CInt.ULONG: "c_ulong", CInt.LLONG: "c_longlong", CInt.ULLONG: "c_ulonglong",
-}
+#: C integer kinds the ``cfi_types`` module (and ``bindgen --ctypes-prefix``) names: the
+#: ``core::ffi::cfi`` names the advice gives.
+CFI_INT_NAMES = CFI_TYPE_NAMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,8 +349,5 @@ CFI_TYPES_MODULE = (
         f"    #[repr(transparent)]\n"
         f"    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]\n"
         f"    pub struct {name}(pub core::ffi::{name});\n"
-        for name, code in (("c_char", "c"), ("c_schar", "a"), ("c_uchar", "h"),
-                           ("c_short", "s"), ("c_ushort", "t"), ("c_int", "i"),
-                           ("c_uint", "j"), ("c_long", "l"), ("c_ulong", "m"),
-                           ("c_longlong", "x"), ("c_ulonglong", "y")))
+        for name, code in ((n, C_INT_CODES[kind]) for kind, n in CFI_TYPE_NAMES.items()))
     + "}\n")
