@@ -476,25 +476,20 @@ def scaling(b: Bench) -> None:
 def bindings_vs_rustc(b: Bench) -> None:
     """(i) ``check-bindings`` on sqlite3.h and bindgen's bindings for it, against rustc
     compiling those bindings (with CFI, to LLVM IR: what gives it the ids)."""
-    bindgen = shutil.which("bindgen")
-    header = Path("/usr/include/sqlite3.h")
-    missing = [what for what, ok in (("bindgen", bindgen), ("rustc", RUSTC),
-                                     ("sqlite3.h", header.exists()),
+    missing = [what for what, ok in (("bindgen", BINDGEN), ("rustc", RUSTC),
+                                     ("sqlite3.h", SQLITE3_H.exists()),
                                      ("the whole-file readers", _readers_available()))
                if not ok]
     if missing:
         b.report.say(f"(i) check-bindings on sqlite3.h: skipped ({', '.join(missing)} missing)")
         b.report.compare("(i)", "check-bindings sqlite3.h vs rustc", None, None, 1.0)
         return
-    assert bindgen is not None and RUSTC is not None
+    assert RUSTC is not None
     wrapper, rs = b.tmp / "g_sqlite3.h", b.tmp / "g_sqlite3.rs"
     wrapper.write_text("#include <sqlite3.h>\n")
-    subprocess.run([bindgen, str(wrapper), "-o", str(rs)], check=True, capture_output=True,
-                   env=dict(os.environ, LIBCLANG_PATH=os.environ.get(
-                       "LIBCLANG_PATH", "/usr/lib/llvm-14/lib")), timeout=600)
-    flags = ["--crate-name", "probe", "--edition=2021", "--crate-type=lib", "-Zsanitizer=cfi",
-             "-Cunsafe-allow-abi-mismatch=sanitizer", "-Clto", "-Ccodegen-units=1",
-             "-Copt-level=0", "-Cpanic=abort", "--emit=llvm-ir"]
+    _bindgen(wrapper, rs)
+    from oracles import rust_flags
+    flags = ["--crate-name", "probe", *rust_flags(normalize=False), "--emit=llvm-ir"]
     sides = {"ours": lambda: run(b.ours("check-bindings", "--c", str(wrapper), "--cpp",
                                         "--rust", str(rs), "--json"), env=b.env),
              "rustc": lambda: run([RUSTC, *flags, str(rs), "-o", str(b.tmp / "g.ll")],
@@ -528,6 +523,16 @@ def _has_command(b: Bench, name: str) -> bool:
 
 
 
+def _bindgen(header: Path, out: Path) -> None:
+    """bindgen's Rust bindings of ``header`` (Debian's bindgen 0.60 needs LLVM 14's libclang:
+    it panics on unnamed types with 19's)."""
+    assert BINDGEN is not None
+    env = dict(os.environ)
+    env.setdefault("LIBCLANG_PATH", "/usr/lib/llvm-14/lib")
+    subprocess.run([BINDGEN, str(header), "-o", str(out)], check=True, capture_output=True,
+                   env=env, timeout=600)
+
+
 def rust_file_vs_rustc(b: Bench) -> None:
     """(r) ``rust-file`` on bindgen's sqlite3.rs against rustc compiling it."""
     if not BINDGEN or not SQLITE3_H.exists():
@@ -535,10 +540,7 @@ def rust_file_vs_rustc(b: Bench) -> None:
         b.report.compare("(r)", "rust-file sqlite3.rs vs rustc", None, None, 1.0)
         return
     source = b.tmp / "sqlite3.rs"
-    env = dict(os.environ)
-    env.setdefault("LIBCLANG_PATH", "/usr/lib/llvm-14/lib")
-    subprocess.run([BINDGEN, str(SQLITE3_H), "-o", str(source)], check=True,
-                   capture_output=True, env=env)
+    _bindgen(SQLITE3_H, source)
     sides: dict[str, Callable[[], Run]] = {}
     if _has_command(b, "rust-file"):
         sides["ours"] = lambda: run(b.ours("rust-file", str(source)), env=b.env)

@@ -77,6 +77,14 @@ RUST_FLAGS = ["--edition=2021", "--crate-type=lib", "-Zsanitizer=cfi",
               "-Clto", "-Ccodegen-units=1", "-Copt-level=0", "-Cpanic=abort"]
 
 
+def rust_flags(normalize: bool = True) -> list[str]:
+    """:data:`RUST_FLAGS`, without integer normalization when ``normalize`` is False."""
+    if normalize:
+        return list(RUST_FLAGS)
+    return [f.replace(",sanitizer-cfi-normalize-integers", "") for f in RUST_FLAGS
+            if f != "-Zsanitizer-cfi-normalize-integers"]
+
+
 def rustc_ir(source: str, *, crate: str = "probe", target: str | None = None,
              kcfi: bool = False, extra: list[str] | None = None, normalize: bool = True,
              lto: bool = True) -> str:
@@ -86,10 +94,7 @@ def rustc_ir(source: str, *, crate: str = "probe", target: str | None = None,
     all four ids, but ``cfg(sanitizer_cfi_normalize_integers)`` is unset, which changes the
     cfi-types newtypes (their ``cfi_encoding`` applies only without normalization)."""
     assert RUSTC is not None, "rustc is not installed"
-    flags = list(RUST_FLAGS)
-    if not normalize:
-        flags = [f.replace(",sanitizer-cfi-normalize-integers", "") for f in flags
-                 if f != "-Zsanitizer-cfi-normalize-integers"]
+    flags = rust_flags(normalize)
     if kcfi:
         flags = [f.replace("-Zsanitizer=cfi", "-Zsanitizer=kcfi") for f in flags
                  if f not in ("-Clto",)]
