@@ -75,16 +75,17 @@ def _word(text: str, tok: Tok) -> str:
 
 
 def _matching(tokens: Tokens, text: str, i: int, open_: str, close: str) -> int:
-    """Index of the token closing the bracket opened by token ``i`` (or -1)."""
+    """Index of the token closing the bracket opened by token ``i`` (or -1): every bracket
+    in ``open_`` opens and every one in ``close`` closes."""
     depth = 0
     for j in range(i, len(tokens)):
         tok = tokens[j]
         if tok.kind != "punct":
             continue
         c = text[tok.start]
-        if c == open_:
+        if c in open_:
             depth += 1
-        elif c == close:
+        elif c in close:
             depth -= 1
             if depth == 0:
                 return j
@@ -94,19 +95,7 @@ def _matching(tokens: Tokens, text: str, i: int, open_: str, close: str) -> int:
 def matching_bracket(tokens: Tokens, text: str, i: int) -> int:
     """Index of the token closing any bracket ``(``, ``[`` or ``{`` opened by token ``i``, all
     three kinds counted (or -1)."""
-    depth = 0
-    for j in range(i, len(tokens)):
-        tok = tokens[j]
-        if tok.kind != "punct":
-            continue
-        c = text[tok.start]
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-            if depth == 0:
-                return j
-    return -1
+    return _matching(tokens, text, i, "([{", ")]}")
 
 
 def _body_start(tokens: Tokens, text: str, i: int) -> int:
