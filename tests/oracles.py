@@ -112,3 +112,14 @@ def rustc_ir(source: str, *, crate: str = "probe", target: str | None = None,
         if proc.returncode != 0:
             raise RuntimeError(f"rustc failed:\n{proc.stderr[:4000]}")
         return out.read_text()
+
+
+def ids_by_option_set(ids: list[str]) -> dict[str, str]:
+    """The ids of one function keyed by the option set each belongs to, as ``check`` spells
+    them (``plain``, ``normalized``, ``generalized``, ``normalized+generalized``)."""
+    out = {}
+    for i in ids:
+        norm, gen = ".normalized" in i, ".generalized" in i
+        out["+".join(p for p, on in (("normalized", norm), ("generalized", gen)) if on)
+            or "plain"] = i
+    return out

@@ -31,7 +31,9 @@ from cfi_typeid.crosscheck.patch import (choose_remedy, field_span, is_option_ty
 from cfi_typeid.crosscheck.remedy import CFI_TYPES_MODULE
 from cfi_typeid.sources.records import Scan
 from conftest import needs_clang, needs_rustc
-from oracles import CLANG as CLANG_EXE, clang_ids, clang_ir, ids_from_ir, rustc_ir
+from oracles import (
+    CLANG as CLANG_EXE, clang_ids, clang_ir, ids_by_option_set, ids_from_ir, rustc_ir,
+)
 
 ENV = "CFI_TYPEID_BINDINGS"
 HEADERS = ("zlib", "bzlib", "sqlite3", "png", "stdio", "signal")
@@ -77,14 +79,6 @@ def read_with_readers(header: Path, rs: Path) -> tuple[Scan, Scan]:
 READ: list[Callable[[Path, Path], tuple[Scan, Scan]]] = [read_with_readers]
 
 
-def _by_set(ids: list[str]) -> dict[str, str]:
-    out = {}
-    for i in ids:
-        norm, gen = ".normalized" in i, ".generalized" in i
-        out["+".join(p for p, on in (("normalized", norm), ("generalized", gen)) if on)
-            or "plain"] = i
-    return out
-
 
 def c_truth(header: Path, names: list[str]) -> dict[str, dict[str, str]]:
     """C name → option set → id, from clang-19 with each function's address taken (the IR
@@ -99,7 +93,7 @@ def c_truth(header: Path, names: list[str]) -> dict[str, dict[str, str]]:
     assert table is not None
     symbols = re.findall(r"ptr @\"?([\w.$]+)", table.group(1))
     assert len(symbols) == len(names)
-    return {n: _by_set(plain[s] + [i for i in norm.get(s, []) if ".normalized" in i])
+    return {n: ids_by_option_set(plain[s] + [i for i in norm.get(s, []) if ".normalized" in i])
             for n, s in zip(names, symbols) if plain.get(s)}
 
 
@@ -116,7 +110,7 @@ def rust_truth(text: str, names: list[str], *, patched: bool) -> dict[str, dict[
         both = [i for i in ids if ".normalized" not in i]
         both += [i for i in normalized.get(n, []) if ".normalized" in i]
         if both:
-            out[n] = _by_set(both)
+            out[n] = ids_by_option_set(both)
     return out
 
 
@@ -152,7 +146,7 @@ def c_pointer_truth(header: Path, pairs: list[BindingPair]) -> dict[str, dict[st
                + "\nvoid *__cfi_tab[] = {" + ", ".join(f"(void *)__cfi_m_{k}" for k in keys)
                + "};\n")
         plain, norm = clang_ids(src, TARGET), clang_ids(src, TARGET, normalize=True)
-        return {pointer_key(pairs[k]): _by_set(plain[f"__cfi_m_{k}"] + [
+        return {pointer_key(pairs[k]): ids_by_option_set(plain[f"__cfi_m_{k}"] + [
             i for i in norm[f"__cfi_m_{k}"] if ".normalized" in i]) for k in keys}
     return _compile_all_or_each(compile_, list(decls))
 
@@ -218,7 +212,7 @@ def rust_pointer_truth(text: str, pairs: list[BindingPair], *, patched: bool = F
             for k, fn in _defines(ir).items():
                 tests = re.findall(r'llvm\.type\.test\(ptr [^,]+, metadata !"([^"]+)"\)', fn)
                 if tests:
-                    out.setdefault(pointer_key(pairs[k]), {}).update(_by_set(tests[:1]))
+                    out.setdefault(pointer_key(pairs[k]), {}).update(ids_by_option_set(tests[:1]))
         return out
     return _compile_all_or_each(compile_, list(calls))
 

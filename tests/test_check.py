@@ -24,7 +24,7 @@ import pytest
 from cfi_typeid.crosscheck.check import OPTION_SETS, check
 from cfi_typeid.rust.crates import probe_disambiguators
 from conftest import needs_clang, needs_rustc
-from oracles import clang_ids, ids_from_ir, rustc_ir
+from oracles import clang_ids, ids_by_option_set, ids_from_ir, rustc_ir
 
 PAIRS = [json.loads(line) for line in
          (Path(__file__).parent / "golden" / "check_pairs.jsonl").read_text().splitlines()
@@ -71,15 +71,7 @@ def _compiler_ids(pair: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]
     r_all = [i for i in ids_from_ir(rustc_ir(r_src, normalize=False))[name]
              if ".normalized" not in i]
     r_all += [i for i in ids_from_ir(rustc_ir(r_src))[name] if ".normalized" in i]
-
-    def by_set(ids: list[str]) -> dict[str, str]:
-        out = {}
-        for i in ids:
-            norm, gen = ".normalized" in i, ".generalized" in i
-            out["+".join(p for p, on in (("normalized", norm), ("generalized", gen)) if on)
-                or "plain"] = i
-        return out
-    return by_set(c_all), by_set(r_all)
+    return ids_by_option_set(c_all), ids_by_option_set(r_all)
 
 
 @needs_clang

@@ -21,7 +21,7 @@ from cfi_typeid.crosscheck.remedy import CFI_TYPES_MODULE, Remedy, remedy, rust_
 from cfi_typeid.rust.crates import probe_disambiguators
 from cfi_typeid.targets import get_target
 from conftest import needs_clang, needs_rustc
-from oracles import clang_ids, ids_from_ir, rustc_ir
+from oracles import clang_ids, ids_by_option_set, ids_from_ir, rustc_ir
 
 TARGET = "x86_64-unknown-linux-gnu"
 RAW = "::std::os::raw::"
@@ -122,14 +122,6 @@ def _ident(set_name: str) -> str:
     return set_name.replace("+", "_")
 
 
-def _by_set(ids: list[str]) -> dict[str, str]:
-    out = {}
-    for i in ids:
-        norm, gen = ".normalized" in i, ".generalized" in i
-        out["+".join(p for p, on in (("normalized", norm), ("generalized", gen)) if on)
-            or "plain"] = i
-    return out
-
 
 @functools.cache
 def _compiled() -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
@@ -137,7 +129,8 @@ def _compiled() -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
     c_src = "\n".join(f"{c.get('c_prelude', '')}\n{c['c']}" for c in CASES)
     c_src += "\nvoid *tab[] = {" + ", ".join(f"(void *){c['name']}" for c in CASES) + "};\n"
     plain, norm = clang_ids(c_src, TARGET), clang_ids(c_src, TARGET, normalize=True)
-    c_ids = {n: _by_set(plain[n] + [i for i in norm[n] if ".normalized" in i]) for n in plain}
+    c_ids = {n: ids_by_option_set(plain[n] + [i for i in norm[n] if ".normalized" in i])
+             for n in plain}
     r_ids: dict[str, dict[str, str]] = {}
     for original in (True, False):
         src = _rust_crate(original)
@@ -146,7 +139,7 @@ def _compiled() -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
         for n in without:
             ids = [i for i in without[n] if ".normalized" not in i]
             ids += [i for i in with_.get(n, []) if ".normalized" in i]
-            r_ids[n] = _by_set(ids)
+            r_ids[n] = ids_by_option_set(ids)
     return c_ids, r_ids
 
 
