@@ -154,7 +154,7 @@ def _answer(item: Mapping[str, Any]) -> dict[str, Any]:
     try:
         ids = typeids(item["decl"], lang=lang, target=target, prelude=prelude,
                       crate=crate, crates=crates, salt=item.get("salt") or "")
-        warnings = prelude_warnings(prelude, lang=lang, target=target)
+        warnings = prelude_warnings(prelude, lang=lang, target=target) if prelude else ()
         return {"typeids": ids.to_json(), **({"warnings": list(warnings)} if warnings else {})}
     except CfiTypeidError as e:
         return {"error": e.to_json()}
