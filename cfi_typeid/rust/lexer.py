@@ -26,9 +26,10 @@ class Tok(NamedTuple):
     end: int
 
 
-_TOKEN = re.compile(r"""
-    (?P<ws>\s+)
-  | (?P<comment>//[^\n]*)
+#: One token after any whitespace (which no token begins with; ``punct`` is any other
+#: character).  Whitespace before nothing matches nothing: the end of the tokens.
+_TOKEN = re.compile(r"""\s*(?:
+    (?P<comment>//[^\n]*)
   | (?P<block>/\*)
   | (?P<raw>[bc]?r(?P<hashes>\#*)")
   | (?P<string>[bc]?")
@@ -38,8 +39,8 @@ _TOKEN = re.compile(r"""
                  |[0-9][0-9_]*(?:\.[0-9][0-9_]*)?(?:[eE][+-]?[0-9_]*[0-9][0-9_]*)?)
                (?:[^\W\d]\w*)?)
   | (?P<ident>(?:r\#)?[^\W\d]\w*)
-  | (?P<punct>.)
-""", re.X | re.S)
+  | (?P<punct>\S)
+)""", re.X | re.S)
 
 #: A string's body up to its closing quote: any character but ``"`` and ``\``, or an escape
 #: (``\`` and any character, a newline included: a line continuation).
@@ -83,13 +84,15 @@ def tokenize(text: str, what: str = "input",
         if comments is not None:
             comments.append((0, pos))
     match = _TOKEN.match
+    new = tuple.__new__  # Tok(kind, start, end) without the namedtuple's Python __new__
     while pos < len(text):
         m = match(text, pos)
-        assert m is not None  # (?P<punct>.) matches any character
-        kind, end = m.lastgroup or "punct", m.end()
-        if kind == "ws":
-            pass
-        elif kind == "comment" or kind == "block":
+        if m is None:
+            break  # only whitespace was left
+        group = m.lastindex
+        assert group is not None
+        kind, pos, end = m.lastgroup or "punct", m.start(group), m.end()
+        if kind == "comment" or kind == "block":
             if kind == "block":
                 end = block_comment_end(text, pos, what)
             if comments is not None:
@@ -99,17 +102,17 @@ def tokenize(text: str, what: str = "input",
             if close < 0:
                 raise ParseError("unterminated raw string", text, pos, what=what)
             end = close + 1 + len(m.group("hashes"))
-            out.append(Tok("string", pos, end))
+            out.append(new(Tok, ("string", pos, end)))
         elif kind == "string":
             body = _STRING_BODY.match(text, end)
             if body is None:
                 raise ParseError("unterminated string", text, pos, what=what)
             end = body.end()
-            out.append(Tok("string", pos, end))
+            out.append(new(Tok, ("string", pos, end)))
         elif kind == "punct" and text[pos] == "'":
             raise ParseError("unterminated character literal", text, pos, what=what)
         else:
-            out.append(Tok(kind, pos, end))
+            out.append(new(Tok, (kind, pos, end)))
         pos = end
     return out
 
