@@ -399,7 +399,8 @@ class FileReader:
             spans.append((a - shift, b - shift))
             k += 1
         if after:
-            at, comments = end - shift, []
+            at = end - shift
+            comments: list[tuple[int, int]] = []
             tokens += [new(Tok, (t.kind, t.start + at, t.end + at))
                        for t in tokenize(after, self.out.filename, comments)]
             spans += [(a + at, b + at) for a, b in comments]
