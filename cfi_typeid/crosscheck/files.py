@@ -28,10 +28,11 @@ def _reader(module: str, name: str) -> Any:
 def local_crates(crate: str) -> Mapping[str, str] | None:
     """The disambiguators the local rustc gives ``core``, ``std``, ``alloc`` and ``crate``:
     bindgen's output names ``::std::option::Option`` in every nullable callback, whose id
-    spells ``core``'s.  None (the reader then says what is missing) without a rustc."""
-    from ..rust.crates import probe_disambiguators
+    spells ``core``'s (probed once per compiler version and crate name, then cached).  None
+    (the reader then says what is missing) without a rustc."""
+    from ..rust.crates import cached_probe_disambiguators
     try:
-        return probe_disambiguators(crate)
+        return cached_probe_disambiguators(crate)
     except UsageError:
         return None
 
