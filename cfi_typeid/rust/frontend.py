@@ -190,9 +190,12 @@ def pointee_function(t: RFnPtr, lowering: Lowering) -> FunctionType:
                              t.variadic)
 
 
-def function_item(fn: FnItem, lowering: Lowering, env: Env) -> FunctionType:
-    """The function type of ``fn``, an item of ``env``'s module."""
-    return _function_item(fn, lowering, env, None)
+def function_item(fn: FnItem, lowering: Lowering, env: Env,
+                  known: dict[tuple[TypeExpr, Position], RTy] | None = None) -> FunctionType:
+    """The function type of ``fn``, an item of ``env``'s module.  ``known`` (one dictionary
+    per module, see ``_RESOLVED``) keeps the parameter and return types resolved in that
+    module for the next function of it."""
+    return _function_item(fn, lowering, env, known)
 
 
 def _function_item(fn: FnItem, lowering: Lowering, env: Env,

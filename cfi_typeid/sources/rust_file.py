@@ -19,7 +19,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from ..api import typeids_of
 from ..errors import CfiTypeidError, PositionedError, UsageError
@@ -128,9 +128,10 @@ def _scan(text: str, target: str, filename: str, edition: str, crate: str,
     declarations: list[Declaration] = []
     diagnostics = [_diagnostic(out, p.offset, p.message, p.name, p.severity)
                    for p in out.problems]
+    known: dict[int, dict[Any, RTy]] = {}  # by module: its resolved types (bindgen repeats them)
     for c in sorted(out.candidates, key=lambda c: c.offset):
         try:
-            fn = _function(c, lowering)
+            fn = _function(c, lowering, known.setdefault(id(c.module), {}))
             ids = None if fn is None else typeids_of(fn, RUSTC, t)
         except CfiTypeidError as e:
             if c.kind == "function" or is_fn_pointer_syntax(c.syntax):
@@ -150,10 +151,10 @@ def _scan(text: str, target: str, filename: str, edition: str, crate: str,
     return Scan(tuple(declarations), tuple(diagnostics)), report
 
 
-def _function(c: Candidate, lowering: Lowering) -> FunctionType | None:
+def _function(c: Candidate, lowering: Lowering, known: dict[Any, RTy]) -> FunctionType | None:
     env = Env(c.module)
     if c.kind == "function":
-        return function_item(c.syntax, lowering, env)
+        return function_item(c.syntax, lowering, env, known)
     t = _pointer(lowering.resolver.type(c.syntax, env))
     return None if t is None else pointee_function(t, lowering)
 
