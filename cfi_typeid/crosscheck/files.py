@@ -50,10 +50,16 @@ def check_bindings(c_paths: Sequence[str], rust_paths: Sequence[str], *,
     option_pairs(options, c_options, rust_options)  # bad option sets fail before any reading
     if crates is None:
         crates = local_crates(crate)
-    read_c_files = _reader("c_header", "read_c_files")
+    read_c_files_later = _reader("c_header", "read_c_files_later")
     read_rust_files = _reader("rust_file", "read_rust_files")
-    c: Scan = read_c_files(c_paths, target=target, cpp=cpp, cpp_args=cpp_args)
-    rust: Scan = read_rust_files(rust_paths, target=target, edition=edition, crate=crate,
-                           crates=crates)
+    # the C side first, as always; its preprocessor runs while the Rust side is read
+    finish_c = read_c_files_later(c_paths, target=target, cpp=cpp, cpp_args=cpp_args)
+    try:
+        rust: Scan = read_rust_files(rust_paths, target=target, edition=edition, crate=crate,
+                                     crates=crates)
+    except Exception:
+        finish_c()  # C's error, if it has one, is the one to report
+        raise
+    c: Scan = finish_c()
     return bindings.check_bindings(c, rust, target=target, options=options,
                                    c_options=c_options, rust_options=rust_options)
