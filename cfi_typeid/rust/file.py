@@ -386,14 +386,21 @@ class FileReader:
         """The tokens and comment spans of the snippet :meth:`parsed` reads (``before``, the
         item's text, ``after``) as :func:`tokenize` would give them: the file's own tokens of
         the item, moved (an item starts and ends at token boundaries, so lexing it alone gives
-        the same tokens), and the two wrappers lexed."""
+        the same tokens), and the two wrappers lexed.  None when nothing in them is ever
+        blanked: no comment, no ``#`` (attributes), ``!`` (macros), ``impl`` or ``{`` in the
+        item (a body), and the wrappers (``extern "C" {`` ... ``}``) only around it."""
         spans: list[tuple[int, int]] = []
         tokens = tokenize(before, self.out.filename, spans) if before else []
-        new = tuple.__new__
-        tokens += [new(Tok, (t.kind, t.start - shift, t.end - shift))
-                   for t in self.tokens[raw.first:raw.last + 1]]
+        item = self.tokens[raw.first:raw.last + 1]
         start, end = self.span(raw.first, raw.last)
         k = bisect.bisect_left(self.comments, (start, start))
+        if not spans and (k == len(self.comments) or self.comments[k][0] >= end) \
+                and not _maybe_blanked(self.text, item) \
+                and not _maybe_blanked(before, tokens[:-1] if before.endswith("{ ") else tokens) \
+                and not _MAYBE_BLANKED.search(after):
+            return None
+        new = tuple.__new__
+        tokens += [new(Tok, (t.kind, t.start - shift, t.end - shift)) for t in item]
         while k < len(self.comments) and self.comments[k][0] < end:
             a, b = self.comments[k]
             spans.append((a - shift, b - shift))
@@ -453,6 +460,19 @@ class FileReader:
         return _TIGHT.sub(r"\1", " ".join(self.text[start:end].split())).replace(",)", ")")
 
 
+def _maybe_blanked(text: str, tokens: list[Tok]) -> bool:
+    """Whether any of ``tokens`` (of ``text``) may begin something blank_noise blanks."""
+    for t in tokens:
+        if t.kind == "punct":
+            if text[t.start] in "#!{":
+                return True
+        elif t.kind == "ident" and t.end - t.start == 4 and text[t.start:t.end] == "impl":
+            return True
+    return False
+
+
+#: What a wrapper after an item would need to hold for blanking to look at it.
+_MAYBE_BLANKED = re.compile(r"[#!{/]|\bimpl\b")
 _TIGHT = re.compile(r"(?<=[(\[<]) |\s(?=[)\]>])|(,)\s(?=\))")
 
 

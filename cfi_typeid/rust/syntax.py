@@ -185,8 +185,9 @@ _MAYBE_NOISE = re.compile(r"""[{/\\#!]|'"|\b(?:impl|trait)\b""")
 
 
 #: ``text``'s tokens and its comments' spans, as :func:`tokenize` gives them, when the caller
-#: has them already (a whole file's reader, for an item cut from it).
-Lexed = tuple[Tokens, list[tuple[int, int]]]
+#: has them already (a whole file's reader, for an item cut from it); None when the caller
+#: knows that nothing in them is blanked (no comment, attribute, macro, ``impl`` or body).
+Lexed = tuple[Tokens, list[tuple[int, int]]] | None
 
 
 def blank_noise(text: str, what: str = "input", impls: bool = False,
@@ -204,7 +205,10 @@ def blank_noise(text: str, what: str = "input", impls: bool = False,
         spans = []
         tokens = tokenize(text, what, spans)
     else:
-        tokens, spans = lexed()
+        given = lexed()
+        if given is None:
+            return text  # the caller saw nothing in the tokens that is ever blanked
+        tokens, spans = given
     i = 0
     while i < len(tokens) - 1:
         tok = tokens[i]
