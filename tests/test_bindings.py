@@ -21,6 +21,7 @@ from cfi_typeid.cli.app import main
 from cfi_typeid.crosscheck import files
 from cfi_typeid.crosscheck.bindings import BindingsReport, check_bindings
 from cfi_typeid.crosscheck.patch import suggest_patch
+from cfi_typeid.errors import UsageError
 from cfi_typeid.flavours import CLANG, RUSTC
 from cfi_typeid.rust.crates import probe_disambiguators
 from cfi_typeid.sources.records import Declaration, Diagnostic, Scan
@@ -263,8 +264,8 @@ def test_every_verdict_is_the_compilers(files_: tuple[Path, Path]) -> None:
 
 def _fake_readers(monkeypatch: pytest.MonkeyPatch) -> None:
     def reader(module: str, name: str) -> Any:
-        if module == "c_header":
-            return lambda paths, **kw: scans(paths[0], "")[0]
+        if module == "c_header":  # read_c_files_later: the reading is finished by a call
+            return lambda paths, **kw: lambda: scans(paths[0], "")[0]
         return lambda paths, **kw: scans("", paths[0])[1]
     monkeypatch.setattr(files, "_reader", reader)
 
@@ -302,3 +303,20 @@ def test_cli_all_match_exit_0(files_: tuple[Path, Path], monkeypatch: pytest.Mon
     # under normalization only busy, get_rc and never_returns differ; C-normalized vs itself
     assert main(["check-bindings", "--c", str(h), "--rust", str(rs), *only_ok]) == 1
     capsys.readouterr()
+
+
+def test_c_error_first_when_both_sides_fail(tmp_path: Path) -> None:
+    """The C side is read first (its preprocessor runs while the Rust side is read): when
+    both fail, the C side's error is the one reported, as before."""
+    if shutil.which("clang-19") is None and shutil.which("cc") is None:
+        pytest.skip("needs a C preprocessor (clang-19 or cc)")
+    bad_c, good_c, rs = tmp_path / "bad.h", tmp_path / "good.h", tmp_path / "b.rs"
+    bad_c.write_text("#include <no_such_header_cfi_typeid.h>\n")
+    good_c.write_text("int f(int);\n")
+    rs.write_text('extern "C" { pub fn f(x: i32) -> i32; }\n')
+    with pytest.raises(UsageError, match="preprocessor failed on"):
+        files.check_bindings([str(bad_c)], [str(rs)], cpp=True, crates={}, edition="1999")
+    with pytest.raises(UsageError, match="unknown edition"):
+        files.check_bindings([str(good_c)], [str(rs)], cpp=True, crates={}, edition="1999")
+    report = files.check_bindings([str(good_c)], [str(rs)], cpp=True, crates={})
+    assert [p.symbol for p in report.pairs] == ["f"]

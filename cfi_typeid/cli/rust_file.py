@@ -57,11 +57,17 @@ def _crates(args: argparse.Namespace) -> tuple[dict[str, str], str]:
 
 
 def _cmd_rust_file(args: argparse.Namespace) -> int:
+    from ..sources.background import Background
     from ..sources.rust_file import read_rust_files_reporting
-    crates, source = _crates(args)
-    scan, reports = read_rust_files_reporting(args.files, target=args.target, edition=args.edition,
-                           crate=args.crate, crates=crates, uses=args.use,
-                           progress=sys.stderr.isatty())
+    asked = Background(lambda: _crates(args))  # rustc -vV runs while the files are cut
+    try:
+        scan, reports = read_rust_files_reporting(
+            args.files, target=args.target, edition=args.edition, crate=args.crate,
+            crates=lambda: asked.result()[0], uses=args.use, progress=sys.stderr.isatty())
+    except Exception:
+        asked.result()  # an error finding the crates comes first, as when it was asked first
+        raise
+    crates, source = asked.result()
     out = sys.stdout
     if args.json:
         json.dump({"declarations": [d.to_json(args.kcfi_hash) for d in scan.declarations],

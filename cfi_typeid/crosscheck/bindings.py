@@ -215,7 +215,7 @@ def _pair(key: tuple[str, str], c: Declaration, r: Declaration, target: Target,
     comps = compare_functions(c.function, r.function, c.typeids, r.typeids, target, pairs)
     remedies = tuple(
         remedy(c.function, r.function, target, normalize_integers=comp.c_options.normalize_integers,
-               generalize_pointers=comp.c_options.generalize_pointers)
+               generalize_pointers=comp.c_options.generalize_pointers, known_to_differ=True)
         for comp in comps if not comp.matches and comp.c_options == comp.rust_options)
     kind = {"function": "function", "field": "member", "type": "typedef"}[key[0]]
     return BindingPair(key[1], kind, c, r, comps, remedies)

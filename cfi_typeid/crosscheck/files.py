@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from . import bindings
 from .check import option_pairs
 from ..errors import UsageError
+from ..sources.background import Background
 from ..sources.records import Scan
 from ..targets import DEFAULT_TARGET
 
@@ -28,10 +29,11 @@ def _reader(module: str, name: str) -> Any:
 def local_crates(crate: str) -> Mapping[str, str] | None:
     """The disambiguators the local rustc gives ``core``, ``std``, ``alloc`` and ``crate``:
     bindgen's output names ``::std::option::Option`` in every nullable callback, whose id
-    spells ``core``'s.  None (the reader then says what is missing) without a rustc."""
-    from ..rust.crates import probe_disambiguators
+    spells ``core``'s (probed once per compiler version and crate name, then cached).  None
+    (the reader then says what is missing) without a rustc."""
+    from ..rust.crates import cached_probe_disambiguators
     try:
-        return probe_disambiguators(crate)
+        return cached_probe_disambiguators(crate)
     except UsageError:
         return None
 
@@ -47,12 +49,18 @@ def check_bindings(c_paths: Sequence[str], rust_paths: Sequence[str], *,
     standard input) under each option set; see :func:`.bindings.check_bindings`.  Without
     ``crates``, the crate disambiguators are the local rustc's (:func:`local_crates`)."""
     option_pairs(options, c_options, rust_options)  # bad option sets fail before any reading
-    if crates is None:
-        crates = local_crates(crate)
-    read_c_files = _reader("c_header", "read_c_files")
+    # the local rustc's crates (rustc -vV) are asked for while the files are read
+    asked = Background(lambda: local_crates(crate)) if crates is None else None
+    read_c_files_later = _reader("c_header", "read_c_files_later")
     read_rust_files = _reader("rust_file", "read_rust_files")
-    c: Scan = read_c_files(c_paths, target=target, cpp=cpp, cpp_args=cpp_args)
-    rust: Scan = read_rust_files(rust_paths, target=target, edition=edition, crate=crate,
-                           crates=crates)
+    # the C side first, as always; its preprocessor runs while the Rust side is read
+    finish_c = read_c_files_later(c_paths, target=target, cpp=cpp, cpp_args=cpp_args)
+    try:
+        rust: Scan = read_rust_files(rust_paths, target=target, edition=edition, crate=crate,
+                                     crates=crates if asked is None else asked.result)
+    except Exception:
+        finish_c()  # C's error, if it has one, is the one to report
+        raise
+    c: Scan = finish_c()
     return bindings.check_bindings(c, rust, target=target, options=options,
                                    c_options=c_options, rust_options=rust_options)

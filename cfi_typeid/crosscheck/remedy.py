@@ -237,22 +237,26 @@ _REMEDIES: dict[tuple[FunctionType, FunctionType, Target, bool, bool, str], Reme
 
 
 def remedy(c_fn: FunctionType, r_fn: FunctionType, target: Target, *,
-           normalize_integers: bool, generalize_pointers: bool, name: str = "") -> Remedy:
+           normalize_integers: bool, generalize_pointers: bool, name: str = "",
+           known_to_differ: bool = False) -> Remedy:
     """Edits to the Rust signature ``r_fn`` that give it C's id under one option set (the same
-    on both sides), proved by encoding the rewritten signature; or why none do."""
+    on both sides), proved by encoding the rewritten signature; or why none do.
+    ``known_to_differ``: the caller compared the two ids under that option set already and
+    they differ (the answer is the same, one encoding of each side sooner)."""
     key = (c_fn, r_fn, target, normalize_integers, generalize_pointers, name)
     found = _REMEDIES.get(key)
     if found is None:
         found = remember(_REMEDIES, key, _remedy(c_fn, r_fn, target, normalize_integers,
-                                                 generalize_pointers, name), 4096)
+                                                 generalize_pointers, name, known_to_differ),
+                         4096)
     return found
 
 
 def _remedy(c_fn: FunctionType, r_fn: FunctionType, target: Target, normalize_integers: bool,
-            generalize_pointers: bool, name: str) -> Remedy:
+            generalize_pointers: bool, name: str, known_to_differ: bool = False) -> Remedy:
     opts = dict(normalize_integers=normalize_integers, generalize_pointers=generalize_pointers)
     name = name or _set_name(normalize_integers, generalize_pointers)
-    if _ids_equal(c_fn, r_fn, target, opts):
+    if not known_to_differ and _ids_equal(c_fn, r_fn, target, opts):
         return Remedy(name, works=True, function=r_fn)
     rw = _Rewriter(target, normalize_integers, generalize_pointers)
     edits: list[Edit] = []

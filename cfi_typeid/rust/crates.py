@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from ..errors import UsageError
 
@@ -110,16 +110,40 @@ def standard_disambiguators(rustc: str | None = None) -> tuple[dict[str, str], s
     the compiler's version line.  Probed once per compiler version and kept in the user's
     cache directory (``$XDG_CACHE_HOME/cfi_typeid``)."""
     version = rustc_version(rustc)
+
+    def probe() -> dict[str, str]:
+        found = probe_disambiguators("probe", rustc)
+        return {k: found[k] for k in STANDARD_CRATES if k in found}
     key = hashlib.sha256(version.encode()).hexdigest()[:16]
-    path = _cache_dir() / f"crates-{key}.json"
+    return _cached(f"crates-{key}.json", probe), version.splitlines()[0]
+
+
+def cached_probe_disambiguators(crate: str = "probe", rustc: str | None = None
+                                ) -> dict[str, str]:
+    """:func:`probe_disambiguators`, probed once per compiler version and crate name and kept
+    in the user's cache directory like :func:`standard_disambiguators`' (the probe's source
+    and flags are part of the key): compiling the probe is most of a second's work."""
+    exe = _rustc(rustc)
+    if not crate.isidentifier():
+        raise UsageError(f"{crate!r} is not a crate name")
+    version = rustc_version(exe)
+    what = json.dumps([version, crate, _PROBE, _FLAGS,
+                       os.environ.get("RUSTC_FORCE_RUSTC_VERSION")])
+    key = hashlib.sha256(what.encode()).hexdigest()[:16]
+    return _cached(f"probe-{key}.json", lambda: probe_disambiguators(crate, exe))
+
+
+def _cached(name: str, probe: Callable[[], dict[str, str]]) -> dict[str, str]:
+    """The crate map kept in the cache directory as ``name``, or ``probe()``'s, kept there
+    (if the directory can be written)."""
+    path = _cache_dir() / name
     try:
         cached = json.loads(path.read_text())
         if isinstance(cached, dict) and all(isinstance(v, str) for v in cached.values()):
-            return cached, version.splitlines()[0]
+            return cached
     except (OSError, ValueError):
         pass
-    found = probe_disambiguators("probe", rustc)
-    crates = {k: found[k] for k in STANDARD_CRATES if k in found}
+    crates = probe()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -127,7 +151,7 @@ def standard_disambiguators(rustc: str | None = None) -> tuple[dict[str, str], s
         os.replace(tmp, path)
     except OSError:
         pass  # no cache: probe again next time
-    return crates, version.splitlines()[0]
+    return crates
 
 
 def read_ir_disambiguators(path: str) -> dict[str, str]:

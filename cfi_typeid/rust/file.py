@@ -24,7 +24,7 @@ from .ast import AdtItem, AliasItem, ExternBlock, FnItem, FnPtrType, Item, ModIt
 from .frontend import read_source
 from .items import Module, Source, add_items
 from .lexer import EscapeError, Tok, check_text, tokenize, unescape
-from .syntax import matching_bracket
+from .syntax import Lexed, matching_bracket
 
 #: The editions (2015 reads ``::name`` and ``use`` paths from the crate root).
 EDITIONS = ("2015", "2018", "2021", "2024")
@@ -103,6 +103,9 @@ class FileReader:
                                                     Source(text, filename)))
         self.text = text
         self.tokens: list[Tok] = []
+        #: The spans of the file's comments, in order (the items cut from it reuse its
+        #: tokens, see :meth:`lexed`).
+        self.comments: list[tuple[int, int]] = []
 
     def word(self, i: int) -> str:
         tok = self.tokens[i]
@@ -113,7 +116,7 @@ class FileReader:
     def read(self) -> FileItems:
         try:
             check_text(self.text, self.out.filename)
-            self.tokens = tokenize(self.text, self.out.filename)
+            self.tokens = tokenize(self.text, self.out.filename, self.comments)
         except ParseError as e:
             self.out.problems.append(Problem(e.offset, e.message))
             return self.out
@@ -357,8 +360,10 @@ class FileReader:
         start, end = span
         snippet = before + self.text[start:end] + after
         shift = start - len(before)
+        lexed = None if snippet.startswith("#!") else (  # a shebang there: lex it as it is
+            lambda: self.lexed(raw, before, after, shift))
         try:
-            items = read_source(snippet, "prelude", self.out.filename).items
+            items = read_source(snippet, "prelude", self.out.filename, lexed).items
         except ParseError as e:
             if raw.kind == "const":  # a value we do not evaluate: what uses it will say so
                 self.skip(raw, "const with a value this tool does not read")
@@ -376,6 +381,37 @@ class FileReader:
             self.problem(raw, e.message, e.offset)
             return
         self.candidates(module, raw, items)
+
+    def lexed(self, raw: _Raw, before: str, after: str, shift: int) -> Lexed:
+        """The tokens and comment spans of the snippet :meth:`parsed` reads (``before``, the
+        item's text, ``after``) as :func:`tokenize` would give them: the file's own tokens of
+        the item, moved (an item starts and ends at token boundaries, so lexing it alone gives
+        the same tokens), and the two wrappers lexed.  None when nothing in them is ever
+        blanked: no comment, no ``#`` (attributes), ``!`` (macros), ``impl`` or ``{`` in the
+        item (a body), and the wrappers (``extern "C" {`` ... ``}``) only around it."""
+        spans: list[tuple[int, int]] = []
+        tokens = tokenize(before, self.out.filename, spans) if before else []
+        item = self.tokens[raw.first:raw.last + 1]
+        start, end = self.span(raw.first, raw.last)
+        k = bisect.bisect_left(self.comments, (start, start))
+        if not spans and (k == len(self.comments) or self.comments[k][0] >= end) \
+                and not _maybe_blanked(self.text, item) \
+                and not _maybe_blanked(before, tokens[:-1] if before.endswith("{ ") else tokens) \
+                and not _MAYBE_BLANKED.search(after):
+            return None
+        new = tuple.__new__
+        tokens += [new(Tok, (t.kind, t.start - shift, t.end - shift)) for t in item]
+        while k < len(self.comments) and self.comments[k][0] < end:
+            a, b = self.comments[k]
+            spans.append((a - shift, b - shift))
+            k += 1
+        if after:
+            at = end - shift
+            comments: list[tuple[int, int]] = []
+            tokens += [new(Tok, (t.kind, t.start + at, t.end + at))
+                       for t in tokenize(after, self.out.filename, comments)]
+            spans += [(a + at, b + at) for a, b in comments]
+        return tokens, spans
 
     def candidates(self, module: Module, raw: _Raw, items: tuple[Item, ...]) -> None:
         attrs = dict(raw.attrs)
@@ -424,26 +460,66 @@ class FileReader:
         return _TIGHT.sub(r"\1", " ".join(self.text[start:end].split())).replace(",)", ")")
 
 
+def _maybe_blanked(text: str, tokens: list[Tok]) -> bool:
+    """Whether any of ``tokens`` (of ``text``) may begin something blank_noise blanks."""
+    for t in tokens:
+        if t.kind == "punct":
+            if text[t.start] in "#!{":
+                return True
+        elif t.kind == "ident" and t.end - t.start == 4 and text[t.start:t.end] == "impl":
+            return True
+    return False
+
+
+#: What a wrapper after an item would need to hold for blanking to look at it.
+_MAYBE_BLANKED = re.compile(r"[#!{/]|\bimpl\b")
 _TIGHT = re.compile(r"(?<=[(\[<]) |\s(?=[)\]>])|(,)\s(?=\))")
 
 
 def shifted(node: Any, by: int) -> Any:
-    """``node`` (syntax from :mod:`cfi_typeid.rust.ast`) with every offset moved by ``by``."""
+    """``node`` (syntax from :mod:`cfi_typeid.rust.ast`) with every offset moved by ``by``.
+
+    An offset is a field named ``at`` or ``*_at``; one that is 0 (no position) stays 0.  A
+    node with nothing to move is returned as it is; tuples come back as new tuples."""
     if isinstance(node, tuple):
-        return tuple(shifted(x, by) for x in node)
-    if not dataclasses.is_dataclass(node) or isinstance(node, type):
+        return tuple([shifted(x, by) for x in node])
+    plan = _shift_plan(type(node))
+    if plan is None:
         return node
-    changes: dict[str, Any] = {}
-    for f in dataclasses.fields(node):
-        value = getattr(node, f.name)
-        if f.name == "at" or f.name.endswith("_at"):
+    values: list[Any] = []
+    changed = False
+    for name, is_offset in plan:
+        value = getattr(node, name)
+        if is_offset:
             if value:
-                changes[f.name] = value + by
-        elif isinstance(value, tuple) or dataclasses.is_dataclass(value):
+                value += by
+                changed = True
+        elif isinstance(value, tuple) or _shift_plan(type(value)) is not None:
             new = shifted(value, by)
             if new is not value:
-                changes[f.name] = new
-    return dataclasses.replace(node, **changes) if changes else node
+                value = new
+                changed = True
+        values.append(value)
+    return type(node)(*values) if changed else node
+
+
+#: Per class: its fields in order, each with whether it is an offset; None for a class that
+#: is not a dataclass (nothing in it is moved).
+_SHIFT_PLANS: dict[type, tuple[tuple[str, bool], ...] | None] = {}
+
+
+def _shift_plan(cls: type) -> tuple[tuple[str, bool], ...] | None:
+    try:
+        return _SHIFT_PLANS[cls]
+    except KeyError:
+        pass
+    plan: tuple[tuple[str, bool], ...] | None = None
+    if dataclasses.is_dataclass(cls):
+        plan = tuple((f.name, f.name == "at" or f.name.endswith("_at"))
+                     for f in dataclasses.fields(cls))
+        assert all(f.init and not f.kw_only for f in dataclasses.fields(cls)), cls
+    _SHIFT_PLANS[cls] = plan
+    return plan
 
 
 def is_fn_pointer_syntax(t: Any) -> bool:

@@ -14,7 +14,7 @@ root, so a batch sharing a prelude reads it once.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 from weakref import WeakKeyDictionary
 
 from ..errors import ParseError
@@ -32,7 +32,7 @@ from .items import (
 from .lexer import check_text
 from .lower import Lowering
 from .resolve import Env, Position, Resolver, bind
-from .syntax import blank_noise, parse_rust, rust_fast_parser
+from .syntax import Lexed, blank_noise, parse_rust, rust_fast_parser
 from .methods import method_env
 from .signature_rules import CMSE, SPECIAL_SIGNATURES, SignatureRules
 from .tree import RustTransformer
@@ -47,15 +47,17 @@ from ..targets import Target
 _TRANSFORMER = RustTransformer()
 
 
-def read_source(text: str, rule: str, what: str) -> SourceFile:
-    """Parse Rust ``text`` (``rule``: ``prelude`` or ``decl``) into syntax objects.
+def read_source(text: str, rule: str, what: str,
+                lexed: Callable[[], Lexed] | None = None) -> SourceFile:
+    """Parse Rust ``text`` (``rule``: ``prelude`` or ``decl``) into syntax objects
+    (``lexed``: its tokens, if the caller has them; see :func:`blank_noise`).
 
     The fast way (:mod:`cfi_typeid.parsing.lalr`) runs the rule methods during the parse.  If it fails
     for any reason, Lark parses the text into a tree first and the methods run over that: a
     syntax error anywhere is reported (with Lark's expected-token sets) before any error of
     meaning, as a tree parse always did."""
     check_text(text, what)
-    blanked = blank_noise(text, what, impls=rule == "decl")
+    blanked = blank_noise(text, what, impls=rule == "decl", lexed=lexed)
     context = SOURCE.set((text, what))
     try:
         try:
@@ -188,9 +190,12 @@ def pointee_function(t: RFnPtr, lowering: Lowering) -> FunctionType:
                              t.variadic)
 
 
-def function_item(fn: FnItem, lowering: Lowering, env: Env) -> FunctionType:
-    """The function type of ``fn``, an item of ``env``'s module."""
-    return _function_item(fn, lowering, env, None)
+def function_item(fn: FnItem, lowering: Lowering, env: Env,
+                  known: dict[tuple[TypeExpr, Position], RTy] | None = None) -> FunctionType:
+    """The function type of ``fn``, an item of ``env``'s module.  ``known`` (one dictionary
+    per module, see ``_RESOLVED``) keeps the parameter and return types resolved in that
+    module for the next function of it."""
+    return _function_item(fn, lowering, env, known)
 
 
 def _function_item(fn: FnItem, lowering: Lowering, env: Env,

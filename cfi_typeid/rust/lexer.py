@@ -26,11 +26,16 @@ class Tok(NamedTuple):
     end: int
 
 
-_TOKEN = re.compile(r"""
-    (?P<ws>\s+)
-  | (?P<comment>//[^\n]*)
+#: One token after any whitespace (which no token begins with; ``punct`` is any other
+#: character).  Whitespace before nothing matches nothing: the end of the tokens.  Strings
+#: and raw strings are matched whole; their opening alone (``raw``, ``string``) only matches
+#: when they are unterminated, as a lone ``'`` (``quote``) does where no literal begins.
+_TOKEN = re.compile(r"""\s*(?:
+    (?P<comment>//[^\n]*)
   | (?P<block>/\*)
-  | (?P<raw>[bc]?r(?P<hashes>\#*)")
+  | (?P<rawstring>[bc]?r(?P<rawhashes>\#*)".*?"(?P=rawhashes))
+  | (?P<raw>[bc]?r\#*")
+  | (?P<plainstring>[bc]?"(?:[^"\\]|\\.)*")
   | (?P<string>[bc]?")
   | (?P<char>b?'(?:\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F_]*\}|[^\n])|[^\\'\n\r\t])')
   | (?P<lifetime>'(?:r\#)?[^\W\d]\w*)
@@ -38,12 +43,13 @@ _TOKEN = re.compile(r"""
                  |[0-9][0-9_]*(?:\.[0-9][0-9_]*)?(?:[eE][+-]?[0-9_]*[0-9][0-9_]*)?)
                (?:[^\W\d]\w*)?)
   | (?P<ident>(?:r\#)?[^\W\d]\w*)
-  | (?P<punct>.)
-""", re.X | re.S)
+  | (?P<quote>')
+  | (?P<punct>\S)
+)""", re.X | re.S)
+#: The token kind of each group that is a token as it matched.
+_KINDS = {"ident": "ident", "punct": "punct", "number": "number", "plainstring": "string",
+          "rawstring": "string", "char": "char", "lifetime": "lifetime"}
 
-#: A string's body up to its closing quote: any character but ``"`` and ``\``, or an escape
-#: (``\`` and any character, a newline included: a line continuation).
-_STRING_BODY = re.compile(r'(?:[^"\\]|\\.)*"', re.S)
 _SHEBANG = re.compile(r"#!(?!\s*\[)[^\n]*")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -82,35 +88,34 @@ def tokenize(text: str, what: str = "input",
         pos = shebang.end()
         if comments is not None:
             comments.append((0, pos))
-    match = _TOKEN.match
-    while pos < len(text):
-        m = match(text, pos)
-        assert m is not None  # (?P<punct>.) matches any character
-        kind, end = m.lastgroup or "punct", m.end()
-        if kind == "ws":
-            pass
-        elif kind == "comment" or kind == "block":
-            if kind == "block":
-                end = block_comment_end(text, pos, what)
-            if comments is not None:
-                comments.append((pos, end))
-        elif kind == "raw":
-            close = text.find('"' + m.group("hashes"), end)
-            if close < 0:
-                raise ParseError("unterminated raw string", text, pos, what=what)
-            end = close + 1 + len(m.group("hashes"))
-            out.append(Tok("string", pos, end))
-        elif kind == "string":
-            body = _STRING_BODY.match(text, end)
-            if body is None:
-                raise ParseError("unterminated string", text, pos, what=what)
-            end = body.end()
-            out.append(Tok("string", pos, end))
-        elif kind == "punct" and text[pos] == "'":
-            raise ParseError("unterminated character literal", text, pos, what=what)
-        else:
-            out.append(Tok(kind, pos, end))
-        pos = end
+    new = tuple.__new__  # Tok(kind, start, end) without the namedtuple's Python __new__
+    append, kinds = out.append, _KINDS
+    while True:
+        after_block = -1
+        for m in _TOKEN.finditer(text, pos):  # contiguous: only whitespace is between them
+            group = m.lastgroup
+            kind = kinds.get(group or "")
+            if kind is not None:
+                append(new(Tok, (kind, m.start(m.lastindex or 0), m.end())))
+                continue
+            start, end = m.start(m.lastindex or 0), m.end()
+            if group == "comment":
+                if comments is not None:
+                    comments.append((start, end))
+            elif group == "block":
+                after_block = block_comment_end(text, start, what)
+                if comments is not None:
+                    comments.append((start, after_block))
+                break  # go on after the comment's end
+            elif group == "raw":
+                raise ParseError("unterminated raw string", text, start, what=what)
+            elif group == "string":
+                raise ParseError("unterminated string", text, start, what=what)
+            else:
+                raise ParseError("unterminated character literal", text, start, what=what)
+        if after_block < 0:
+            break
+        pos = after_block
     return out
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import ParseError, expected_phrase
 from ..parsing.compiled import fast_parser
@@ -184,16 +184,31 @@ def _macro_end(tokens: Tokens, text: str, i: int) -> int:
 _MAYBE_NOISE = re.compile(r"""[{/\\#!]|'"|\b(?:impl|trait)\b""")
 
 
-def blank_noise(text: str, what: str = "input", impls: bool = False) -> str:
+#: ``text``'s tokens and its comments' spans, as :func:`tokenize` gives them, when the caller
+#: has them already (a whole file's reader, for an item cut from it); None when the caller
+#: knows that nothing in them is blanked (no comment, attribute, macro, ``impl`` or body).
+Lexed = tuple[Tokens, list[tuple[int, int]]] | None
+
+
+def blank_noise(text: str, what: str = "input", impls: bool = False,
+                lexed: Callable[[], Lexed] | None = None) -> str:
     """``text`` with comments blanked, every function body emptied to ``{ }``, ``impl``
     blocks (which never change a free function's type id) blanked out unless ``impls`` (a
     declaration asking for a method's id), item-level macros and the attributes no type id
     depends on blanked out.  ``trait`` blocks stay: trait objects name them (their default
-    methods' bodies are emptied like any other)."""
+    methods' bodies are emptied like any other).  ``lexed``, if given, gives ``text``'s
+    tokens instead of lexing it again."""
     if _MAYBE_NOISE.search(text) is None and text.count('"') % 2 == 0:
         return text  # plain strings pair up: nothing to blank, nothing unterminated
-    spans: list[tuple[int, int]] = []
-    tokens = tokenize(text, what, spans)
+    spans: list[tuple[int, int]]
+    if lexed is None:
+        spans = []
+        tokens = tokenize(text, what, spans)
+    else:
+        given = lexed()
+        if given is None:
+            return text  # the caller saw nothing in the tokens that is ever blanked
+        tokens, spans = given
     i = 0
     while i < len(tokens) - 1:
         tok = tokens[i]

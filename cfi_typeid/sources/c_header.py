@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from typing import Callable, Sequence
 
 from .line_markers import LineMap
@@ -88,6 +89,42 @@ def read_c_files(paths: Sequence[str], *, target: str = DEFAULT_TARGET, cpp: boo
         declarations.extend(scan.declarations)
         diagnostics.extend(scan.diagnostics)
     return Scan(tuple(declarations), tuple(diagnostics))
+
+
+def read_c_files_later(paths: Sequence[str], *, target: str = DEFAULT_TARGET,
+                       cpp: bool = False, cpp_args: Sequence[str] = ()) -> Callable[[], Scan]:
+    """:func:`read_c_files`, to be finished by calling what this returns.  With ``cpp`` (and
+    no standard input), the preprocessor runs start now, in a thread: they wait on their
+    subprocesses, so the caller can read the other side of a check meanwhile.  The records,
+    or the error, are the ones read_c_files gives; anything else is read now."""
+    get_target(target)  # an unknown target is refused before any work
+    if not cpp or "-" in paths:
+        scan = read_c_files(paths, target=target, cpp=cpp, cpp_args=cpp_args)
+        return lambda: scan
+    texts: list[str] = []
+    failed: list[Exception] = []
+
+    def preprocess_all() -> None:
+        try:
+            for path in paths:
+                texts.append(preprocess(path, target, cpp_args))
+        except Exception as e:  # noqa: BLE001 - raised by finish, where read_c_files would
+            failed.append(e)
+    thread = threading.Thread(target=preprocess_all, name="cfi_typeid-cpp", daemon=True)
+    thread.start()
+
+    def finish() -> Scan:
+        thread.join()
+        declarations: list[Declaration] = []
+        diagnostics: list[Diagnostic] = []
+        for i, path in enumerate(paths):
+            if i == len(texts):
+                raise failed[0]
+            scan = scan_c(texts[i], target=target, filename=display_name(path))
+            declarations.extend(scan.declarations)
+            diagnostics.extend(scan.diagnostics)
+        return Scan(tuple(declarations), tuple(diagnostics))
+    return finish
 
 
 def display_name(path: str) -> str:

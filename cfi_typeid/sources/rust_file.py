@@ -19,7 +19,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..api import typeids_of
 from ..errors import CfiTypeidError, PositionedError, UsageError
@@ -33,6 +33,11 @@ from ..rust.resolve import Env, Resolver
 from ..rust.types import RAdt, RFnPtr, RTy
 from ..targets import DEFAULT_TARGET, get_target
 from .records import Declaration, Diagnostic, Scan
+
+
+#: Crate disambiguators, or a call giving them (or None: none) when they are first needed,
+#: after a file is cut into items (the command's ``rustc -vV`` runs meanwhile).
+Crates = Mapping[str, str] | Callable[[], Mapping[str, str] | None]
 
 
 @dataclass
@@ -53,20 +58,22 @@ def scan_rust(text: str, *, target: str = DEFAULT_TARGET, filename: str = "<inpu
 
 def read_rust_files(paths: Sequence[str], *, target: str = DEFAULT_TARGET,
                     edition: str = "2021", crate: str = DEFAULT_CRATE,
-                    crates: Mapping[str, str] | None = None, uses: Sequence[str] = (),
+                    crates: Crates | None = None, uses: Sequence[str] = (),
                     progress: bool = False) -> Scan:
     """The records of every file of ``paths`` ("-" = stdin), in order; each file is its own
-    crate root.  A file that cannot be read is a diagnostic."""
+    crate root.  A file that cannot be read is a diagnostic.  ``crates`` may be a call
+    giving them (see :data:`Crates`)."""
     return read_rust_files_reporting(paths, target=target, edition=edition, crate=crate,
                                      crates=crates, uses=uses, progress=progress)[0]
 
 
 def read_rust_files_reporting(
         paths: Sequence[str], *, target: str = DEFAULT_TARGET, edition: str = "2021",
-        crate: str = DEFAULT_CRATE, crates: Mapping[str, str] | None = None,
+        crate: str = DEFAULT_CRATE, crates: Crates | None = None,
         uses: Sequence[str] = (), progress: bool = False
 ) -> tuple[Scan, list[RustFileReport]]:
-    """:func:`read_rust_files`, and per file how many items it had and what was skipped."""
+    """:func:`read_rust_files`, and per file how many items it had and what was skipped
+    (``crates`` may be a call, see :data:`Crates`)."""
     declarations: list[Declaration] = []
     diagnostics: list[Diagnostic] = []
     reports: list[RustFileReport] = []
@@ -114,7 +121,7 @@ def _check(edition: str, crate: str) -> None:
 
 
 def _scan(text: str, target: str, filename: str, edition: str, crate: str,
-          crates: Mapping[str, str], uses: Sequence[str]) -> tuple[Scan, RustFileReport]:
+          crates: Crates, uses: Sequence[str]) -> tuple[Scan, RustFileReport]:
     _check(edition, crate)
     t = get_target(target)
     out = FileReader(text, filename, crate).read()
@@ -124,13 +131,15 @@ def _scan(text: str, target: str, filename: str, edition: str, crate: str,
             out.root.globs.append(use)
         else:
             out.root.uses[use.alias] = use
-    lowering = Lowering(Resolver(builtin_crates(t), t, edition), dict(crates))
+    known_crates = crates() if callable(crates) else crates
+    lowering = Lowering(Resolver(builtin_crates(t), t, edition), dict(known_crates or {}))
     declarations: list[Declaration] = []
     diagnostics = [_diagnostic(out, p.offset, p.message, p.name, p.severity)
                    for p in out.problems]
+    known: dict[int, dict[Any, RTy]] = {}  # by module: its resolved types (bindgen repeats them)
     for c in sorted(out.candidates, key=lambda c: c.offset):
         try:
-            fn = _function(c, lowering)
+            fn = _function(c, lowering, known.setdefault(id(c.module), {}))
             ids = None if fn is None else typeids_of(fn, RUSTC, t)
         except CfiTypeidError as e:
             if c.kind == "function" or is_fn_pointer_syntax(c.syntax):
@@ -150,10 +159,10 @@ def _scan(text: str, target: str, filename: str, edition: str, crate: str,
     return Scan(tuple(declarations), tuple(diagnostics)), report
 
 
-def _function(c: Candidate, lowering: Lowering) -> FunctionType | None:
+def _function(c: Candidate, lowering: Lowering, known: dict[Any, RTy]) -> FunctionType | None:
     env = Env(c.module)
     if c.kind == "function":
-        return function_item(c.syntax, lowering, env)
+        return function_item(c.syntax, lowering, env, known)
     t = _pointer(lowering.resolver.type(c.syntax, env))
     return None if t is None else pointee_function(t, lowering)
 
