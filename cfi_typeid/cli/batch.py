@@ -54,10 +54,18 @@ def _finite(text: str) -> float:
     return value
 
 
+#: One decoder and one encoder for every line: ``json.loads`` and ``json.dumps`` given any
+#: option build a new one (and its scanner) per call.
+_DECODER = json.JSONDecoder(parse_constant=_constant, parse_float=_finite)
+_ENCODER = json.JSONEncoder(allow_nan=False)
+
+
 def _load(text: str) -> tuple[Any, dict[str, object] | None]:
     """The JSON value of a line, or the error that says why it has none."""
     try:
-        return json.loads(text, parse_constant=_constant, parse_float=_finite), None
+        if text.startswith("\ufeff"):  # (as json.loads refuses it)
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        return _DECODER.decode(text), None
     except json.JSONDecodeError as e:
         return None, _error(f"not JSON: {e.msg}", e.lineno, e.colno)
     except _NotJSON as e:
@@ -180,7 +188,7 @@ def process_line(text: str) -> dict[str, Any]:
 
 def _dumps(result: dict[str, Any]) -> str:
     try:
-        return json.dumps(result, allow_nan=False)
+        return _ENCODER.encode(result)
     except (ValueError, RecursionError):  # an echoed value JSON cannot hold, or too deep
         return json.dumps({"error": _error("an echoed value cannot be written as JSON")})
 
