@@ -476,9 +476,10 @@ def parse_c(text: str, start: int, end: int, rule: str, typedef_names: Container
     token = TYPEDEF_NAMES.set(typedef_names)
     try:
         return c_parser().parse(text[start:end], start=rule)
-    except _UnsupportedKeyword as e:
-        raise ParseError(_UNSUPPORTED_KEYWORDS[e.token.value], text,
-                         start + (e.token.start_pos or 0), what=what) from None
+    # (each clause names its exception differently: compiled by mypyc, a name has one type)
+    except _UnsupportedKeyword as refused:
+        raise ParseError(_UNSUPPORTED_KEYWORDS[refused.token.value], text,
+                         start + (refused.token.start_pos or 0), what=what) from None
     except UnexpectedToken as e:
         if e.token.type == "$END":
             raise ParseError("unexpected end of declaration" + _expected(e.accepts or e.expected),
@@ -490,12 +491,12 @@ def parse_c(text: str, start: int, end: int, rule: str, typedef_names: Container
                              start + (e.token.start_pos or 0), what=what) from None
         raise ParseError(f"unexpected {e.token.value!r}" + _expected(expected),
                          text, start + (e.token.start_pos or 0), what=what) from None
-    except UnexpectedCharacters as e:
-        at = start + (e.pos_in_stream or 0)
+    except UnexpectedCharacters as bad:
+        at = start + (bad.pos_in_stream or 0)
         raise ParseError(f"unexpected character {text[at]!r}", text, at, what=what) from None
     except UnexpectedEOF:
         raise ParseError("unexpected end of declaration", text, end, what=what) from None
-    except (UnexpectedInput, LarkError) as e:
-        raise ParseError(f"cannot parse: {e}", text, start, what=what) from None
+    except (UnexpectedInput, LarkError) as other:
+        raise ParseError(f"cannot parse: {other}", text, start, what=what) from None
     finally:
         TYPEDEF_NAMES.reset(token)

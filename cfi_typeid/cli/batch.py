@@ -68,8 +68,8 @@ def _load(text: str) -> tuple[Any, dict[str, object] | None]:
         return _DECODER.decode(text), None
     except json.JSONDecodeError as e:
         return None, _error(f"not JSON: {e.msg}", e.lineno, e.colno)
-    except _NotJSON as e:
-        return None, _error(f"not JSON: {e}")
+    except _NotJSON as number:  # (not "e" again: compiled by mypyc, a name has one type)
+        return None, _error(f"not JSON: {number}")
     except ValueError:  # int(): more digits than Python turns into an int
         return None, _error(f"not JSON we read: an integer with more than {MAX_INT_DIGITS:,} "
                             "digits")
@@ -168,8 +168,8 @@ def _answer(item: Mapping[str, Any]) -> dict[str, Any]:
         return {"error": e.to_json()}
     except RecursionError:
         return {"error": _error("declaration nested too deeply")}
-    except Exception as e:  # noqa: BLE001 - a bug of ours must not cost the other lines
-        return {"error": {**_error(f"internal error ({type(e).__name__}: {e}); please "
+    except Exception as bug:  # noqa: BLE001 - a bug of ours must not cost the other lines
+        return {"error": {**_error(f"internal error ({type(bug).__name__}: {bug}); please "
                                    "report this line"), "internal": True}}
 
 
