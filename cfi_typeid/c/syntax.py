@@ -492,7 +492,8 @@ def parse_c(text: str, start: int, end: int, rule: str, typedef_names: Container
         raise ParseError(f"unexpected {e.token.value!r}" + _expected(expected),
                          text, start + (e.token.start_pos or 0), what=what) from None
     except UnexpectedCharacters as bad:
-        at = start + (bad.pos_in_stream or 0)
+        # (read untyped: Lark declares pos_in_stream None, and mypyc checks declared types)
+        at = start + (getattr(bad, "pos_in_stream", None) or 0)
         raise ParseError(f"unexpected character {text[at]!r}", text, at, what=what) from None
     except UnexpectedEOF:
         raise ParseError("unexpected end of declaration", text, end, what=what) from None
