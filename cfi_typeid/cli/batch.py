@@ -8,7 +8,7 @@ written back; every other key is (``id`` and the like), so a large prelude is no
 every output line.
 
 A prelude is parsed once per batch (per process, with ``--jobs``), whether it parses or not:
-the front ends cache the scope a good one leaves, and :data:`_PRELUDE_ERRORS` the error of a
+the front ends cache the scope a good one leaves, and :data:`_PRELUDES` the error of a
 bad one, which every line using it then gets with ``"in": "prelude"``.
 """
 
@@ -106,10 +106,11 @@ def _type_problem(item: Mapping[str, Any]) -> str | None:
     return None
 
 
-#: Errors of the preludes that failed, by (lang, prelude, target, crate, crates): each is
-#: parsed once, and every line using it gets the same error without another parse.
-_PRELUDE_ERRORS: dict[tuple[object, ...], dict[str, object]] = {}
-_PRELUDE_ERRORS_MAX = 256
+#: What each prelude gave on its own, by (lang, prelude, target, crate, crates): the error
+#: of one that failed, which every line using it gets without another parse, or None for
+#: one that parses (whose scope the front end caches), so that a line asks no more.
+_PRELUDES: dict[tuple[object, ...], dict[str, object] | None] = {}
+_PRELUDES_MAX = 256
 
 
 def _prelude_error(lang: str, prelude: str, target: str, crate: str | None,
@@ -119,9 +120,8 @@ def _prelude_error(lang: str, prelude: str, target: str, crate: str | None,
     if not prelude or lang not in ("c", "rust"):
         return None
     key = (lang, prelude, target, crate, tuple(sorted(crates.items())) if crates else ())
-    known = _PRELUDE_ERRORS.get(key)
-    if known is not None:
-        return known
+    if key in _PRELUDES:
+        return _PRELUDES[key]
     try:
         t = get_target(target)
     except CfiTypeidError:
@@ -129,12 +129,11 @@ def _prelude_error(lang: str, prelude: str, target: str, crate: str | None,
     try:
         _parse_prelude(lang, prelude, t, crate)
     except CfiTypeidError as e:
-        return remember(_PRELUDE_ERRORS, key, {**e.to_json(), "in": "prelude"},
-                        _PRELUDE_ERRORS_MAX)
+        return remember(_PRELUDES, key, {**e.to_json(), "in": "prelude"}, _PRELUDES_MAX)
     except RecursionError:
-        return remember(_PRELUDE_ERRORS, key, {**_error("prelude nested too deeply"),
-                                               "in": "prelude"}, _PRELUDE_ERRORS_MAX)
-    return None
+        return remember(_PRELUDES, key, {**_error("prelude nested too deeply"),
+                                         "in": "prelude"}, _PRELUDES_MAX)
+    return remember(_PRELUDES, key, None, _PRELUDES_MAX)
 
 
 def _parse_prelude(lang: str, prelude: str, target: Target, crate: str | None) -> None:
