@@ -76,20 +76,28 @@ def _extensions() -> list[object]:
         _say("CFI_TYPEID_COMPILE=1 but mypyc is not installed; installing pure Python")
         return []
     try:
-        return list(mypycify(COMPILED, opt_level="3", group_name="cfi_typeid"))
+        # (an isolated build environment has mypy but not the runtime dependencies: their
+        # types are then Any to mypyc, which compiles the calls generically)
+        return list(mypycify(["--ignore-missing-imports", *COMPILED], opt_level="3",
+                             group_name="cfi_typeid"))
     except BaseException as e:  # noqa: BLE001 - mypyc exits on a type error
         _say(f"mypyc failed ({type(e).__name__}: {e}); installing pure Python")
         return []
 
 
+#: An editable install (PEP 660's editable_wheel, or setup.py develop) is never compiled:
+#: mypyc would not even be run (OptionalBuildExt refuses too, in case a frontend differs).
+_EDITABLE = bool({"editable_wheel", "develop"} & set(sys.argv))
 _COMPILE = os.environ.get("CFI_TYPEID_COMPILE") == "1"
+if _COMPILE and _EDITABLE:
+    _say("not compiling for an editable install (pure Python)")
 # mypyc only when asked for, a build requirement of that build alone: an isolated build
 # (pip's default) learns it from PEP 517's get_requires_for_build_wheel and installs it,
 # then runs this again with mypyc there.
 _FETCH_MYPYC = _COMPILE and not _has_mypyc()
 
 setup(
-    ext_modules=_extensions() if _COMPILE and not _FETCH_MYPYC else [],
+    ext_modules=_extensions() if _COMPILE and not _FETCH_MYPYC and not _EDITABLE else [],
     cmdclass={"build_ext": OptionalBuildExt},
     setup_requires=["mypy>=1.8"] if _FETCH_MYPYC else [],
 )
