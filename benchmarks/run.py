@@ -81,8 +81,8 @@ with open(report, "w") as f:
 """
 
 
-def run(cmd: Sequence[str], *, stdout: Path | None = None, env: dict[str, str] | None = None
-        ) -> Run:
+def run(cmd: Sequence[str], *, stdout: Path | None = None, env: dict[str, str] | None = None,
+        cwd: Path = ROOT) -> Run:
     """Run ``cmd`` to completion, measured alone: wall and CPU time, peak memory."""
     fd, report = tempfile.mkstemp(prefix="cfi_typeid-bench-run-")
     os.close(fd)
@@ -90,7 +90,7 @@ def run(cmd: Sequence[str], *, stdout: Path | None = None, env: dict[str, str] |
         with open(stdout or os.devnull, "wb") as out:
             proc = subprocess.run([PYTHON, "-S", "-c", _LAUNCHER, report, *cmd],
                                   stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.PIPE,
-                                  env=env, cwd=ROOT, timeout=7200)
+                                  env=env, cwd=cwd, timeout=7200)
         fields = Path(report).read_text().split()
     finally:
         os.unlink(report)
@@ -109,6 +109,38 @@ def python_env(cache: Path) -> dict[str, str]:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(cache)
     return env
+
+
+def compiled_env(site: Path, cache: Path) -> dict[str, str]:
+    """Environment of the compiled build's processes: its install directory on the path
+    instead of this checkout."""
+    env = python_env(cache)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
+    return env
+
+
+def _compiled_build(where: str, tmp: Path) -> Path:
+    """The directory the compiled build is installed in: ``where``, or ``build``: this
+    checkout built with ``CFI_TYPEID_COMPILE=1`` (a minute or so) and installed in ``tmp``.
+    Refuses a build in which nothing is compiled (no mypyc, no C compiler)."""
+    if where != "build":
+        site = Path(where).resolve()
+    else:
+        print("building the compiled wheel (CFI_TYPEID_COMPILE=1) ...", flush=True)
+        dist, site = tmp / "compiled-dist", tmp / "compiled-site"
+        env = dict(os.environ, CFI_TYPEID_COMPILE="1")
+        subprocess.run([PYTHON, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist),
+                        str(ROOT)], check=True, env=env, cwd=ROOT)
+        wheel = next(dist.glob("cfi_typeid-*.whl"))
+        subprocess.run([PYTHON, "-m", "pip", "install", "--no-deps", "-q", "--target",
+                        str(site), str(wheel)], check=True)
+    probe = subprocess.run([PYTHON, "-c", "import cfi_typeid.api as m; print(m.__file__)"],
+                           capture_output=True, text=True, cwd=site,
+                           env=dict(os.environ, PYTHONPATH=str(site)))
+    if not probe.stdout.strip().endswith(".so"):
+        raise SystemExit(f"--compiled: {site} holds no compiled build "
+                         f"({probe.stdout.strip() or probe.stderr.strip()[-300:]})")
+    return site
 
 
 def rustc_env() -> dict[str, str]:
@@ -220,9 +252,43 @@ class Bench:
     tmp: Path
     env: dict[str, str]
     report: Report
+    #: With ``--compiled``: the environment of the compiled build's processes (its install
+    #: directory first on the path; they run in it, so that this checkout is not on the path).
+    compiled: dict[str, str] | None = None
+    compiled_dir: Path = ROOT
 
     def ours(self, *args: str) -> list[str]:
         return [PYTHON, "-m", "cfi_typeid", *args]
+
+    def compiled_side(self, sides: dict[str, Callable[[], Run]], *args: str,
+                      stdout: Path | None = None) -> None:
+        """Add the side ``ours compiled`` (``python -m cfi_typeid ARGS`` of the compiled
+        build) to ``sides``, when there is one."""
+        if self.compiled is not None:
+            env, cwd = self.compiled, self.compiled_dir
+            sides["ours compiled"] = lambda: run(self.ours(*args), stdout=stdout, env=env,
+                                                 cwd=cwd)
+
+    def compare_compiled(self, section: str, measure: str, runs: dict[str, list[Run]],
+                         theirs_name: str, limit: float, outputs: tuple[Path, Path] | None = None
+                         ) -> None:
+        """The compiled build's rows of a section: its ratio (wall, as the target is) and its
+        CPU time, each against the compiler; and whether its output is the pure build's."""
+        if "ours compiled" not in runs:
+            return
+        theirs = runs.get(theirs_name)
+        self.report.compare(section, f"{measure}, compiled", median(runs["ours compiled"]),
+                            median(theirs) if theirs else None, limit)
+        self.report.extra(section, "  compiled: CPU time (user+sys, for information)",
+                          median_cpu(runs["ours compiled"]),
+                          median_cpu(theirs) if theirs else None)
+        if outputs is not None:
+            same = outputs[0].read_bytes() == outputs[1].read_bytes()
+            self.report.say(f"    compiled build's output {'the same as' if same else 'DIFFERS from'}"
+                            " the pure build's")
+            if not same:
+                self.report.figure(section, "  compiled output = pure output", "DIFFERS", "same",
+                                   False)
 
 
 def c_batch_vs_clang(b: Bench) -> None:
@@ -233,6 +299,8 @@ def c_batch_vs_clang(b: Bench) -> None:
     src.write_text(gen.clang_source(protos))
     jsonl.write_text(gen.c_batch_lines(protos))
     sides = _batch_sides(b, jsonl, out)
+    compiled_out = b.tmp / "a.compiled.jsonl"
+    b.compiled_side(sides, "batch", str(jsonl), stdout=compiled_out)
     if CLANG:
         sides["clang"] = lambda: run([CLANG, *CLANG_FLAGS, str(src), "-o", str(ll)])
     runs = alternate(sides, b.repeat)
@@ -245,6 +313,8 @@ def c_batch_vs_clang(b: Bench) -> None:
     b.report.compare("(a)", f"batch {b.n} C prototypes vs clang-19", ours, clang, 2.0)
     _report_cpu(b, "(a)", runs, "clang")
     _report_parallel(b, "(a)", runs, clang)
+    b.compare_compiled("(a)", f"batch {b.n} C prototypes vs clang-19", runs, "clang", 2.0,
+                       (out, compiled_out))
 
 
 def _batch_sides(b: Bench, jsonl: Path, out: Path) -> dict[str, Callable[[], Run]]:
@@ -260,6 +330,7 @@ def _report_cpu(b: Bench, section: str, runs: dict[str, list[Run]], theirs: str)
     """The CPU-time figures of a comparison, for information (its target is on wall time)."""
     if "ours" in runs and runs["ours"]:
         cpu = {name: median_cpu(r) for name, r in runs.items() if r}
+        cpu.pop("ours compiled", None)
         b.report.extra(section, "  CPU time (user+sys, for information)", cpu["ours"],
                        cpu.get(theirs))
 
@@ -396,6 +467,7 @@ def one_off_vs_clang(b: Bench) -> None:
     repeat = max(3, b.repeat * 4)
     sides = {"ours": lambda: run(b.ours("encode", "void f(long);"), env=b.env),
              "python": lambda: run([PYTHON, "-c", "pass"], env=b.env)}
+    b.compiled_side(sides, "encode", "void f(long);")
     if CLANG:
         sides["clang"] = lambda: run([CLANG, *CLANG_FLAGS, str(src), "-o", os.devnull])
     runs = alternate(sides, repeat)
@@ -406,6 +478,7 @@ def one_off_vs_clang(b: Bench) -> None:
                  f"{_fmt(clang, 's') if CLANG else 'skipped: clang-19 not installed'}")
     b.report.compare("(d)", "one-off encode vs one-off clang-19", ours, clang, 3.0)
     _report_cpu(b, "(d)", runs, "clang")
+    b.compare_compiled("(d)", "one-off encode vs one-off clang-19", runs, "clang", 3.0)
     b.report.figure("(d)", "  python -c pass (start-up floor)", _fmt(floor, "s"), "", None)
 
 
@@ -598,6 +671,8 @@ def header_vs_clang(b: Bench) -> None:
     sides = {"ours": lambda: run(b.ours("header", "--jsonl", str(src)), stdout=out, env=b.env),
              "clang": lambda: run([CLANG, *CLANG_FLAGS, "-x", "c", str(truth), "-o",
                                    os.devnull])}
+    compiled_out = b.tmp / "g.compiled.jsonl"
+    b.compiled_side(sides, "header", "--jsonl", str(src), stdout=compiled_out)
     runs = alternate(sides, b.repeat)
     ours, clang = median(runs["ours"]), median(runs["clang"])
     cpu = statistics.median(r.cpu for r in runs["ours"]), statistics.median(
@@ -608,6 +683,9 @@ def header_vs_clang(b: Bench) -> None:
                  f"answered; ours {_fmt(ours, 's')} (CPU {_fmt(cpu[0], 's')}), clang-19 "
                  f"{_fmt(clang, 's')} (CPU {_fmt(cpu[1], 's')})")
     b.report.compare("(g)", f"header {header} vs clang-19", ours, clang, 2.0)
+    b.report.extra("(g)", "  CPU time (user+sys, for information)", cpu[0], cpu[1])
+    b.compare_compiled("(g)", f"header {header} vs clang-19", runs, "clang", 2.0,
+                       (out, compiled_out))
 
 def kcfi_index(b: Bench) -> None:
     """(k) the KCFI index: build it over n generated prototypes (through the header reader
@@ -672,6 +750,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="prototypes/signatures per batch (default 10000; quick 200)")
     parser.add_argument("--repeat", type=int, default=None,
                         help="timed runs per side (default 3; quick 1)")
+    parser.add_argument("--compiled", nargs="?", const="build", default=None, metavar="DIR",
+                        help="also time the mypyc-compiled build in (a), (d) and (g), side by "
+                        "side with the pure one: installed in DIR (pip install --target DIR), "
+                        "or, without DIR, built here (CFI_TYPEID_COMPILE=1 pip wheel)")
     parser.add_argument("--only", default="abcdefgrik",
                         help="sections to run, e.g. a,d (g: header, r: rust-file, i: check-bindings, k: KCFI index)")
     args = parser.parse_args(argv)
@@ -686,6 +768,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     cache = Path(tempfile.gettempdir()) / "cfi_typeid-bench-pycache"
     with tempfile.TemporaryDirectory(prefix="cfi_typeid-bench-") as tmp:
         bench = Bench(n, repeat, args.quick, Path(tmp), python_env(cache), report)
+        if args.compiled is not None:
+            bench.compiled_dir = _compiled_build(args.compiled, Path(tmp))
+            bench.compiled = compiled_env(bench.compiled_dir, cache)
         for key, section in SECTIONS.items():
             if key in args.only:
                 section(bench)

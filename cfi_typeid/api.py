@@ -108,13 +108,19 @@ def _rust_front_end(decl: str, prelude: str, target: Target, crate: str | None,
 LANGUAGES: Mapping[str, FrontEnd] = MappingProxyType({"c": _c_front_end, "rust": _rust_front_end})
 
 
-@lru_cache(maxsize=256)
 def prelude_warnings(prelude: str, *, lang: str = "c", target: str = DEFAULT_TARGET
                      ) -> tuple[str, ...]:
     """The declarations of a C ``prelude`` that were skipped (it is read as tolerantly as a
     header: one bad declaration costs itself only), each as ``prelude:LINE:COL: warning:
     ...``; a declaration that uses one of them fails, saying so.  Rust preludes are read
     strictly: none."""
+    return _prelude_warnings(prelude, lang, target)
+
+
+@lru_cache(maxsize=256)
+def _prelude_warnings(prelude: str, lang: str, target: str) -> tuple[str, ...]:
+    # (cached by position: batch asks once per line, and lru_cache keys keyword arguments
+    # several times slower)
     if lang != "c" or not prelude:
         return ()
     from .c.frontend import prelude_scope

@@ -90,6 +90,11 @@ class Target:
     #: custom target spec that adds them; the type ids do not change).
     rustc_sanitizers: frozenset[str] = frozenset()
 
+    def __hash__(self) -> int:
+        # The front ends' caches key on the target several times a line, and a dataclass
+        # hash would hash all its fields each time; equal targets have equal triples.
+        return hash(self.triple)
+
     def int_bits(self, kind: CInt) -> int:
         """Size in bits of a C integer type on this target."""
         if kind in (CInt.LONG, CInt.ULONG):

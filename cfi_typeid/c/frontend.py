@@ -164,13 +164,15 @@ def _parse_target(decl: str, prelude: str, target: Target) -> tuple[Type, int, b
     """:func:`parse_c_type`, and whether the type may mention an unnamed tag."""
     parent = prelude_scope(prelude, target)
     text = blank_noise(decl)
+    last: FileSpan | None = None  # (a K&R definition's, when there is one)
     if "{" in text or "=" in text:  # definitions' bodies and initializers blanked
         text, file_spans = split_file(text)
+        file_spans = [span for span in file_spans
+                      if text[span.start:span.end].strip(" \t\n\r\f\v;")]
+        spans = [(span.start, span.end) for span in file_spans]
+        last = file_spans[-1] if file_spans else None
     else:
-        file_spans = [FileSpan(s, e) for s, e in split_declarations(text)]
-    file_spans = [span for span in file_spans
-                  if text[span.start:span.end].strip(" \t\n\r\f\v;")]
-    spans = [(span.start, span.end) for span in file_spans]
+        spans = _nonblank_spans(text)
     if not spans:
         raise ParseError("empty declaration: expected a C prototype or type name", decl, 0)
     # (a line alone only reads the prelude's objects and defined names: no copies)
@@ -182,9 +184,9 @@ def _parse_target(decl: str, prelude: str, target: Target) -> tuple[Type, int, b
     _run_declarations(scope, text, spans[:-1])
     start, end = spans[-1]
     scope.text = text
-    if file_spans[-1].kind == "knr":
+    if last is not None and last.kind == "knr":
         from .reader import knr_function
-        _, fn, at = knr_function(scope, text, file_spans[-1])
+        _, fn, at = knr_function(scope, text, last)
         return fn, at, True
     braces = "{" in text[start:end]  # alone: no declarations before
     # Parameter declarations parsed in the prelude's scope are reused by lines that leave

@@ -8,7 +8,7 @@ written back; every other key is (``id`` and the like), so a large prelude is no
 every output line.
 
 A prelude is parsed once per batch (per process, with ``--jobs``), whether it parses or not:
-the front ends cache the scope a good one leaves, and :data:`_PRELUDE_ERRORS` the error of a
+the front ends cache the scope a good one leaves, and :data:`_PRELUDES` the error of a
 bad one, which every line using it then gets with ``"in": "prelude"``.
 """
 
@@ -54,14 +54,22 @@ def _finite(text: str) -> float:
     return value
 
 
+#: One decoder and one encoder for every line: ``json.loads`` and ``json.dumps`` given any
+#: option build a new one (and its scanner) per call.
+_DECODER = json.JSONDecoder(parse_constant=_constant, parse_float=_finite)
+_ENCODER = json.JSONEncoder(allow_nan=False)
+
+
 def _load(text: str) -> tuple[Any, dict[str, object] | None]:
     """The JSON value of a line, or the error that says why it has none."""
     try:
-        return json.loads(text, parse_constant=_constant, parse_float=_finite), None
+        if text.startswith("\ufeff"):  # (as json.loads refuses it)
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        return _DECODER.decode(text), None
     except json.JSONDecodeError as e:
         return None, _error(f"not JSON: {e.msg}", e.lineno, e.colno)
-    except _NotJSON as e:
-        return None, _error(f"not JSON: {e}")
+    except _NotJSON as number:  # (not "e" again: compiled by mypyc, a name has one type)
+        return None, _error(f"not JSON: {number}")
     except ValueError:  # int(): more digits than Python turns into an int
         return None, _error(f"not JSON we read: an integer with more than {MAX_INT_DIGITS:,} "
                             "digits")
@@ -98,10 +106,11 @@ def _type_problem(item: Mapping[str, Any]) -> str | None:
     return None
 
 
-#: Errors of the preludes that failed, by (lang, prelude, target, crate, crates): each is
-#: parsed once, and every line using it gets the same error without another parse.
-_PRELUDE_ERRORS: dict[tuple[object, ...], dict[str, object]] = {}
-_PRELUDE_ERRORS_MAX = 256
+#: What each prelude gave on its own, by (lang, prelude, target, crate, crates): the error
+#: of one that failed, which every line using it gets without another parse, or None for
+#: one that parses (whose scope the front end caches), so that a line asks no more.
+_PRELUDES: dict[tuple[object, ...], dict[str, object] | None] = {}
+_PRELUDES_MAX = 256
 
 
 def _prelude_error(lang: str, prelude: str, target: str, crate: str | None,
@@ -111,9 +120,8 @@ def _prelude_error(lang: str, prelude: str, target: str, crate: str | None,
     if not prelude or lang not in ("c", "rust"):
         return None
     key = (lang, prelude, target, crate, tuple(sorted(crates.items())) if crates else ())
-    known = _PRELUDE_ERRORS.get(key)
-    if known is not None:
-        return known
+    if key in _PRELUDES:
+        return _PRELUDES[key]
     try:
         t = get_target(target)
     except CfiTypeidError:
@@ -121,12 +129,11 @@ def _prelude_error(lang: str, prelude: str, target: str, crate: str | None,
     try:
         _parse_prelude(lang, prelude, t, crate)
     except CfiTypeidError as e:
-        return remember(_PRELUDE_ERRORS, key, {**e.to_json(), "in": "prelude"},
-                        _PRELUDE_ERRORS_MAX)
+        return remember(_PRELUDES, key, {**e.to_json(), "in": "prelude"}, _PRELUDES_MAX)
     except RecursionError:
-        return remember(_PRELUDE_ERRORS, key, {**_error("prelude nested too deeply"),
-                                               "in": "prelude"}, _PRELUDE_ERRORS_MAX)
-    return None
+        return remember(_PRELUDES, key, {**_error("prelude nested too deeply"),
+                                         "in": "prelude"}, _PRELUDES_MAX)
+    return remember(_PRELUDES, key, None, _PRELUDES_MAX)
 
 
 def _parse_prelude(lang: str, prelude: str, target: Target, crate: str | None) -> None:
@@ -160,8 +167,8 @@ def _answer(item: Mapping[str, Any]) -> dict[str, Any]:
         return {"error": e.to_json()}
     except RecursionError:
         return {"error": _error("declaration nested too deeply")}
-    except Exception as e:  # noqa: BLE001 - a bug of ours must not cost the other lines
-        return {"error": {**_error(f"internal error ({type(e).__name__}: {e}); please "
+    except Exception as bug:  # noqa: BLE001 - a bug of ours must not cost the other lines
+        return {"error": {**_error(f"internal error ({type(bug).__name__}: {bug}); please "
                                    "report this line"), "internal": True}}
 
 
@@ -180,7 +187,7 @@ def process_line(text: str) -> dict[str, Any]:
 
 def _dumps(result: dict[str, Any]) -> str:
     try:
-        return json.dumps(result, allow_nan=False)
+        return _ENCODER.encode(result)
     except (ValueError, RecursionError):  # an echoed value JSON cannot hold, or too deep
         return json.dumps({"error": _error("an echoed value cannot be written as JSON")})
 
