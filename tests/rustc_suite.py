@@ -230,6 +230,27 @@ SUITE["ui/sized-associated-ty.rs"] = (SIZED_ASSOC_ITEMS, [
     "trait Foo { type Bar<'a> where Self: Sized; fn test(&self); }",
     "pub fn takes_foo(x: &dyn Foo)"])
 
+#: ``#[track_caller]`` (ours, after ui/fn-ptr.rs's ``bar``): the caller's ``&Location`` is a
+#: hidden last argument of free functions, inherent and trait methods; a trait's declaration
+#: passes the attribute to its impls and to calls through ``dyn`` (rustc E0737 refuses it on
+#: any ABI but Rust's, used or not: ``test_rust_methods.py``).
+TRACK_CALLER_ITEMS = """\
+pub trait Tc { #[track_caller] fn req(&self, _: u8); }
+pub trait Td { fn prov(&self) {} }
+pub trait Te { #[track_caller] fn tprov(&self) -> &str { "" } }
+pub struct TcS; pub struct TdS; pub struct TeS;
+impl Te for TeS {}
+"""
+SUITE["track_caller (ours)"] = (TRACK_CALLER_ITEMS, [
+    "#[track_caller] pub fn tc_free(_: i32, _: &str) -> u8",
+    "#[track_caller] pub unsafe extern \"Rust\" fn tc_rust(_: *const u8, _: &u8)",
+    "impl TcS { #[track_caller] pub fn tc_inherent(&self, _: u64) {} }",
+    "impl Tc for TcS { fn req(&self, _: u8) {} }",
+    "trait Tc { #[track_caller] fn req(&self, _: u8); }",
+    "impl Td for TdS { #[track_caller] fn prov(&self) {} }",
+    "trait Td { fn prov(&self) {} }",
+    "trait Te { #[track_caller] fn tprov(&self) -> &str { \"\" } }"])
+
 #: The KCFI trait-objects file: a method called through a trait object checks the hash of the
 #: method's id with ``Self`` as ``dyn Trait``.  Each case (the trait block, asked for through
 #: ``dyn``) with the caller rustc compiles (our own, one per trait of ``TRAIT_ITEMS``).
@@ -289,11 +310,7 @@ REFUSED.update(REFUSED_MESSAGES)
 
 #: Cases where this tool answers with ids that differ from rustc's: real encoding differences,
 #: recorded (not fixed in this round).  The test requires them to still differ, so a fix shows.
-DIFFERENT = {
-    "impl Foo for S { fn foo(&self) {} #[track_caller] fn bar(&self) {} }":
-        "#[track_caller]: rustc's ids for the method itself take the implicit caller-location "
-        "argument (fn(&S, &core::panic::Location) -> "
-        "_ZTSFvu3refIu23NtCs.._5probe1SEu3refIu49NtNtNtCs.._4core5panic8location8Location"
-        "Iu6regionEEE, generalized _ZTSFvu3refIvES_E), besides the dyn form; ours omit it "
-        "(_ZTSFvu3refIu23NtCs.._5probe1SEE, which rustc does not attach to it)",
-}
+#: (The ``#[track_caller]`` method of ui/fn-ptr.rs was one: rustc gives it the ids of
+#: ``fn(&S, &core::panic::Location<'_>)``, the hidden caller-location argument appended, and
+#: this tool now does too.)
+DIFFERENT: dict[str, str] = {}

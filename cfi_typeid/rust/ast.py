@@ -329,6 +329,10 @@ class FnItem:
     #: the ``trait`` or ``impl`` block the function is a method of
     owner: Owner | None = None
     is_async: bool = False
+    #: ``#[track_caller]``: rustc passes the caller's ``&Location`` as a last, hidden
+    #: argument (``track_caller_at``: where the attribute is, for errors)
+    track_caller: bool = False
+    track_caller_at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ from .lexer import check_text
 from .lower import Lowering
 from .resolve import Env, Position, Resolver, bind
 from .syntax import blank_noise, parse_rust, rust_fast_parser
-from .methods import method_env
+from .methods import caller_location, method_env
 from .signature_rules import CMSE, SPECIAL_SIGNATURES, SignatureRules
 from .tree import RustTransformer
 from .tree_types import SOURCE
@@ -218,6 +218,9 @@ def _function_item(fn: FnItem, lowering: Lowering, env: Env,
     params = tuple(_resolved(p, resolver, env, "input", known) for p in fn.params)
     if receiver is not None:
         params = (anonymize(receiver), *params)
+    location = caller_location(fn, resolver, env)
+    if location is not None:
+        params = (*params, location)
     returns = (_resolved(fn.returns, resolver, env, "output", known) if fn.returns
                else RTuple(()))
     if abi in SPECIAL_SIGNATURES:

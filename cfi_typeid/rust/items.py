@@ -138,8 +138,12 @@ def add_items(module: Module, items: tuple[Item, ...]) -> None:
                 _define(module, name, ForeignDef(item, module, (*module.path, name)), item.at)
             case TraitItem(name=name):
                 _define(module, name, TraitDef(item, module, (*module.path, name)), item.at)
+                for method in item.methods:
+                    check_track_caller(module, method)
                 module.functions.extend(item.methods)
             case ImplItem(methods=methods):
+                for method in methods:
+                    check_track_caller(module, method)
                 module.functions.extend(methods)
             case ConstItem(name=name):
                 if name != "_":
@@ -156,7 +160,16 @@ def add_items(module: Module, items: tuple[Item, ...]) -> None:
             case UseItem():
                 _add_use(module, item)
             case FnItem():
+                check_track_caller(module, item)
                 module.functions.append(item)
+
+
+def check_track_caller(module: Module, fn: FnItem) -> None:
+    """rustc refuses ``#[track_caller]`` on a function of any ABI but Rust's (E0737), used or
+    not."""
+    if fn.track_caller and fn.abi not in (None, "Rust"):
+        raise module.source.error("`#[track_caller]` requires Rust ABI (rustc E0737)",
+                                  fn.track_caller_at)
 
 
 def _define(module: Module, name: str, d: Def, at: int) -> None:
@@ -247,7 +260,9 @@ pub mod iter {{
 }}
 pub mod panic {{
     pub mod unwind_safe {{ pub auto trait UnwindSafe {{}} pub auto trait RefUnwindSafe {{}} }}
+    pub mod location {{ pub struct Location<'a> {{ file: &'a str, line: u32, col: u32 }} }}
     pub use self::unwind_safe::{{RefUnwindSafe, UnwindSafe}};
+    pub use self::location::Location;
 }}
 pub mod fmt {{ pub trait Debug {{}} pub trait Display {{}} pub trait Write {{}} }}
 pub mod any {{ pub trait Any {{}} }}
@@ -290,7 +305,7 @@ pub mod boxed { pub struct Box<T: ?Sized, A = super::alloc::Global>(*const T, A)
 STD_SOURCE = """
 pub use core::{ffi, option, result, marker, ptr, mem, cell, num, pin, ops, iter, fmt, any};
 pub use alloc::boxed;
-pub mod panic { pub use core::panic::{RefUnwindSafe, UnwindSafe}; }
+pub mod panic { pub use core::panic::{Location, RefUnwindSafe, UnwindSafe}; }
 pub mod os { pub mod raw {
     pub use core::ffi::{c_char, c_schar, c_uchar, c_short, c_ushort, c_int, c_uint, c_long,
                         c_ulong, c_longlong, c_ulonglong, c_float, c_double, c_void};

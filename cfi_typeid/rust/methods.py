@@ -11,13 +11,19 @@
   ``&mut dyn Trait``, ``self: Box<Self>`` is ``*const dyn Trait``.  That is the first of the
   two ids rustc attaches to an impl's method of a dyn-compatible trait (the second is the
   impl's own, above).
+
+``#[track_caller]`` (rustc's ``requires_caller_location``): the function takes the caller's
+``&'static core::panic::Location<'static>`` as a last, hidden argument, and its ids say so.
+An impl's method inherits the attribute from the trait's declaration of it; a call through
+a trait object passes the location only when the trait's declaration has the attribute (the
+vtable entry is rustc's ``Virtual`` instance of the trait's method).
 """
 
 from __future__ import annotations
 
 from ..model import ERASED
 from .ast import FnItem, Owner, PathSeg, PathType, Receiver
-from .items import TraitDef
+from .items import AdtDef, TraitDef
 from .resolve import Env, Resolver
 from .types import RAdt, RDyn, RPtr, RRef, RTraitRef, RTy
 
@@ -82,3 +88,20 @@ def _through_dyn(fn: FnItem, owner: Owner, resolver: Resolver, env: Env) -> tupl
     raise env.source.error(f"the receiver of {fn.name!r} is not one a trait object call "
                            "passes (&self, &mut self, self: Box<Self>)", r.at)
 
+
+
+def caller_location(fn: FnItem, resolver: Resolver, env: Env) -> RTy | None:
+    """The hidden ``&Location`` argument of ``fn`` when it is ``#[track_caller]`` (its own
+    attribute, or for a method of ``impl Trait for T`` the trait's declaration of it)."""
+    tracked = fn.track_caller
+    owner = fn.owner
+    if not tracked and owner is not None and owner.kind == "impl" and owner.trait is not None:
+        trait = resolver.resolve_path(env, owner.trait)
+        if isinstance(trait, TraitDef):
+            tracked = any(m.name == fn.name and m.track_caller for m in trait.item.methods)
+    if not tracked:
+        return None
+    location = resolver.resolve_path(Env(resolver.crates["core"]), PathType(tuple(
+        PathSeg(n) for n in ("panic", "location", "Location"))))
+    assert isinstance(location, AdtDef)
+    return RRef(RAdt(location, (), (ERASED,), id(location)), False, ERASED)

@@ -60,6 +60,14 @@ def _repr_hint(a: _Attr) -> str:
     return name
 
 
+def _fn_attrs(fn: FnItem, attrs: list[_Attr]) -> FnItem:
+    """``fn`` with the attributes that change its id (``#[track_caller]``)."""
+    for a in attrs:
+        if a.path == ("track_caller",):
+            return replace(fn, track_caller=True, track_caller_at=a.at)
+    return fn
+
+
 def _attrs(text: str, attrs: list[_Attr]) -> Attrs:
     reprs: list[str] = []
     encoding, encoding_at = None, 0
@@ -93,12 +101,14 @@ class RustTransformer(TypeRules):
         item = ch[-1]
         if isinstance(item, (AdtItem, ForeignTypeItem)):
             item = replace(item, attrs=_attrs(self.text, of(ch, _Attr)))
+        elif isinstance(item, FnItem) and len(ch) > 1:
+            item = _fn_attrs(item, of(ch, _Attr))
         return item if isinstance(item, (tuple, *_ITEM_CLASSES)) else None
 
     foreign_item = item
 
     def last_fn(self, meta: Meta, ch: list[Any]) -> FnItem:
-        return one(ch, FnItem)  # type: ignore[no-any-return]
+        return _fn_attrs(one(ch, FnItem), of(ch, _Attr))
 
     def fn_item(self, meta: Meta, ch: list[Any]) -> FnItem:
         return one(ch, FnItem)  # type: ignore[no-any-return]
@@ -249,7 +259,8 @@ class RustTransformer(TypeRules):
         return _ImplTrait(ch[0])
 
     def trait_member(self, meta: Meta, ch: list[Any]) -> Any:
-        return ch[-1]
+        member = ch[-1]
+        return _fn_attrs(member, of(ch, _Attr)) if isinstance(member, FnItem) else member
 
     def assoc_type(self, meta: Meta, ch: list[Any]) -> _AssocType:
         return _AssocType(tokens(ch, "IDENT")[0].value)

@@ -1,0 +1,43 @@
+"""What rustc refuses in methods and their items, refused here too, and at the same item:
+``#[track_caller]`` on a non-Rust ABI (E0737, used or not), ... Each case is compiled alone
+by rustc (which must fail with the error code given) and asked of this tool (which must fail
+naming the item).  The ids of the cases rustc accepts are compared in
+``tests/test_rustc_suite.py`` (``track_caller (ours)``, ui/supertraits.rs, ...)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cfi_typeid import api
+from cfi_typeid.errors import CfiTypeidError
+from conftest import needs_rustc
+from oracles import rustc_ir
+
+CRATES = {"probe": "sXXId2UFtzX_", "core": "sgEmfK2I1SDT_", "alloc": "slNYArtu3iFW_"}
+
+#: (prelude, declaration asked for, rustc's error code, our message)
+REFUSED = [
+    ("", '#[track_caller] pub extern "C" fn f(x: u8) {}', "E0737", "requires Rust ABI"),
+    ("", 'extern "C" { #[track_caller] fn g(); }', "E0737", "requires Rust ABI"),
+    ("", '#[track_caller] pub extern "system" fn f(x: u8) {}', "E0737", "requires Rust ABI"),
+    # an unused item of the prelude: rustc refuses the crate all the same
+    ('#[track_caller] pub extern "C-unwind" fn unused() {}', "pub fn f(x: u8) {}", "E0737",
+     "requires Rust ABI"),
+]
+
+
+def _rustc_error(source: str) -> str:
+    try:
+        rustc_ir("#![allow(warnings)]\n" + source, extra=["-Clink-dead-code"])
+    except RuntimeError as e:
+        return str(e)
+    return ""
+
+
+@needs_rustc
+@pytest.mark.rustc
+@pytest.mark.parametrize("prelude,decl,code,message", REFUSED)
+def test_refused_where_rustc_refuses(prelude: str, decl: str, code: str, message: str) -> None:
+    assert f"error[{code}]" in _rustc_error(prelude + "\n" + decl), (prelude, decl)
+    with pytest.raises(CfiTypeidError, match=message):
+        api.typeid(decl, lang="rust", prelude=prelude, crates=CRATES)
