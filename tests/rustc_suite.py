@@ -251,6 +251,18 @@ SUITE["track_caller (ours)"] = (TRACK_CALLER_ITEMS, [
     "trait Td { fn prov(&self) {} }",
     "trait Te { #[track_caller] fn tprov(&self) -> &str { \"\" } }"])
 
+#: ``Self::X`` in an impl's methods (ours, after ui/supertraits.rs): the impl's ``type X``.
+ASSOC_ITEMS = """\
+pub trait Ax { type A; type B: Copy; fn g(&self, _: fn(Self::A) -> Self::A, _: &[Self::B]); }
+pub trait Bx { type A; fn f(self, _: Self::A) -> Option<Self::A> where Self: Sized; }
+pub struct AxS; pub struct BxS;
+"""
+SUITE["associated types (ours)"] = (ASSOC_ITEMS, [
+    "impl Ax for AxS { type A = &'static str; type B = (u8, u16); "
+    "fn g(&self, _: fn(Self::A) -> Self::A, _: &[Self::B]) {} }",
+    "impl Bx for BxS { type A = *const [Self; 2] where Self: Sized; "
+    "fn f(self, _: Self::A) -> Option<Self::A> { loop {} } }"])
+
 #: The KCFI trait-objects file: a method called through a trait object checks the hash of the
 #: method's id with ``Self`` as ``dyn Trait``.  Each case (the trait block, asked for through
 #: ``dyn``) with the caller rustc compiles (our own, one per trait of ``TRAIT_ITEMS``).
@@ -289,23 +301,16 @@ REFUSED_MESSAGES = {
     # only the dyn type at the call site gives (a trait block alone cannot say which)
     **{case: "is generic: its methods have one type id per instantiation"
        for case in list(KCFI_DYN_CALLS)[1:]},
-    # an impl method whose return type is one of the impl's associated types
-    **{case: "cannot find type 'Self::" for case in SUITE["ui/supertraits.rs"][1][:3]},
-    SUITE["ui/complex-receiver.rs"][1][2]: "cannot find type 'Self::T'",
     "pub fn takes_child(_: &dyn Child<C = u8, P1 = u16, P2 = u32>)":
         "by their def-path hashes, which only rustc computes",
     **{case: "Arc comes from alloc, whose generic types this tool does not model"
        for case in SUITE["ui/complex-receiver.rs"][1][:2]},
 }
-# FRONT-END GAPS, not reasons: an associated type bounded ``where Self: Sized`` is not part of
-# ``dyn Foo`` (rustc: no E0191, and ``&dyn Foo`` is
-# ``_ZTSFvu3refIu3dynIu25NtCs.._5probe3Foou6regionEEE`` for all three cases), and a ``where``
-# clause after an associated type's value does not parse.  Refused today; listed to be fixed.
-REFUSED_MESSAGES.update({
-    SUITE["ui/sized-associated-ty.rs"][1][0]: "unexpected 'where'",
-    SUITE["ui/sized-associated-ty.rs"][1][1]: "whose value only an impl gives",
-    SUITE["ui/sized-associated-ty.rs"][1][2]: "must be specified (rustc E0191)",
-})
+# (ui/sized-associated-ty.rs: an associated type bounded ``where Self: Sized`` is not part of
+# ``dyn Foo``, so ``&dyn Foo`` needs no binding (no E0191) and is
+# ``_ZTSFvu3refIu3dynIu25NtCs.._5probe3Foou6regionEEE``; a ``where`` clause may follow an
+# associated type's value.  Answered now, like ui/supertraits.rs's ``Self::P1`` returns, which
+# resolve through the impl's ``type P1 = u16;``.)
 REFUSED.update(REFUSED_MESSAGES)
 
 #: Cases where this tool answers with ids that differ from rustc's: real encoding differences,

@@ -23,6 +23,17 @@ REFUSED = [
     # an unused item of the prelude: rustc refuses the crate all the same
     ('#[track_caller] pub extern "C-unwind" fn unused() {}', "pub fn f(x: u8) {}", "E0737",
      "requires Rust ABI"),
+    # an impl of a trait defines exactly the trait's associated types
+    ("pub trait Tr { type A; fn f(&self) -> Self::A; } pub struct S;",
+     "impl Tr for S { fn f(&self) -> Self::A { loop {} } }", "E0046", "missing: 'A'"),
+    ("pub trait Tr { fn f(&self); } pub struct S;",
+     "impl Tr for S { type B = u8; fn f(&self) {} }", "E0437", "not a member of trait"),
+    ("pub trait Tr { type A where Self: Sized; fn f(&self); } pub struct S;",
+     "impl Tr for S { fn f(&self) {} }", "E0046", "missing: 'A'"),
+    # Self::X names an associated type of the impl's trait
+    ("pub trait Tr { type A; fn f(&self) -> u8; } pub struct S;",
+     "impl Tr for S { type A = u8; fn f(&self) -> Self::B { loop {} } }", "E0220",
+     "cannot find associated type 'B' of Self"),
 ]
 
 

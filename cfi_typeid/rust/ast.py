@@ -345,6 +345,8 @@ class Owner:
     self_type: TypeExpr | None = None
     trait: PathType | None = None
     at: int = _offset()
+    #: an impl's associated types: ``type P1 = u16;`` is ``("P1", <u16>)``
+    assoc: tuple[tuple[str, TypeExpr], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,10 +367,14 @@ class TraitItem:
     name: str
     generics: Generics
     supertraits: tuple[TraitBound, ...]
+    #: the associated types a trait object names (``dyn Trait<A = ..>``)
     assoc_types: tuple[str, ...]
     methods: tuple[FnItem, ...]
     auto: bool = False
     at: int = _offset()
+    #: associated types bounded ``where Self: Sized``: not part of a trait object (rustc
+    #: leaves them out of ``dyn Trait``), but still the trait's
+    sized_assoc_types: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,8 +45,34 @@ def method_env(fn: FnItem, resolver: Resolver, env: Env) -> tuple[Env, RTy | Non
         self_ty = resolver.type(owner.self_type, env)
         inner = Env(env.module, {**env.types, "Self": self_ty}, env.lifetimes, env.binders,
                     env.consts)
+        if owner.trait is not None:
+            _check_impl_assoc(owner, resolver, env)
+        if owner.assoc:  # Self::X is the impl's X
+            values = {f"Self::{name}": resolver.type(value, inner) for name, value in owner.assoc}
+            inner = Env(env.module, {**inner.types, **values}, env.lifetimes, env.binders,
+                        env.consts)
         return inner, _receiver(fn.receiver, self_ty, resolver, inner) if fn.receiver else None
     return _through_dyn(fn, owner, resolver, env)
+
+
+def _check_impl_assoc(owner: Owner, resolver: Resolver, env: Env) -> None:
+    """rustc refuses an impl of a trait that leaves out one of the trait's associated types
+    (E0046) or defines one the trait does not declare (E0437)."""
+    assert owner.trait is not None
+    trait = resolver.resolve_path(env, owner.trait)
+    if not isinstance(trait, TraitDef):
+        raise env.source.error(f"expected a trait, found {owner.trait.segments[-1].name!r}",
+                               owner.trait.at)
+    declared = (*trait.item.assoc_types, *trait.item.sized_assoc_types)
+    defined = [name for name, _ in owner.assoc]
+    for name in defined:
+        if name not in declared:
+            raise env.source.error(f"type {name!r} is not a member of trait "
+                                   f"{trait.item.name!r} (rustc E0437)", owner.at)
+    missing = [name for name in declared if name not in defined]
+    if missing:
+        raise env.source.error(f"not all trait items implemented, missing: {missing[0]!r} "
+                               "(rustc E0046)", owner.at)
 
 
 def _receiver(r: Receiver, self_ty: RTy, resolver: Resolver, env: Env) -> RTy:

@@ -33,6 +33,13 @@ class Quals:
 
 
 @dataclass(frozen=True, slots=True)
+class Where:
+    """A where clause, read for the one predicate that changes a type id: ``Self: Sized``."""
+
+    self_sized: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Variadic:
     at: int
 
@@ -157,10 +164,23 @@ class TypeRules:
     def for_lifetimes(self, meta: Meta, ch: list[Any]) -> ForLifetimes:
         return ForLifetimes(tuple(t.value for t in tokens(ch, "LIFETIME")))
 
-    def where_clause(self, meta: Meta, ch: list[Any]) -> None:
+    def where_clause(self, meta: Meta, ch: list[Any]) -> Where:
+        return Where(any(isinstance(c, Where) and c.self_sized for c in ch))
+
+    def where_pred(self, meta: Meta, ch: list[Any]) -> Where | None:
+        """``Self: Sized`` is noted (an associated type bounded so is not part of a trait
+        object); other predicates never change an id."""
+        bounded = one(ch, PathType)
+        if bounded is None or [s.name for s in bounded.segments] != ["Self"]:
+            return None
+        sized = any(b.path is not None and not b.maybe
+                    and b.path.segments[-1].name == "Sized" for b in one(ch, list) or ())
+        return Where(sized) if sized else None
+
+    def lifetime_bounds(self, meta: Meta, ch: list[Any]) -> None:
         return None
 
-    where_pred = lifetime_bounds = generic_default = where_clause
+    generic_default = lifetime_bounds
 
     def bounds(self, meta: Meta, ch: list[Any]) -> list[TraitBound]:
         return of(ch, TraitBound)
