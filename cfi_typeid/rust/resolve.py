@@ -285,6 +285,8 @@ class Resolver:
             if self.lookup(env.module, last.name) is None and last.name in PRIMITIVES:
                 self._no_args(env, last.args, last.at)
                 return PRIMITIVES[last.name]
+        if len(e.segments) == 2 and e.segments[0].name == "Self" and "Self" in env.types:
+            return self._self_assoc(e, env)
         for seg in e.segments[:-1]:
             self._no_args(env, seg.args, seg.at)
         d = self.resolve_path(env, e)
@@ -306,6 +308,18 @@ class Resolver:
                 return RCInt(kind)
             case _:
                 raise env.source.error(f"expected a type, found module {last.name!r}", e.at)
+
+    def _self_assoc(self, e: PathType, env: Env) -> RTy:
+        """``Self::X`` in an impl's method: the impl's definition of ``X``."""
+        name = e.segments[-1].name
+        for seg in e.segments:
+            self._no_args(env, seg.args, seg.at)
+        found = env.types.get(f"Self::{name}")
+        if found is None:
+            raise env.source.error(
+                f"cannot find associated type {name!r} of Self: ask for a method of the impl "
+                f"block that defines it ('type {name} = ...;')", e.at)
+        return shift(found, len(env.binders))
 
     def _alias(self, d: AliasDef, types: tuple[RTy, ...], lifetimes: tuple[Lifetime, ...],
                position: Position, at: int, env: Env) -> RTy:
