@@ -263,6 +263,19 @@ SUITE["associated types (ours)"] = (ASSOC_ITEMS, [
     "impl Bx for BxS { type A = *const [Self; 2] where Self: Sized; "
     "fn f(self, _: Self::A) -> Option<Self::A> { loop {} } }"])
 
+#: alloc's ``Arc<T, A = Global>`` and ``Rc<T, A = Global>`` (ours, after ui/complex-receiver.rs).
+SMART_ITEMS = """\
+use std::sync::Arc;
+use std::rc::Rc;
+pub trait Ro { fn roo(self: Rc<Self>, _: u8); }
+pub struct RoS;
+"""
+SUITE["Arc and Rc (ours)"] = (SMART_ITEMS, [
+    "pub fn arcs(_: Arc<u8>, _: Arc<dyn Ro>, _: Rc<i32>)",
+    "pub fn nested(_: Box<Arc<[u8]>>, _: &Rc<str>, _: Option<Arc<Rc<u8>>>)",
+    "impl Ro for RoS { fn roo(self: Rc<Self>, _: u8) {} }",
+    "trait Ro { fn roo(self: Rc<Self>, _: u8); }"])
+
 #: The KCFI trait-objects file: a method called through a trait object checks the hash of the
 #: method's id with ``Self`` as ``dyn Trait``.  Each case (the trait block, asked for through
 #: ``dyn``) with the caller rustc compiles (our own, one per trait of ``TRAIT_ITEMS``).
@@ -303,8 +316,6 @@ REFUSED_MESSAGES = {
        for case in list(KCFI_DYN_CALLS)[1:]},
     "pub fn takes_child(_: &dyn Child<C = u8, P1 = u16, P2 = u32>)":
         "by their def-path hashes, which only rustc computes",
-    **{case: "Arc comes from alloc, whose generic types this tool does not model"
-       for case in SUITE["ui/complex-receiver.rs"][1][:2]},
 }
 # (ui/sized-associated-ty.rs: an associated type bounded ``where Self: Sized`` is not part of
 # ``dyn Foo``, so ``&dyn Foo`` needs no binding (no E0191) and is

@@ -294,17 +294,32 @@ pub mod pin {{ #[repr(transparent)] pub struct Pin<Ptr> {{ pointer: Ptr }} }}
 """
 
 
-#: The part of ``alloc`` signatures name: ``Box<T, A = Global>`` (not transparent: a pointer
-#: and its allocator).
+#: The part of ``alloc`` signatures name: ``Box<T, A = Global>``, ``Arc<T, A = Global>`` and
+#: ``Rc<T, A = Global>`` (not transparent: a pointer and its allocator).  A call through a
+#: trait object passes ``self: Arc<Self>`` as the pointer inside it, ``*const ArcInner<dyn
+#: Trait>`` (:mod:`cfi_typeid.rust.methods`).
 ALLOC_SOURCE = """
 pub mod alloc { pub struct Global; }
 pub mod boxed { pub struct Box<T: ?Sized, A = super::alloc::Global>(*const T, A); }
+pub mod sync {
+    pub struct Arc<T: ?Sized, A = super::alloc::Global> {
+        ptr: core::ptr::NonNull<ArcInner<T>>, alloc: A,
+    }
+    struct ArcInner<T: ?Sized> { strong: usize, weak: usize, data: T }
+}
+pub mod rc {
+    pub struct Rc<T: ?Sized, A = super::alloc::Global> {
+        ptr: core::ptr::NonNull<RcInner<T>>, alloc: A,
+    }
+    struct RcInner<T: ?Sized> { strong: usize, weak: usize, value: T }
+}
 """
 
 #: ``std`` re-exports ``core``'s modules (``std::ffi::c_long`` is ``core::ffi::c_long``).
 STD_SOURCE = """
 pub use core::{ffi, option, result, marker, ptr, mem, cell, num, pin, ops, iter, fmt, any};
-pub use alloc::boxed;
+pub use alloc::{boxed, rc};
+pub mod sync { pub use alloc::sync::Arc; }
 pub mod panic { pub use core::panic::{Location, RefUnwindSafe, UnwindSafe}; }
 pub mod os { pub mod raw {
     pub use core::ffi::{c_char, c_schar, c_uchar, c_short, c_ushort, c_int, c_uint, c_long,

@@ -87,6 +87,11 @@ def _receiver(r: Receiver, self_ty: RTy, resolver: Resolver, env: Env) -> RTy:
             return resolver.type(r.type, env)
 
 
+#: ``self: Arc<Self>`` through a trait object is the pointer inside the Arc (rustc's
+#: ``make_thin_self_ptr``): ``*const ArcInner<dyn Trait>``; likewise ``Rc``.
+_SMART_POINTEES = {("sync", "Arc"): ("sync", "ArcInner"), ("rc", "Rc"): ("rc", "RcInner")}
+
+
 def _through_dyn(fn: FnItem, owner: Owner, resolver: Resolver, env: Env) -> tuple[Env, RTy]:
     found = resolver.resolve_path(env, PathType((PathSeg(owner.name, (), owner.at),)))
     assert isinstance(found, TraitDef)
@@ -111,8 +116,16 @@ def _through_dyn(fn: FnItem, owner: Owner, resolver: Resolver, env: Env) -> tupl
         if isinstance(written, RAdt) and written.adt.crate == "alloc" and \
                 written.adt.path == ("boxed", "Box"):
             return inner, RPtr(dyn, False)  # the vtable call passes Box<Self>'s pointer
+        inner_path = _SMART_POINTEES.get(written.adt.path) if isinstance(written, RAdt) and \
+            written.adt.crate == "alloc" else None
+        if inner_path is not None:  # ... and Arc<Self>'s, to its ArcInner<dyn Trait>
+            found_inner = resolver.resolve_path(Env(resolver.crates["alloc"]), PathType(tuple(
+                PathSeg(n) for n in inner_path)))
+            assert isinstance(found_inner, AdtDef)
+            return inner, RPtr(RAdt(found_inner, (dyn,), (), id(found_inner)), False)
     raise env.source.error(f"the receiver of {fn.name!r} is not one a trait object call "
-                           "passes (&self, &mut self, self: Box<Self>)", r.at)
+                           "passes (&self, &mut self, self: Box<Self>, Arc<Self>, Rc<Self>)",
+                           r.at)
 
 
 
