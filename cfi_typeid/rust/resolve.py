@@ -45,7 +45,7 @@ PRIMITIVES: Mapping[str, RTy] = MappingProxyType({
 
 Position = Literal["input", "output"]
 #: Names a user may expect that are not in the core/std this front end knows.
-_NOT_MODELLED = frozenset({"Vec", "String", "Rc", "Arc"})
+_NOT_MODELLED = frozenset({"Vec", "String"})
 _Query = Callable[[RAdt], bool]
 #: ``core::ffi``'s names: a bare one says which ``use`` is missing.
 _FFI_NAMES = frozenset({
