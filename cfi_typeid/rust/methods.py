@@ -89,7 +89,7 @@ def _receiver(r: Receiver, self_ty: RTy, resolver: Resolver, env: Env) -> RTy:
 
 #: ``self: Arc<Self>`` through a trait object is the pointer inside the Arc (rustc's
 #: ``make_thin_self_ptr``): ``*const ArcInner<dyn Trait>``; likewise ``Rc``.
-_SMART_POINTEES = {("sync", "Arc"): ("sync", "ArcInner"), ("rc", "Rc"): ("rc", "RcInner")}
+_SMART_POINTEES: dict[tuple[str, ...], tuple[str, ...]] = {("sync", "Arc"): ("sync", "ArcInner"), ("rc", "Rc"): ("rc", "RcInner")}
 
 
 def _through_dyn(fn: FnItem, owner: Owner, resolver: Resolver, env: Env) -> tuple[Env, RTy]:
