@@ -94,6 +94,8 @@ class Resolver:
         self.consts = ConstEval(self)
         self._aliases: WeakKeyDictionary[AliasDef, dict[str, RTy]] = WeakKeyDictionary()
         self._alias_depth = 0
+        #: the aliases being expanded, innermost last (one met again is a cycle)
+        self._expanding: list[AliasDef] = []
         self._sizes: dict[int, tuple[RTy, int]] = {}
 
     # ---- names ------------------------------------------------------------------------------
@@ -309,6 +311,15 @@ class Resolver:
             case _:
                 raise env.source.error(f"expected a type, found module {last.name!r}", e.at)
 
+    def expand_alias(self, d: AliasDef) -> RTy:
+        """What ``d`` stands for with its own parameters as arguments: rustc expands every
+        alias, used or not, and so finds its cycles (E0391)."""
+        generics = d.item.generics
+        order = generics.order or tuple(("ty", n) for n in generics.types)
+        args = tuple(RParam(n) if k == "ty" else RParam("const " + n) for k, n in order)
+        return self._alias(d, args, tuple(ERASED for _ in generics.lifetimes), "input",
+                           d.item.at, Env(d.module))
+
     def _self_assoc(self, e: PathType, env: Env) -> RTy:
         """``Self::X`` in an impl's method: the impl's definition of ``X``."""
         name = e.segments[-1].name
@@ -338,12 +349,18 @@ class Resolver:
                                    at)
         # the arguments are relative to the binders here, and the alias's own binders
         # shift them as they substitute them: the result needs no shift
+        if d in self._expanding:
+            raise d.module.source.item_error(
+                f"cycle detected when expanding type alias {d.item.name!r} (rustc E0391)",
+                d.item.at)
         inner = bind(d.module, generics, types, lifetimes)
         self._alias_depth += 1
+        self._expanding.append(d)
         try:
             t = self.type(d.item.type, inner, position)
         finally:
             self._alias_depth -= 1
+            self._expanding.pop()
         if type_size(t, self._sizes) > MAX_TYPE_SIZE:
             raise env.source.error(
                 f"this type has more than {MAX_TYPE_SIZE:,} parts once its aliases are "
@@ -496,8 +513,9 @@ class Resolver:
 
     def _sized(self, t: RAdt, query: _Query) -> bool:
         if t in self._sizing:
-            raise t.adt.module.source.error(
-                f"recursive type {t.adt.item.name!r} has infinite size", t.adt.item.at)
+            raise t.adt.module.source.item_error(
+                f"recursive type {t.adt.item.name!r} has infinite size (rustc E0072)",
+                t.adt.item.at)
         self._sizing.append(t)
         try:
             return query(t)
