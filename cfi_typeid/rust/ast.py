@@ -265,6 +265,8 @@ class Generics:
     const_types: tuple[TypeExpr, ...] = ()
     #: each type parameter's default (``A = Global``), or None
     defaults: tuple[TypeExpr | None, ...] = ()
+    #: the type parameters bounded ``?Sized`` (the others take sized arguments only)
+    unsized: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +295,9 @@ class AdtItem:
     fields: tuple[Field, ...] = ()
     variants: tuple[Variant, ...] = ()
     at: int = _offset()
+    #: a tuple or unit struct: its name is also a value (the constructor), so it clashes
+    #: with a constant or function of that name (rustc E0428)
+    ctor: bool = False
 
 
 @dataclass(frozen=True, slots=True)

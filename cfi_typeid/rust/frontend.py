@@ -26,9 +26,11 @@ from dataclasses import replace
 
 from .ast import FnItem, Generics, LifetimeArg, PathSeg, PathType, SourceFile, TypeExpr
 from .items import (
-    ALLOC_SOURCE, DEFAULT_CRATE, STD_SOURCE, Module, Source, add_cfi_integers, add_items, child_scope,
+    ALLOC_SOURCE, DEFAULT_CRATE, STD_SOURCE, ItemError, Module, Source, add_cfi_integers,
+    add_items, child_scope,
     core_source,
 )
+from .item_checks import check_items, check_value
 from .lexer import check_text
 from .lower import Lowering
 from .resolve import Env, Position, Resolver, bind
@@ -71,8 +73,26 @@ def read_source(text: str, rule: str, what: str) -> SourceFile:
 
 def _crate(name: str, text: str, what: str) -> Module:
     root = Module(name, name, (), None, Source(text, what))
-    add_items(root, read_source(text, "prelude", what).items)
+    root.items = read_source(text, "prelude", what).items
+    add_items(root, root.items)
     return root
+
+
+#: The outcome of :func:`check_items` for each prelude's crate root (read once per prelude).
+_CHECKED: WeakKeyDictionary[Module, ItemError | None] = WeakKeyDictionary()
+
+
+def _check_prelude(root: Module, resolver: Resolver) -> None:
+    """rustc refuses a crate for items no function uses: so does a prelude (once)."""
+    if root not in _CHECKED:
+        try:
+            check_items(root, root.items, resolver)
+            _CHECKED[root] = None
+        except ItemError as e:
+            _CHECKED[root] = e
+    error = _CHECKED[root]
+    if error is not None:
+        raise error
 
 
 @lru_cache(maxsize=16)
@@ -153,6 +173,11 @@ def _parse_rust_function(decl: str, prelude: str, target: Target, crate: str | N
     add_items(scope, source.items)
     lowering = _lowering(target, tuple(sorted(crates.items())) if crates else ())
     resolver = lowering.resolver
+    _check_prelude(root, resolver)
+    if len(source.items) > 1 or (source.items and not isinstance(source.items[0], FnItem)):
+        # the declaration's own items, but the function asked for (checked as it is read)
+        asked = scope.functions[-1] if scope.functions and source.tail is None else None
+        check_items(scope, tuple(i for i in source.items if i is not asked), resolver)
     env = Env(scope)
     generic = _instantiated(source.tail, scope, root)
     if generic is not None:  # "f::<i32>": that function at those generic arguments
@@ -162,6 +187,8 @@ def _parse_rust_function(decl: str, prelude: str, target: Target, crate: str | N
         if not isinstance(t, RFnPtr):
             raise ParseError("not a function type: expected a function item or a fn-pointer "
                              "type", decl, getattr(source.tail, "at", 0))
+        for p in (*t.params, t.returns):  # (no function takes or returns an unsized value)
+            check_value(p, resolver, env.source, getattr(source.tail, "at", 0))
         return pointee_function(t, lowering)
     if not scope.functions:
         raise ParseError("expected a function item ('fn f(x: u8)') or a fn-pointer type "
@@ -216,6 +243,8 @@ def _function_item(fn: FnItem, lowering: Lowering, env: Env,
             "concrete types", fn.generics.at or fn.at)
     check_item_abi(abi, resolver.target, env.source.text, fn.at, env.source.what)
     params = tuple(_resolved(p, resolver, env, "input", known) for p in fn.params)
+    for p, t in zip(fn.params, params):
+        check_value(t, resolver, env.source, getattr(p, "at", fn.at))
     if receiver is not None:
         params = (anonymize(receiver), *params)
     location = caller_location(fn, resolver, env)
@@ -223,6 +252,8 @@ def _function_item(fn: FnItem, lowering: Lowering, env: Env,
         params = (*params, location)
     returns = (_resolved(fn.returns, resolver, env, "output", known) if fn.returns
                else RTuple(()))
+    if fn.returns is not None:
+        check_value(returns, resolver, env.source, getattr(fn.returns, "at", fn.at))
     if abi in SPECIAL_SIGNATURES:
         rules.check(abi, params, returns if fn.returns else None,
                     tuple(p.at for p in fn.params),

@@ -28,6 +28,13 @@ from ..targets import Target
 DEFAULT_CRATE = "probe"
 
 
+class ItemError(ParseError):
+    """An error rustc reports for an item whether it is used or not (an alias that names
+    itself, a constant that overflows, a struct of infinite size ...): the checks of
+    :mod:`cfi_typeid.rust.item_checks` raise these for every item of a prelude, where other
+    errors of an unused item wait until it is used (the ``std`` modelled here is partial)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """The text items were read from, for positioned errors."""
@@ -37,6 +44,9 @@ class Source:
 
     def error(self, message: str, at: int) -> ParseError:
         return ParseError(message, self.text, at, what=self.what)
+
+    def item_error(self, message: str, at: int) -> ItemError:
+        return ItemError(message, self.text, at, what=self.what)
 
 
 @dataclass(eq=False)
@@ -53,6 +63,11 @@ class Module:
     uses: MutableMapping[str, UseItem] = field(default_factory=dict)
     globs: list[UseItem] = field(default_factory=list)
     functions: list[FnItem] = field(default_factory=list)
+    #: a crate root's items as read (for the checks of every item, used or not)
+    items: tuple[Item, ...] = ()
+    #: the names this module itself defines in the value namespace (constants, functions,
+    #: tuple and unit structs): each once (rustc E0428)
+    value_names: set[str] = field(default_factory=set)
 
     @property
     def root(self) -> Module:
@@ -130,6 +145,9 @@ def add_items(module: Module, items: tuple[Item, ...]) -> None:
     """Enter ``items`` into ``module`` (recursively for inline modules)."""
     for item in items:
         match item:
+            case AdtItem(name=name, ctor=True):
+                _define_value(module, name, item.at)
+                _define(module, name, AdtDef(item, module, (*module.path, name)), item.at)
             case AdtItem(name=name) | AliasItem(name=name):
                 d: Def = (AdtDef(item, module, (*module.path, name)) if isinstance(item, AdtItem)
                           else AliasDef(item, module))
@@ -150,6 +168,7 @@ def add_items(module: Module, items: tuple[Item, ...]) -> None:
                     if name in module.values:
                         raise module.source.error(f"the name {name!r} is defined twice",
                                                   item.at)
+                    _define_value(module, name, item.at)
                     module.values[name] = ConstDef(item, module)
             case ModItem(name=name, items=inner):
                 child = Module(name, module.crate, (*module.path, name), module, module.source)
@@ -161,6 +180,7 @@ def add_items(module: Module, items: tuple[Item, ...]) -> None:
                 _add_use(module, item)
             case FnItem():
                 check_track_caller(module, item)
+                _define_value(module, item.name, item.at)
                 module.functions.append(item)
 
 
@@ -170,6 +190,14 @@ def check_track_caller(module: Module, fn: FnItem) -> None:
     if fn.track_caller and fn.abi not in (None, "Rust"):
         raise module.source.error("`#[track_caller]` requires Rust ABI (rustc E0737)",
                                   fn.track_caller_at)
+
+
+def _define_value(module: Module, name: str, at: int) -> None:
+    if name in module.value_names:
+        raise module.source.item_error(
+            f"the name {name!r} is defined multiple times in the value namespace of this "
+            "module (rustc E0428)", at)
+    module.value_names.add(name)
 
 
 def _define(module: Module, name: str, d: Def, at: int) -> None:

@@ -127,10 +127,11 @@ class RustTransformer(TypeRules):
     def struct_named(self, meta: Meta, ch: list[Any]) -> AdtItem:
         return self._adt("struct", meta, ch, tuple(one(ch, list) or ()))
 
-    struct_tuple = struct_named
+    def struct_tuple(self, meta: Meta, ch: list[Any]) -> AdtItem:
+        return replace(self._adt("struct", meta, ch, tuple(one(ch, list) or ())), ctor=True)
 
     def struct_unit(self, meta: Meta, ch: list[Any]) -> AdtItem:
-        return self._adt("struct", meta, ch)
+        return replace(self._adt("struct", meta, ch), ctor=True)
 
     def union_item(self, meta: Meta, ch: list[Any]) -> AdtItem:
         return self._adt("union", meta, ch, tuple(one(ch, list) or ()))

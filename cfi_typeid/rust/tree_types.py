@@ -149,14 +149,17 @@ class TypeRules:
                         tuple(k[1] for k in kinds if k[0] == "const"), pos(meta, ch),
                         tuple((k[0], k[1]) for k in kinds if k[0] != "lt"),
                         tuple(k[2] for k in kinds if k[0] == "const"),
-                        tuple(k[2] for k in kinds if k[0] == "ty"))
+                        tuple(k[2] for k in kinds if k[0] == "ty"),
+                        tuple(k[1] for k in kinds if k[0] == "ty" and k[3]))
 
     def lifetime_param(self, meta: Meta, ch: list[Any]) -> tuple[str, str]:
         return ("lt", tokens(ch, "LIFETIME")[0].value)
 
-    def type_param(self, meta: Meta, ch: list[Any]) -> tuple[str, str, TypeExpr | None]:
+    def type_param(self, meta: Meta, ch: list[Any]
+                   ) -> tuple[str, str, TypeExpr | None, bool]:
         default = ch[-1] if ch and isinstance(ch[-1], TYPE_CLASSES) else None
-        return ("ty", tokens(ch, "IDENT")[0].value, default)
+        maybe = any(b.maybe for b in one(ch, list) or ())
+        return ("ty", tokens(ch, "IDENT")[0].value, default, maybe)
 
     def const_param(self, meta: Meta, ch: list[Any]) -> tuple[str, str, TypeExpr]:
         return ("const", tokens(ch, "IDENT")[0].value, one(ch, TYPE_CLASSES))
