@@ -83,6 +83,21 @@ CASES = [
     ("pub struct S([u8; 0 - 1]);", "pub fn f()", "E0080"),
     ("pub fn g(_: &[u8; 0 - 1]) {}", "pub fn f()", "E0080"),
     ("pub const M: usize = 4 - 1;", "pub fn f(_: [u8; M])", None),
+    # undeclared lifetimes, in the function, a struct, an alias, unused or not
+    ("", "pub fn f(_: &'zz u8)", "E0261"),
+    ("", "pub fn f<'a>(_: &'a u8, _: Option<&'b u8>)", "E0261"),
+    ("", "pub fn f(_: for<'a> fn(&'a u8) -> &'a u8)", None),
+    ("", "pub fn f(_: &dyn for<'a> Fn(&'a u8))", None),
+    ("pub struct S<'a>(&'a u8, &'zz u8);", "pub fn f()", "E0261"),
+    ("pub type T = &'zz u8;", "pub fn f()", "E0261"),
+    ("pub fn g(_: &'zz u8) {}", "pub fn f()", "E0261"),
+    # values larger than the target's object-size bound, passed by value
+    ("", "pub fn f(_: [u8; 18446744073709551614])", "too big for the target architecture"),
+    ("", "pub fn f(_: [[u64; 1 << 40]; 1 << 40])", "too big for the target architecture"),
+    ("", "pub fn f(_: &[[u64; 1 << 40]; 1 << 40])", None),
+    ("", "pub fn f() -> ([u8; 1 << 62], u8)", "too big for the target architecture"),
+    ("pub struct S([u8; 1 << 62]);", "pub fn f(_: &S)", None),
+    ("pub fn g(_: [u8; 1 << 62]) {}", "pub fn f()", "too big for the target architecture"),
 ]
 
 

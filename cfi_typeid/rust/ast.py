@@ -87,6 +87,8 @@ class TraitBound:
     maybe: bool = False
     lifetime: str | None = None
     at: int = _offset()
+    #: ``for<'a>`` before the path: lifetimes it binds
+    for_lifetimes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ from .items import (
     add_items, child_scope,
     core_source,
 )
-from .item_checks import check_items, check_value
+from .item_checks import check_items, check_lifetimes, check_passable, check_value
 from .lexer import check_text
 from .lower import Lowering
 from .resolve import Env, Position, Resolver, bind
@@ -183,6 +183,7 @@ def _parse_rust_function(decl: str, prelude: str, target: Target, crate: str | N
     if generic is not None:  # "f::<i32>": that function at those generic arguments
         return _function_item(generic[0], lowering, env, None, generic[1])
     if source.tail is not None:
+        check_lifetimes((source.tail,), frozenset(), env.source)
         t = resolver.type(source.tail, env)
         if not isinstance(t, RFnPtr):
             raise ParseError("not a function type: expected a function item or a fn-pointer "
@@ -242,9 +243,14 @@ def _function_item(fn: FnItem, lowering: Lowering, env: Env,
             "generic functions have one type id per instantiation: write the signature with "
             "concrete types", fn.generics.at or fn.at)
     check_item_abi(abi, resolver.target, env.source.text, fn.at, env.source.what)
+    declared = fn.generics.lifetimes + (fn.owner.generics.lifetimes if fn.owner else ())
+    check_lifetimes((*fn.params, fn.returns, fn.receiver.type if fn.receiver else None),
+                    frozenset(declared), env.source)
     params = tuple(_resolved(p, resolver, env, "input", known) for p in fn.params)
     for p, t in zip(fn.params, params):
-        check_value(t, resolver, env.source, getattr(p, "at", fn.at))
+        at = getattr(p, "at", fn.at)
+        check_value(t, resolver, env.source, at)
+        check_passable(t, resolver, env.source, at)
     if receiver is not None:
         params = (anonymize(receiver), *params)
     location = caller_location(fn, resolver, env)
@@ -254,6 +260,7 @@ def _function_item(fn: FnItem, lowering: Lowering, env: Env,
                else RTuple(()))
     if fn.returns is not None:
         check_value(returns, resolver, env.source, getattr(fn.returns, "at", fn.at))
+        check_passable(returns, resolver, env.source, getattr(fn.returns, "at", fn.at))
     if abi in SPECIAL_SIGNATURES:
         rules.check(abi, params, returns if fn.returns else None,
                     tuple(p.at for p in fn.params),

@@ -21,12 +21,16 @@ from typing import Callable, TypeVar
 
 from ..errors import ParseError
 from ..model import Scalar
-from .ast import AdtItem, AliasItem, ConstItem, ExternBlock, FnItem, Item, ModItem
+from .ast import (
+    AdtItem, AliasItem, ArrayType, AssocArg, ConstArg, ConstItem, DynType, ExternBlock, FnItem,
+    FnPtrType, Item, LifetimeArg, ModItem, PathType, PtrType, RefType, SliceType, TupleType,
+    TypeExpr,
+)
 from .consts import ConstValueError
 from .items import AdtDef, AliasDef, ConstDef, ItemError, Module, Source
 from .resolve import Env, Resolver
 from .types import (
-    RAdt, RArray, RDyn, RFnPtr, RForeign, RPtr, RRef, RScalar, RSlice, RTuple, RTy,
+    RAdt, RArray, RDyn, RFnPtr, RForeign, RInt, RPtr, RRef, RScalar, RSlice, RTuple, RTy,
     children,
 )
 
@@ -79,8 +83,9 @@ def check_items(module: Module, items: tuple[Item, ...], resolver: Resolver) -> 
 
 
 def _check_alias(d: AliasDef, resolver: Resolver) -> None:
-    """Only an alias's cycles (E0391): rustc evaluates the array lengths in it, and checks
-    that its types are well formed, only where it is used."""
+    """Only an alias's lifetimes (E0261) and cycles (E0391): rustc evaluates the array
+    lengths in it, and checks that its types are well formed, only where it is used."""
+    check_lifetimes((d.item.type,), frozenset(d.item.generics.lifetimes), d.module.source)
     try:
         resolver.expand_alias(d)
     except ConstValueError:
@@ -93,21 +98,22 @@ def _check_alias(d: AliasDef, resolver: Resolver) -> None:
 
 def _check_unused_signature(fn: FnItem, module: Module, resolver: Resolver) -> None:
     env = Env(module)
-    for p in fn.params:
-        t = _quietly(lambda: resolver.type(p, env, "input"))
+    check_lifetimes((*fn.params, fn.returns), frozenset(fn.generics.lifetimes), module.source)
+    for p in (*fn.params, *((fn.returns,) if fn.returns is not None else ())):
+        t = _quietly(lambda: resolver.type(p, env, "input" if p is not fn.returns
+                                           else "output"))
         if t is not None:
             check_value(t, resolver, module.source, getattr(p, "at", fn.at))
-    if fn.returns is not None:
-        returns = fn.returns
-        t = _quietly(lambda: resolver.type(returns, env, "output"))
-        if t is not None:
-            check_value(t, resolver, module.source, getattr(returns, "at", fn.at))
+            check_passable(t, resolver, module.source, getattr(p, "at", fn.at))
 
 
 # ---- structs, unions, enums -------------------------------------------------------------
 
 def _check_adt(adt: AdtDef, resolver: Resolver) -> None:
     item, source = adt.item, adt.module.source
+    check_lifetimes(tuple(f.type for f in item.fields)
+                    + tuple(f.type for v in item.variants for f in v.fields),
+                    frozenset(item.generics.lifetimes), source)
     if item.kind == "union" and not item.fields:
         raise source.item_error("unions cannot have zero fields", item.at)
     if item.kind != "enum" and any(r in _INT_REPRS for r in item.attrs.repr):
@@ -242,3 +248,97 @@ def _unsized(t: RTy, source: Source, at: int) -> ItemError:
                              "time: it is not sized where a sized type is required "
                              "(rustc E0277)", at)
 
+
+
+# ---- lifetimes ------------------------------------------------------------------------------
+
+def check_lifetimes(types: tuple[TypeExpr | None, ...], declared: frozenset[str],
+                    source: Source) -> None:
+    """Every named lifetime in ``types`` is declared (by the item, its impl or trait, or a
+    ``for<..>`` around it), ``'static`` or ``'_`` (rustc E0261)."""
+    for t in types:
+        if t is not None:
+            _lifetimes(t, declared | {"'static", "'_"}, source, 0)
+
+
+def _lifetimes(t: TypeExpr, declared: frozenset[str], source: Source, depth: int) -> None:
+    if depth > _MAX_DEPTH * 4:
+        return
+
+    def name(lifetime: str | None, at: int) -> None:
+        if lifetime is not None and lifetime not in declared:
+            raise source.item_error(f"use of undeclared lifetime name `{lifetime}` "
+                                    "(rustc E0261)", at)
+
+    def inner(x: TypeExpr, names: frozenset[str] = declared) -> None:
+        _lifetimes(x, names, source, depth + 1)
+
+    match t:
+        case RefType(of, _, lifetime, at):
+            name(lifetime, at)
+            inner(of)
+        case PtrType(of) | SliceType(of) | ArrayType(of):
+            inner(of)
+        case TupleType(elements):
+            for x in elements:
+                inner(x)
+        case FnPtrType(params, returns, for_lifetimes=bound):
+            names = declared | set(bound)
+            for x in (*params, *((returns,) if returns is not None else ())):
+                inner(x, names)
+        case PathType(segments):
+            for seg in segments:
+                for a in seg.args:
+                    if isinstance(a, LifetimeArg):
+                        name(a.name, a.at)
+                    elif isinstance(a, AssocArg):
+                        inner(a.type)
+                    elif not isinstance(a, ConstArg):
+                        inner(a)
+        case DynType(bounds):
+            for b in bounds:
+                name(b.lifetime, b.at)
+                names = declared | set(b.for_lifetimes)
+                if b.path is not None:
+                    inner(b.path, names)
+                if b.sugar is not None:
+                    for x in (*b.sugar.params,
+                              *((b.sugar.returns,) if b.sugar.returns is not None else ())):
+                        inner(x, names)
+        case _:
+            pass
+
+
+# ---- sizes ----------------------------------------------------------------------------------
+
+def check_passable(t: RTy, resolver: Resolver, source: Source, at: int) -> None:
+    """A parameter or return value is laid out: rustc refuses a type larger than the
+    target's object-size bound (``2**61`` bytes on 64-bit targets, ``2**31`` on 32-bit)."""
+    bits = resolver.target.pointer_bits
+    bound = 1 << (61 if bits == 64 else bits - 1)
+    if _least_size(t, resolver, 0) >= bound:
+        raise source.item_error("values of this type are too big for the target "
+                                "architecture", at)
+
+
+def _least_size(t: RTy, resolver: Resolver, depth: int) -> int:
+    """A lower bound of ``t``'s size in bytes (0 where it is not worked out)."""
+    if depth > _MAX_DEPTH:
+        return 0
+    match t:
+        case RArray(inner, length) if length > 0:
+            return length * _least_size(inner, resolver, depth + 1)
+        case RTuple(elements):
+            return sum(_least_size(x, resolver, depth + 1) for x in elements)
+        case RInt(kind):
+            return (resolver.target.pointer_bits if kind.value[1:] == "size"
+                    else int(kind.value[1:])) // 8
+        case RRef() | RPtr() | RFnPtr():
+            return resolver.target.pointer_bits // 8
+        case RAdt(adt) if adt.item.kind != "union":
+            variants = _quietly(lambda: resolver.variants(t)) or []
+            sizes = [sum(_least_size(f, resolver, depth + 1) for f in fields)
+                     for fields in variants]
+            return max(sizes, default=0)
+        case _:
+            return 1 if isinstance(t, RScalar) and t.kind is not Scalar.NEVER else 0

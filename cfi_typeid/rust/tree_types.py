@@ -194,7 +194,9 @@ class TypeRules:
         if path is None:
             return TraitBound(None, lifetime=lifetime[0].value if lifetime else None,
                               at=pos(meta, ch))
-        return TraitBound(path, one(ch, FnSugar), has(ch, "QUESTION"), at=pos(meta, ch))
+        binder = one(ch, ForLifetimes)
+        return TraitBound(path, one(ch, FnSugar), has(ch, "QUESTION"), at=pos(meta, ch),
+                          for_lifetimes=binder.names if binder else ())
 
     def fn_sugar(self, meta: Meta, ch: list[Any]) -> FnSugar:
         returns = one(ch, Return)
