@@ -188,8 +188,9 @@ def _parse_rust_function(decl: str, prelude: str, target: Target, crate: str | N
         if not isinstance(t, RFnPtr):
             raise ParseError("not a function type: expected a function item or a fn-pointer "
                              "type", decl, getattr(source.tail, "at", 0))
-        for p in (*t.params, t.returns):  # (no function takes or returns an unsized value)
+        for p in (*t.params, t.returns):  # (no function takes or returns such values)
             check_value(p, resolver, env.source, getattr(source.tail, "at", 0))
+            check_passable(p, resolver, env.source, getattr(source.tail, "at", 0))
         return pointee_function(t, lowering)
     if not scope.functions:
         raise ParseError("expected a function item ('fn f(x: u8)') or a fn-pointer type "
