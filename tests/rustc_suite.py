@@ -330,3 +330,58 @@ REFUSED.update(REFUSED_MESSAGES)
 #: ``fn(&S, &core::panic::Location<'_>)``, the hidden caller-location argument appended, and
 #: this tool now does too.)
 DIFFERENT: dict[str, str] = {}
+
+#: cfi/emit-type-metadata-trait-objects.rs: its callers (the file's own functions), each of
+#: whose calls through a trait object checks (``llvm.type.test``) the id of the trait's method
+#: with ``Self`` as the trait object; the ask giving that id here (the trait block through
+#: dyn, or for the traits with generics, whose blocks are refused, the same signature
+#: written out with ``&dyn Trait<..>`` first).  The file's fooN get their own ids compared too.
+CFI_DYN_CALLERS = """\
+pub fn foo1(a: &dyn Trait1) { a.foo(); }
+pub fn bar1() { let a = Type1; let b = &a as &dyn Trait1; b.foo(); }
+pub fn foo2<T>(a: &dyn Trait2<T>) { a.bar(); }
+pub fn bar2() { let a = Type2; foo2(&a); let b = &a as &dyn Trait2<i32>; b.bar(); }
+pub fn foo3(a: &dyn Trait3<Type3>) { let b = Type3; a.baz(&b); }
+pub fn bar3() { let a = Type3; foo3(&a); let b = &a as &dyn Trait3<Type3>; b.baz(&a); }
+pub fn foo4<'a>(a: &dyn Trait4<'a, Type4, Output = &'a i32>) { let b = Type4; a.qux(&b); }
+pub fn bar4<'a>() {
+    let a = Type4; foo4(&a); let b = &a as &dyn Trait4<'a, Type4, Output = &'a i32>; b.qux(&a);
+}
+pub fn foo5(a: &dyn Trait5<Type5, 32>) { let b = &[Type5; 32]; a.quux(&b); }
+pub fn bar5() { let a = &[Type5; 32]; foo5(&a); let b = &a as &dyn Trait5<Type5, 32>; b.quux(&a); }
+"""
+_DYN_ASKS = {
+    "1": "trait Trait1 { fn foo(&self); }",
+    "2": "pub fn m(_: &dyn Trait2<i32>)",
+    "3": "pub fn m(_: &dyn Trait3<Type3>, _: &Type3)",
+    "4": "pub fn m<'a>(_: &dyn Trait4<'a, Type4, Output = &'a i32>, _: &Type4) -> &'a i32",
+    "5": "pub fn m(_: &dyn Trait5<Type5, 32>, _: &[Type5; 32])",
+}
+#: caller -> what is asked of this tool for its call's id
+CFI_DYN_CALL_ASKS = {f"{kind}{n}": ask for n, ask in _DYN_ASKS.items() for kind in ("foo", "bar")}
+#: the file's fooN themselves (foo2 as bar2 instantiates it)
+CFI_DYN_OWN = {
+    "foo1": "pub fn foo1(a: &dyn Trait1)",
+    "foo2": "pub fn foo2<T>(a: &dyn Trait2<T>) {} foo2::<i32>",
+    "foo3": "pub fn foo3(a: &dyn Trait3<Type3>)",
+    "foo4": "pub fn foo4<'a>(a: &dyn Trait4<'a, Type4, Output = &'a i32>)",
+    "foo5": "pub fn foo5(a: &dyn Trait5<Type5, 32>)",
+}
+
+#: kcfi/emit-kcfi-operand-bundle.rs: ``foo`` calls its ``fn(i32) -> i32`` on the file's two
+#: targets (without core, as the file: minicore's lang items); the bundle is the hash of the
+#: pointer's id, ``foo``'s ``!kcfi_type`` the hash of its own.
+KCFI_BUNDLE_TARGETS = ("x86_64-unknown-none", "aarch64-unknown-none")
+KCFI_BUNDLE_SOURCE = """\
+#![feature(no_core, lang_items)]
+#![no_core]
+#![allow(internal_features)]
+#[lang = "pointee_sized"] pub trait PointeeSized {}
+#[lang = "meta_sized"] pub trait MetaSized: PointeeSized {}
+#[lang = "sized"] pub trait Sized: MetaSized {}
+#[lang = "copy"] pub trait Copy {}
+impl Copy for i32 {}
+pub fn foo(f: fn(i32) -> i32, arg: i32) -> i32 { f(arg) }
+"""
+#: the KCFI trait-objects file's refused trait blocks, asked as the signature written out
+KCFI_DYN_EQUIVALENT = dict(zip(KCFI_DYN_CALLS, _DYN_ASKS.values()))
