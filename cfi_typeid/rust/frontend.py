@@ -30,7 +30,7 @@ from .items import (
     add_items, child_scope,
     core_source,
 )
-from .item_checks import check_items, check_lifetimes, check_passable, check_value
+from .item_checks import check_items, check_lifetimes, check_parameter
 from .lexer import check_text
 from .lower import Lowering
 from .resolve import Env, Position, Resolver, bind
@@ -189,8 +189,7 @@ def _parse_rust_function(decl: str, prelude: str, target: Target, crate: str | N
             raise ParseError("not a function type: expected a function item or a fn-pointer "
                              "type", decl, getattr(source.tail, "at", 0))
         for p in (*t.params, t.returns):  # (no function takes or returns such values)
-            check_value(p, resolver, env.source, getattr(source.tail, "at", 0))
-            check_passable(p, resolver, env.source, getattr(source.tail, "at", 0))
+            check_parameter(p, resolver, env.source, getattr(source.tail, "at", 0))
         return pointee_function(t, lowering)
     if not scope.functions:
         raise ParseError("expected a function item ('fn f(x: u8)') or a fn-pointer type "
@@ -250,8 +249,7 @@ def _function_item(fn: FnItem, lowering: Lowering, env: Env,
     params = tuple(_resolved(p, resolver, env, "input", known) for p in fn.params)
     for p, t in zip(fn.params, params):
         at = getattr(p, "at", fn.at)
-        check_value(t, resolver, env.source, at)
-        check_passable(t, resolver, env.source, at)
+        check_parameter(t, resolver, env.source, at)
     if receiver is not None:
         params = (anonymize(receiver), *params)
     location = caller_location(fn, resolver, env)
@@ -260,8 +258,7 @@ def _function_item(fn: FnItem, lowering: Lowering, env: Env,
     returns = (_resolved(fn.returns, resolver, env, "output", known) if fn.returns
                else RTuple(()))
     if fn.returns is not None:
-        check_value(returns, resolver, env.source, getattr(fn.returns, "at", fn.at))
-        check_passable(returns, resolver, env.source, getattr(fn.returns, "at", fn.at))
+        check_parameter(returns, resolver, env.source, getattr(fn.returns, "at", fn.at))
     if abi in SPECIAL_SIGNATURES:
         rules.check(abi, params, returns if fn.returns else None,
                     tuple(p.at for p in fn.params),

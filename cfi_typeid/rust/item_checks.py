@@ -18,8 +18,10 @@ types by value (``fn(str)``).
 from __future__ import annotations
 
 from typing import Callable, TypeVar
+from weakref import WeakKeyDictionary
 
 from ..errors import ParseError
+from ..memo import remember
 from ..model import Scalar
 from .ast import (
     AdtItem, AliasItem, ArrayType, AssocArg, ConstArg, ConstItem, DynType, ExternBlock, FnItem,
@@ -103,8 +105,7 @@ def _check_unused_signature(fn: FnItem, module: Module, resolver: Resolver) -> N
         t = _quietly(lambda: resolver.type(p, env, "input" if p is not fn.returns
                                            else "output"))
         if t is not None:
-            check_value(t, resolver, module.source, getattr(p, "at", fn.at))
-            check_passable(t, resolver, module.source, getattr(p, "at", fn.at))
+            check_parameter(t, resolver, module.source, getattr(p, "at", fn.at))
 
 
 # ---- structs, unions, enums -------------------------------------------------------------
@@ -170,6 +171,25 @@ def _by_value(t: RTy) -> list[RAdt]:
 
 
 # ---- well-formed types ------------------------------------------------------------------
+
+#: Types already found sized, well formed and small enough to pass, per resolver (a batch
+#: checks each distinct parameter type once; only successes are kept).
+_PASSABLE: WeakKeyDictionary[Resolver, dict[RTy, None]] = WeakKeyDictionary()
+_MAX_PASSABLE = 16384
+
+
+def check_parameter(t: RTy, resolver: Resolver, source: Source, at: int) -> None:
+    """A function's parameter or return type: :func:`check_value` and
+    :func:`check_passable`."""
+    known = _PASSABLE.get(resolver)
+    if known is None:
+        known = _PASSABLE[resolver] = {}
+    if t in known:
+        return
+    check_value(t, resolver, source, at)
+    check_passable(t, resolver, source, at)
+    remember(known, t, None, _MAX_PASSABLE)
+
 
 def check_value(t: RTy, resolver: Resolver, source: Source, at: int) -> None:
     """``t`` is passed or held by value: it must be sized, and well formed."""
@@ -256,6 +276,8 @@ def check_lifetimes(types: tuple[TypeExpr | None, ...], declared: frozenset[str]
                     source: Source) -> None:
     """Every named lifetime in ``types`` is declared (by the item, its impl or trait, or a
     ``for<..>`` around it), ``'static`` or ``'_`` (rustc E0261)."""
+    if "'" not in source.text:
+        return  # (no lifetime is named anywhere in the text these types come from)
     for t in types:
         if t is not None:
             _lifetimes(t, declared | {"'static", "'_"}, source, 0)
