@@ -334,8 +334,8 @@ DIFFERENT: dict[str, str] = {}
 #: cfi/emit-type-metadata-trait-objects.rs: its callers (the file's own functions), each of
 #: whose calls through a trait object checks (``llvm.type.test``) the id of the trait's method
 #: with ``Self`` as the trait object; the ask giving that id here (the trait block through
-#: dyn, or for the traits with generics, whose blocks are refused, the same signature
-#: written out with ``&dyn Trait<..>`` first).  The file's fooN get their own ids compared too.
+#: dyn; for the traits with generics or associated types, whose blocks alone are refused, the
+#: block followed by the trait object the call goes through, ``dyn Trait2<i32>``).  The file's fooN get their own ids compared too.
 CFI_DYN_CALLERS = """\
 pub fn foo1(a: &dyn Trait1) { a.foo(); }
 pub fn bar1() { let a = Type1; let b = &a as &dyn Trait1; b.foo(); }
@@ -352,10 +352,11 @@ pub fn bar5() { let a = &[Type5; 32]; foo5(&a); let b = &a as &dyn Trait5<Type5,
 """
 _DYN_ASKS = {
     "1": "trait Trait1 { fn foo(&self); }",
-    "2": "pub fn m(_: &dyn Trait2<i32>)",
-    "3": "pub fn m(_: &dyn Trait3<Type3>, _: &Type3)",
-    "4": "pub fn m<'a>(_: &dyn Trait4<'a, Type4, Output = &'a i32>, _: &Type4) -> &'a i32",
-    "5": "pub fn m(_: &dyn Trait5<Type5, 32>, _: &[Type5; 32])",
+    "2": "trait Trait2<T> { fn bar(&self); } dyn Trait2<i32>",
+    "3": "trait Trait3<T> { fn baz(&self, _: &T); } dyn Trait3<Type3>",
+    "4": "trait Trait4<'a, T> { type Output: 'a; fn qux(&self, _: &T) -> Self::Output; } "
+         "dyn Trait4<'static, Type4, Output = &'static i32>",
+    "5": "trait Trait5<T, const N: usize> { fn quux(&self, _: &[T; N]); } dyn Trait5<Type5, 32>",
 }
 #: caller -> what is asked of this tool for its call's id
 CFI_DYN_CALL_ASKS = {f"{kind}{n}": ask for n, ask in _DYN_ASKS.items() for kind in ("foo", "bar")}
@@ -383,5 +384,5 @@ KCFI_BUNDLE_SOURCE = """\
 impl Copy for i32 {}
 pub fn foo(f: fn(i32) -> i32, arg: i32) -> i32 { f(arg) }
 """
-#: the KCFI trait-objects file's refused trait blocks, asked as the signature written out
+#: the KCFI trait-objects file's refused trait blocks, asked with the trait object after them
 KCFI_DYN_EQUIVALENT = dict(zip(KCFI_DYN_CALLS, _DYN_ASKS.values()))

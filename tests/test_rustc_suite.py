@@ -174,7 +174,7 @@ def test_rustc_kcfi_trait_objects() -> None:
             got = api.typeids(case, lang="rust", prelude=HEAD + TRAIT_ITEMS, crates=crates)
         except CfiTypeidError as e:
             assert case in REFUSED and REFUSED_MESSAGES[case] in str(e), (case, str(e))
-            # the same call's id, asked as the method's signature with &dyn Trait<..> first
+            # the same call's id, asked with the trait object after the block
             got = api.typeids(KCFI_DYN_EQUIVALENT[case], lang="rust",
                               prelude=HEAD + TRAIT_ITEMS, crates=crates)
             written = 1
@@ -183,8 +183,8 @@ def test_rustc_kcfi_trait_objects() -> None:
         assert bundles == {kcfi_hash(got.plain)}, (case, sorted(map(hex, bundles)), got.plain)
         matched += 1
     print(f"\nkcfi/emit-type-metadata-trait-objects.rs: {len(KCFI_DYN_CALLS)} cases, "
-          f"{answered} answered as trait blocks, {matched - answered} more as the signature "
-          f"written out; {matched} equal to rustc's")
+          f"{answered} answered as trait blocks, {matched - answered} more as trait blocks "
+          f"followed by their trait object; {matched} equal to rustc's")
 
 
 _TYPE_TEST = re.compile(r'llvm\.type\.test\(ptr %\w+, metadata !"([^"]+)"')

@@ -24,7 +24,7 @@ from ..model import ERASED, FunctionType, Lifetime, nesting
 from .abi import check_abi, check_item_abi
 from dataclasses import replace
 
-from .ast import FnItem, Generics, LifetimeArg, PathSeg, PathType, SourceFile, TypeExpr
+from .ast import DynType, FnItem, Generics, LifetimeArg, PathSeg, PathType, SourceFile, TypeExpr
 from .items import (
     ALLOC_SOURCE, DEFAULT_CRATE, STD_SOURCE, ItemError, Module, Source, add_cfi_integers,
     add_items, child_scope,
@@ -182,6 +182,9 @@ def _parse_rust_function(decl: str, prelude: str, target: Target, crate: str | N
     generic = _instantiated(source.tail, scope, root)
     if generic is not None:  # "f::<i32>": that function at those generic arguments
         return _function_item(generic[0], lowering, env, None, generic[1])
+    if isinstance(source.tail, DynType) and scope.functions:
+        # "trait Trait2<T> { fn bar(&self); } dyn Trait2<i32>": the method through that object
+        return _function_item(scope.functions[-1], lowering, env, None, through=source.tail)
     if source.tail is not None:
         check_lifetimes((source.tail,), frozenset(), env.source)
         t = resolver.type(source.tail, env)
@@ -223,7 +226,8 @@ def function_item(fn: FnItem, lowering: Lowering, env: Env) -> FunctionType:
 
 def _function_item(fn: FnItem, lowering: Lowering, env: Env,
                    known: dict[tuple[TypeExpr, Position], RTy] | None,
-                   instance: PathSeg | None = None) -> FunctionType:
+                   instance: PathSeg | None = None,
+                   through: DynType | None = None) -> FunctionType:
     resolver = lowering.resolver
     if instance is not None:
         env, fn = _instantiate(fn, instance, resolver, env)
@@ -231,8 +235,8 @@ def _function_item(fn: FnItem, lowering: Lowering, env: Env,
         raise env.source.error("an async fn returns a future: its type id is not that of "
                                "the signature written", fn.at)
     receiver: RTy | None = None
-    if fn.receiver is not None or fn.owner is not None:
-        env, receiver = method_env(fn, resolver, env)
+    if fn.receiver is not None or fn.owner is not None or through is not None:
+        env, receiver = method_env(fn, resolver, env, through)
         known = None  # (Self is bound here)
     abi = fn.abi or "Rust"
     rules = SignatureRules(resolver, env.source.text, env.source.what)
