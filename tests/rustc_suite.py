@@ -230,6 +230,52 @@ SUITE["ui/sized-associated-ty.rs"] = (SIZED_ASSOC_ITEMS, [
     "trait Foo { type Bar<'a> where Self: Sized; fn test(&self); }",
     "pub fn takes_foo(x: &dyn Foo)"])
 
+#: ``#[track_caller]`` (ours, after ui/fn-ptr.rs's ``bar``): the caller's ``&Location`` is a
+#: hidden last argument of free functions, inherent and trait methods; a trait's declaration
+#: passes the attribute to its impls and to calls through ``dyn`` (rustc E0737 refuses it on
+#: any ABI but Rust's, used or not: ``test_rust_methods.py``).
+TRACK_CALLER_ITEMS = """\
+pub trait Tc { #[track_caller] fn req(&self, _: u8); }
+pub trait Td { fn prov(&self) {} }
+pub trait Te { #[track_caller] fn tprov(&self) -> &str { "" } }
+pub struct TcS; pub struct TdS; pub struct TeS;
+impl Te for TeS {}
+"""
+SUITE["track_caller (ours)"] = (TRACK_CALLER_ITEMS, [
+    "#[track_caller] pub fn tc_free(_: i32, _: &str) -> u8",
+    "#[track_caller] pub unsafe extern \"Rust\" fn tc_rust(_: *const u8, _: &u8)",
+    "impl TcS { #[track_caller] pub fn tc_inherent(&self, _: u64) {} }",
+    "impl Tc for TcS { fn req(&self, _: u8) {} }",
+    "trait Tc { #[track_caller] fn req(&self, _: u8); }",
+    "impl Td for TdS { #[track_caller] fn prov(&self) {} }",
+    "trait Td { fn prov(&self) {} }",
+    "trait Te { #[track_caller] fn tprov(&self) -> &str { \"\" } }"])
+
+#: ``Self::X`` in an impl's methods (ours, after ui/supertraits.rs): the impl's ``type X``.
+ASSOC_ITEMS = """\
+pub trait Ax { type A; type B: Copy; fn g(&self, _: fn(Self::A) -> Self::A, _: &[Self::B]); }
+pub trait Bx { type A; fn f(self, _: Self::A) -> Option<Self::A> where Self: Sized; }
+pub struct AxS; pub struct BxS;
+"""
+SUITE["associated types (ours)"] = (ASSOC_ITEMS, [
+    "impl Ax for AxS { type A = &'static str; type B = (u8, u16); "
+    "fn g(&self, _: fn(Self::A) -> Self::A, _: &[Self::B]) {} }",
+    "impl Bx for BxS { type A = *const [Self; 2] where Self: Sized; "
+    "fn f(self, _: Self::A) -> Option<Self::A> { loop {} } }"])
+
+#: alloc's ``Arc<T, A = Global>`` and ``Rc<T, A = Global>`` (ours, after ui/complex-receiver.rs).
+SMART_ITEMS = """\
+use std::sync::Arc;
+use std::rc::Rc;
+pub trait Ro { fn roo(self: Rc<Self>, _: u8); }
+pub struct RoS;
+"""
+SUITE["Arc and Rc (ours)"] = (SMART_ITEMS, [
+    "pub fn arcs(_: Arc<u8>, _: Arc<dyn Ro>, _: Rc<i32>)",
+    "pub fn nested(_: Box<Arc<[u8]>>, _: &Rc<str>, _: Option<Arc<Rc<u8>>>)",
+    "impl Ro for RoS { fn roo(self: Rc<Self>, _: u8) {} }",
+    "trait Ro { fn roo(self: Rc<Self>, _: u8); }"])
+
 #: The KCFI trait-objects file: a method called through a trait object checks the hash of the
 #: method's id with ``Self`` as ``dyn Trait``.  Each case (the trait block, asked for through
 #: ``dyn``) with the caller rustc compiles (our own, one per trait of ``TRAIT_ITEMS``).
@@ -268,32 +314,75 @@ REFUSED_MESSAGES = {
     # only the dyn type at the call site gives (a trait block alone cannot say which)
     **{case: "is generic: its methods have one type id per instantiation"
        for case in list(KCFI_DYN_CALLS)[1:]},
-    # an impl method whose return type is one of the impl's associated types
-    **{case: "cannot find type 'Self::" for case in SUITE["ui/supertraits.rs"][1][:3]},
-    SUITE["ui/complex-receiver.rs"][1][2]: "cannot find type 'Self::T'",
     "pub fn takes_child(_: &dyn Child<C = u8, P1 = u16, P2 = u32>)":
         "by their def-path hashes, which only rustc computes",
-    **{case: "Arc comes from alloc, whose generic types this tool does not model"
-       for case in SUITE["ui/complex-receiver.rs"][1][:2]},
 }
-# FRONT-END GAPS, not reasons: an associated type bounded ``where Self: Sized`` is not part of
-# ``dyn Foo`` (rustc: no E0191, and ``&dyn Foo`` is
-# ``_ZTSFvu3refIu3dynIu25NtCs.._5probe3Foou6regionEEE`` for all three cases), and a ``where``
-# clause after an associated type's value does not parse.  Refused today; listed to be fixed.
-REFUSED_MESSAGES.update({
-    SUITE["ui/sized-associated-ty.rs"][1][0]: "unexpected 'where'",
-    SUITE["ui/sized-associated-ty.rs"][1][1]: "whose value only an impl gives",
-    SUITE["ui/sized-associated-ty.rs"][1][2]: "must be specified (rustc E0191)",
-})
+# (ui/sized-associated-ty.rs: an associated type bounded ``where Self: Sized`` is not part of
+# ``dyn Foo``, so ``&dyn Foo`` needs no binding (no E0191) and is
+# ``_ZTSFvu3refIu3dynIu25NtCs.._5probe3Foou6regionEEE``; a ``where`` clause may follow an
+# associated type's value.  Answered now, like ui/supertraits.rs's ``Self::P1`` returns, which
+# resolve through the impl's ``type P1 = u16;``.)
 REFUSED.update(REFUSED_MESSAGES)
 
 #: Cases where this tool answers with ids that differ from rustc's: real encoding differences,
 #: recorded (not fixed in this round).  The test requires them to still differ, so a fix shows.
-DIFFERENT = {
-    "impl Foo for S { fn foo(&self) {} #[track_caller] fn bar(&self) {} }":
-        "#[track_caller]: rustc's ids for the method itself take the implicit caller-location "
-        "argument (fn(&S, &core::panic::Location) -> "
-        "_ZTSFvu3refIu23NtCs.._5probe1SEu3refIu49NtNtNtCs.._4core5panic8location8Location"
-        "Iu6regionEEE, generalized _ZTSFvu3refIvES_E), besides the dyn form; ours omit it "
-        "(_ZTSFvu3refIu23NtCs.._5probe1SEE, which rustc does not attach to it)",
+#: (The ``#[track_caller]`` method of ui/fn-ptr.rs was one: rustc gives it the ids of
+#: ``fn(&S, &core::panic::Location<'_>)``, the hidden caller-location argument appended, and
+#: this tool now does too.)
+DIFFERENT: dict[str, str] = {}
+
+#: cfi/emit-type-metadata-trait-objects.rs: its callers (the file's own functions), each of
+#: whose calls through a trait object checks (``llvm.type.test``) the id of the trait's method
+#: with ``Self`` as the trait object; the ask giving that id here (the trait block through
+#: dyn; for the traits with generics or associated types, whose blocks alone are refused, the
+#: block followed by the trait object the call goes through, ``dyn Trait2<i32>``).  The file's fooN get their own ids compared too.
+CFI_DYN_CALLERS = """\
+pub fn foo1(a: &dyn Trait1) { a.foo(); }
+pub fn bar1() { let a = Type1; let b = &a as &dyn Trait1; b.foo(); }
+pub fn foo2<T>(a: &dyn Trait2<T>) { a.bar(); }
+pub fn bar2() { let a = Type2; foo2(&a); let b = &a as &dyn Trait2<i32>; b.bar(); }
+pub fn foo3(a: &dyn Trait3<Type3>) { let b = Type3; a.baz(&b); }
+pub fn bar3() { let a = Type3; foo3(&a); let b = &a as &dyn Trait3<Type3>; b.baz(&a); }
+pub fn foo4<'a>(a: &dyn Trait4<'a, Type4, Output = &'a i32>) { let b = Type4; a.qux(&b); }
+pub fn bar4<'a>() {
+    let a = Type4; foo4(&a); let b = &a as &dyn Trait4<'a, Type4, Output = &'a i32>; b.qux(&a);
 }
+pub fn foo5(a: &dyn Trait5<Type5, 32>) { let b = &[Type5; 32]; a.quux(&b); }
+pub fn bar5() { let a = &[Type5; 32]; foo5(&a); let b = &a as &dyn Trait5<Type5, 32>; b.quux(&a); }
+"""
+_DYN_ASKS = {
+    "1": "trait Trait1 { fn foo(&self); }",
+    "2": "trait Trait2<T> { fn bar(&self); } dyn Trait2<i32>",
+    "3": "trait Trait3<T> { fn baz(&self, _: &T); } dyn Trait3<Type3>",
+    "4": "trait Trait4<'a, T> { type Output: 'a; fn qux(&self, _: &T) -> Self::Output; } "
+         "dyn Trait4<'static, Type4, Output = &'static i32>",
+    "5": "trait Trait5<T, const N: usize> { fn quux(&self, _: &[T; N]); } dyn Trait5<Type5, 32>",
+}
+#: caller -> what is asked of this tool for its call's id
+CFI_DYN_CALL_ASKS = {f"{kind}{n}": ask for n, ask in _DYN_ASKS.items() for kind in ("foo", "bar")}
+#: the file's fooN themselves (foo2 as bar2 instantiates it)
+CFI_DYN_OWN = {
+    "foo1": "pub fn foo1(a: &dyn Trait1)",
+    "foo2": "pub fn foo2<T>(a: &dyn Trait2<T>) {} foo2::<i32>",
+    "foo3": "pub fn foo3(a: &dyn Trait3<Type3>)",
+    "foo4": "pub fn foo4<'a>(a: &dyn Trait4<'a, Type4, Output = &'a i32>)",
+    "foo5": "pub fn foo5(a: &dyn Trait5<Type5, 32>)",
+}
+
+#: kcfi/emit-kcfi-operand-bundle.rs: ``foo`` calls its ``fn(i32) -> i32`` on the file's two
+#: targets (without core, as the file: minicore's lang items); the bundle is the hash of the
+#: pointer's id, ``foo``'s ``!kcfi_type`` the hash of its own.
+KCFI_BUNDLE_TARGETS = ("x86_64-unknown-none", "aarch64-unknown-none")
+KCFI_BUNDLE_SOURCE = """\
+#![feature(no_core, lang_items)]
+#![no_core]
+#![allow(internal_features)]
+#[lang = "pointee_sized"] pub trait PointeeSized {}
+#[lang = "meta_sized"] pub trait MetaSized: PointeeSized {}
+#[lang = "sized"] pub trait Sized: MetaSized {}
+#[lang = "copy"] pub trait Copy {}
+impl Copy for i32 {}
+pub fn foo(f: fn(i32) -> i32, arg: i32) -> i32 { f(arg) }
+"""
+#: the KCFI trait-objects file's refused trait blocks, asked with the trait object after them
+KCFI_DYN_EQUIVALENT = dict(zip(KCFI_DYN_CALLS, _DYN_ASKS.values()))

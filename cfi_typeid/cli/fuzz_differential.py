@@ -27,10 +27,10 @@ from .fuzz_compile import (
 Verdict = dict[str, str] | str
 Case = Any  # CCase | RustCase
 
-#: Items that make rustc spell the paths of the probe crate and of core, to read their
+#: Items that make rustc spell the paths of the probe crate, core and alloc, to read their
 #: disambiguators from its IR (without core on the targets that have none installed).
 _MARKER = ("pub struct CfiTypeidMarker;\n#[no_mangle] pub fn cfi_typeid_marker("
-           "_: &CfiTypeidMarker, _: Option<&u8>) {}")
+           "_: &CfiTypeidMarker, _: Option<&u8>, _: &Box<u8>) {}")
 _NO_CORE_MARKER = ("pub struct CfiTypeidMarker;\n#[no_mangle] pub fn cfi_typeid_marker("
                    "_: &CfiTypeidMarker) {}")
 
@@ -77,7 +77,7 @@ class Side:
                 continue
             if self.lang == "rust" and not normalized:
                 crates = {k: v for k, v in disambiguators_from_ir(output).items()
-                          if k in ("probe", "core")}
+                          if k in ("probe", "core", "alloc")}
             for fn, ids in ids_from_ir(output).items():
                 if fn in theirs:
                     theirs[fn].update(_cfi_fields(self.lang, ids, normalized))

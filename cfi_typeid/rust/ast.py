@@ -87,6 +87,8 @@ class TraitBound:
     maybe: bool = False
     lifetime: str | None = None
     at: int = _offset()
+    #: ``for<'a>`` before the path: lifetimes it binds
+    for_lifetimes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +267,8 @@ class Generics:
     const_types: tuple[TypeExpr, ...] = ()
     #: each type parameter's default (``A = Global``), or None
     defaults: tuple[TypeExpr | None, ...] = ()
+    #: the type parameters bounded ``?Sized`` (the others take sized arguments only)
+    unsized: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +297,9 @@ class AdtItem:
     fields: tuple[Field, ...] = ()
     variants: tuple[Variant, ...] = ()
     at: int = _offset()
+    #: a tuple or unit struct: its name is also a value (the constructor), so it clashes
+    #: with a constant or function of that name (rustc E0428)
+    ctor: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +336,10 @@ class FnItem:
     #: the ``trait`` or ``impl`` block the function is a method of
     owner: Owner | None = None
     is_async: bool = False
+    #: ``#[track_caller]``: rustc passes the caller's ``&Location`` as a last, hidden
+    #: argument (``track_caller_at``: where the attribute is, for errors)
+    track_caller: bool = False
+    track_caller_at: int = _offset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,6 +352,8 @@ class Owner:
     self_type: TypeExpr | None = None
     trait: PathType | None = None
     at: int = _offset()
+    #: an impl's associated types: ``type P1 = u16;`` is ``("P1", <u16>)``
+    assoc: tuple[tuple[str, TypeExpr], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,10 +374,14 @@ class TraitItem:
     name: str
     generics: Generics
     supertraits: tuple[TraitBound, ...]
+    #: the associated types a trait object names (``dyn Trait<A = ..>``)
     assoc_types: tuple[str, ...]
     methods: tuple[FnItem, ...]
     auto: bool = False
     at: int = _offset()
+    #: associated types bounded ``where Self: Sized``: not part of a trait object (rustc
+    #: leaves them out of ``dyn Trait``), but still the trait's
+    sized_assoc_types: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

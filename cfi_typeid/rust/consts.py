@@ -18,7 +18,7 @@ from ..errors import ParseError
 from .ast import (
     BinaryExpr, CallExpr, CastExpr, Expr, IntLit, NegExpr, NotExpr, OtherLit, PathExpr,
 )
-from .items import ConstDef
+from .items import ConstDef, ItemError
 from .layout import layout
 from .types import RInt, RScalar
 from ..model import Scalar
@@ -58,6 +58,10 @@ def _truncating_div(a: int, b: int) -> tuple[int, int]:
     q = abs(a) // abs(b)
     q = q if (a >= 0) == (b >= 0) else -q
     return q, a - q * b
+
+
+class ConstValueError(ItemError):
+    """rustc refuses the constant itself (see :meth:`ConstEval.check`)."""
 
 
 class _UnknownLength(Exception):
@@ -149,12 +153,18 @@ class ConstEval:
     def value(self, e: Expr, env: Env, expected: IntTy | None) -> int:
         ty = self.infer(e, env) or expected or I32
         if expected is not None and ty != expected:
-            raise self._error(env, f"mismatched types: expected {self._name(expected)}, found "
+            raise self._refusal(env, f"mismatched types: expected {self._name(expected)}, found "
                               f"{self._name(ty)}", getattr(e, "at", 0))
         return self._eval(e, env, ty)
 
     def _name(self, ty: IntTy) -> str:
         return ty[2]
+
+    def _refusal(self, env: Env, message: str, at: int) -> ConstValueError:
+        """An error in a constant's value itself (overflow, a type mismatch, a cycle), which
+        rustc reports whether the constant is used or not."""
+        error = self._error(env, message, at)
+        return ConstValueError(error.message, error.text, error.offset, what=error.what)
 
     def _error(self, env: Env, message: str, at: int) -> ParseError:
         if self._stack:
@@ -166,7 +176,7 @@ class ConstEval:
             case IntLit(value, _, at):
                 limit = 1 << (ty[0] - 1) if ty[1] else 1 << ty[0]
                 if value > limit or (value == limit and not ty[1]) or ty == BOOL:
-                    raise self._error(env, f"literal out of range for {self._name(ty)}", at)
+                    raise self._refusal(env, f"literal out of range for {self._name(ty)}", at)
                 return value
             case OtherLit(what, at):
                 raise self._error(env, f"{what} is not an integer", at)
@@ -197,7 +207,7 @@ class ConstEval:
 
     def _checked(self, value: int, ty: IntTy, env: Env, at: int, what: str) -> int:
         if not _fits(value, ty):
-            raise self._error(env, f"this constant's {what} overflows {self._name(ty)} "
+            raise self._refusal(env, f"this constant's {what} overflows {self._name(ty)} "
                               f"(the value would be {value})", at)
         return value
 
@@ -211,7 +221,7 @@ class ConstEval:
             amount_ty = self.infer(right, env) or I32
             b = self._eval(right, env, amount_ty)
             if not 0 <= b < ty[0]:
-                raise self._error(env, f"attempt to shift by {b}, which would overflow "
+                raise self._refusal(env, f"attempt to shift by {b}, which would overflow "
                                   f"{self._name(ty)}", at)
             return _wrap(a << b, ty) if op == "<<" else a >> b
         b = self._eval(right, env, ty)
@@ -221,12 +231,12 @@ class ConstEval:
             raise self._error(env, f"cannot apply '{op}' to bool values", at)
         if op in ("/", "%"):
             if b == 0:
-                raise self._error(env, "attempt to divide by zero", at)
+                raise self._refusal(env, "attempt to divide by zero", at)
             q, r = _truncating_div(a, b)
             return self._checked(q if op == "/" else r, ty, env, at, f"'{op}'")
         result = {"+": a + b, "-": a - b, "*": a * b}[op]
         if not _fits(result, ty):
-            raise self._error(env, f"attempt to compute {a} {op} {b}, which would overflow "
+            raise self._refusal(env, f"attempt to compute {a} {op} {b}, which would overflow "
                               f"{self._name(ty)}", at)
         return result
 
@@ -247,10 +257,24 @@ class ConstEval:
             known = self._const(d, env, e.at)
         return known[0]
 
+    def check(self, d: ConstDef) -> None:
+        """Evaluate the integer or bool constant ``d`` as rustc does for every constant, used
+        or not: an overflow, a mismatch or a cycle in its value is a :class:`ConstValueError`;
+        what this evaluator does not read (other types, calls, unknown names) waits until
+        the constant is used."""
+        from .resolve import Env
+        try:
+            if d not in self._values:
+                self._const(d, Env(d.module), d.item.at)
+        except ItemError:
+            raise
+        except ParseError:
+            pass
+
     def _const(self, d: ConstDef, env: Env, at: int) -> tuple[int, IntTy]:
         from .resolve import Env
         if d in self._stack:
-            raise self._error(env, f"constant {d.item.name!r} depends on itself", at)
+            raise self._refusal(env, f"constant {d.item.name!r} depends on itself", at)
         if len(self._stack) >= MAX_CONST_DEPTH:
             raise self._error(env, f"constants refer to constants more than {MAX_CONST_DEPTH} "
                               "deep", at)

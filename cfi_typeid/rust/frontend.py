@@ -24,16 +24,18 @@ from ..model import ERASED, FunctionType, Lifetime, nesting
 from .abi import check_abi, check_item_abi
 from dataclasses import replace
 
-from .ast import FnItem, Generics, LifetimeArg, PathSeg, PathType, SourceFile, TypeExpr
+from .ast import DynType, FnItem, Generics, LifetimeArg, PathSeg, PathType, SourceFile, TypeExpr
 from .items import (
-    ALLOC_SOURCE, DEFAULT_CRATE, STD_SOURCE, Module, Source, add_cfi_integers, add_items, child_scope,
+    ALLOC_SOURCE, DEFAULT_CRATE, STD_SOURCE, ItemError, Module, Source, add_cfi_integers,
+    add_items, child_scope,
     core_source,
 )
+from .item_checks import check_items, check_lifetimes, check_parameter
 from .lexer import check_text
 from .lower import Lowering
 from .resolve import Env, Position, Resolver, bind
 from .syntax import Lexed, blank_noise, parse_rust, rust_fast_parser
-from .methods import method_env
+from .methods import caller_location, method_env
 from .signature_rules import CMSE, SPECIAL_SIGNATURES, SignatureRules
 from .tree import RustTransformer
 from .tree_types import SOURCE
@@ -73,8 +75,26 @@ def read_source(text: str, rule: str, what: str,
 
 def _crate(name: str, text: str, what: str) -> Module:
     root = Module(name, name, (), None, Source(text, what))
-    add_items(root, read_source(text, "prelude", what).items)
+    root.items = read_source(text, "prelude", what).items
+    add_items(root, root.items)
     return root
+
+
+#: The outcome of :func:`check_items` for each prelude's crate root (read once per prelude).
+_CHECKED: WeakKeyDictionary[Module, ItemError | None] = WeakKeyDictionary()
+
+
+def _check_prelude(root: Module, resolver: Resolver) -> None:
+    """rustc refuses a crate for items no function uses: so does a prelude (once)."""
+    if root not in _CHECKED:
+        try:
+            check_items(root, root.items, resolver)
+            _CHECKED[root] = None
+        except ItemError as e:
+            _CHECKED[root] = e
+    error = _CHECKED[root]
+    if error is not None:
+        raise error
 
 
 @lru_cache(maxsize=16)
@@ -155,15 +175,26 @@ def _parse_rust_function(decl: str, prelude: str, target: Target, crate: str | N
     add_items(scope, source.items)
     lowering = _lowering(target, tuple(sorted(crates.items())) if crates else ())
     resolver = lowering.resolver
+    _check_prelude(root, resolver)
+    if len(source.items) > 1 or (source.items and not isinstance(source.items[0], FnItem)):
+        # the declaration's own items, but the function asked for (checked as it is read)
+        asked = scope.functions[-1] if scope.functions and source.tail is None else None
+        check_items(scope, tuple(i for i in source.items if i is not asked), resolver)
     env = Env(scope)
     generic = _instantiated(source.tail, scope, root)
     if generic is not None:  # "f::<i32>": that function at those generic arguments
         return _function_item(generic[0], lowering, env, None, generic[1])
+    if isinstance(source.tail, DynType) and scope.functions:
+        # "trait Trait2<T> { fn bar(&self); } dyn Trait2<i32>": the method through that object
+        return _function_item(scope.functions[-1], lowering, env, None, through=source.tail)
     if source.tail is not None:
+        check_lifetimes((source.tail,), frozenset(), env.source)
         t = resolver.type(source.tail, env)
         if not isinstance(t, RFnPtr):
             raise ParseError("not a function type: expected a function item or a fn-pointer "
                              "type", decl, getattr(source.tail, "at", 0))
+        for p in (*t.params, t.returns):  # (no function takes or returns such values)
+            check_parameter(p, resolver, env.source, getattr(source.tail, "at", 0))
         return pointee_function(t, lowering)
     if not scope.functions:
         raise ParseError("expected a function item ('fn f(x: u8)') or a fn-pointer type "
@@ -200,7 +231,8 @@ def function_item(fn: FnItem, lowering: Lowering, env: Env,
 
 def _function_item(fn: FnItem, lowering: Lowering, env: Env,
                    known: dict[tuple[TypeExpr, Position], RTy] | None,
-                   instance: PathSeg | None = None) -> FunctionType:
+                   instance: PathSeg | None = None,
+                   through: DynType | None = None) -> FunctionType:
     resolver = lowering.resolver
     if instance is not None:
         env, fn = _instantiate(fn, instance, resolver, env)
@@ -208,8 +240,8 @@ def _function_item(fn: FnItem, lowering: Lowering, env: Env,
         raise env.source.error("an async fn returns a future: its type id is not that of "
                                "the signature written", fn.at)
     receiver: RTy | None = None
-    if fn.receiver is not None or fn.owner is not None:
-        env, receiver = method_env(fn, resolver, env)
+    if fn.receiver is not None or fn.owner is not None or through is not None:
+        env, receiver = method_env(fn, resolver, env, through)
         known = None  # (Self is bound here)
     abi = fn.abi or "Rust"
     rules = SignatureRules(resolver, env.source.text, env.source.what)
@@ -220,11 +252,22 @@ def _function_item(fn: FnItem, lowering: Lowering, env: Env,
             "generic functions have one type id per instantiation: write the signature with "
             "concrete types", fn.generics.at or fn.at)
     check_item_abi(abi, resolver.target, env.source.text, fn.at, env.source.what)
+    declared = fn.generics.lifetimes + (fn.owner.generics.lifetimes if fn.owner else ())
+    check_lifetimes((*fn.params, fn.returns, fn.receiver.type if fn.receiver else None),
+                    frozenset(declared), env.source)
     params = tuple(_resolved(p, resolver, env, "input", known) for p in fn.params)
+    for p, t in zip(fn.params, params):
+        at = getattr(p, "at", fn.at)
+        check_parameter(t, resolver, env.source, at)
     if receiver is not None:
         params = (anonymize(receiver), *params)
+    location = caller_location(fn, resolver, env)
+    if location is not None:
+        params = (*params, location)
     returns = (_resolved(fn.returns, resolver, env, "output", known) if fn.returns
                else RTuple(()))
+    if fn.returns is not None:
+        check_parameter(returns, resolver, env.source, getattr(fn.returns, "at", fn.at))
     if abi in SPECIAL_SIGNATURES:
         rules.check(abi, params, returns if fn.returns else None,
                     tuple(p.at for p in fn.params),

@@ -28,6 +28,13 @@ from ..targets import Target
 DEFAULT_CRATE = "probe"
 
 
+class ItemError(ParseError):
+    """An error rustc reports for an item whether it is used or not (an alias that names
+    itself, a constant that overflows, a struct of infinite size ...): the checks of
+    :mod:`cfi_typeid.rust.item_checks` raise these for every item of a prelude, where other
+    errors of an unused item wait until it is used (the ``std`` modelled here is partial)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """The text items were read from, for positioned errors."""
@@ -37,6 +44,9 @@ class Source:
 
     def error(self, message: str, at: int) -> ParseError:
         return ParseError(message, self.text, at, what=self.what)
+
+    def item_error(self, message: str, at: int) -> ItemError:
+        return ItemError(message, self.text, at, what=self.what)
 
 
 @dataclass(eq=False)
@@ -53,6 +63,11 @@ class Module:
     uses: MutableMapping[str, UseItem] = field(default_factory=dict)
     globs: list[UseItem] = field(default_factory=list)
     functions: list[FnItem] = field(default_factory=list)
+    #: a crate root's items as read (for the checks of every item, used or not)
+    items: tuple[Item, ...] = ()
+    #: the names this module itself defines in the value namespace (constants, functions,
+    #: tuple and unit structs): each once (rustc E0428)
+    value_names: set[str] = field(default_factory=set)
 
     @property
     def root(self) -> Module:
@@ -130,6 +145,9 @@ def add_items(module: Module, items: tuple[Item, ...]) -> None:
     """Enter ``items`` into ``module`` (recursively for inline modules)."""
     for item in items:
         match item:
+            case AdtItem(name=name, ctor=True):
+                _define_value(module, name, item.at)
+                _define(module, name, AdtDef(item, module, (*module.path, name)), item.at)
             case AdtItem(name=name) | AliasItem(name=name):
                 d: Def = (AdtDef(item, module, (*module.path, name)) if isinstance(item, AdtItem)
                           else AliasDef(item, module))
@@ -138,14 +156,19 @@ def add_items(module: Module, items: tuple[Item, ...]) -> None:
                 _define(module, name, ForeignDef(item, module, (*module.path, name)), item.at)
             case TraitItem(name=name):
                 _define(module, name, TraitDef(item, module, (*module.path, name)), item.at)
+                for method in item.methods:
+                    check_track_caller(module, method)
                 module.functions.extend(item.methods)
             case ImplItem(methods=methods):
+                for method in methods:
+                    check_track_caller(module, method)
                 module.functions.extend(methods)
             case ConstItem(name=name):
                 if name != "_":
                     if name in module.values:
                         raise module.source.error(f"the name {name!r} is defined twice",
                                                   item.at)
+                    _define_value(module, name, item.at)
                     module.values[name] = ConstDef(item, module)
             case ModItem(name=name, items=inner):
                 child = Module(name, module.crate, (*module.path, name), module, module.source)
@@ -156,7 +179,25 @@ def add_items(module: Module, items: tuple[Item, ...]) -> None:
             case UseItem():
                 _add_use(module, item)
             case FnItem():
+                check_track_caller(module, item)
+                _define_value(module, item.name, item.at)
                 module.functions.append(item)
+
+
+def check_track_caller(module: Module, fn: FnItem) -> None:
+    """rustc refuses ``#[track_caller]`` on a function of any ABI but Rust's (E0737), used or
+    not."""
+    if fn.track_caller and fn.abi not in (None, "Rust"):
+        raise module.source.error("`#[track_caller]` requires Rust ABI (rustc E0737)",
+                                  fn.track_caller_at)
+
+
+def _define_value(module: Module, name: str, at: int) -> None:
+    if name in module.value_names:
+        raise module.source.item_error(
+            f"the name {name!r} is defined multiple times in the value namespace of this "
+            "module (rustc E0428)", at)
+    module.value_names.add(name)
 
 
 def _define(module: Module, name: str, d: Def, at: int) -> None:
@@ -247,7 +288,9 @@ pub mod iter {{
 }}
 pub mod panic {{
     pub mod unwind_safe {{ pub auto trait UnwindSafe {{}} pub auto trait RefUnwindSafe {{}} }}
+    pub mod location {{ pub struct Location<'a> {{ file: &'a str, line: u32, col: u32 }} }}
     pub use self::unwind_safe::{{RefUnwindSafe, UnwindSafe}};
+    pub use self::location::Location;
 }}
 pub mod fmt {{ pub trait Debug {{}} pub trait Display {{}} pub trait Write {{}} }}
 pub mod any {{ pub trait Any {{}} }}
@@ -279,18 +322,33 @@ pub mod pin {{ #[repr(transparent)] pub struct Pin<Ptr> {{ pointer: Ptr }} }}
 """
 
 
-#: The part of ``alloc`` signatures name: ``Box<T, A = Global>`` (not transparent: a pointer
-#: and its allocator).
+#: The part of ``alloc`` signatures name: ``Box<T, A = Global>``, ``Arc<T, A = Global>`` and
+#: ``Rc<T, A = Global>`` (not transparent: a pointer and its allocator).  A call through a
+#: trait object passes ``self: Arc<Self>`` as the pointer inside it, ``*const ArcInner<dyn
+#: Trait>`` (:mod:`cfi_typeid.rust.methods`).
 ALLOC_SOURCE = """
 pub mod alloc { pub struct Global; }
 pub mod boxed { pub struct Box<T: ?Sized, A = super::alloc::Global>(*const T, A); }
+pub mod sync {
+    pub struct Arc<T: ?Sized, A = super::alloc::Global> {
+        ptr: core::ptr::NonNull<ArcInner<T>>, alloc: A,
+    }
+    struct ArcInner<T: ?Sized> { strong: usize, weak: usize, data: T }
+}
+pub mod rc {
+    pub struct Rc<T: ?Sized, A = super::alloc::Global> {
+        ptr: core::ptr::NonNull<RcInner<T>>, alloc: A,
+    }
+    struct RcInner<T: ?Sized> { strong: usize, weak: usize, value: T }
+}
 """
 
 #: ``std`` re-exports ``core``'s modules (``std::ffi::c_long`` is ``core::ffi::c_long``).
 STD_SOURCE = """
 pub use core::{ffi, option, result, marker, ptr, mem, cell, num, pin, ops, iter, fmt, any};
-pub use alloc::boxed;
-pub mod panic { pub use core::panic::{RefUnwindSafe, UnwindSafe}; }
+pub use alloc::{boxed, rc};
+pub mod sync { pub use alloc::sync::Arc; }
+pub mod panic { pub use core::panic::{Location, RefUnwindSafe, UnwindSafe}; }
 pub mod os { pub mod raw {
     pub use core::ffi::{c_char, c_schar, c_uchar, c_short, c_ushort, c_int, c_uint, c_long,
                         c_ulong, c_longlong, c_ulonglong, c_float, c_double, c_void};

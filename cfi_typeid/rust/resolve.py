@@ -45,7 +45,7 @@ PRIMITIVES: Mapping[str, RTy] = MappingProxyType({
 
 Position = Literal["input", "output"]
 #: Names a user may expect that are not in the core/std this front end knows.
-_NOT_MODELLED = frozenset({"Vec", "String", "Rc", "Arc"})
+_NOT_MODELLED = frozenset({"Vec", "String"})
 _Query = Callable[[RAdt], bool]
 #: ``core::ffi``'s names: a bare one says which ``use`` is missing.
 _FFI_NAMES = frozenset({
@@ -94,6 +94,8 @@ class Resolver:
         self.consts = ConstEval(self)
         self._aliases: WeakKeyDictionary[AliasDef, dict[str, RTy]] = WeakKeyDictionary()
         self._alias_depth = 0
+        #: the aliases being expanded, innermost last (one met again is a cycle)
+        self._expanding: list[AliasDef] = []
         self._sizes: dict[int, tuple[RTy, int]] = {}
 
     # ---- names ------------------------------------------------------------------------------
@@ -285,6 +287,8 @@ class Resolver:
             if self.lookup(env.module, last.name) is None and last.name in PRIMITIVES:
                 self._no_args(env, last.args, last.at)
                 return PRIMITIVES[last.name]
+        if len(e.segments) == 2 and e.segments[0].name == "Self" and "Self" in env.types:
+            return self._self_assoc(e, env)
         for seg in e.segments[:-1]:
             self._no_args(env, seg.args, seg.at)
         d = self.resolve_path(env, e)
@@ -307,6 +311,27 @@ class Resolver:
             case _:
                 raise env.source.error(f"expected a type, found module {last.name!r}", e.at)
 
+    def expand_alias(self, d: AliasDef) -> RTy:
+        """What ``d`` stands for with its own parameters as arguments: rustc expands every
+        alias, used or not, and so finds its cycles (E0391)."""
+        generics = d.item.generics
+        order = generics.order or tuple(("ty", n) for n in generics.types)
+        args = tuple(RParam(n) if k == "ty" else RParam("const " + n) for k, n in order)
+        return self._alias(d, args, tuple(ERASED for _ in generics.lifetimes), "input",
+                           d.item.at, Env(d.module))
+
+    def _self_assoc(self, e: PathType, env: Env) -> RTy:
+        """``Self::X`` in an impl's method: the impl's definition of ``X``."""
+        name = e.segments[-1].name
+        for seg in e.segments:
+            self._no_args(env, seg.args, seg.at)
+        found = env.types.get(f"Self::{name}")
+        if found is None:
+            raise env.source.error(
+                f"cannot find associated type {name!r} of Self: ask for a method of the impl "
+                f"block that defines it ('type {name} = ...;')", e.at)
+        return shift(found, len(env.binders))
+
     def _alias(self, d: AliasDef, types: tuple[RTy, ...], lifetimes: tuple[Lifetime, ...],
                position: Position, at: int, env: Env) -> RTy:
         """The type alias ``d`` stands for.  An alias without generic parameters stands for
@@ -324,12 +349,18 @@ class Resolver:
                                    at)
         # the arguments are relative to the binders here, and the alias's own binders
         # shift them as they substitute them: the result needs no shift
+        if d in self._expanding:
+            raise d.module.source.item_error(
+                f"cycle detected when expanding type alias {d.item.name!r} (rustc E0391)",
+                d.item.at)
         inner = bind(d.module, generics, types, lifetimes)
         self._alias_depth += 1
+        self._expanding.append(d)
         try:
             t = self.type(d.item.type, inner, position)
         finally:
             self._alias_depth -= 1
+            self._expanding.pop()
         if type_size(t, self._sizes) > MAX_TYPE_SIZE:
             raise env.source.error(
                 f"this type has more than {MAX_TYPE_SIZE:,} parts once its aliases are "
@@ -482,8 +513,9 @@ class Resolver:
 
     def _sized(self, t: RAdt, query: _Query) -> bool:
         if t in self._sizing:
-            raise t.adt.module.source.error(
-                f"recursive type {t.adt.item.name!r} has infinite size", t.adt.item.at)
+            raise t.adt.module.source.item_error(
+                f"recursive type {t.adt.item.name!r} has infinite size (rustc E0072)",
+                t.adt.item.at)
         self._sizing.append(t)
         try:
             return query(t)

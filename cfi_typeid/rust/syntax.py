@@ -134,7 +134,8 @@ def _skip_block(tokens: Tokens, text: str, i: int) -> int:
 
 #: Attributes the grammar reads (they change a type id, or name a symbol); every other
 #: attribute, of any content (``#[doc = r#"..."#]``, ``#[cfg(...)]``), is blanked.
-KEPT_ATTRIBUTES = frozenset({"repr", "cfi_encoding", "link_name", "no_mangle", "unsafe"})
+KEPT_ATTRIBUTES = frozenset({"repr", "cfi_encoding", "link_name", "no_mangle", "unsafe",
+                             "track_caller"})
 
 
 def _attribute_end(tokens: Tokens, text: str, i: int) -> int:

@@ -16,7 +16,7 @@ from .ast import (
     TypeExpr, UseItem, Variant,
 )
 from .tree_types import (
-    TYPE_CLASSES, Quals, Return, TypeRules, Variadic, has, of, one, pos, tokens, unquote,
+    TYPE_CLASSES, Quals, Return, TypeRules, Variadic, Where, has, of, one, pos, tokens, unquote,
 )
 
 _NO_GENERICS = Generics()
@@ -27,6 +27,10 @@ _ITEM_CLASSES = (AdtItem, AliasItem, ForeignTypeItem, FnItem, ConstItem, UseItem
 @dataclass(frozen=True, slots=True)
 class _AssocType:
     name: str
+    #: the value an impl gives it (None in a trait without a default)
+    type: TypeExpr | None = None
+    #: bounded ``where Self: Sized`` (not part of a trait object)
+    self_sized: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,14 @@ def _repr_hint(a: _Attr) -> str:
     if isinstance(a.value, list) and len(a.value) == 1 and isinstance(a.value[0], Token):
         return f"{name}({a.value[0]})"
     return name
+
+
+def _fn_attrs(fn: FnItem, attrs: list[_Attr]) -> FnItem:
+    """``fn`` with the attributes that change its id (``#[track_caller]``)."""
+    for a in attrs:
+        if a.path == ("track_caller",):
+            return replace(fn, track_caller=True, track_caller_at=a.at)
+    return fn
 
 
 def _attrs(text: str, attrs: list[_Attr]) -> Attrs:
@@ -93,12 +105,14 @@ class RustTransformer(TypeRules):
         item = ch[-1]
         if isinstance(item, (AdtItem, ForeignTypeItem)):
             item = replace(item, attrs=_attrs(self.text, of(ch, _Attr)))
+        elif isinstance(item, FnItem) and len(ch) > 1:
+            item = _fn_attrs(item, of(ch, _Attr))
         return item if isinstance(item, (tuple, *_ITEM_CLASSES)) else None
 
     foreign_item = item
 
     def last_fn(self, meta: Meta, ch: list[Any]) -> FnItem:
-        return one(ch, FnItem)  # type: ignore[no-any-return]
+        return _fn_attrs(one(ch, FnItem), of(ch, _Attr))
 
     def fn_item(self, meta: Meta, ch: list[Any]) -> FnItem:
         return one(ch, FnItem)  # type: ignore[no-any-return]
@@ -113,10 +127,11 @@ class RustTransformer(TypeRules):
     def struct_named(self, meta: Meta, ch: list[Any]) -> AdtItem:
         return self._adt("struct", meta, ch, tuple(one(ch, list) or ()))
 
-    struct_tuple = struct_named
+    def struct_tuple(self, meta: Meta, ch: list[Any]) -> AdtItem:
+        return replace(self._adt("struct", meta, ch, tuple(one(ch, list) or ())), ctor=True)
 
     def struct_unit(self, meta: Meta, ch: list[Any]) -> AdtItem:
-        return self._adt("struct", meta, ch)
+        return replace(self._adt("struct", meta, ch), ctor=True)
 
     def union_item(self, meta: Meta, ch: list[Any]) -> AdtItem:
         return self._adt("union", meta, ch, tuple(one(ch, list) or ()))
@@ -231,28 +246,33 @@ class RustTransformer(TypeRules):
         members = [m for c in ch if isinstance(c, list) for m in c]
         generics = one(ch, Generics) or Generics()
         owner = Owner("trait", name.value, generics, at=name.start_pos or 0)
+        assoc = of(ch, _AssocType)
         return TraitItem(name.value, generics,
                          tuple(b for b in members if isinstance(b, TraitBound)),
-                         tuple(m.name for m in of(ch, _AssocType)),
+                         tuple(m.name for m in assoc if not m.self_sized),
                          tuple(replace(f, owner=owner) for f in of(ch, FnItem)),
-                         has(ch, "AUTO"), name.start_pos or 0)
+                         has(ch, "AUTO"), name.start_pos or 0,
+                         tuple(m.name for m in assoc if m.self_sized))
 
     def impl_item(self, meta: Meta, ch: list[Any]) -> ImplItem:
         trait = one(ch, _ImplTrait)
         self_type = one(ch, TYPE_CLASSES)
         name = getattr(self_type, "segments", None)
+        assoc = tuple((a.name, a.type) for a in of(ch, _AssocType) if a.type is not None)
         owner = Owner("impl", name[-1].name if name else "<type>", one(ch, Generics) or Generics(),
-                      self_type, trait.path if trait else None, pos(meta, ch))
+                      self_type, trait.path if trait else None, pos(meta, ch), assoc)
         return ImplItem(tuple(replace(f, owner=owner) for f in of(ch, FnItem)), pos(meta, ch))
 
     def impl_trait(self, meta: Meta, ch: list[Any]) -> _ImplTrait:
         return _ImplTrait(ch[0])
 
     def trait_member(self, meta: Meta, ch: list[Any]) -> Any:
-        return ch[-1]
+        member = ch[-1]
+        return _fn_attrs(member, of(ch, _Attr)) if isinstance(member, FnItem) else member
 
     def assoc_type(self, meta: Meta, ch: list[Any]) -> _AssocType:
-        return _AssocType(tokens(ch, "IDENT")[0].value)
+        return _AssocType(tokens(ch, "IDENT")[0].value, one(ch, TYPE_CLASSES),
+                          any(w.self_sized for w in of(ch, Where)))
 
     def assoc_const(self, meta: Meta, ch: list[Any]) -> None:
         return None

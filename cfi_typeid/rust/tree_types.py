@@ -33,6 +33,13 @@ class Quals:
 
 
 @dataclass(frozen=True, slots=True)
+class Where:
+    """A where clause, read for the one predicate that changes a type id: ``Self: Sized``."""
+
+    self_sized: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Variadic:
     at: int
 
@@ -142,14 +149,17 @@ class TypeRules:
                         tuple(k[1] for k in kinds if k[0] == "const"), pos(meta, ch),
                         tuple((k[0], k[1]) for k in kinds if k[0] != "lt"),
                         tuple(k[2] for k in kinds if k[0] == "const"),
-                        tuple(k[2] for k in kinds if k[0] == "ty"))
+                        tuple(k[2] for k in kinds if k[0] == "ty"),
+                        tuple(k[1] for k in kinds if k[0] == "ty" and k[3]))
 
     def lifetime_param(self, meta: Meta, ch: list[Any]) -> tuple[str, str]:
         return ("lt", tokens(ch, "LIFETIME")[0].value)
 
-    def type_param(self, meta: Meta, ch: list[Any]) -> tuple[str, str, TypeExpr | None]:
+    def type_param(self, meta: Meta, ch: list[Any]
+                   ) -> tuple[str, str, TypeExpr | None, bool]:
         default = ch[-1] if ch and isinstance(ch[-1], TYPE_CLASSES) else None
-        return ("ty", tokens(ch, "IDENT")[0].value, default)
+        maybe = any(b.maybe for b in one(ch, list) or ())
+        return ("ty", tokens(ch, "IDENT")[0].value, default, maybe)
 
     def const_param(self, meta: Meta, ch: list[Any]) -> tuple[str, str, TypeExpr]:
         return ("const", tokens(ch, "IDENT")[0].value, one(ch, TYPE_CLASSES))
@@ -157,10 +167,23 @@ class TypeRules:
     def for_lifetimes(self, meta: Meta, ch: list[Any]) -> ForLifetimes:
         return ForLifetimes(tuple(t.value for t in tokens(ch, "LIFETIME")))
 
-    def where_clause(self, meta: Meta, ch: list[Any]) -> None:
+    def where_clause(self, meta: Meta, ch: list[Any]) -> Where:
+        return Where(any(isinstance(c, Where) and c.self_sized for c in ch))
+
+    def where_pred(self, meta: Meta, ch: list[Any]) -> Where | None:
+        """``Self: Sized`` is noted (an associated type bounded so is not part of a trait
+        object); other predicates never change an id."""
+        bounded = one(ch, PathType)
+        if bounded is None or [s.name for s in bounded.segments] != ["Self"]:
+            return None
+        sized = any(b.path is not None and not b.maybe
+                    and b.path.segments[-1].name == "Sized" for b in one(ch, list) or ())
+        return Where(sized) if sized else None
+
+    def lifetime_bounds(self, meta: Meta, ch: list[Any]) -> None:
         return None
 
-    where_pred = lifetime_bounds = generic_default = where_clause
+    generic_default = lifetime_bounds
 
     def bounds(self, meta: Meta, ch: list[Any]) -> list[TraitBound]:
         return of(ch, TraitBound)
@@ -171,7 +194,9 @@ class TypeRules:
         if path is None:
             return TraitBound(None, lifetime=lifetime[0].value if lifetime else None,
                               at=pos(meta, ch))
-        return TraitBound(path, one(ch, FnSugar), has(ch, "QUESTION"), at=pos(meta, ch))
+        binder = one(ch, ForLifetimes)
+        return TraitBound(path, one(ch, FnSugar), has(ch, "QUESTION"), at=pos(meta, ch),
+                          for_lifetimes=binder.names if binder else ())
 
     def fn_sugar(self, meta: Meta, ch: list[Any]) -> FnSugar:
         returns = one(ch, Return)

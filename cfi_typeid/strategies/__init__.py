@@ -196,6 +196,7 @@ RUST_TYPE_MUTATIONS = (
     "&'zz u8", "u9", "Option<u8, u8>", "Box<u8>", "[u8; 1.5]", "(u8, str)", "fn(str)",
     "&mut &'static mut [u8; 2usize]", "[u8; 3u8]", "[u8; -1]", "[u8; 'a']", "[u8; true]",
     "core::ffi::c_long<u8>", "Option", "&dyn Copy", "*const dyn Fn()",
+    "&(str, u8)", "&[str]", "*const [[u8]; 2]", "fn((u8, str))", "[u8; 1 << 62]",
 )
 #: Items rustc refuses, for :func:`rust_mutants`.
 RUST_ITEM_MUTATIONS = (
@@ -203,7 +204,21 @@ RUST_ITEM_MUTATIONS = (
     "#[repr(transparent)] pub struct T2(u8, u16);", "pub const N: usize = 3;",
     "pub struct N;", "#[repr(C, u8)] pub struct P(u8);", '#[cfi_encoding = ""] pub struct Q;',
     "pub type B = [u8; usize::MAX];", "pub union E {}",
+    "pub type W<X> = (u8, W<X>);", "pub enum E2 { A(u8), B(E2) }", "pub fn N() {}",
+    '#[track_caller] pub extern "C" fn tc() {}', "pub struct U2<'a>(&'a u8, &'zz u8);",
+    "pub type T9 = (str, u8);", "pub struct V(u8, str);",
 )
+
+
+#: Mutations whose verdict needs ``core`` (its arithmetic impls, ``usize::MAX``, ``Box``,
+#: ``Fn``): on the targets rustc compiles here without ``core`` (``#![no_core]``, every target
+#: but x86_64 Linux) rustc refuses them for that alone, so they are drawn on x86_64 only.
+RUST_MUTATIONS_NEEDING_CORE = frozenset({
+    "[u8; 1 << 64]", "[u8; usize::MAX]", "[[u64; 1 << 40]; 1 << 40]", "[u8; 0 - 1]",
+    "[u8; N * 0x7fffffffffffffff]", "dyn Fn()", "*const dyn Fn()", "Option<u8, u8>",
+    "Box<u8>", "Option", "pub const M: usize = 0 - 1;", "pub type B = [u8; usize::MAX];",
+    "[u8; 1 << 62]",
+})
 
 
 @st.composite
@@ -211,12 +226,15 @@ def _rust_mutant(draw: st.DrawFn, target: str | None) -> RustCase:
     from dataclasses import replace as replaced
     case = draw(rust_cases(target))
     c = case.case
+    core = case.target == "x86_64-unknown-linux-gnu"
+    items, types = ([m for m in pool if core or m not in RUST_MUTATIONS_NEEDING_CORE]
+                    for pool in (RUST_ITEM_MUTATIONS, RUST_TYPE_MUTATIONS))
     if draw(st.booleans()) or not c.params:
-        change = {"items": [*c.items, draw(st.sampled_from(RUST_ITEM_MUTATIONS))],
+        change = {"items": [*c.items, draw(st.sampled_from(items))],
                   "params": [*c.params, "u8"], "patterns": [*c.patterns, "_"]}
     else:
         i = draw(st.integers(0, len(c.params) - 1))
-        change = {"params": c.params[:i] + [draw(st.sampled_from(RUST_TYPE_MUTATIONS))]
+        change = {"params": c.params[:i] + [draw(st.sampled_from(types))]
                   + c.params[i + 1:]}
     return RustCase(case.target, replaced(c, **change))  # type: ignore[arg-type]
 
