@@ -19,7 +19,7 @@ from .ast import (
     BinaryExpr, CallExpr, CastExpr, Expr, IntLit, NegExpr, NotExpr, OtherLit, PathExpr,
 )
 from .items import ConstDef, ItemError
-from .layout import layout
+from .layout import LayoutError, Layouts
 from .types import RInt, RScalar
 from ..model import Scalar
 
@@ -201,9 +201,13 @@ class ConstEval:
                         len(names) > 1 and names[-2] != "mem"):
                     raise self._error(env, f"cannot evaluate a call to {'::'.join(names)!r}: "
                                       "only core::mem::size_of and align_of", at)
-                size, align = layout(self.resolver, self.resolver.type(type_, env), env, at)
-                return self._checked(size if names[-1] == "size_of" else align, ty, env, at,
-                                     names[-1])
+                try:
+                    layout = Layouts(self.resolver).of(self.resolver.type(type_, env))
+                except LayoutError as e:
+                    raise env.source.error(
+                        f"cannot lay out this type for size_of/align_of: {e}", at) from None
+                return self._checked(layout.size if names[-1] == "size_of" else layout.align,
+                                     ty, env, at, names[-1])
 
     def _checked(self, value: int, ty: IntTy, env: Env, at: int, what: str) -> int:
         if not _fits(value, ty):
