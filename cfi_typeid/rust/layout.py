@@ -4,7 +4,9 @@ Two questions ask it: ``core::mem::size_of``/``align_of`` in a constant
 (:mod:`cfi_typeid.rust.consts`) and the CMSE register checks of a signature
 (:mod:`cfi_typeid.rust.signature_rules`).  They share this one set of rules so that a type has
 one layout whichever asks (they were two modules once, written in parallel, and disagreed);
-each caller words the refusal (:class:`LayoutError`) in its own error.
+each caller words the refusal (:class:`LayoutError`) in its own error.  The facts the ids
+themselves depend on, zero size and inhabitedness, are here too (:class:`LayoutFacts`, part
+of the resolver).
 
 Laid out: integers, floats, ``bool``, ``char``, thin and wide pointers, arrays, tuples,
 ``repr(C)``, ``repr(transparent)``, ``repr(packed)`` and ``repr(align)`` structs and unions,
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from ..model import FixedInt, Scalar
 from .types import RAdt, RArray, RCInt, RDyn, RFnPtr, RForeign, RInt, RParam, RPtr, RRef, \
@@ -188,3 +190,91 @@ def _attr_value(reprs: tuple[str, ...], name: str) -> int | None:
         if m:
             return int(m.group(1))
     return None
+
+
+_Query = Callable[[RAdt], bool]
+
+
+class LayoutFacts:
+    """Zero size and inhabitedness, the layout facts rustc's CFI encoding itself depends on: a
+    parameter of zero size is left out of the id, and ``repr(transparent)`` looks for its
+    non-zero-sized field.  Mixed into the resolver, which gives :meth:`variants`."""
+
+    _sizing: list[RAdt]
+
+    def variants(self, t: RAdt) -> list[list[RTy]]:
+        raise NotImplementedError
+
+    def is_zst(self, t: RTy) -> bool:
+        """Whether ``t`` has size 0 (False when that depends on a type parameter)."""
+        match t:
+            case RScalar(kind):
+                return kind is Scalar.NEVER
+            case RArray(inner, length):
+                return length >= 0 and self._known(inner) and (length == 0 or self.is_zst(inner))
+            case RTuple(elements):
+                return all(self.is_zst(x) for x in elements)
+            case RAdt():
+                return self._sized(t, self._adt_is_zst)
+            case _:
+                return False
+
+    def _adt_is_zst(self, t: RAdt) -> bool:
+        item, variants = t.adt.item, self.variants(t)
+        if item.kind != "enum":
+            return all(self.is_zst(f) for f in variants[0])
+        if any(r not in ("transparent",) and not r.startswith(("align", "packed"))
+               for r in item.attrs.repr):
+            return False  # repr(C) and repr(u8) etc. give the enum a discriminant
+        present = [v for v in variants
+                   if not (any(self.uninhabited(f) for f in v) and all(map(self.is_zst, v)))]
+        return len(present) == 0 or (len(present) == 1 and all(map(self.is_zst, present[0])))
+
+    def uninhabited(self, t: RTy) -> bool:
+        """Whether ``t`` has no values (``!``, empty enums, anything holding one by value)."""
+        match t:
+            case RScalar(kind):
+                return kind is Scalar.NEVER
+            case RArray(inner, length):
+                return length > 0 and self.uninhabited(inner)
+            case RTuple(elements):
+                return any(self.uninhabited(x) for x in elements)
+            case RAdt():
+                return self._sized(t, self._adt_uninhabited)
+            case _:
+                return False
+
+    def _adt_uninhabited(self, t: RAdt) -> bool:
+        variants = self.variants(t)
+        if t.adt.item.kind == "union":
+            return False
+        return all(any(self.uninhabited(f) for f in v) for v in variants)
+
+    def _sized(self, t: RAdt, query: _Query) -> bool:
+        if t in self._sizing:
+            raise t.adt.module.source.item_error(
+                f"recursive type {t.adt.item.name!r} has infinite size (rustc E0072)",
+                t.adt.item.at)
+        self._sizing.append(t)
+        try:
+            return query(t)
+        finally:
+            self._sizing.pop()
+
+    def _known(self, t: RTy) -> bool:
+        return not any(isinstance(x, RParam) for x in _walk(t))
+
+
+def _walk(t: RTy) -> Iterator[RTy]:
+    yield t
+    match t:
+        case RArray(inner) | RSlice(inner):
+            yield from _walk(inner)
+        case RTuple(elements):
+            for x in elements:
+                yield from _walk(x)
+        case RAdt(args=args):
+            for x in args:
+                yield from _walk(x)
+        case _:
+            pass
