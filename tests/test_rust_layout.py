@@ -17,6 +17,7 @@ from cfi_typeid.model import FixedInt, Scalar
 from cfi_typeid.rust.layout import Layouts
 from cfi_typeid.rust.resolve import Resolver
 from cfi_typeid.rust.types import RInt, RScalar, RTy
+from cfi_typeid.sources.rust_file import scan_rust
 from cfi_typeid.targets import TARGETS, Target
 
 from conftest import needs_rustc
@@ -67,15 +68,13 @@ def test_primitive_alignments_are_the_data_layouts(triple: str) -> None:
 
 LAYOUTS = [
     "core::mem::size_of::<Option<&u8>>()", "core::mem::size_of::<Option<fn()>>()",
-    "core::mem::size_of::<Plain>()", "core::mem::size_of::<One>()",
-    "core::mem::align_of::<Plain>()", "core::mem::size_of::<Packed2>()",
+    "core::mem::size_of::<Tag>()", "core::mem::size_of::<Packed2>()",
     "core::mem::align_of::<Packed2>()", "core::mem::size_of::<CPacked2>()",
     "core::mem::size_of::<Aligned>()", "core::mem::align_of::<u128>()",
     "core::mem::size_of::<(u8, Transparent, u16)>()", "core::mem::size_of::<f64>()",
 ]
 _PRELUDE = """
-pub enum Plain { A, B, C }
-pub enum One { A }
+#[repr(C)] pub enum Tag { A, B = 1000 }
 #[repr(packed(2))] pub struct Packed2 { pub a: u8, pub b: u32, pub c: u8 }
 #[repr(C, packed(2))] pub struct CPacked2 { pub a: u8, pub b: u32, pub c: u8 }
 #[repr(C, align(8))] pub struct Aligned { pub a: u16, pub b: u8 }
@@ -88,3 +87,12 @@ def test_layouts_in_constants_against_rustc() -> None:
     text = _PRELUDE + 'extern "C" {\n' + "".join(
         f"    pub fn len{i}(a: *const [u8; {e}]);\n" for i, e in enumerate(LAYOUTS)) + "}\n"
     assert agree(text)["answered"] == len(LAYOUTS)
+
+
+def test_an_enum_without_repr_is_not_sized_in_constants() -> None:
+    """A written discriminant decides its size (``B = 1000``: 2 bytes) and the syntax tree
+    drops it, so a constant refuses rather than guess; the CMSE checks count the variants."""
+    scan = scan_rust("pub enum E { A = 0, B = 1000 }\n"
+                     'extern "C" { pub fn f(a: *const [u8; core::mem::size_of::<E>()]); }\n')
+    assert not scan.declarations
+    assert "enum 'E' has no repr" in scan.diagnostics[0].message, scan.diagnostics[0].message

@@ -68,8 +68,13 @@ def _align(target: Target, size: int, integer: bool) -> int:
 class Layouts:
     """``layout_of`` on one resolver's target (pointer width, alignments)."""
 
-    def __init__(self, resolver: Resolver) -> None:
+    def __init__(self, resolver: Resolver, *, enums_by_count: bool = False) -> None:
         self.resolver = resolver
+        #: Lay out a field-less enum without a repr as rustc does when no discriminant is
+        #: written (the smallest integer that numbers its variants).  The syntax tree drops
+        #: written discriminants (``A = 1000`` makes it 2 bytes), so constants, whose value
+        #: must be exact, refuse instead; the CMSE checks take the count.
+        self.enums_by_count = enums_by_count
         self.target = resolver.target
         self.pointer = resolver.target.pointer_bits // 8
 
@@ -142,7 +147,8 @@ class Layouts:
 
     def _enum(self, t: RAdt, depth: int) -> Layout:
         """Enums without fields (their ``repr`` integer, C's ``int``, or the smallest integer
-        that numbers the variants), and ``Option`` of a non-null pointer (its niche)."""
+        that numbers the variants: see :attr:`enums_by_count`), and ``Option`` of a non-null
+        pointer (its niche)."""
         item = t.adt.item
         reprs = item.attrs.repr
         if all(not v.fields for v in item.variants):
@@ -151,6 +157,8 @@ class Layouts:
                 return self._walk(RInt(FixedInt(ints[0])), depth + 1)
             if "C" in reprs:
                 return Layout(4, 4)
+            if not self.enums_by_count:
+                raise LayoutError(f"enum {item.name!r} has no repr: its size is rustc's choice")
             count = len(item.variants)
             return Layout(0 if count <= 1 else 1 if count <= 256 else 2,
                           1 if count <= 256 else 2)

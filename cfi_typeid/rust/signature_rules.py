@@ -72,7 +72,7 @@ class SignatureRules:
                              "have a return type (but '()' or '!')", return_at)
 
     def _cmse_inputs(self, abi: str, params: tuple[RTy, ...], param_at: tuple[int, ...]) -> None:
-        layouts = Layouts(self.resolver)
+        layouts = Layouts(self.resolver, enums_by_count=True)
         accumulated = 0
         for i, (p, at) in enumerate(zip(params, param_at), 1):
             layout = self._layout(layouts, p, at)
@@ -85,7 +85,7 @@ class SignatureRules:
                     f"arguments up to it take {accumulated} bytes; rustc E0798)", at)
 
     def _cmse_output(self, abi: str, returns: RTy, at: int) -> None:
-        layout = self._layout(Layouts(self.resolver), returns, at)
+        layout = self._layout(Layouts(self.resolver, enums_by_count=True), returns, at)
         if layout.size <= 4 or (layout.size == 8 and self._peel(returns) in _WIDE_RETURNS):
             return
         raise self.error(f'return value of "{abi}" function too large to pass via registers '
