@@ -35,6 +35,9 @@ pub struct Reordered { pub a: u8, pub b: u32, pub c: u8 }
 #[repr(u8)] pub enum Tag { A, B }
 pub enum Plain { A, B, C }
 pub union U { pub a: u32, pub b: [u8; 6] }
+#[repr(C, packed)] pub struct Packed { pub a: u8, pub b: u32 }
+#[repr(C, align(8))] pub struct Aligned { pub a: u8 }
+pub trait Tr {}
 """
 E = 'extern "cmse-nonsecure-entry" fn'
 C = 'extern "cmse-nonsecure-call" fn'
@@ -78,6 +81,11 @@ CMSE_CASES = [
     f"{E} e36() -> !",
     f"{E} e37(a: u8) -> U",
     f"{E} e38<T: Copy>(a: T)",
+    f"{E} e50(a: Packed, b: Packed)",
+    f"{E} e51(a: Packed, b: Packed, c: Packed)",
+    f"{E} e52(a: Aligned, b: Aligned)",
+    f"{E} e53(a: Aligned, b: Aligned, c: u8)",
+    f"{E} e55(a: &dyn Tr, b: u64)",
     f"{E} e39(a: ())",
     f"{C} c0(a: u32)",
     f"fn c1(f: {C[:-3]} fn(u32, u32, u32, u32))",

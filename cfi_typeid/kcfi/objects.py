@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol, Sequence
 
 from ..hashes import kcfi_hash
-from ..sources.elf import NOP_SIZE, CallSite, ElfObject, FunctionTag
+from ..sources.elf_records import NOP_SIZE, CallSite, ElfObject, FunctionTag
 from .lookup import Match
 
 Severity = Literal["info", "warning", "error"]

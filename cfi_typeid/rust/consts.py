@@ -19,12 +19,13 @@ from .ast import (
     BinaryExpr, CallExpr, CastExpr, Expr, IntLit, NegExpr, NotExpr, OtherLit, PathExpr,
 )
 from .items import ConstDef, ItemError
-from .layout import layout
+from .env import Env
+from .layout import LayoutError, Layouts
 from .types import RInt, RScalar
 from ..model import Scalar
 
 if TYPE_CHECKING:
-    from .resolve import Env, Resolver
+    from .resolve import Resolver
 
 #: How deeply constants may refer to constants.
 MAX_CONST_DEPTH = 256
@@ -88,7 +89,6 @@ class ConstEval:
         return None
 
     def _declared(self, d: ConstDef) -> IntTy:
-        from .resolve import Env
         t = self.resolver.type(d.item.type, Env(d.module))
         if isinstance(t, RInt):
             ty = self._int_type(t.kind.value)
@@ -201,9 +201,13 @@ class ConstEval:
                         len(names) > 1 and names[-2] != "mem"):
                     raise self._error(env, f"cannot evaluate a call to {'::'.join(names)!r}: "
                                       "only core::mem::size_of and align_of", at)
-                size, align = layout(self.resolver, self.resolver.type(type_, env), env, at)
-                return self._checked(size if names[-1] == "size_of" else align, ty, env, at,
-                                     names[-1])
+                try:
+                    layout = Layouts(self.resolver).of(self.resolver.type(type_, env))
+                except LayoutError as e:
+                    raise env.source.error(
+                        f"cannot lay out this type for size_of/align_of: {e}", at) from None
+                return self._checked(layout.size if names[-1] == "size_of" else layout.align,
+                                     ty, env, at, names[-1])
 
     def _checked(self, value: int, ty: IntTy, env: Env, at: int, what: str) -> int:
         if not _fits(value, ty):
@@ -262,7 +266,6 @@ class ConstEval:
         or not: an overflow, a mismatch or a cycle in its value is a :class:`ConstValueError`;
         what this evaluator does not read (other types, calls, unknown names) waits until
         the constant is used."""
-        from .resolve import Env
         try:
             if d not in self._values:
                 self._const(d, Env(d.module), d.item.at)
@@ -272,7 +275,6 @@ class ConstEval:
             pass
 
     def _const(self, d: ConstDef, env: Env, at: int) -> tuple[int, IntTy]:
-        from .resolve import Env
         if d in self._stack:
             raise self._refusal(env, f"constant {d.item.name!r} depends on itself", at)
         if len(self._stack) >= MAX_CONST_DEPTH:

@@ -8,110 +8,48 @@ blocks are cut into their foreign items, so one item rustc would refuse costs th
 ``macro_rules!``, macro invocations, ``impl`` and ``trait`` blocks, ``#[test]`` functions and
 items we cannot read are skipped, counted by reason; an item that fails to parse or resolve is
 a diagnostic, and a name it would have defined says so where it is used.
+
+The cutting is :mod:`cfi_typeid.rust.cut`, the records of a read file
+:mod:`cfi_typeid.rust.file_items` and the moving of parsed syntax to the file's offsets
+:mod:`cfi_typeid.rust.offsets` (the names other modules import from here are re-exported).
 """
 
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import re
-from collections import Counter
-from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from ..errors import ParseError, PositionedError
 from .ast import AdtItem, AliasItem, ExternBlock, FnItem, FnPtrType, Item, ModItem, UseItem
+from .cut import ItemCutter, RawItem
+from .file_items import Candidate, FileItems, Problem
 from .frontend import read_source
 from .items import Module, Source, add_items
-from .lexer import EscapeError, Tok, check_text, tokenize, unescape
-from .syntax import Lexed, matching_bracket
+from .lexer import Tok, check_text, tokenize
+from .offsets import shifted
+from .syntax import Lexed
 
 #: The editions (2015 reads ``::name`` and ``use`` paths from the crate root).
 EDITIONS = ("2015", "2018", "2021", "2024")
 #: How deeply inline modules may nest (checked before entering one).
 MAX_MODULE_DEPTH = 128
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """A diagnostic before it is a record: the absolute offset, what, and whose."""
-
-    offset: int
-    message: str
-    name: str = ""
-    severity: str = "error"
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """Something that may have a type id: a function, an fn-pointer alias or field."""
-
-    kind: str  # "function" | "type" | "field"
-    name: str
-    symbol: str
-    module: Module
-    offset: int
-    #: A :class:`FnItem` (functions) or the alias/field's type expression.
-    syntax: Any
-    text: str
-
-
-@dataclass
-class FileItems:
-    """What reading one file gave: its crate root, candidates, problems, skip counts."""
-
-    text: str
-    filename: str
-    root: Module
-    candidates: list[Candidate] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    skipped: Counter[str] = field(default_factory=Counter)
-    items: int = 0
-    #: Names of items that were skipped or failed, for the diagnostics of what uses them.
-    lost: dict[str, tuple[int, str]] = field(default_factory=dict)
-    _lines: list[int] = field(default_factory=list)
-
-    def line_column(self, offset: int) -> tuple[int, int]:
-        if not self._lines:
-            self._lines = [0] + [m.end() for m in re.finditer("\n", self.text)]
-        line = bisect.bisect_right(self._lines, offset)
-        return line, offset - self._lines[line - 1] + 1
-
-
-@dataclass(frozen=True, slots=True)
-class _Raw:
-    kind: str
-    first: int  # token index where the item starts (its first attribute)
-    head: int  # token index of the item's keyword
-    last: int  # token index of its last token
-    attrs: tuple[tuple[str, str | None], ...]
-    name: str
-
-
-_QUALIFIERS = frozenset({"pub", "unsafe", "safe", "async", "default", "auto"})
-_SEMI_KINDS = frozenset({"const", "static", "type", "use", "extern crate", "unknown"})
 _SKIPPED = {"impl": "impl block", "trait": "trait", "macro_rules": "macro_rules!",
             "macro": "macro invocation", "extern crate": "extern crate", "static": "static",
             "empty": "stray ';'"}
 
 
-class FileReader:
-    """Cuts one file's tokens into items and enters the ones we read into modules."""
+class FileReader(ItemCutter):
+    """Enters the items of one file (cut by :class:`~cfi_typeid.rust.cut.ItemCutter`) that we
+    read into modules, and notes the candidates for a type id."""
 
     def __init__(self, text: str, filename: str, crate: str) -> None:
+        super().__init__(text)
         self.out = FileItems(text, filename, Module(crate, crate, (), None,
                                                     Source(text, filename)))
-        self.text = text
-        self.tokens: list[Tok] = []
         #: The spans of the file's comments, in order (the items cut from it reuse its
         #: tokens, see :meth:`lexed`).
         self.comments: list[tuple[int, int]] = []
-
-    def word(self, i: int) -> str:
-        tok = self.tokens[i]
-        return self.text[tok.start:tok.end]
-
-    # ---- cutting ------------------------------------------------------------------------
 
     def read(self) -> FileItems:
         try:
@@ -123,142 +61,6 @@ class FileReader:
         self.module(self.out.root, 0, len(self.tokens))
         return self.out
 
-    def items(self, i: int, end: int) -> Iterator[_Raw]:
-        """The items among tokens [i, end)."""
-        while i < end:
-            raw = self.cut(i, end)
-            yield raw
-            i = raw.last + 1
-
-    def cut(self, i: int, end: int) -> _Raw:
-        first, attrs = i, []
-        while i < end and self.word(i) == "#":
-            close = self._attribute(i, end)
-            if close < 0:
-                break
-            attrs.append(self._attr_value(i, close))
-            i = close + 1
-        if i >= end:
-            return _Raw("empty", first, end - 1, end - 1, tuple(attrs), "")
-        head = i
-        kind, name, j = self._kind(i, end)
-        last = max(self._end(kind, j, end), head)  # at least one token: always progress
-        return _Raw(kind, first, head, last, tuple(attrs), name)
-
-    def _attribute(self, i: int, end: int) -> int:
-        j = i + 1
-        if j < end and self.word(j) == "!":
-            j += 1
-        if j >= end or self.word(j) != "[":
-            return -1
-        close = matching_bracket(self.tokens, self.text, j)
-        return close if 0 <= close < end else -1
-
-    def _attr_value(self, i: int, close: int) -> tuple[str, str | None]:
-        """(name, string value or None) of the attribute in tokens [i, close]."""
-        j = i + 1
-        inner = self.word(j) == "!"
-        j += 2 if inner else 1
-        name = self.word(j) if j < close else ""
-        if name == "unsafe" and j + 2 < close:  # #[unsafe(no_mangle)]
-            j += 2
-            name = self.word(j)
-        if inner:
-            name = "!" + name
-        value: str | None = None
-        if j + 2 <= close and self.word(j + 1) == "=" and self.tokens[j + 2].kind == "string":
-            try:
-                value = unescape(self.word(j + 2))
-            except EscapeError:
-                value = None
-        elif name in ("cfg", "test") and j + 1 < close:
-            value = self.text[self.tokens[j + 1].start:self.tokens[close - 1].end]
-        return name, value
-
-    def _kind(self, i: int, end: int) -> tuple[str, str, int]:
-        """(kind, name, index of the token where the item's end is looked for)."""
-        j = i
-        while j < end:
-            w = self.word(j)
-            if w == "pub" and j + 1 < end and self.word(j + 1) == "(":
-                j = matching_bracket(self.tokens, self.text, j + 1) + 1
-                continue
-            if w in _QUALIFIERS:
-                j += 1
-                continue
-            if w == "const" and j + 1 < end and self.word(j + 1) in (
-                    "fn", "unsafe", "extern", "async"):
-                j += 1
-                continue
-            if w == "extern" and j + 1 < end:
-                nxt = self.word(j + 1)
-                after = j + 2 if self.tokens[j + 1].kind == "string" else j + 1
-                if nxt == "crate":
-                    return "extern crate", self._name(j + 2, end), j
-                if after < end and self.word(after) == "{":
-                    return "extern", "", j
-                j = after
-                continue
-            break
-        if j >= end:
-            return "unknown", "", i
-        w = self.word(j)
-        if w == ";":
-            return "empty", "", j
-        if w in ("fn", "struct", "enum", "type", "const", "static", "mod", "use", "impl",
-                 "trait"):
-            return w, self._name(j + 1, end) if w not in ("use", "impl") else "", j
-        if w == "union" and j + 1 < end and self.tokens[j + 1].kind == "ident":
-            return "union", self._name(j + 1, end), j
-        if w == "macro_rules" and j + 1 < end and self.word(j + 1) == "!":
-            return "macro_rules", self._name(j + 2, end), j
-        k = j
-        while k + 2 < end and self.tokens[k].kind == "ident" and self.word(k + 1) == ":" \
-                and self.word(k + 2) == ":":
-            k += 3
-        if k + 1 < end and self.tokens[k].kind == "ident" and self.word(k + 1) == "!":
-            return "macro", self.word(k), k + 2
-        return "unknown", "", j
-
-    def _name(self, j: int, end: int) -> str:
-        if j < end and self.tokens[j].kind == "ident":
-            return self.word(j).removeprefix("r#")
-        return ""
-
-    def _end(self, kind: str, j: int, end: int) -> int:
-        """The index of the item's last token, looking from token ``j``."""
-        if kind == "empty":
-            return j
-        if kind in ("macro", "macro_rules"):
-            while j < end and self.word(j) not in ("(", "[", "{"):
-                j += 1
-            close = matching_bracket(self.tokens, self.text, j) if j < end else -1
-            if close < 0:
-                return end - 1
-            if self.word(j) != "{" and close + 1 < end and self.word(close + 1) == ";":
-                close += 1
-            return close
-        semi_only = kind in _SEMI_KINDS
-        depth = 0
-        for k in range(j, end):
-            tok = self.tokens[k]
-            if tok.kind != "punct":
-                continue
-            c = self.text[tok.start]
-            if c in "([{":
-                depth += 1
-            elif c in ")]}":
-                depth -= 1
-                if depth < 0:
-                    return k - 1  # a stray closing bracket ends the item before it
-                if depth == 0 and c == "}" and not semi_only:
-                    return k
-            elif c == ";" and depth == 0:
-                return k
-        return end - 1
-
-    # ---- reading ------------------------------------------------------------------------
-
     def module(self, module: Module, i: int, end: int) -> None:
         for raw in self.items(i, end):
             self.out.items += 1
@@ -267,18 +69,18 @@ class FileReader:
             except RecursionError:
                 self.problem(raw, "items nested too deeply to read")
 
-    def problem(self, raw: _Raw, message: str, offset: int | None = None) -> None:
+    def problem(self, raw: RawItem, message: str, offset: int | None = None) -> None:
         at = self.tokens[raw.head].start if offset is None else offset
         self.out.problems.append(Problem(at, message, raw.name))
         if raw.name:
             self.out.lost.setdefault(raw.name, (at, message))
 
-    def skip(self, raw: _Raw, reason: str) -> None:
+    def skip(self, raw: RawItem, reason: str) -> None:
         self.out.skipped[reason] += 1
         if raw.name and raw.kind not in ("macro", "macro_rules"):
             self.out.lost.setdefault(raw.name, (self.tokens[raw.head].start, f"skipped: {reason}"))
 
-    def item(self, module: Module, raw: _Raw) -> None:
+    def item(self, module: Module, raw: RawItem) -> None:
         names = {n for n, _ in raw.attrs}
         if "!no_std" in names or raw.kind == "extern crate":
             self.extern_crate(module, raw, "core" if raw.kind != "extern crate" else raw.name)
@@ -298,7 +100,7 @@ class FileReader:
         else:
             self.parsed(module, raw, self.span(raw.first, raw.last), "", "")
 
-    def extern_crate(self, module: Module, raw: _Raw, name: str) -> None:
+    def extern_crate(self, module: Module, raw: RawItem, name: str) -> None:
         """``extern crate name [as alias];`` (or ``#![no_std]``'s ``core``): the crate's name
         in ``module`` (2015 paths from the root find it there)."""
         alias = name
@@ -313,7 +115,7 @@ class FileReader:
     def span(self, first: int, last: int) -> tuple[int, int]:
         return self.tokens[first].start, self.tokens[last].end
 
-    def mod(self, module: Module, raw: _Raw) -> None:
+    def mod(self, module: Module, raw: RawItem) -> None:
         open_ = raw.head
         while open_ <= raw.last and self.word(open_) not in ("{", ";"):
             open_ += 1
@@ -335,7 +137,7 @@ class FileReader:
         assert isinstance(child, Module)
         self.module(child, open_ + 1, raw.last)
 
-    def extern_block(self, module: Module, raw: _Raw) -> None:
+    def extern_block(self, module: Module, raw: RawItem) -> None:
         open_ = raw.head
         while self.word(open_) != "{":
             open_ += 1
@@ -353,7 +155,7 @@ class FileReader:
                 continue
             self.parsed(module, inner, self.span(inner.first, inner.last), header + " ", " }")
 
-    def parsed(self, module: Module, raw: _Raw, span: tuple[int, int], before: str,
+    def parsed(self, module: Module, raw: RawItem, span: tuple[int, int], before: str,
                after: str) -> None:
         """Parse the item at ``span`` (wrapped in ``before``/``after``), enter it into
         ``module``, and note what may have a type id."""
@@ -382,7 +184,7 @@ class FileReader:
             return
         self.candidates(module, raw, items)
 
-    def lexed(self, raw: _Raw, before: str, after: str, shift: int) -> Lexed:
+    def lexed(self, raw: RawItem, before: str, after: str, shift: int) -> Lexed:
         """The tokens and comment spans of the snippet :meth:`parsed` reads (``before``, the
         item's text, ``after``) as :func:`tokenize` would give them: the file's own tokens of
         the item, moved (an item starts and ends at token boundaries, so lexing it alone gives
@@ -413,7 +215,7 @@ class FileReader:
             spans += [(a + at, b + at) for a, b in comments]
         return tokens, spans
 
-    def candidates(self, module: Module, raw: _Raw, items: tuple[Item, ...]) -> None:
+    def candidates(self, module: Module, raw: RawItem, items: tuple[Item, ...]) -> None:
         attrs = dict(raw.attrs)
         for item in items:
             match item:
@@ -442,23 +244,6 @@ class FileReader:
     def add(self, c: Candidate) -> None:
         self.out.candidates.append(c)
 
-    def signature(self, raw: _Raw) -> str:
-        """The item's text without attributes and body, on one line."""
-        start = self.tokens[raw.head].start
-        end = self.tokens[raw.last].end
-        depth, k = 0, raw.head
-        while k <= raw.last:  # cut at the body: the first '{' outside brackets
-            c = self.word(k)
-            if c in ("(", "["):
-                depth += 1
-            elif c in (")", "]"):
-                depth -= 1
-            elif depth == 0 and c in ("{", ";") and raw.kind == "fn":
-                end = self.tokens[k].start
-                break
-            k += 1
-        return _TIGHT.sub(r"\1", " ".join(self.text[start:end].split())).replace(",)", ")")
-
 
 def _maybe_blanked(text: str, tokens: list[Tok]) -> bool:
     """Whether any of ``tokens`` (of ``text``) may begin something blank_noise blanks."""
@@ -473,53 +258,6 @@ def _maybe_blanked(text: str, tokens: list[Tok]) -> bool:
 
 #: What a wrapper after an item would need to hold for blanking to look at it.
 _MAYBE_BLANKED = re.compile(r"[#!{/]|\bimpl\b")
-_TIGHT = re.compile(r"(?<=[(\[<]) |\s(?=[)\]>])|(,)\s(?=\))")
-
-
-def shifted(node: Any, by: int) -> Any:
-    """``node`` (syntax from :mod:`cfi_typeid.rust.ast`) with every offset moved by ``by``.
-
-    An offset is a field named ``at`` or ``*_at``; one that is 0 (no position) stays 0.  A
-    node with nothing to move is returned as it is; tuples come back as new tuples."""
-    if isinstance(node, tuple):
-        return tuple([shifted(x, by) for x in node])
-    plan = _shift_plan(type(node))
-    if plan is None:
-        return node
-    values: list[Any] = []
-    changed = False
-    for name, is_offset in plan:
-        value = getattr(node, name)
-        if is_offset:
-            if value:
-                value += by
-                changed = True
-        elif isinstance(value, tuple) or _shift_plan(type(value)) is not None:
-            new = shifted(value, by)
-            if new is not value:
-                value = new
-                changed = True
-        values.append(value)
-    return type(node)(*values) if changed else node
-
-
-#: Per class: its fields in order, each with whether it is an offset; None for a class that
-#: is not a dataclass (nothing in it is moved).
-_SHIFT_PLANS: dict[type, tuple[tuple[str, bool], ...] | None] = {}
-
-
-def _shift_plan(cls: type) -> tuple[tuple[str, bool], ...] | None:
-    try:
-        return _SHIFT_PLANS[cls]
-    except KeyError:
-        pass
-    plan: tuple[tuple[str, bool], ...] | None = None
-    if dataclasses.is_dataclass(cls):
-        plan = tuple((f.name, f.name == "at" or f.name.endswith("_at"))
-                     for f in dataclasses.fields(cls))
-        assert all(f.init and not f.kw_only for f in dataclasses.fields(cls)), cls
-    _SHIFT_PLANS[cls] = plan
-    return plan
 
 
 def is_fn_pointer_syntax(t: Any) -> bool:
@@ -545,5 +283,5 @@ def use_glob(path: str, at: int = 0) -> UseItem:
     return UseItem(parts, parts[-1], is_global, at)
 
 
-__all__ = ["EDITIONS", "Candidate", "FileItems", "FileReader", "PositionedError",
+__all__ = ["EDITIONS", "Candidate", "FileItems", "FileReader", "PositionedError", "Problem",
            "is_fn_pointer_syntax", "shifted", "use_glob"]

@@ -1,40 +1,41 @@
 """From Rust syntax to resolved types: paths to definitions, aliases expanded, lifetimes erased
-or bound, array lengths evaluated; and the layout facts rustc's CFI encoding depends on.
+or bound, array lengths evaluated.
 
 Lifetimes follow rustc's region erasure: in a function's own signature every lifetime is
 erased; inside a fn-pointer type each ``for<'a>`` lifetime and each elided one in a parameter
 is a fresh bound lifetime of that pointer's binder, an elided one in its return type is the
-one input lifetime.  Layout: a parameter of zero size is left out of the id, and
-``repr(transparent)`` looks for its non-zero-sized field, so :meth:`Resolver.is_zst` follows
-rustc's rules (including "unknown" for an unsubstituted type parameter).
+one input lifetime.  The resolver is built from :class:`~cfi_typeid.rust.names.Names` (paths to
+definitions) and :class:`~cfi_typeid.rust.layout.LayoutFacts` (zero size and inhabitedness,
+which the ids depend on: :meth:`Resolver.is_zst` follows rustc's rules, including "unknown"
+for an unsubstituted type parameter); :mod:`cfi_typeid.rust.env` holds :class:`Env` and
+:func:`bind` (re-exported here).
 """
 
 from __future__ import annotations
 
 import itertools
-from weakref import WeakKeyDictionary
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Callable, Iterator, Literal, Mapping
+from typing import Literal, Mapping
+from weakref import WeakKeyDictionary
 
 from ..model import ERASED, FixedInt, Lifetime, Scalar
+from ..targets import Target
 from .abi import check_abi
-from .consts import ConstEval
 from .ast import (
-    ArrayType, AssocArg, BinaryExpr, ConstArg, DynType, Expr, FnPtrType, Generics, IntLit,
-    LifetimeArg, NegExpr, NeverType, PathExpr, PathSeg, PathType, PtrType, RefType, SliceType,
-    TupleType, TypeExpr, UnsupportedType, UseItem,
+    ArrayType, AssocArg, ConstArg, DynType, Expr, FnPtrType, Generics, LifetimeArg, NeverType,
+    PathExpr, PathSeg, PathType, PtrType, RefType, SliceType, TupleType, TypeExpr,
+    UnsupportedType,
 )
-from .items import (
-    ALLOC_PRELUDE, STD_PRELUDE, AdtDef, AliasDef, CIntDef, ConstDef, Def, ForeignDef, Module,
-    Source, TraitDef,
-)
+from .consts import ConstEval
+from .env import Binder, Env, bind
+from .items import AdtDef, AliasDef, CIntDef, ForeignDef, Module, TraitDef
+from .layout import LayoutFacts
+from .names import Names
+from .traits import resolve_dyn
 from .types import (
     UNIT, RAdt, RArray, RCInt, RConst, RFnPtr, RForeign, RInt, RParam, RPtr, RRef, RScalar,
     RSlice, RTuple, RTy, shift, shift_lifetime,
 )
-from ..targets import Target
-from .traits import resolve_dyn
 
 PRIMITIVES: Mapping[str, RTy] = MappingProxyType({
     **{k.value: RInt(k) for k in FixedInt},
@@ -44,42 +45,9 @@ PRIMITIVES: Mapping[str, RTy] = MappingProxyType({
 })
 
 Position = Literal["input", "output"]
-#: Names a user may expect that are not in the core/std this front end knows.
-_NOT_MODELLED = frozenset({"Vec", "String"})
-_Query = Callable[[RAdt], bool]
-#: ``core::ffi``'s names: a bare one says which ``use`` is missing.
-_FFI_NAMES = frozenset({
-    "c_char", "c_schar", "c_uchar", "c_short", "c_ushort", "c_int", "c_uint", "c_long",
-    "c_ulong", "c_longlong", "c_ulonglong", "c_float", "c_double", "c_void",
-})
 
 
-@dataclass(eq=False)
-class _Binder:
-    """One fn-pointer binder while its type is resolved."""
-
-    names: dict[str, int]
-    inputs: list[Lifetime] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Env:
-    """Where a type expression is resolved: its module, the generic arguments of the item
-    being instantiated, and the fn-pointer binders around it (innermost last)."""
-
-    module: Module
-    types: Mapping[str, RTy] = field(default_factory=dict)
-    lifetimes: Mapping[str, Lifetime] = field(default_factory=dict)
-    binders: tuple[_Binder, ...] = ()
-    #: the const parameters' arguments (None: unknown, as in ``instantiate_identity``)
-    consts: Mapping[str, RConst | None] = field(default_factory=dict)
-
-    @property
-    def source(self) -> Source:
-        return self.module.source
-
-
-class Resolver:
+class Resolver(Names, LayoutFacts):
     """Resolves names against a crate and the extern crates ``core`` and ``std``."""
 
     def __init__(self, crates: Mapping[str, Module], target: Target,
@@ -97,107 +65,6 @@ class Resolver:
         #: the aliases being expanded, innermost last (one met again is a cycle)
         self._expanding: list[AliasDef] = []
         self._sizes: dict[int, tuple[RTy, int]] = {}
-
-    # ---- names ------------------------------------------------------------------------------
-
-    def lookup(self, module: Module, name: str, values: bool = False,
-               seen: frozenset[tuple[int, str]] = frozenset()) -> Def | ConstDef | None:
-        """``name`` as ``module`` sees it: its items, its ``use``s, then its glob imports."""
-        if (id(module), name) in seen:
-            return None  # a cycle of imports
-        seen = seen | {(id(module), name)}
-        own = module.values.get(name) if values else module.types.get(name)
-        if own is not None:
-            return own
-        use = module.uses.get(name)
-        if use is not None:
-            found = self._path(module, use.path, self._use_is_global(module, use), use.at, values,
-                               seen)
-            if found is not None:
-                return found
-        for glob in module.globs:
-            target = self._path(module, glob.path, self._use_is_global(module, glob), glob.at, False,
-                                seen)
-            if isinstance(target, Module):
-                found = self.lookup(target, name, values, seen)
-                if found is not None:
-                    return found
-        return None
-
-    def _use_is_global(self, module: Module, use: UseItem) -> bool:
-        """Whether a ``use`` path starts at the root (2015: all but ``self``/``super``/
-        ``crate`` ones, which the 2015 rules read from the root too)."""
-        return use.is_global or (self._reads_2015(module) and bool(use.path)
-                                 and use.path[0] not in ("self", "super", "crate"))
-
-    def _reads_2015(self, module: Module) -> bool:
-        """Whether ``module``'s paths follow 2015 rules (the user's crate, not core/std)."""
-        return self.edition == "2015" and self.crates.get(module.crate) is not module.root
-
-    def _path(self, module: Module, names: tuple[str, ...], is_global: bool, at: int,
-              values: bool, seen: frozenset[tuple[int, str]] = frozenset()
-              ) -> Def | ConstDef | None:
-        current: Def | ConstDef | None = module
-        for i, name in enumerate(names):
-            last = i == len(names) - 1
-            if not isinstance(current, Module):
-                return None
-            if i == 0 and is_global:
-                if self._reads_2015(module):  # the root, where `std` and extern crates are
-                    root = module.root
-                    found = self.lookup(root, name, values and last, seen)
-                    if found is None and (name == "std" or name in root.uses):
-                        found = self.crates.get(name)
-                    current = found
-                else:
-                    current = self.crates.get(name)
-            elif name == "crate" and i == 0:
-                current = module.root
-            elif name == "self" and i == 0:
-                current = module
-            elif name == "super" and (i == 0 or names[i - 1] == "super"):
-                current = current.parent
-            elif i == 0:
-                current = self.lookup(current, name, values and last, seen)
-                if current is None and not (values and last):
-                    current = self._extern(name)
-            else:
-                current = self.lookup(current, name, values and last, seen)
-        return current
-
-    def _extern(self, name: str) -> Def | None:
-        crate = self.crates.get(name)
-        if crate is not None:
-            return crate
-        prelude = STD_PRELUDE.get(name)
-        home = "core"
-        if prelude is None and name in ALLOC_PRELUDE:
-            prelude, home = ALLOC_PRELUDE[name], "alloc"
-        if prelude is not None:
-            found = self._path(self.crates[home], prelude, False, 0, False)
-            assert isinstance(found, (AdtDef, TraitDef))
-            return found
-        return None
-
-    def resolve_path(self, env: Env, path: PathType, values: bool = False) -> Def | ConstDef:
-        names = tuple(s.name for s in path.segments)
-        found = self._path(env.module, names, path.is_global, path.at, values)
-        if found is None:
-            name = "::".join(names)
-            if values:
-                hint = f"declare it in the prelude: 'const {name}: usize = 4;'"
-            elif names[-1] in _NOT_MODELLED:
-                hint = (f"{names[-1]} comes from alloc, whose generic types this tool does not "
-                        "model; use a reference or raw pointer instead")
-            elif len(names) == 1 and names[0] in _FFI_NAMES:
-                hint = (f"add 'use std::ffi::{names[0]};' or 'use std::ffi::*;' before it "
-                        "(rust-file: --use 'std::ffi::*')")
-            else:
-                hint = ("declare it in the prelude, or name it by its path (core::ffi::c_long, "
-                        "core::ffi::cfi::c_long ...)")
-            raise env.source.error(f"cannot find {'value' if values else 'type'} {name!r} in "
-                                   f"this scope; {hint}", path.at)
-        return found
 
     # ---- types ------------------------------------------------------------------------------
 
@@ -236,7 +103,7 @@ class Resolver:
     def _fn_ptr(self, e: FnPtrType, env: Env) -> RFnPtr:
         abi = e.abi or "Rust"
         check_abi(abi, self.target, env.source.text, e.at, env.source.what)
-        binder = _Binder({name: next(self._ids) for name in e.for_lifetimes})
+        binder = Binder({name: next(self._ids) for name in e.for_lifetimes})
         inner = Env(env.module, env.types, env.lifetimes, (*env.binders, binder), env.consts)
         params = tuple(self.type(p, inner, "input") for p in e.params)
         returns = UNIT if e.returns is None else self.type(e.returns, inner, "output")
@@ -466,65 +333,6 @@ class Resolver:
                                for k, n in order),
                     tuple(ERASED for _ in generics.lifetimes), id(adt))
 
-    def is_zst(self, t: RTy) -> bool:
-        """Whether ``t`` has size 0 (False when that depends on a type parameter)."""
-        match t:
-            case RScalar(kind):
-                return kind is Scalar.NEVER
-            case RArray(inner, length):
-                return length >= 0 and self._known(inner) and (length == 0 or self.is_zst(inner))
-            case RTuple(elements):
-                return all(self.is_zst(x) for x in elements)
-            case RAdt():
-                return self._sized(t, self._adt_is_zst)
-            case _:
-                return False
-
-    def _adt_is_zst(self, t: RAdt) -> bool:
-        item, variants = t.adt.item, self.variants(t)
-        if item.kind != "enum":
-            return all(self.is_zst(f) for f in variants[0])
-        if any(r not in ("transparent",) and not r.startswith(("align", "packed"))
-               for r in item.attrs.repr):
-            return False  # repr(C) and repr(u8) etc. give the enum a discriminant
-        present = [v for v in variants
-                   if not (any(self.uninhabited(f) for f in v) and all(map(self.is_zst, v)))]
-        return len(present) == 0 or (len(present) == 1 and all(map(self.is_zst, present[0])))
-
-    def uninhabited(self, t: RTy) -> bool:
-        """Whether ``t`` has no values (``!``, empty enums, anything holding one by value)."""
-        match t:
-            case RScalar(kind):
-                return kind is Scalar.NEVER
-            case RArray(inner, length):
-                return length > 0 and self.uninhabited(inner)
-            case RTuple(elements):
-                return any(self.uninhabited(x) for x in elements)
-            case RAdt():
-                return self._sized(t, self._adt_uninhabited)
-            case _:
-                return False
-
-    def _adt_uninhabited(self, t: RAdt) -> bool:
-        variants = self.variants(t)
-        if t.adt.item.kind == "union":
-            return False
-        return all(any(self.uninhabited(f) for f in v) for v in variants)
-
-    def _sized(self, t: RAdt, query: _Query) -> bool:
-        if t in self._sizing:
-            raise t.adt.module.source.item_error(
-                f"recursive type {t.adt.item.name!r} has infinite size (rustc E0072)",
-                t.adt.item.at)
-        self._sizing.append(t)
-        try:
-            return query(t)
-        finally:
-            self._sizing.pop()
-
-    def _known(self, t: RTy) -> bool:
-        return not any(isinstance(x, RParam) for x in _walk(t))
-
 
 #: Limits checked as aliases expand: parts of one type, and aliases within aliases.
 MAX_TYPE_SIZE = 1 << 16
@@ -554,37 +362,6 @@ def type_size(t: RTy, sizes: dict[int, tuple[RTy, int]]) -> int:
     return n
 
 
-def _walk(t: RTy) -> Iterator[RTy]:
-    yield t
-    match t:
-        case RArray(inner) | RSlice(inner):
-            yield from _walk(inner)
-        case RTuple(elements):
-            for x in elements:
-                yield from _walk(x)
-        case RAdt(args=args):
-            for x in args:
-                yield from _walk(x)
-        case _:
-            pass
-
-
-
-def bind(module: Module, generics: Generics, args: tuple[RTy, ...],
-         lifetimes: tuple[Lifetime, ...]) -> Env:
-    """Where an item's own types resolve with ``args`` for its parameters (types and consts
-    in declaration order; an ``RParam`` for a const parameter is an unknown value)."""
-    order = generics.order or tuple(("ty", n) for n in generics.types)
-    types: dict[str, RTy] = {}
-    consts: dict[str, RConst | None] = {}
-    for (kind, name), arg in zip(order, args):
-        if kind == "ty":
-            types[name] = arg
-        else:
-            consts[name] = arg if isinstance(arg, RConst) else None
-    return Env(module, types, dict(zip(generics.lifetimes, lifetimes)), consts=consts)
-
-
 _INT_RANGES = {k: (k.value[0] == "i", int(k.value[1:]) if k.value[1:].isdigit() else 0)
                for k in FixedInt}
 
@@ -605,3 +382,6 @@ def const_spelling(param_type: RTy, value: int, env: Env, at: int) -> str:
         raise env.source.error("rustc 1.95 has no type id for a char const argument (its CFI "
                                "encoder panics: 'encode_const: unexpected type char')", at)
     raise env.source.error("const parameters of this type are not supported", at)
+
+
+__all__ = ["PRIMITIVES", "Env", "Position", "Resolver", "bind", "const_spelling", "type_size"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ..errors import ParseError
 from ..model import FixedInt, Scalar
-from .abi_layout import Layouts, layout_or_error
+from .layout import Layout, LayoutError, Layouts
 from .resolve import Resolver
 from .types import UNIT, RAdt, RInt, RScalar, RTy
 
@@ -72,10 +72,10 @@ class SignatureRules:
                              "have a return type (but '()' or '!')", return_at)
 
     def _cmse_inputs(self, abi: str, params: tuple[RTy, ...], param_at: tuple[int, ...]) -> None:
-        layouts = Layouts(self.resolver)
+        layouts = Layouts(self.resolver, enums_by_count=True)
         accumulated = 0
         for i, (p, at) in enumerate(zip(params, param_at), 1):
-            layout = layout_or_error(layouts, p, self.text, at, self.what)
+            layout = self._layout(layouts, p, at)
             accumulated += layout.size
             accumulated = -(-accumulated // max(4, layout.align)) * max(4, layout.align)
             if accumulated > 16:
@@ -85,12 +85,18 @@ class SignatureRules:
                     f"arguments up to it take {accumulated} bytes; rustc E0798)", at)
 
     def _cmse_output(self, abi: str, returns: RTy, at: int) -> None:
-        layout = layout_or_error(Layouts(self.resolver), returns, self.text, at, self.what)
+        layout = self._layout(Layouts(self.resolver, enums_by_count=True), returns, at)
         if layout.size <= 4 or (layout.size == 8 and self._peel(returns) in _WIDE_RETURNS):
             return
         raise self.error(f'return value of "{abi}" function too large to pass via registers '
                          f"({layout.size} bytes): it must fit in 4 bytes, or be an i64, u64 "
                          "or f64 (rustc E0798)", at)
+
+    def _layout(self, layouts: Layouts, t: RTy, at: int) -> Layout:
+        try:
+            return layouts.of(t)
+        except LayoutError as e:
+            raise self.error(f"cannot check this CMSE signature: {e}", at) from None
 
     def _peel(self, t: RTy) -> RTy:
         """``t`` through its ``repr(transparent)`` wrappers (rustc's

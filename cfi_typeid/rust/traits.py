@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING
 
 from ..model import Lifetime
 from .ast import AssocArg, DynType, PathSeg, PathType, TraitBound
+from .env import Binder, Env, bind
 from .items import TraitDef
 from .types import UNIT, RDyn, RProjection, RTraitRef, RTuple, RTy, shift
 
 if TYPE_CHECKING:
-    from .resolve import Env, Position, Resolver
+    from .resolve import Position, Resolver
 
 #: Auto traits in the order rustc 1.95 sorts them (``tests/test_rust_traits.py``).
 AUTO_ORDER = (("core", ("marker", "Sync")), ("core", ("marker", "Unpin")),
@@ -33,8 +34,6 @@ _FN_TRAITS = frozenset({("ops", "function", "Fn"), ("ops", "function", "FnMut"),
 def resolve_dyn(resolver: Resolver, e: DynType, env: Env, position: Position,
                 default: Lifetime) -> RDyn:
     """The trait object ``e``; ``default`` is its region when none is written."""
-    from .resolve import _Binder, Env as _Env  # (resolve imports this module)
-
     principal: tuple[TraitDef, TraitBound] | None = None
     autos: list[RTraitRef] = []
     region = default
@@ -63,8 +62,8 @@ def resolve_dyn(resolver: Resolver, e: DynType, env: Env, position: Position,
     predicates: list[RTraitRef | RProjection] = []
     if principal is not None:
         trait, bound = principal
-        binder = _Binder({})
-        inner = _Env(env.module, env.types, env.lifetimes, (*env.binders, binder), env.consts)
+        binder = Binder({})
+        inner = Env(env.module, env.types, env.lifetimes, (*env.binders, binder), env.consts)
         predicates += _principal(resolver, trait, bound, env, inner, position)
     elif not autos:
         raise env.source.error("at least one trait is required for an object type "
@@ -129,7 +128,6 @@ def _principal(resolver: Resolver, trait: TraitDef, bound: TraitBound, env: Env,
 def _assoc_types(resolver: Resolver, trait: TraitDef, args: tuple[RTy, ...],
                  lifetimes: tuple[Lifetime, ...], depth: int = 0) -> list[str]:
     """The associated types of ``trait`` and its supertraits."""
-    from .resolve import bind
 
     names = list(trait.item.assoc_types)
     if depth < 16:
@@ -148,7 +146,6 @@ def _declaring(resolver: Resolver, trait: TraitDef, args: tuple[RTy, ...],
                depth: int = 0) -> tuple[TraitDef, tuple[RTy, ...], tuple[Lifetime, ...]]:
     """The trait (``trait`` or one of its supertraits) that declares associated type
     ``name``, with its arguments."""
-    from .resolve import bind
 
     if name in trait.item.assoc_types:
         return trait, args, lifetimes
