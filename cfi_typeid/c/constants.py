@@ -10,7 +10,9 @@ from typing import Callable
 
 from .scope import CURRENT_SCOPE, Scope
 from ..parsing.lalr import Token
-from ..model import Array, CInteger, Pointer, Primitive, Scalar, Type, unqualified
+from ..model import (
+    Array, CInteger, Complex, FunctionType, Pointer, Primitive, Scalar, Type, unqualified,
+)
 
 _BINARY: dict[str, Callable[[int, int], int]] = {
     "||": lambda a, b: int(bool(a) or bool(b)), "&&": lambda a, b: int(bool(a) and bool(b)),
@@ -24,7 +26,8 @@ _BINARY: dict[str, Callable[[int, int], int]] = {
 
 _FLOAT_BYTES = {Scalar.FLOAT: 4, Scalar.DOUBLE: 8, Scalar.FLOAT16: 2, Scalar.HALF: 2,
                 Scalar.BFLOAT16: 2, Scalar.BFLOAT16_ARM: 2, Scalar.FLOAT128: 16,
-                Scalar.BOOL: 1}
+                Scalar.BOOL: 1,
+                Scalar.VOID: 1}  # (GNU C: sizeof(void) is 1, and so is a function's)
 
 
 class Variable:
@@ -184,6 +187,11 @@ class ConstantRules:
             case Array(element, length):
                 inner = self._sizeof(element)
                 return None if inner is None or length is None else inner * length
+            case Complex(part):
+                inner = self._sizeof(part)
+                return None if inner is None else 2 * inner
+            case FunctionType():
+                return 1
             case _:
                 return None
 

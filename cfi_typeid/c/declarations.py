@@ -7,7 +7,9 @@ check is made against (see :class:`cfi_typeid.c.scope.Record`).  A base of
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from typing import Container
 
 from .constants import ConstantRules
 from .modes import ModeError, apply_mode
@@ -15,14 +17,17 @@ from .parts import Base, Declarator, Fields, Mode, Specifiers, flatten
 from .scope import SKIPPED, Record, has_anonymous, name_anonymous
 from ..parsing.lalr import Token
 from ..model import (
-    VOID, Array, CInt, CInteger, FunctionType, Pointer, Qualified, Type, nesting, qualify,
-    unqualified,
+    VOID, Array, CInt, CInteger, FunctionType, Named, Pointer, Qualified, Type, nesting,
+    qualify, unqualified,
 )
 from ..targets import Target
 
 #: The keyword prefix blank_noise writes for a calling-convention attribute
 #: (``__attribute__((ms_abi))`` → ``__cfi_cc_ms_abi``).
 CC_PREFIX = "__cfi_cc_"
+#: Function specifiers, which only a function's declaration may have (kept among a
+#: declaration's storage words).
+FUNCTION_SPECIFIERS = frozenset({"inline", "__inline", "__inline__", "_Noreturn", "noreturn"})
 
 
 class DeclarationRules(ConstantRules):
@@ -155,7 +160,12 @@ class DeclarationRules(ConstantRules):
         records (a whole file read), every function type a CFI check is made against."""
         declarators = self._declarators(specs, declarators)
         scope = self.scope
+        self._check_parameter_names()
         base = specs.type
+        tagged = unqualified(base)
+        if isinstance(tagged, Named) and tagged.name and tagged.name not in scope.tags \
+                and tagged.name not in scope.typedefs:  # (a typedef's may be unnamed's)
+            scope.set_tag(tagged.name, tagged.kind, False)  # declared at file scope
         if specs.is_typedef and has_anonymous(base):
             first = next((d for d in declarators if not d.steps and d.name), None)
             if first is not None and first.name is not None:
@@ -167,6 +177,7 @@ class DeclarationRules(ConstantRules):
             if d.name is None:
                 continue
             t = self.declared(specs, d, base)
+            self.only_on_functions(specs, t)
             if specs.is_typedef:
                 self._define_typedef(d.name, t, d.pos)
                 kind = "typedef"
@@ -177,6 +188,44 @@ class DeclarationRules(ConstantRules):
                 kind = "function" if isinstance(t, FunctionType) else "variable"
             if scope.records is not None and (kind == "function" or is_function(t)):
                 scope.records.append(Record(kind, d.name, t, scope.base + max(d.pos, 0)))
+
+    def check_tag(self, name: str, kind: str, kw_pos: int, pos: int, defining: bool) -> None:
+        """Refuse a tag used with another kind than it was declared with (``union S`` after
+        ``struct S``), or defined twice, as clang does; enter a definition."""
+        scope = self.scope
+        before = scope.tags.get(name)
+        if before is not None and before[0] != kind:
+            raise scope.error(f"use of '{name}' with tag type that does not match previous "
+                              f"declaration ({before[0]} {name})", kw_pos)
+        if defining:
+            if before is not None and before[1]:
+                raise scope.error(f"redefinition of '{name}' ({kind} {name} is defined "
+                                  "before)", pos)
+            scope.set_tag(name, kind, True)
+
+    def only_on_functions(self, specs: Specifiers, t: Type | None) -> None:
+        """Refuse ``inline`` or ``_Noreturn`` on what is not a function's declaration
+        (``t``; None: a parameter), as clang does."""
+        if not FUNCTION_SPECIFIERS.intersection(specs.storage):
+            return
+        if t is None or specs.is_typedef or not isinstance(t, FunctionType):
+            scope = self.scope
+            word = next(w for w in specs.storage if w in FUNCTION_SPECIFIERS)
+            at = scope.text.find(word, scope.base + specs.pos)  # (its own position is not kept)
+            raise scope.error(f"'{word}' can only appear on functions",
+                              at - scope.base if at >= 0 else specs.pos)
+
+    def _check_parameter_names(self) -> None:
+        """Refuse a parameter list that names a parameter twice, as clang does."""
+        scope = self.scope
+        text, start = scope.text, scope.base
+        end = text.find(";", start)
+        end = len(text) if end < 0 else end
+        if text.find(",", start, end) < 0 and text.find("{", start, end) < 0:
+            return  # (one parameter a list, or none: nothing can repeat)
+        found = repeated_parameter(text, start, scope.typedefs)
+        if found is not None:
+            raise scope.error(f"redefinition of parameter '{found[0]}'", found[1] - start)
 
     def _define_typedef(self, name: str, t: Type, pos: int, last: bool = False) -> None:
         """Enter a typedef, refusing a redefinition with another type of one this text
@@ -201,9 +250,12 @@ class DeclarationRules(ConstantRules):
         """The type of the declaration or type name whose id is asked for, and its offset:
         with several declarators (``int a(int), b(long);``), the last one's."""
         declarators = self._declarators(specs, decl if isinstance(decl, list) else None)
+        self._check_parameter_names()
         last = declarators[-1] if declarators else decl if isinstance(decl, Declarator) \
             else None
         t = self.declared(specs, last)
+        if last is not None:
+            self.only_on_functions(specs, t)
         if specs.is_typedef:
             for d in declarators:
                 if d.name is not None:  # (nothing follows: the names need no recording)
@@ -243,3 +295,110 @@ def is_function(t: Type) -> bool:
 def is_function_pointer(t: Type) -> bool:
     t = unqualified(t)
     return isinstance(t, Pointer) and isinstance(unqualified(t.pointee), FunctionType)
+
+
+# ---- parameter names: each once per list (clang: "redefinition of parameter") ------------
+#
+# The parser reuses a parameter declaration's value for the same text with another name
+# (``size_t len`` and ``size_t n``), so the rule methods never see every name: the names are
+# read from the declaration's text instead, which blank_noise has cleared of comments,
+# attributes and strings.
+
+_PARAMETER_TOKENS = re.compile(r"([A-Za-z_$][\w$]*)|([(),;{}*])|\[[^\[\]{};]*\]")
+#: Words that are never a parameter's name: type keywords, qualifiers, storage classes.
+_NOT_NAMES = frozenset(
+    "void char short int long signed unsigned float double _Bool _Complex __complex__ "
+    "__int128 __int128_t __uint128_t _Float16 __fp16 __bf16 __float128 __signed __signed__ "
+    "__builtin_va_list _BitInt struct union enum const __const __const__ volatile __volatile "
+    "__volatile__ restrict __restrict __restrict__ register static extern auto typedef inline "
+    "__inline __inline__ _Noreturn noreturn __extension__ _Thread_local __thread sizeof "
+    "__typeof__ __typeof typeof typeof_unqual __typeof_unqual__ _Alignof __alignof__ "
+    "_Alignas".split())
+_QUALIFIERS = frozenset("const __const __const__ volatile __volatile __volatile__ restrict "
+                        "__restrict __restrict__".split())
+#: Words whose parentheses hold an expression or a type, never a declarator or parameters.
+_OPAQUE = frozenset("sizeof __typeof__ __typeof typeof typeof_unqual __typeof_unqual__ "
+                    "_Alignof __alignof__ _Alignas _BitInt".split())
+
+
+class _Group:
+    """One pair of parentheses being read: the names of its parameters so far, and the
+    parameter being read (its candidate name, and whether it could still be a declarator
+    in parentheses, ``(*name)``, whose name belongs to the list around it)."""
+
+    __slots__ = ("names", "last", "inner", "declarator", "commas", "opaque")
+
+    def __init__(self, opaque: bool) -> None:
+        self.names: dict[str, int] = {}
+        self.last: tuple[str, int] | None = None
+        self.inner: tuple[str, int] | None = None
+        self.declarator = True
+        self.commas = 0
+        self.opaque = opaque
+
+    def name(self) -> tuple[str, int] | None:
+        return self.inner or self.last
+
+
+def repeated_parameter(text: str, start: int, typedefs: Container[str]
+                       ) -> tuple[str, int] | None:
+    """The first parameter name declared twice in one parameter list of the declaration at
+    ``text[start:]`` (it ends at a ``;`` outside brackets), and the offset of its second
+    declaration; None when every list names each parameter once."""
+    groups: list[_Group] = []
+    braces = 0
+    previous = ""
+    for m in _PARAMETER_TOKENS.finditer(text, start):
+        word, mark = m.group(1), m.group(2)
+        if braces:
+            braces += {"{": 1, "}": -1}.get(mark or "", 0)
+            continue
+        if word is not None:
+            if word.startswith("__cfi_"):
+                continue  # a calling convention or mode attribute (see blank_noise)
+            if groups:
+                group = groups[-1]
+                candidate = word not in _NOT_NAMES and word not in typedefs \
+                    and previous not in ("struct", "union", "enum")
+                group.last = (word, m.start()) if candidate else None
+                if not candidate and word not in _QUALIFIERS:
+                    group.declarator = False
+            previous = word
+            continue
+        previous = mark or ""
+        if mark is None:
+            continue  # an array's brackets
+        if mark == "(":
+            groups.append(_Group(previous in _OPAQUE))
+        elif mark in ",)" and groups:
+            group = groups[-1]
+            found = _add_parameter(group)
+            if found is not None:
+                return found
+            if mark == ",":
+                group.commas += 1
+                group.last = group.inner = None
+                continue
+            groups.pop()
+            if groups and not group.opaque and group.declarator and not group.commas \
+                    and group.names:
+                (name, at), = group.names.items()  # `(*name)`: the name is the list's
+                groups[-1].inner, groups[-1].last = (name, at), None
+        elif mark == "*" and groups:
+            groups[-1].last = None
+        elif mark == "{":
+            braces = 1
+        elif mark == ";":
+            return None
+    return None
+
+
+def _add_parameter(group: _Group) -> tuple[str, int] | None:
+    found = group.name()
+    if group.opaque or found is None:
+        return None
+    name, at = found
+    if name in group.names:
+        return name, at
+    group.names[name] = at
+    return None

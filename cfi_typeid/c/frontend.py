@@ -10,6 +10,7 @@ every identifier, stay in C), so nothing leaks back.
 from __future__ import annotations
 
 import re
+from collections import ChainMap
 from functools import lru_cache
 from typing import Any, Mapping
 
@@ -178,7 +179,8 @@ def _parse_target(decl: str, prelude: str, target: Target) -> tuple[Type, int, b
     scope = Scope(target, dict(parent.typedefs), dict(parent.constants),
                   objects=parent.objects if alone else dict(parent.objects),
                   defined=parent.defined if alone else set(parent.defined),
-                  skipped=parent.skipped)
+                  skipped=parent.skipped,
+                  tags=ChainMap({}, parent.tags) if parent.tags else {})
     _run_declarations(scope, text, spans[:-1])
     start, end = spans[-1]
     scope.text = text

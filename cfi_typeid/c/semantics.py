@@ -19,7 +19,9 @@ from __future__ import annotations
 from typing import Sequence
 
 from .constants import VARIABLE, Variable
-from .declarations import CC_PREFIX, DeclarationRules, is_function_pointer
+from .declarations import (
+    CC_PREFIX, FUNCTION_SPECIFIERS, DeclarationRules, is_function_pointer,
+)
 from .parts import (
     Base, Declarator, Fields, Keyword, Mode, Params, Specifiers, Step, flatten,
 )
@@ -80,7 +82,7 @@ class CTransformer(DeclarationRules):
 
     def struct_definition(self, kw: Token, *rest: object) -> Base:
         tag = rest[0] if rest and isinstance(rest[0], Token) else None
-        base = self._tag(kw, tag)
+        base = self._tag(kw, tag, defining=True)
         if self.scope.records is None:
             return base
         members: list[Record] = []
@@ -100,12 +102,14 @@ class CTransformer(DeclarationRules):
     def enum_definition(self, kw: Token, *rest: object) -> Base:
         self.scope.next_enum_value = 0
         tag = rest[0] if rest and isinstance(rest[0], Token) else None
-        return self._tag(kw, tag)
+        return self._tag(kw, tag, defining=True)
 
     enum_reference = struct_reference
 
-    def _tag(self, kw: Token, tag: Token | None) -> Base:
+    def _tag(self, kw: Token, tag: Token | None, defining: bool = False) -> Base:
         kind: TagKind = "union" if kw == "union" else "enum" if kw == "enum" else "struct"
+        if tag is not None:
+            self.check_tag(str(tag), kind, kw.start_pos or 0, tag.start_pos or 0, defining)
         return Base(Named(str(tag) if tag else "", kind), kw.start_pos or 0)
 
     def identifier_list(self, *names: Token) -> list[Token]:
@@ -126,8 +130,10 @@ class CTransformer(DeclarationRules):
 
     type_qualifier = storage_class
 
-    def function_specifier(self, tok: Token) -> None:
-        return None
+    def function_specifier(self, tok: Token) -> Keyword | None:
+        # `inline` and `_Noreturn` are kept (among the storage words): only a function may
+        # have them; `__extension__` means nothing to a type
+        return None if tok == "__extension__" else Keyword(str(tok), tok.start_pos or 0)
 
     def declaration_specifiers(self, *specs: object) -> Specifiers:
         return self._specifiers(specs, allow_storage=True)
@@ -163,7 +169,7 @@ class CTransformer(DeclarationRules):
                 elif w.startswith(CC_PREFIX):
                     convention = w[len(CC_PREFIX):]
                 elif w in ("extern", "static", "auto", "register", "_Thread_local",
-                           "__thread", "thread_local"):
+                           "__thread", "thread_local") or w in FUNCTION_SPECIFIERS:
                     storage.append(w)
                 else:
                     words.append(w)
@@ -377,6 +383,7 @@ class CTransformer(DeclarationRules):
 
     def parameter_declaration(self, specs: Specifiers,
                               decl: Declarator | None = None) -> tuple[Type, bool]:
+        self.only_on_functions(specs, None)
         if specs.is_typedef or any(w != "register" for w in specs.storage):
             raise self.scope.error("invalid storage class in a parameter declaration "
                                    "(only 'register' is allowed)", specs.pos)

@@ -85,7 +85,15 @@ def c_source(cases: list[CCase]) -> str:
     decls = "".join(f"{c.decl};\n" for c in cases)
     table = ", ".join(f"(void *){c.name}" for c in cases)
     prelude = cases[0].prelude if cases else SHARED_PRELUDE
-    return f"{CLANG_TYPEDEFS}{prelude}{decls}void *cfi_case_table[] = {{ {table} }};\n"
+    return f"{_predefined(prelude)}{prelude}{decls}void *cfi_case_table[] = {{ {table} }};\n"
+
+
+def _predefined(prelude: str) -> str:
+    """:data:`CLANG_TYPEDEFS` but those the prelude defines itself: cfi_typeid predefines
+    them for the target, and a prelude's own definition takes their place (``typedef long
+    size_t;``), as it would in a translation unit that includes no header."""
+    return "".join(line + "\n" for line in CLANG_TYPEDEFS.splitlines()
+                   if not re.search(rf"\btypedef\b[^;]*\b{line.split()[-1][:-1]}\s*;", prelude))
 
 
 @st.composite
