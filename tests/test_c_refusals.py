@@ -1,0 +1,125 @@
+"""Declarations clang-19 refuses are refused by us, at the line and column clang names; the
+shapes around them that clang accepts get clang's ids (issue 17's C mutants: a parameter
+named twice, ``inline`` or ``_Noreturn`` on what is not a function, a tag defined twice or
+used with another kind, ``sizeof`` of ``void`` and of function types).
+
+Each case is one line declaring ``f`` last; clang compiles it with ``f``'s address taken.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import cfi_typeid
+from cfi_typeid.api import prelude_warnings
+from cfi_typeid.errors import ParseError
+
+from conftest import needs_clang
+from oracles import CLANG, ids_from_ir
+
+TARGET = "x86_64-unknown-linux-gnu"
+
+CASES = (
+    # a parameter named twice in one list (clang: "redefinition of parameter")
+    "void f(int a, int b, int a)",
+    "void f(int a, void (*a)(void))",
+    "void f(int a, int (a))",
+    "void f(int a, int (*a(int b)))",
+    "void f(int a, void (*g)(int a, int a))",
+    "typedef int T; void f(T a, T b, T a)",
+    "void f(int x, int x, ...)",
+    "void f(int a, void (*g)(int a))",
+    "void f(int a, int (*fp(int a)))",
+    "void f(long n, char s[n], int m)",
+    "void f(int __attribute__((mode(QI))) a, int __attribute__((mode(QI))) b)",
+    "struct S; void f(struct S *S, struct S *T)",
+    "void g(int a, int b); void f(int a, int b)",
+    "void f(int a /* a, a */, int b)",
+    "void f(int a[sizeof(int[2])], int b)",
+    # function specifiers belong to functions
+    "void f(inline int)",
+    "void f(_Noreturn int x)",
+    "void f(int (*)(inline int))",
+    "inline int x; void f(void)",
+    "typedef inline int T; void f(void)",
+    "typedef _Noreturn void F(void); void f(void)",
+    "inline void (*fp)(void); void f(void)",
+    "inline void f(void)",
+    "_Noreturn void f(void)",
+    "extern inline int f(int)",
+    # tags: one definition each, one kind each
+    "struct S { int m; }; struct S { int m; }; void f(struct S *)",
+    "enum E { A }; enum E { B }; void f(enum E)",
+    "struct S; union S *p; void f(void)",
+    "struct S { int m; }; void f(union S *)",
+    "struct S { int m; }; enum S { A }; void f(void)",
+    "union U; struct U { int m; }; void f(void)",
+    "struct S; struct S { int m; }; struct S; void f(struct S)",
+    "struct N { struct N *next; }; void f(struct N *)",
+    "typedef struct S S; struct S { int a; }; void f(S *)",
+    # sizeof of void and of a function type is 1 (GNU C), of a complex type twice its part
+    "void f(int (*)[sizeof(void)])",
+    "void f(int (*)[sizeof(void (int))])",
+    "void f(int (*)[sizeof(_Complex double)])",
+    "void f(int (*)[sizeof(_Complex float) * 3])",
+)
+
+_ERROR = re.compile(r"^[^:\n]*case\.c:(\d+):(\d+): error: (.*)$", re.M)
+
+
+def _clang(line: str) -> tuple[int, int, str] | str:
+    """clang's first error as (line, column, message), or the plain id it gives ``f``."""
+    assert CLANG is not None
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "case.c"
+        path.write_text(f"{line};\nvoid *cfi_table[] = {{ (void *)f }};\n")
+        proc = subprocess.run(
+            [CLANG, "-target", TARGET, "-fsanitize=cfi-icall", "-flto", "-fvisibility=hidden",
+             "-S", "-emit-llvm", "-O0", "-w", "-std=gnu17", str(path), "-o", "-"],
+            capture_output=True, text=True, timeout=120)
+    error = _ERROR.search(proc.stderr)
+    if error is not None:
+        return int(error.group(1)), int(error.group(2)), error.group(3)
+    assert proc.returncode == 0, proc.stderr
+    return ids_from_ir(proc.stdout)["f"][0]
+
+
+def _ours(line: str) -> tuple[int, int, str] | str:
+    try:
+        return cfi_typeid.typeid(line, target=TARGET)
+    except ParseError as e:
+        assert e.line is not None and e.column is not None
+        return e.line, e.column, e.message
+
+
+@needs_clang
+@pytest.mark.clang
+@pytest.mark.parametrize("line", CASES)
+def test_we_refuse_where_clang_refuses_at_its_place_and_agree_elsewhere(line: str) -> None:
+    theirs, ours = _clang(line), _ours(line)
+    if isinstance(theirs, str):
+        assert ours == theirs
+    else:
+        assert not isinstance(ours, str), f"clang refuses ({theirs}); we answer {ours}"
+        assert ours[:2] == theirs[:2], f"clang: {theirs}; ours: {ours}"
+
+
+@needs_clang
+@pytest.mark.clang
+@pytest.mark.parametrize("prelude", [
+    "struct S { int m; };\nstruct S { int m; };", "struct S;\nunion S { int x; };",
+    "typedef _Noreturn int N;", "void g(int a, int a);",
+])
+def test_a_prelude_declaration_clang_refuses_is_skipped_with_a_warning(prelude: str) -> None:
+    """A prelude is read as tolerantly as a header: the declaration clang refuses is skipped,
+    and the answer says so, at clang's line and column."""
+    theirs = _clang(f"{prelude}\nvoid f(void)")
+    assert not isinstance(theirs, str)
+    warnings = prelude_warnings(prelude, lang="c", target=TARGET)
+    assert len(warnings) == 1 and warnings[0].startswith(f"prelude:{theirs[0]}:{theirs[1]}:"), \
+        (warnings, theirs)
