@@ -72,14 +72,14 @@ CASES = (
 _ERROR = re.compile(r"^[^:\n]*case\.c:(\d+):(\d+): error: (.*)$", re.M)
 
 
-def _clang(line: str) -> tuple[int, int, str] | str:
+def _clang(line: str, target: str = TARGET) -> tuple[int, int, str] | str:
     """clang's first error as (line, column, message), or the plain id it gives ``f``."""
     assert CLANG is not None
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "case.c"
         path.write_text(f"{line};\nvoid *cfi_table[] = {{ (void *)f }};\n")
         proc = subprocess.run(
-            [CLANG, "-target", TARGET, "-fsanitize=cfi-icall", "-flto", "-fvisibility=hidden",
+            [CLANG, "-target", target, "-fsanitize=cfi-icall", "-flto", "-fvisibility=hidden",
              "-S", "-emit-llvm", "-O0", "-w", "-std=gnu17", str(path), "-o", "-"],
             capture_output=True, text=True, timeout=120)
     error = _ERROR.search(proc.stderr)
@@ -89,9 +89,9 @@ def _clang(line: str) -> tuple[int, int, str] | str:
     return ids_from_ir(proc.stdout)["f"][0]
 
 
-def _ours(line: str) -> tuple[int, int, str] | str:
+def _ours(line: str, target: str = TARGET) -> tuple[int, int, str] | str:
     try:
-        return cfi_typeid.typeid(line, target=TARGET)
+        return cfi_typeid.typeid(line, target=target)
     except ParseError as e:
         assert e.line is not None and e.column is not None
         return e.line, e.column, e.message
@@ -123,3 +123,33 @@ def test_a_prelude_declaration_clang_refuses_is_skipped_with_a_warning(prelude: 
     warnings = prelude_warnings(prelude, lang="c", target=TARGET)
     assert len(warnings) == 1 and warnings[0].startswith(f"prelude:{theirs[0]}:{theirs[1]}:"), \
         (warnings, theirs)
+
+
+#: Constant expressions clang folds in C's types, wrapping where they overflow (it warns, and
+#: accepts the folded array length or enumerator value).
+CONSTANTS = (
+    "1 << 62", "(1 << 30) * 4", "1L << 62", "-1 + 2u", "0u - 1", "(char)300",
+    "(unsigned char)-1", "(-1) >> 1 ? 3 : 4", "1 ? 2 : 3u", "-1 < 0u", "sizeof(int) - 5 > 0",
+    "0xffffffff + 1", "4294967295 + 1", "-1 >> 40", "1 << -1", "-2147483647 - 1 == 0x80000000",
+    "'\\377' + 300", "(short)65537 + (_Bool)7", "~0u >> 28", "-5 / 2 + 4", "-5 % 3 + 4",
+    "10 / -3u", "0x7fffffffffffffff * 2 + 3", "(long long)1 << 63 >> 62", "1 ? -1 : 0u",
+    "1ull << 63 >> 60", "9223372036854775808 >> 60", "0x80000000 >> 31", "2147483648 >> 31",
+    "1ul << 40 >> 38", "(long)-1 > 0u", "sizeof(long) * -1 > 0",
+)
+
+
+@needs_clang
+@pytest.mark.clang
+@pytest.mark.parametrize("target", [TARGET, "i686-unknown-linux-gnu"])
+def test_constant_expressions_fold_as_clang_folds_them(target: str) -> None:
+    lines = [f"void f(int (*)[{c}])" for c in CONSTANTS] + [
+        f"enum {{ A = {c} }}; void f(int (*)[A + 1 > 0 ? A + 1 : 1])" for c in CONSTANTS[:8]] + [
+        "enum { A = 0x7fffffff, B }; void f(int (*)[B])",
+        "enum { A = 4294967296 }; void f(int (*)[A])"]
+    wrong = []
+    for line in lines:
+        theirs, ours = _clang(line, target), _ours(line, target)
+        if isinstance(theirs, str) != isinstance(ours, str) or (isinstance(theirs, str)
+                                                                and ours != theirs):
+            wrong.append(f"{line}: clang {theirs}, ours {ours}")
+    assert not wrong, "\n".join(wrong)
