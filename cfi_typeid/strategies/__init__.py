@@ -85,7 +85,21 @@ def c_source(cases: list[CCase]) -> str:
     decls = "".join(f"{c.decl};\n" for c in cases)
     table = ", ".join(f"(void *){c.name}" for c in cases)
     prelude = cases[0].prelude if cases else SHARED_PRELUDE
-    return f"{_predefined(prelude)}{prelude}{decls}void *cfi_case_table[] = {{ {table} }};\n"
+    return (f"{_predefined(prelude)}{prelude}{_file_scope_tags(decls, prelude)}{decls}"
+            f"void *cfi_case_table[] = {{ {table} }};\n")
+
+
+_TAG = re.compile(r"\b(struct|union|enum)\s+([A-Za-z_]\w*)")
+
+
+def _file_scope_tags(decls: str, prelude: str) -> str:
+    """A declaration at file scope of each tag the prototypes name that the prelude does not:
+    cfi_typeid reads a tag a line names as one declared before it, while a tag first named
+    in a parameter list is local to that prototype, whose type then has no linkage (clang
+    gives it a module-local id, not a string)."""
+    known = {name for _, name in _TAG.findall(prelude)}
+    wanted = {name: kind for kind, name in _TAG.findall(decls) if name not in known}
+    return "".join(f"{kind} {name};\n" for name, kind in sorted(wanted.items()))
 
 
 def _predefined(prelude: str) -> str:
