@@ -62,6 +62,38 @@ CASES = (
     "struct S; struct S { int m; }; struct S; void f(struct S)",
     "struct N { struct N *next; }; void f(struct N *)",
     "typedef struct S S; struct S { int a; }; void f(S *)",
+    # members: one each; a function pointer member's parameters too
+    "struct Q { int a; int a; }; void f(struct Q *)",
+    "union Q { int a; float a; }; void f(union Q *)",
+    "struct Q { int a : 3; int a; }; void f(struct Q *)",
+    "struct Q { int a, b, a; }; void f(struct Q *)",
+    "struct Q { int : 3; int : 4; int a; }; void f(struct Q *)",
+    "struct Q { struct { int x; } a; struct { int x; } b; }; void f(struct Q *)",
+    "struct Q { void (*cb)(int a, int a); }; void f(struct Q *)",
+    "struct Q { void (*cb)(int a, int b), (*cc)(int a, int b); int x, y; }; void f(struct Q *)",
+    # an ordinary identifier is one kind of thing: enumerator, typedef, variable, function
+    "enum { A2 }; int A2; void f(void)",
+    "int A3; enum { A3 }; void f(void)",
+    "enum { A5 }; typedef int A5; void f(void)",
+    "typedef int T; int T; void f(void)",
+    "int x; typedef int x; void f(void)",
+    "int g; void g(void); void f(void)",
+    "void g(void); int g; void f(void)",
+    "enum { f }; void f(void)",
+    "int f; void f(void)",
+    "int g; int g; void f(void)",
+    "extern int g; int g; void f(void)",
+    "void g(int); void g(); void f(void)",
+    "typedef int T; typedef int T; void f(void)",
+    "typedef int T; void f(T T)",
+    "enum { E1 }; void g(int E1); void f(void)",
+    "enum { RED }; enum C2 { RED }; void f(void)",
+    # 'void' alone, or not at all
+    "void f(void, ...)",
+    "void f(void, int)",
+    "void f(const void)",
+    "typedef void V; void f(V)",
+    "void f(register void)",
     # sizeof of void and of a function type is 1 (GNU C), of a complex type twice its part
     "void f(int (*)[sizeof(void)])",
     "void f(int (*)[sizeof(void (int))])",
@@ -106,7 +138,14 @@ def test_we_refuse_where_clang_refuses_at_its_place_and_agree_elsewhere(line: st
         assert ours == theirs
     else:
         assert not isinstance(ours, str), f"clang refuses ({theirs}); we answer {ours}"
-        assert ours[:2] == theirs[:2], f"clang: {theirs}; ours: {ours}"
+        wanted = theirs[:1] if line in ELSEWHERE_ON_THE_LINE else theirs[:2]
+        assert ours[:len(wanted)] == wanted, f"clang: {theirs}; ours: {ours}"
+
+
+#: Refused on the same line, but clang points elsewhere: at the token after a `void` that is
+#: not alone, at the `(` of a list with a qualified `void`; we point at the parameter.
+ELSEWHERE_ON_THE_LINE = frozenset({"void f(void, ...)", "void f(void, int)",
+                                   "void f(const void)"})
 
 
 @needs_clang

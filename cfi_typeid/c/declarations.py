@@ -118,6 +118,9 @@ class DeclarationRules(ConstantRules):
         """The members a struct declaration declares.  An unnamed struct or union's members
         are reached through this member's name (or directly, for an unnamed member)."""
         declarators = self._declarators(specs, declarators)
+        for d in declarators:  # a function pointer's parameters, each named once
+            if d.name is not None and d.pos >= 0 and d.steps:
+                self._check_parameter_names(d.pos)
         nested = list(specs.members)
         named = [d.name for d in declarators if d.name]
         if nested and len(named) == 1:
@@ -178,6 +181,7 @@ class DeclarationRules(ConstantRules):
                 continue
             t = self.declared(specs, d, base)
             self.only_on_functions(specs, t)
+            self._one_kind_of_symbol(d.name, t, specs.is_typedef, d.pos)
             if specs.is_typedef:
                 self._define_typedef(d.name, t, d.pos)
                 kind = "typedef"
@@ -203,6 +207,18 @@ class DeclarationRules(ConstantRules):
                                   "before)", pos)
             scope.set_tag(name, kind, True)
 
+    def _one_kind_of_symbol(self, name: str, t: Type, is_typedef: bool, pos: int) -> None:
+        """Refuse a name declared as two kinds of ordinary identifier (an enumerator, a
+        typedef this text defined, a variable, a function), as clang does."""
+        scope = self.scope
+        before = scope.objects.get(name)
+        if name in scope.constants or (is_typedef and before is not None) or (
+                not is_typedef and name in scope.defined) or (
+                before is not None and isinstance(before, FunctionType)
+                != isinstance(t, FunctionType)):
+            raise scope.error(f"redefinition of '{name}' as different kind of symbol",
+                              max(pos, 0))
+
     def only_on_functions(self, specs: Specifiers, t: Type | None) -> None:
         """Refuse ``inline`` or ``_Noreturn`` on what is not a function's declaration
         (``t``; None: a parameter), as clang does."""
@@ -215,17 +231,18 @@ class DeclarationRules(ConstantRules):
             raise scope.error(f"'{word}' can only appear on functions",
                               at - scope.base if at >= 0 else specs.pos)
 
-    def _check_parameter_names(self) -> None:
-        """Refuse a parameter list that names a parameter twice, as clang does."""
+    def _check_parameter_names(self, at: int = 0) -> None:
+        """Refuse a parameter list that names a parameter twice, as clang does (in the
+        declaration, or from ``at`` in it to the end of its member there)."""
         scope = self.scope
-        text, start = scope.text, scope.base
+        text, start = scope.text, scope.base + at
         end = text.find(";", start)
         end = len(text) if end < 0 else end
         if text.find(",", start, end) < 0 and text.find("{", start, end) < 0:
             return  # (one parameter a list, or none: nothing can repeat)
         found = repeated_parameter(text, start, scope.typedefs)
         if found is not None:
-            raise scope.error(f"redefinition of parameter '{found[0]}'", found[1] - start)
+            raise scope.error(f"redefinition of parameter '{found[0]}'", found[1] - scope.base)
 
     def _define_typedef(self, name: str, t: Type, pos: int, last: bool = False) -> None:
         """Enter a typedef, refusing a redefinition with another type of one this text
@@ -256,6 +273,8 @@ class DeclarationRules(ConstantRules):
         t = self.declared(specs, last)
         if last is not None:
             self.only_on_functions(specs, t)
+            if last.name is not None:
+                self._one_kind_of_symbol(last.name, t, specs.is_typedef, last.pos)
         if specs.is_typedef:
             for d in declarators:
                 if d.name is not None:  # (nothing follows: the names need no recording)

@@ -83,6 +83,7 @@ class CTransformer(DeclarationRules):
     def struct_definition(self, kw: Token, *rest: object) -> Base:
         tag = rest[0] if rest and isinstance(rest[0], Token) else None
         base = self._tag(kw, tag, defining=True)
+        self._one_member_each(rest)
         if self.scope.records is None:
             return base
         members: list[Record] = []
@@ -95,6 +96,16 @@ class CTransformer(DeclarationRules):
             return base._replace(members=tuple(members))
         self.scope.records.extend(m._replace(name=f"{tag!s}.{m.name}") for m in members)
         return base
+
+    def _one_member_each(self, declared: Sequence[object]) -> None:
+        """Refuse a member name declared twice in one struct or union, as clang does."""
+        seen: set[str] = set()
+        for fields in declared:
+            if isinstance(fields, Fields):
+                for name, _, pos in fields.fields:
+                    if name in seen:
+                        raise self.scope.error(f"duplicate member '{name}'", max(pos, 0))
+                    seen.add(name)
 
     def struct_reference(self, kw: Token, tag: Token) -> Base:
         return self._tag(kw, tag)
@@ -121,6 +132,8 @@ class CTransformer(DeclarationRules):
             raise scope.error(f"{name!s}'s value is not a constant", name.start_pos or 0)
         if str(name) in scope.constants:  # (clang: one translation unit, one enumerator)
             raise scope.error(f"redefinition of enumerator '{name!s}'", name.start_pos or 0)
+        if str(name) in scope.objects:
+            raise scope.error(f"redefinition of '{name!s}'", name.start_pos or 0)
         scope.next_enum_value = scope.next_enum_value if value is None else value
         scope.set_constant(str(name), scope.next_enum_value)
         scope.next_enum_value += 1
@@ -401,7 +414,7 @@ class CTransformer(DeclarationRules):
     def parameter_type_list(self, *items: object) -> Params:
         variadic = bool(items) and isinstance(items[-1], Token)
         params = [item for item in items if isinstance(item, tuple)]
-        if len(params) == 1 and params[0][1]:
+        if len(params) == 1 and params[0][1] and not variadic:
             return Params((), variadic)  # (void)
         if any(is_void for _, is_void in params):
             raise self.scope.error("'void' must be the only parameter", 0)
