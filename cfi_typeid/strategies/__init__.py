@@ -181,6 +181,10 @@ C_PARAMETER_MUTATIONS = (
     "int (*)[sizeof(void)]", "enum E *", "enum Undeclared", "struct S[2]", "union U (*)(void)",
     "char (*)[E_B]", "int (*)[(1 << 62) * 4]", "_Atomic int", "int restrict", "void (*)(void x)",
     "inline int", "_Noreturn int", "int f(void)",
+    "int y, void (*y)(void)", "void (*)(int z, int z)", "int (*)[(1 << 30) * 4]",
+    "int (*)[0u - 1]", "char (*)[(char)300]", "int (*)[-1 < 0u]", "int (*)[1 << -1]",
+    "int (*)[sizeof(int) - 5 > 0]", "int (*)[sizeof(void (int))]", "void, ...", "const void",
+    "int (*)[0x7fffffffffffffff * 2 + 3]", "struct Q { int a; int a; } *",
 )
 #: Prelude additions clang refuses (or that change what a name means).
 C_PRELUDE_MUTATIONS = (
@@ -188,6 +192,11 @@ C_PRELUDE_MUTATIONS = (
     "enum E3 { Z = 99999999999999999999 };", "typedef int T0[0];", "typedef struct S S;",
     "typedef long size_t;", "struct Node;", "union S { int x; };", "typedef void V; V x;",
     "typedef int A[]; typedef A B[2];",
+    "struct S2;\nunion S2 *us;", "enum E { E_Z };", "enum Color2 { RED };",
+    "enum Big { BIG = 1u << 31, BIG2 };", "enum Wrap { WRAP = (1 << 30) * 4 };",
+    "inline int iv;", "typedef _Noreturn void nf(void);", "void g2(int a, int a);",
+    "struct Q { int a; int a; };", "int E_A;", "enum { EH }; typedef int EH;",
+    "struct Node { struct Node *next; };", "int cint;", "struct Q2 { void (*cb)(int a, int a); };",
 )
 
 
