@@ -364,14 +364,17 @@ def repeated_parameter(text: str, start: int, typedefs: Container[str]
     """The first parameter name declared twice in one parameter list of the declaration at
     ``text[start:]`` (it ends at a ``;`` outside brackets), and the offset of its second
     declaration; None when every list names each parameter once."""
+    if not _may_repeat(text, start, typedefs):
+        return None
     groups: list[_Group] = []
-    braces = 0
     previous = ""
-    for m in _PARAMETER_TOKENS.finditer(text, start):
+    pos = start
+    while True:
+        m = _PARAMETER_TOKENS.search(text, pos)
+        if m is None:
+            return None
+        pos = m.end()
         word, mark = m.group(1), m.group(2)
-        if braces:
-            braces += {"{": 1, "}": -1}.get(mark or "", 0)
-            continue
         if word is not None:
             if word.startswith("__cfi_"):
                 continue  # a calling convention or mode attribute (see blank_noise)
@@ -406,10 +409,36 @@ def repeated_parameter(text: str, start: int, typedefs: Container[str]
         elif mark == "*" and groups:
             groups[-1].last = None
         elif mark == "{":
-            braces = 1
+            pos = _after_braces(text, pos)  # (a body's members are checked on their own)
         elif mark == ";":
             return None
-    return None
+
+
+#: A word the parameter list could name twice: before a ",", ")" or "(" (after brackets).
+_CANDIDATE = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)(?=(?:\s*\[[^\[\]{};]*\])*\s*[,)(])")
+_BRACES = re.compile(r"[{}]")
+
+
+def _may_repeat(text: str, start: int, typedefs: Container[str]) -> bool:
+    """Whether a parameter name could be repeated in the declaration at ``start``: some word
+    that could name one occurs twice (most declarations have none, and need no closer look)."""
+    end = text.find(";", start)
+    end = len(text) if end < 0 else end
+    if text.find("{", start, end) >= 0:
+        return True
+    names = [w for w in _CANDIDATE.findall(text, start, end)
+             if w not in _NOT_NAMES and w not in typedefs]
+    return len(names) != len(set(names))
+
+
+def _after_braces(text: str, pos: int) -> int:
+    """Where the braces opened just before ``pos`` close (the end of text if they do not)."""
+    depth = 1
+    for m in _BRACES.finditer(text, pos):
+        depth += 1 if m.group() == "{" else -1
+        if not depth:
+            return m.end()
+    return len(text)
 
 
 def _add_parameter(group: _Group) -> tuple[str, int] | None:
