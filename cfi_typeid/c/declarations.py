@@ -17,8 +17,8 @@ from .parts import Base, Declarator, Fields, Mode, Specifiers, flatten
 from .scope import SKIPPED, Record, has_anonymous, name_anonymous
 from ..parsing.lalr import Token
 from ..model import (
-    VOID, Array, CInt, CInteger, FunctionType, Named, Pointer, Qualified, Type, nesting,
-    qualify, unqualified,
+    VOID, Array, CInt, CInteger, FunctionType, Named, Pointer, Primitive, Qualified, Type,
+    nesting, qualify, unqualified,
 )
 from ..targets import Target
 
@@ -218,6 +218,14 @@ class DeclarationRules(ConstantRules):
                 != isinstance(t, FunctionType)):
             raise scope.error(f"redefinition of '{name}' as different kind of symbol",
                               max(pos, 0))
+        if isinstance(before, FunctionType) and isinstance(t, FunctionType) \
+                and before.prototyped and t.prototyped \
+                and ((len(before.params), before.variadic) != (len(t.params), t.variadic)
+                     or any(map(_incompatible, (before.returns, *before.params),
+                                (t.returns, *t.params)))
+                     or isinstance(unqualified(t.returns), (CInteger, Primitive))
+                     and before.returns != t.returns):  # (a return type's qualifiers count)
+            raise scope.error(f"conflicting types for '{name}'", max(pos, 0))
 
     def only_on_functions(self, specs: Specifiers, t: Type | None) -> None:
         """Refuse ``inline`` or ``_Noreturn`` on what is not a function's declaration
@@ -288,6 +296,24 @@ class DeclarationRules(ConstantRules):
                 t = before
         return t, (last.pos if last is not None and last.pos >= 0 else specs.pos)
 
+
+
+def _incompatible(a: Type, b: Type) -> bool:
+    """Whether two types are plainly not compatible (C17 6.2.7): arithmetic types of other
+    kinds, a pointer and an arithmetic type, or pointers to such (qualifiers included).
+    Anything else (tags, enums and their integer, arrays, functions) is not judged here."""
+    a, b = unqualified(a), unqualified(b)
+    plain = (CInteger, Primitive)
+    if isinstance(a, plain) and isinstance(b, plain):
+        return a != b
+    if isinstance(a, Pointer) and isinstance(b, Pointer):
+        pa, pb = a.pointee, b.pointee
+        qa = (pa.const, pa.volatile) if isinstance(pa, Qualified) else (False, False)
+        qb = (pb.const, pb.volatile) if isinstance(pb, Qualified) else (False, False)
+        return (qa != qb and isinstance(unqualified(pa), plain + (Pointer,))
+                and isinstance(unqualified(pb), plain + (Pointer,))) or _incompatible(pa, pb)
+    return isinstance(a, Pointer) and isinstance(b, plain) or isinstance(b, Pointer) \
+        and isinstance(a, plain)
 
 
 def mangles_convention(convention: str, target: Target) -> bool:
