@@ -228,8 +228,9 @@ def test_random_rust_signatures_round_trip() -> None:
             try:
                 rust, note = render_as_rust(decoded)
             except NotExpressibleError as e:
-                # trait objects are not rendered back as Rust yet: decoded and re-encoded only
-                assert "u3dyn" in decoded.typeid and "trait objects" in e.message, e.message
+                # a trait object whose trait has no known public path (or is used two
+                # ways): decoded and re-encoded only
+                assert "u3dyn" in decoded.typeid and "trait" in e.message, e.message
                 unrendered += 1
                 continue
             assert note is None, decoded.typeid

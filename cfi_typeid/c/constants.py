@@ -1,6 +1,8 @@
 """Integer constant expressions in C declarations (array sizes, enumerator values), evaluated
-as clang does: 128-bit bounded, C's truncating division, character constants with escapes and
-``char``'s signedness, ``sizeof`` of the types whose size the target fixes.
+as clang folds them: in C's types (a literal's from its value and suffix, the usual
+arithmetic conversions, wrap-around on overflow, shift counts folded as clang does), C's
+truncating division, character constants with escapes and ``char``'s signedness, ``sizeof``
+of the types whose size the target fixes.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from typing import Callable
 
 from .scope import CURRENT_SCOPE, Scope
 from ..parsing.lalr import Token
-from ..model import Array, CInteger, Pointer, Primitive, Scalar, Type, unqualified
+from ..model import (
+    Array, CInt, CInteger, Complex, FunctionType, Pointer, Primitive, Scalar, Type, unqualified,
+)
 
 _BINARY: dict[str, Callable[[int, int], int]] = {
     "||": lambda a, b: int(bool(a) or bool(b)), "&&": lambda a, b: int(bool(a) and bool(b)),
@@ -24,7 +28,8 @@ _BINARY: dict[str, Callable[[int, int], int]] = {
 
 _FLOAT_BYTES = {Scalar.FLOAT: 4, Scalar.DOUBLE: 8, Scalar.FLOAT16: 2, Scalar.HALF: 2,
                 Scalar.BFLOAT16: 2, Scalar.BFLOAT16_ARM: 2, Scalar.FLOAT128: 16,
-                Scalar.BOOL: 1}
+                Scalar.BOOL: 1,
+                Scalar.VOID: 1}  # (GNU C: sizeof(void) is 1, and so is a function's)
 
 
 class Variable:
@@ -38,6 +43,48 @@ class Variable:
 
 VARIABLE = Variable()
 Value = int | Variable
+
+
+class Typed(int):
+    """An integer constant with its C type, ``bits`` wide and ``signed`` or not: what C's
+    conversions and wrap-around need (``0u - 1`` is 4294967295, ``(char)300`` 44).  A plain
+    int (an enumerator) has the type of its value: int, else a 64-bit type."""
+
+    bits: int
+    signed: bool
+
+    def __new__(cls, value: int, bits: int, signed: bool) -> Typed:
+        self = super().__new__(cls, _wrap(value, bits, signed))
+        self.bits, self.signed = bits, signed
+        return self
+
+
+def _wrap(value: int, bits: int, signed: bool) -> int:
+    value &= (1 << bits) - 1
+    return value - (1 << bits) if signed and value >> (bits - 1) else value
+
+
+def _type(v: int) -> tuple[int, bool]:
+    if isinstance(v, Typed):
+        return v.bits, v.signed
+    if -(1 << 31) <= v < 1 << 31:
+        return 32, True
+    return (64, True) if -(1 << 63) <= v < 1 << 63 else (128 if v >= 1 << 64 else 64, False)
+
+
+def _promoted(v: int) -> tuple[int, bool]:
+    """C's integer promotions: what is narrower than int becomes int."""
+    bits, signed = _type(v)
+    return (32, True) if bits < 32 else (bits, signed)
+
+
+def _common(a: int, b: int) -> tuple[int, bool]:
+    """C's usual arithmetic conversions of two integer operands (C17 6.3.1.8)."""
+    (abits, asigned), (bbits, bsigned) = _promoted(a), _promoted(b)
+    if asigned == bsigned:
+        return max(abits, bbits), asigned
+    unsigned, signed = (abits, bbits) if not asigned else (bbits, abits)
+    return (unsigned, False) if unsigned >= signed else (signed, True)
 
 
 class ConstantRules:
@@ -86,11 +133,11 @@ class ConstantRules:
                 values.append(_SIMPLE_ESCAPES.get(esc, ord(esc)) & 0xFF)
         if len(values) == 1:
             v = values[0]
-            return v - 256 if v > 127 and self.scope.target.char_signed else v
+            return Typed(v - 256 if v > 127 and self.scope.target.char_signed else v, 32, True)
         packed = 0
         for v in values:
             packed = ((packed << 8) | v) & 0xFFFFFFFF
-        return packed - (1 << 32) if packed & 0x80000000 else packed
+        return Typed(packed, 32, True)
 
     def constant(self, tok: Token) -> Value:
         try:
@@ -122,28 +169,56 @@ class ConstantRules:
         return value
 
     def _binary(self, a: int, op: Token, b: int) -> int:
+        """``a op b`` in C's types, wrapping as clang's constant folder does (it accepts an
+        overflow with a warning, and so folds ``(1 << 30) * 4`` to 0)."""
+        if op in ("&&", "||"):
+            return Typed(_BINARY[str(op)](a, b), 32, True)
+        if op in ("<<", ">>"):
+            bits, signed = _promoted(a)
+            count = int(b)
+            if count < 0:  # (clang folds a negative shift as one the other way)
+                op, count = Token(op.type, ">>" if op == "<<" else "<<", op.start_pos), -count
+            count = min(count, bits - 1)  # (and a count past the width as width - 1)
+            a = _wrap(a, bits, signed)
+            return Typed(a << count if op == "<<" else a >> count, bits, signed)
+        bits, signed = _common(a, b)
+        a, b = _wrap(a, bits, signed), _wrap(b, bits, signed)
         if op in ("/", "%"):
             if b == 0:
                 raise self.scope.error("division by zero in constant expression",
                                        op.start_pos or 0)
             q = abs(a) // abs(b) * (1 if (a < 0) == (b < 0) else -1)
-            return q if op == "/" else a - q * b
-        if op in ("<<", ">>") and not 0 <= b < _CONSTANT_BITS:
-            raise self.scope.error(f"shift count {b} out of range", op.start_pos or 0)
-        return self._bounded(_BINARY[str(op)](a, b), op)
+            return Typed(q if op == "/" else a - q * b, bits, signed)
+        value = _BINARY[str(op)](a, b)
+        if op in ("==", "!=", "<", ">", "<=", ">="):
+            return Typed(value, 32, True)
+        return Typed(value, bits, signed)
 
     def _literal(self, value: int, tok: Token) -> int:
         # no C integer type is wider than 64 bits for a literal (clang-19 refuses the rest)
         if value >= 1 << 64:
             raise self.scope.error(_LITERAL_TOO_LARGE, tok.start_pos or 0)
-        return value
+        return self._literal_type(value, str(tok))
 
-    def _bounded(self, value: int, tok: Token) -> int:
-        # C constants fit in 128 bits; a bound also keeps `1 << 1 << ...` from eating memory
-        if abs(value) >= 1 << _CONSTANT_BITS:
-            raise self.scope.error("constant expression overflows 128 bits",
-                                   tok.start_pos or 0)
-        return value
+    def _literal_type(self, value: int, text: str) -> int:
+        """The literal as the first type of its list that holds it (C17 6.4.4.1p5)."""
+        suffix = text.lower().lstrip("0123456789abcdefx")
+        if text[:2] in ("0x", "0X", "0b", "0B"):
+            suffix = text[2:].lower().lstrip("0123456789abcdef")
+        if "wb" in suffix:
+            return value  # (a _BitInt literal: the width its value needs)
+        decimal = not (text.startswith("0") and len(text) > 1)
+        long_bits = self.scope.target.int_bits(CInt.LONG)
+        rank = 2 if "ll" in suffix else 1 if "l" in suffix else 0
+        kinds = [(32, True), (long_bits, True), (64, True)][rank:]
+        if "u" in suffix:
+            kinds = [(bits, False) for bits, _ in kinds]
+        elif not decimal:
+            kinds = [kind for bits, _ in kinds for kind in ((bits, True), (bits, False))]
+        for bits, signed in kinds:
+            if value < 1 << (bits - signed):
+                return Typed(value, bits, signed)
+        return Typed(value, 64, False)  # (clang: "interpreting as unsigned")
 
     def _no_increment(self, op: Token) -> None:
         # C lexes `--` and `++` as one token, never allowed in a constant expression
@@ -156,21 +231,35 @@ class ConstantRules:
         self._no_increment(op)
         if isinstance(a, Variable):
             return a
-        return {"-": -a, "+": a, "~": ~a, "!": int(not a)}[str(op)]
+        if op == "!":
+            return Typed(int(not a), 32, True)
+        bits, signed = _promoted(a)
+        return Typed({"-": -a, "+": a, "~": ~a}[str(op)], bits, signed)
 
     def ternary(self, c: Value, a: Value, b: Value) -> Value:
         if isinstance(c, Variable):
             return VARIABLE
-        return a if c else b
+        if isinstance(a, Variable) or isinstance(b, Variable):
+            return a if c else b
+        return Typed(a if c else b, *_common(a, b))
 
     def cast(self, t: Type, a: Value) -> Value:
+        """``(T)a``: an integer type's width and signedness (``(char)300`` is 44)."""
+        target = unqualified(t)
+        if isinstance(a, Variable):
+            return a
+        if isinstance(target, CInteger):
+            kind = target.kind
+            return Typed(a, self.scope.target.int_bits(kind), self.scope.target.int_signed(kind))
+        if target == Primitive(Scalar.BOOL):
+            return Typed(int(bool(a)), 8, False)
         return a
 
     def sizeof_type(self, kw: Token, t: Type) -> int:
         size = self._sizeof(t)
         if size is None:
             raise self.scope.error("sizeof of this type is not supported", kw.start_pos or 0)
-        return size
+        return Typed(size, self.scope.target.pointer_bits, False)  # a size_t
 
     def _sizeof(self, t: Type) -> int | None:
         target = self.scope.target
@@ -184,6 +273,11 @@ class ConstantRules:
             case Array(element, length):
                 inner = self._sizeof(element)
                 return None if inner is None or length is None else inner * length
+            case Complex(part):
+                inner = self._sizeof(part)
+                return None if inner is None else 2 * inner
+            case FunctionType():
+                return 1
             case _:
                 return None
 

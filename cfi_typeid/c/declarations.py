@@ -7,7 +7,9 @@ check is made against (see :class:`cfi_typeid.c.scope.Record`).  A base of
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from typing import Container
 
 from .constants import ConstantRules
 from .modes import ModeError, apply_mode
@@ -15,14 +17,17 @@ from .parts import Base, Declarator, Fields, Mode, Specifiers, flatten
 from .scope import SKIPPED, Record, has_anonymous, name_anonymous
 from ..parsing.lalr import Token
 from ..model import (
-    VOID, Array, CInt, CInteger, FunctionType, Pointer, Qualified, Type, nesting, qualify,
-    unqualified,
+    VOID, Array, CInt, CInteger, FunctionType, Named, Pointer, Primitive, Qualified, Type,
+    nesting, qualify, unqualified,
 )
 from ..targets import Target
 
 #: The keyword prefix blank_noise writes for a calling-convention attribute
 #: (``__attribute__((ms_abi))`` → ``__cfi_cc_ms_abi``).
 CC_PREFIX = "__cfi_cc_"
+#: Function specifiers, which only a function's declaration may have (kept among a
+#: declaration's storage words).
+FUNCTION_SPECIFIERS = frozenset({"inline", "__inline", "__inline__", "_Noreturn", "noreturn"})
 
 
 class DeclarationRules(ConstantRules):
@@ -113,6 +118,9 @@ class DeclarationRules(ConstantRules):
         """The members a struct declaration declares.  An unnamed struct or union's members
         are reached through this member's name (or directly, for an unnamed member)."""
         declarators = self._declarators(specs, declarators)
+        for d in declarators:  # a function pointer's parameters, each named once
+            if d.name is not None and d.pos >= 0 and d.steps:
+                self._check_parameter_names(d.pos)
         nested = list(specs.members)
         named = [d.name for d in declarators if d.name]
         if nested and len(named) == 1:
@@ -155,7 +163,12 @@ class DeclarationRules(ConstantRules):
         records (a whole file read), every function type a CFI check is made against."""
         declarators = self._declarators(specs, declarators)
         scope = self.scope
+        self._check_parameter_names()
         base = specs.type
+        tagged = unqualified(base)
+        if isinstance(tagged, Named) and tagged.name and tagged.name not in scope.tags \
+                and tagged.name not in scope.typedefs:  # (a typedef's may be unnamed's)
+            scope.set_tag(tagged.name, tagged.kind, False)  # declared at file scope
         if specs.is_typedef and has_anonymous(base):
             first = next((d for d in declarators if not d.steps and d.name), None)
             if first is not None and first.name is not None:
@@ -167,6 +180,8 @@ class DeclarationRules(ConstantRules):
             if d.name is None:
                 continue
             t = self.declared(specs, d, base)
+            self.only_on_functions(specs, t)
+            self._one_kind_of_symbol(d.name, t, specs.is_typedef, d.pos)
             if specs.is_typedef:
                 self._define_typedef(d.name, t, d.pos)
                 kind = "typedef"
@@ -177,6 +192,65 @@ class DeclarationRules(ConstantRules):
                 kind = "function" if isinstance(t, FunctionType) else "variable"
             if scope.records is not None and (kind == "function" or is_function(t)):
                 scope.records.append(Record(kind, d.name, t, scope.base + max(d.pos, 0)))
+
+    def check_tag(self, name: str, kind: str, kw_pos: int, pos: int, defining: bool) -> None:
+        """Refuse a tag used with another kind than it was declared with (``union S`` after
+        ``struct S``), or defined twice, as clang does; enter a definition."""
+        scope = self.scope
+        before = scope.tags.get(name)
+        if before is not None and before[0] != kind:
+            raise scope.error(f"use of '{name}' with tag type that does not match previous "
+                              f"declaration ({before[0]} {name})", kw_pos)
+        if defining:
+            if before is not None and before[1]:
+                raise scope.error(f"redefinition of '{name}' ({kind} {name} is defined "
+                                  "before)", pos)
+            scope.set_tag(name, kind, True)
+
+    def _one_kind_of_symbol(self, name: str, t: Type, is_typedef: bool, pos: int) -> None:
+        """Refuse a name declared as two kinds of ordinary identifier (an enumerator, a
+        typedef this text defined, a variable, a function), as clang does."""
+        scope = self.scope
+        before = scope.objects.get(name)
+        if name in scope.constants or (is_typedef and before is not None) or (
+                not is_typedef and name in scope.defined) or (
+                before is not None and isinstance(before, FunctionType)
+                != isinstance(t, FunctionType)):
+            raise scope.error(f"redefinition of '{name}' as different kind of symbol",
+                              max(pos, 0))
+        if isinstance(before, FunctionType) and isinstance(t, FunctionType) \
+                and before.prototyped and t.prototyped \
+                and ((len(before.params), before.variadic) != (len(t.params), t.variadic)
+                     or any(map(_incompatible, (before.returns, *before.params),
+                                (t.returns, *t.params)))
+                     or isinstance(unqualified(t.returns), (CInteger, Primitive))
+                     and before.returns != t.returns):  # (a return type's qualifiers count)
+            raise scope.error(f"conflicting types for '{name}'", max(pos, 0))
+
+    def only_on_functions(self, specs: Specifiers, t: Type | None) -> None:
+        """Refuse ``inline`` or ``_Noreturn`` on what is not a function's declaration
+        (``t``; None: a parameter), as clang does."""
+        if not FUNCTION_SPECIFIERS.intersection(specs.storage):
+            return
+        if t is None or specs.is_typedef or not isinstance(t, FunctionType):
+            scope = self.scope
+            word = next(w for w in specs.storage if w in FUNCTION_SPECIFIERS)
+            at = scope.text.find(word, scope.base + specs.pos)  # (its own position is not kept)
+            raise scope.error(f"'{word}' can only appear on functions",
+                              at - scope.base if at >= 0 else specs.pos)
+
+    def _check_parameter_names(self, at: int = 0) -> None:
+        """Refuse a parameter list that names a parameter twice, as clang does (in the
+        declaration, or from ``at`` in it to the end of its member there)."""
+        scope = self.scope
+        text, start = scope.text, scope.base + at
+        end = text.find(";", start)
+        end = len(text) if end < 0 else end
+        if text.find(",", start, end) < 0 and text.find("{", start, end) < 0:
+            return  # (one parameter a list, or none: nothing can repeat)
+        found = repeated_parameter(text, start, scope.typedefs)
+        if found is not None:
+            raise scope.error(f"redefinition of parameter '{found[0]}'", found[1] - scope.base)
 
     def _define_typedef(self, name: str, t: Type, pos: int, last: bool = False) -> None:
         """Enter a typedef, refusing a redefinition with another type of one this text
@@ -201,9 +275,14 @@ class DeclarationRules(ConstantRules):
         """The type of the declaration or type name whose id is asked for, and its offset:
         with several declarators (``int a(int), b(long);``), the last one's."""
         declarators = self._declarators(specs, decl if isinstance(decl, list) else None)
+        self._check_parameter_names()
         last = declarators[-1] if declarators else decl if isinstance(decl, Declarator) \
             else None
         t = self.declared(specs, last)
+        if last is not None:
+            self.only_on_functions(specs, t)
+            if last.name is not None:
+                self._one_kind_of_symbol(last.name, t, specs.is_typedef, last.pos)
         if specs.is_typedef:
             for d in declarators:
                 if d.name is not None:  # (nothing follows: the names need no recording)
@@ -217,6 +296,24 @@ class DeclarationRules(ConstantRules):
                 t = before
         return t, (last.pos if last is not None and last.pos >= 0 else specs.pos)
 
+
+
+def _incompatible(a: Type, b: Type) -> bool:
+    """Whether two types are plainly not compatible (C17 6.2.7): arithmetic types of other
+    kinds, a pointer and an arithmetic type, or pointers to such (qualifiers included).
+    Anything else (tags, enums and their integer, arrays, functions) is not judged here."""
+    a, b = unqualified(a), unqualified(b)
+    plain = (CInteger, Primitive)
+    if isinstance(a, plain) and isinstance(b, plain):
+        return a != b
+    if isinstance(a, Pointer) and isinstance(b, Pointer):
+        pa, pb = a.pointee, b.pointee
+        qa = (pa.const, pa.volatile) if isinstance(pa, Qualified) else (False, False)
+        qb = (pb.const, pb.volatile) if isinstance(pb, Qualified) else (False, False)
+        return (qa != qb and isinstance(unqualified(pa), plain + (Pointer,))
+                and isinstance(unqualified(pb), plain + (Pointer,))) or _incompatible(pa, pb)
+    return isinstance(a, Pointer) and isinstance(b, plain) or isinstance(b, Pointer) \
+        and isinstance(a, plain)
 
 
 def mangles_convention(convention: str, target: Target) -> bool:
@@ -243,3 +340,139 @@ def is_function(t: Type) -> bool:
 def is_function_pointer(t: Type) -> bool:
     t = unqualified(t)
     return isinstance(t, Pointer) and isinstance(unqualified(t.pointee), FunctionType)
+
+
+# ---- parameter names: each once per list (clang: "redefinition of parameter") ------------
+#
+# The parser reuses a parameter declaration's value for the same text with another name
+# (``size_t len`` and ``size_t n``), so the rule methods never see every name: the names are
+# read from the declaration's text instead, which blank_noise has cleared of comments,
+# attributes and strings.
+
+_PARAMETER_TOKENS = re.compile(r"([A-Za-z_$][\w$]*)|([(),;{}*])|\[[^\[\]{};]*\]")
+#: Words that are never a parameter's name: type keywords, qualifiers, storage classes.
+_NOT_NAMES = frozenset(
+    "void char short int long signed unsigned float double _Bool _Complex __complex__ "
+    "__int128 __int128_t __uint128_t _Float16 __fp16 __bf16 __float128 __signed __signed__ "
+    "__builtin_va_list _BitInt struct union enum const __const __const__ volatile __volatile "
+    "__volatile__ restrict __restrict __restrict__ register static extern auto typedef inline "
+    "__inline __inline__ _Noreturn noreturn __extension__ _Thread_local __thread sizeof "
+    "__typeof__ __typeof typeof typeof_unqual __typeof_unqual__ _Alignof __alignof__ "
+    "_Alignas".split())
+_QUALIFIERS = frozenset("const __const __const__ volatile __volatile __volatile__ restrict "
+                        "__restrict __restrict__".split())
+#: Words whose parentheses hold an expression or a type, never a declarator or parameters.
+_OPAQUE = frozenset("sizeof __typeof__ __typeof typeof typeof_unqual __typeof_unqual__ "
+                    "_Alignof __alignof__ _Alignas _BitInt".split())
+
+
+class _Group:
+    """One pair of parentheses being read: the names of its parameters so far, and the
+    parameter being read (its candidate name, and whether it could still be a declarator
+    in parentheses, ``(*name)``, whose name belongs to the list around it)."""
+
+    __slots__ = ("names", "last", "inner", "declarator", "commas", "opaque")
+
+    def __init__(self, opaque: bool) -> None:
+        self.names: dict[str, int] = {}
+        self.last: tuple[str, int] | None = None
+        self.inner: tuple[str, int] | None = None
+        self.declarator = True
+        self.commas = 0
+        self.opaque = opaque
+
+    def name(self) -> tuple[str, int] | None:
+        return self.inner or self.last
+
+
+def repeated_parameter(text: str, start: int, typedefs: Container[str]
+                       ) -> tuple[str, int] | None:
+    """The first parameter name declared twice in one parameter list of the declaration at
+    ``text[start:]`` (it ends at a ``;`` outside brackets), and the offset of its second
+    declaration; None when every list names each parameter once."""
+    if not _may_repeat(text, start, typedefs):
+        return None
+    groups: list[_Group] = []
+    previous = ""
+    pos = start
+    while True:
+        m = _PARAMETER_TOKENS.search(text, pos)
+        if m is None:
+            return None
+        pos = m.end()
+        word, mark = m.group(1), m.group(2)
+        if word is not None:
+            if word.startswith("__cfi_"):
+                continue  # a calling convention or mode attribute (see blank_noise)
+            if groups:
+                group = groups[-1]
+                candidate = word not in _NOT_NAMES and word not in typedefs \
+                    and previous not in ("struct", "union", "enum")
+                group.last = (word, m.start()) if candidate else None
+                if not candidate and word not in _QUALIFIERS:
+                    group.declarator = False
+            previous = word
+            continue
+        previous = mark or ""
+        if mark is None:
+            continue  # an array's brackets
+        if mark == "(":
+            groups.append(_Group(previous in _OPAQUE))
+        elif mark in ",)" and groups:
+            group = groups[-1]
+            found = _add_parameter(group)
+            if found is not None:
+                return found
+            if mark == ",":
+                group.commas += 1
+                group.last = group.inner = None
+                continue
+            groups.pop()
+            if groups and not group.opaque and group.declarator and not group.commas \
+                    and group.names:
+                (name, at), = group.names.items()  # `(*name)`: the name is the list's
+                groups[-1].inner, groups[-1].last = (name, at), None
+        elif mark == "*" and groups:
+            groups[-1].last = None
+        elif mark == "{":
+            pos = _after_braces(text, pos)  # (a body's members are checked on their own)
+        elif mark == ";":
+            return None
+
+
+#: A word the parameter list could name twice: before a ",", ")" or "(" (after brackets).
+_CANDIDATE = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)(?=(?:\s*\[[^\[\]{};]*\])*\s*[,)(])")
+_BRACES = re.compile(r"[{}]")
+
+
+def _may_repeat(text: str, start: int, typedefs: Container[str]) -> bool:
+    """Whether a parameter name could be repeated in the declaration at ``start``: some word
+    that could name one occurs twice (most declarations have none, and need no closer look)."""
+    end = text.find(";", start)
+    end = len(text) if end < 0 else end
+    if text.find("{", start, end) >= 0:
+        return True
+    names = [w for w in _CANDIDATE.findall(text, start, end)
+             if w not in _NOT_NAMES and w not in typedefs]
+    return len(names) != len(set(names))
+
+
+def _after_braces(text: str, pos: int) -> int:
+    """Where the braces opened just before ``pos`` close (the end of text if they do not)."""
+    depth = 1
+    for m in _BRACES.finditer(text, pos):
+        depth += 1 if m.group() == "{" else -1
+        if not depth:
+            return m.end()
+    return len(text)
+
+
+def _add_parameter(group: _Group) -> tuple[str, int] | None:
+    found = group.name()
+    if group.opaque or found is None:
+        return None
+    name, at = found
+    if name in group.names:
+        return name, at
+    group.names[name] = at
+    return None

@@ -10,12 +10,16 @@ every identifier, stay in C), so nothing leaks back.
 from __future__ import annotations
 
 import re
+from collections import ChainMap
 from functools import lru_cache
 from typing import Any, Mapping
 
 from .scope import CURRENT_SCOPE, Scope, has_anonymous
 from .semantics import CTransformer
-from .syntax import FileSpan, blank_noise, parse_c, parse_c_fast, split_declarations, split_file
+from .syntax import (
+    FileSpan, blank_noise, check_c_syntax, parse_c, parse_c_fast, parses_c, split_declarations,
+    split_file,
+)
 from ..errors import ParseError
 from ..parsing.lalr import walk_lark_tree
 from ..model import FunctionType, Pointer, Qualified, Type, nesting
@@ -59,6 +63,9 @@ _TRANSFORMER = CTransformer()
 #: item enum or parameter list is no deeper than one item).
 _BRACKETS = re.compile(r"[()\[\]{}]")
 _SHALLOW = 100
+#: Longer than this, a declaration whose rule methods refused it is not parsed again into a
+#: tree when it has no syntax error (see _parse).
+_LONG = 4096
 #: Whether the fast way is tried first (tests turn it off to hold it to the tree way).
 FAST_PATH = True
 
@@ -95,10 +102,20 @@ def _parse(scope: Scope, text: str, start: int, end: int, rule: str,
             if FAST_PATH:
                 return parse_c_fast(text, start, end, rule, scope.typedefs.keys(),
                                     _TRANSFORMER, parameters)
+        except ParseError:
+            # a meaning error (the rule methods'): the tree parse would find the same one,
+            # unless a syntax error follows it; a long text is checked for one without a tree
+            if end - start > _LONG and parses_c(text, start, end, rule, scope.typedefs.keys()):
+                raise
+            scope.rollback(mark)
+            if scope.records is not None:
+                del scope.records[records:]
         except Exception:  # noqa: BLE001 - the slow path below says what is wrong
             scope.rollback(mark)
             if scope.records is not None:
                 del scope.records[records:]
+        if end - start > _LONG:  # a syntax error is found without a tree
+            check_c_syntax(text, start, end, rule, scope.typedefs.keys(), scope.what)
         tree = parse_c(text, start, end, rule, scope.typedefs.keys(), scope.what)
         return _transform(tree, scope)
     finally:
@@ -180,7 +197,8 @@ def _parse_target(decl: str, prelude: str, target: Target) -> tuple[Type, int, b
     scope = Scope(target, dict(parent.typedefs), dict(parent.constants),
                   objects=parent.objects if alone else dict(parent.objects),
                   defined=parent.defined if alone else set(parent.defined),
-                  skipped=parent.skipped)
+                  skipped=parent.skipped,
+                  tags=ChainMap({}, parent.tags) if parent.tags else {})
     _run_declarations(scope, text, spans[:-1])
     start, end = spans[-1]
     scope.text = text

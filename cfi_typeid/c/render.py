@@ -141,6 +141,10 @@ class CRenderer:
 
     def _pointer(self, pointee: Type, qualifiers: list[str], inner: str) -> str:
         star = "*" + " ".join(qualifiers)
+        target = _unqualified(pointee)
+        if isinstance(target, FunctionType) and target.calling_convention:
+            # clang puts the attribute before the '*' on the function pointed to
+            star = f"__attribute__(({target.calling_convention})) {star}"
         inner = star + (" " if qualifiers and inner else "") + inner
         if isinstance(_unqualified(pointee), (Array, FunctionType)):
             inner = f"({inner})"

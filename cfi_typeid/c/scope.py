@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import MutableMapping, NamedTuple, Sequence
+from typing import Any, MutableMapping, NamedTuple, Sequence
 
 from ..errors import ParseError
 from ..model import (
@@ -47,8 +47,9 @@ class Scope:
     base: int = 0
     what: str = "input"
     next_enum_value: int = 0
-    #: (name, previous value) of each constant set, so a parse that fails half-way can be undone
-    undo: list[tuple[str, int | None]] = field(default_factory=list)
+    #: (table, name, previous value) of each constant or tag set, so a parse that fails
+    #: half-way can be undone
+    undo: list[tuple[MutableMapping[str, Any], str, Any]] = field(default_factory=list)
     #: parameter declarations parsed with exactly this scope's typedef names, for the fast
     #: parser to reuse (see :meth:`cfi_typeid.parsing.lalr.Parser.parse`)
     parameters: dict[tuple[int, str], object] = field(default_factory=dict)
@@ -69,6 +70,9 @@ class Scope:
     skipped: dict[str, str] = field(default_factory=dict)
     #: when not None (a whole file read), the function types found, in order
     records: list[Record] | None = None
+    #: tags defined (``struct S {...}``) or declared at file scope (``struct S;``): name ->
+    #: (struct, union or enum; whether defined), for clang's checks of their redefinitions
+    tags: MutableMapping[str, tuple[str, bool]] = field(default_factory=dict)
     #: the identifier list of the last K&R declarator parsed
     knr_names: list[str] = field(default_factory=list)
     #: (a prelude's scope) the declarations it skipped, as ``cfi_typeid.c.reader.Skipped``
@@ -84,17 +88,21 @@ class Scope:
         return ParseError(message, self.text, self.base + pos, what=self.what)
 
     def set_constant(self, name: str, value: int) -> None:
-        self.undo.append((name, self.constants.get(name)))
+        self.undo.append((self.constants, name, self.constants.get(name)))
         self.constants[name] = value
 
+    def set_tag(self, name: str, kind: str, defined: bool) -> None:
+        self.undo.append((self.tags, name, self.tags.get(name)))
+        self.tags[name] = (kind, defined)
+
     def rollback(self, mark: int) -> None:
-        """Forget the constants set since ``len(self.undo)`` was ``mark``."""
+        """Forget the constants and tags set since ``len(self.undo)`` was ``mark``."""
         while len(self.undo) > mark:
-            name, old = self.undo.pop()
+            table, name, old = self.undo.pop()
             if old is None:
-                del self.constants[name]
+                del table[name]
             else:
-                self.constants[name] = old
+                table[name] = old
         self.next_enum_value = 0
 
 

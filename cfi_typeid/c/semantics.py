@@ -19,7 +19,9 @@ from __future__ import annotations
 from typing import Sequence
 
 from .constants import VARIABLE, Variable
-from .declarations import CC_PREFIX, DeclarationRules, is_function_pointer
+from .declarations import (
+    CC_PREFIX, FUNCTION_SPECIFIERS, DeclarationRules, is_function_pointer,
+)
 from .parts import (
     Base, Declarator, Fields, Keyword, Mode, Params, Specifiers, Step, flatten,
 )
@@ -80,7 +82,8 @@ class CTransformer(DeclarationRules):
 
     def struct_definition(self, kw: Token, *rest: object) -> Base:
         tag = rest[0] if rest and isinstance(rest[0], Token) else None
-        base = self._tag(kw, tag)
+        base = self._tag(kw, tag, defining=True)
+        self._one_member_each(rest)
         if self.scope.records is None:
             return base
         members: list[Record] = []
@@ -94,18 +97,30 @@ class CTransformer(DeclarationRules):
         self.scope.records.extend(m._replace(name=f"{tag!s}.{m.name}") for m in members)
         return base
 
+    def _one_member_each(self, declared: Sequence[object]) -> None:
+        """Refuse a member name declared twice in one struct or union, as clang does."""
+        seen: set[str] = set()
+        for fields in declared:
+            if isinstance(fields, Fields):
+                for name, _, pos in fields.fields:
+                    if name in seen:
+                        raise self.scope.error(f"duplicate member '{name}'", max(pos, 0))
+                    seen.add(name)
+
     def struct_reference(self, kw: Token, tag: Token) -> Base:
         return self._tag(kw, tag)
 
     def enum_definition(self, kw: Token, *rest: object) -> Base:
         self.scope.next_enum_value = 0
         tag = rest[0] if rest and isinstance(rest[0], Token) else None
-        return self._tag(kw, tag)
+        return self._tag(kw, tag, defining=True)
 
     enum_reference = struct_reference
 
-    def _tag(self, kw: Token, tag: Token | None) -> Base:
+    def _tag(self, kw: Token, tag: Token | None, defining: bool = False) -> Base:
         kind: TagKind = "union" if kw == "union" else "enum" if kw == "enum" else "struct"
+        if tag is not None:
+            self.check_tag(str(tag), kind, kw.start_pos or 0, tag.start_pos or 0, defining)
         return Base(Named(str(tag) if tag else "", kind), kw.start_pos or 0)
 
     def identifier_list(self, *names: Token) -> list[Token]:
@@ -117,6 +132,8 @@ class CTransformer(DeclarationRules):
             raise scope.error(f"{name!s}'s value is not a constant", name.start_pos or 0)
         if str(name) in scope.constants:  # (clang: one translation unit, one enumerator)
             raise scope.error(f"redefinition of enumerator '{name!s}'", name.start_pos or 0)
+        if str(name) in scope.objects:
+            raise scope.error(f"redefinition of '{name!s}'", name.start_pos or 0)
         scope.next_enum_value = scope.next_enum_value if value is None else value
         scope.set_constant(str(name), scope.next_enum_value)
         scope.next_enum_value += 1
@@ -126,8 +143,10 @@ class CTransformer(DeclarationRules):
 
     type_qualifier = storage_class
 
-    def function_specifier(self, tok: Token) -> None:
-        return None
+    def function_specifier(self, tok: Token) -> Keyword | None:
+        # `inline` and `_Noreturn` are kept (among the storage words): only a function may
+        # have them; `__extension__` means nothing to a type
+        return None if tok == "__extension__" else Keyword(str(tok), tok.start_pos or 0)
 
     def declaration_specifiers(self, *specs: object) -> Specifiers:
         return self._specifiers(specs, allow_storage=True)
@@ -163,7 +182,7 @@ class CTransformer(DeclarationRules):
                 elif w.startswith(CC_PREFIX):
                     convention = w[len(CC_PREFIX):]
                 elif w in ("extern", "static", "auto", "register", "_Thread_local",
-                           "__thread", "thread_local"):
+                           "__thread", "thread_local") or w in FUNCTION_SPECIFIERS:
                     storage.append(w)
                 else:
                     words.append(w)
@@ -377,6 +396,7 @@ class CTransformer(DeclarationRules):
 
     def parameter_declaration(self, specs: Specifiers,
                               decl: Declarator | None = None) -> tuple[Type, bool]:
+        self.only_on_functions(specs, None)
         if specs.is_typedef or any(w != "register" for w in specs.storage):
             raise self.scope.error("invalid storage class in a parameter declaration "
                                    "(only 'register' is allowed)", specs.pos)
@@ -394,7 +414,7 @@ class CTransformer(DeclarationRules):
     def parameter_type_list(self, *items: object) -> Params:
         variadic = bool(items) and isinstance(items[-1], Token)
         params = [item for item in items if isinstance(item, tuple)]
-        if len(params) == 1 and params[0][1]:
+        if len(params) == 1 and params[0][1] and not variadic:
             return Params((), variadic)  # (void)
         if any(is_void for _, is_void in params):
             raise self.scope.error("'void' must be the only parameter", 0)

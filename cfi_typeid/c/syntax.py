@@ -147,6 +147,29 @@ def _parameter_key(parser: Parser, text: str, at: int) -> tuple[str, int, int] |
     return span, m.start(1), m.end()
 
 
+@cache
+def _c_recognizer() -> Parser:
+    """The fast parser's tables with no rule methods: it only says whether text parses (the
+    values are None; nothing is kept but the parse stack)."""
+    return fast_parser(load_tables("c", _grammar(), c_parser), object(), _LEXER_CALLBACKS,
+                       default=lambda name, children: None)
+
+
+def parses_c(text: str, start: int, end: int, rule: str, typedef_names: Container[str]
+             ) -> bool:
+    """Whether ``text[start:end]`` has no syntax error (start symbol ``rule``), without a
+    tree: what lets a long declaration's meaning error stand without a tree parse (whose
+    nodes cost ~150 bytes a character) to look for a syntax error after it."""
+    token = TYPEDEF_NAMES.set(typedef_names)
+    try:
+        _c_recognizer().parse(text[start:end], rule)
+    except Exception:  # noqa: BLE001 - any failure: the tree parse says what it is
+        return False
+    finally:
+        TYPEDEF_NAMES.reset(token)
+    return True
+
+
 def parse_c_fast(text: str, start: int, end: int, rule: str, typedef_names: Container[str],
                  methods: object, parameters: dict[tuple[int, str], Any] | None = None) -> Any:
     """What ``methods`` make of ``text[start:end]`` (start symbol ``rule``).  Any failure,
@@ -470,12 +493,40 @@ def parse_c(text: str, start: int, end: int, rule: str, typedef_names: Container
     """Parse ``text[start:end]`` with Lark (start symbol ``rule``) into a tree whose token
     positions are relative to ``start``; syntax errors are raised as :class:`ParseError`
     pointing into ``text``."""
+    return _lark_parse(c_parser(), text, start, end, rule, typedef_names, what)
+
+
+def check_c_syntax(text: str, start: int, end: int, rule: str, typedef_names: Container[str],
+                   what: str = "input") -> None:
+    """Raise the :class:`ParseError` :func:`parse_c` raises for a syntax error in
+    ``text[start:end]``, without building a tree (Lark's nodes and tokens cost ~150 bytes a
+    character of a long declaration)."""
+    _lark_parse(_c_checker(), text, start, end, rule, typedef_names, what)
+
+
+@cache
+def _c_checker() -> Lark:
+    """:func:`c_parser` reducing every rule to None: a syntax check that keeps no tree."""
+    from lark import Lark, Transformer, Tree
+
+    class Discard(Transformer):  # type: ignore[type-arg]
+        # an empty node (one a parent may splice in, as Lark does `_rule`s), children dropped
+        def __default__(self, data: Any, children: Any, meta: Any) -> Tree:  # type: ignore[type-arg]
+            return Tree(data, [])
+
+    return Lark(_grammar(), parser="lalr", lexer="contextual", start=["declaration", "target"],
+                propagate_positions=False, maybe_placeholders=False, cache=True,
+                lexer_callbacks=dict(_LEXER_CALLBACKS), transformer=Discard())
+
+
+def _lark_parse(parser: Lark, text: str, start: int, end: int, rule: str,
+                typedef_names: Container[str], what: str) -> Any:
     from lark.exceptions import (
         LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken,
     )
     token = TYPEDEF_NAMES.set(typedef_names)
     try:
-        return c_parser().parse(text[start:end], start=rule)
+        return parser.parse(text[start:end], start=rule)
     # (each clause names its exception differently: compiled by mypyc, a name has one type)
     except _UnsupportedKeyword as refused:
         raise ParseError(_UNSUPPORTED_KEYWORDS[refused.token.value], text,

@@ -40,6 +40,16 @@ def _rust(text: str) -> None:
     api.typeids("fn f()", lang="rust", prelude=text)
 
 
+def _c_file(text: str) -> None:
+    from ..sources.c_header import scan_c
+    scan_c(_SHARED_PRELUDE + text)
+
+
+def _rust_file(text: str) -> None:
+    from ..sources.rust_file import scan_rust
+    scan_rust(text)
+
+
 def _decode(text: str) -> None:
     rendering_json(decode_typeid(text), ("c", "rust"))
 
@@ -102,6 +112,10 @@ TARGETS = (
            "cfi_typeid.typeids({input!r}, prelude=" + repr(_SHARED_PRELUDE) + ")"),
     Target("Rust parser", _rust, lambda: _strategies().noisy_text("rust"),
            "cfi_typeid.typeids({input!r}, lang='rust')"),
+    Target("C header reader", _c_file, lambda: _strategies().noisy_text("c"),
+           "cfi_typeid.scan_c(" + repr(_SHARED_PRELUDE) + " + {input!r})"),
+    Target("Rust file reader", _rust_file, lambda: _strategies().noisy_text("rust"),
+           "cfi_typeid.scan_rust({input!r})"),
     Target("decoder", _decode, lambda: _strategies().mutated_typeids(),
            "rendering_json(decode_typeid({input!r}), ('c', 'rust'))"),
     Target("batch", _batch, lambda: _strategies().batch_lines(), "line_out({input!r})"),

@@ -60,10 +60,7 @@ def render_as_c(decoded: DecodedTypeId, name: str = "f") -> CDeclaration:
         fn = _restrict_pointees(fn)
     convention = fn.calling_convention
     fn = replace(fn, calling_convention="")
-    if _has_calling_convention(fn):
-        raise NotExpressibleError("a function pointer with a calling convention (clang's "
-                                  "'U6ms_abi') is not rendered back as C yet")
-    prelude, decl = render_c_declaration(fn, name)
+    prelude, decl = render_c_declaration(fn, name)  # (a pointer's: `__attribute__((ms_abi)) *`)
     if convention:
         decl = f"__attribute__(({convention})) {decl}"
     complete = _array_element_tags(fn)

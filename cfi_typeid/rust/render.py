@@ -120,9 +120,15 @@ class _Module:
 
     modules: dict[str, _Module] = field(default_factory=dict)
     structs: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: traits (of trait objects): name → (type parameters, associated types)
+    traits: dict[str, tuple[int, set[str]]] = field(default_factory=dict)
 
     def render(self, indent: str = "") -> list[str]:
         lines = [f"{indent}pub struct {name}{_generics(*n)};" for name, n in self.structs.items()]
+        for name, (n, associated) in self.traits.items():
+            generics = f"<{', '.join(f'T{i}: ?Sized' for i in range(n))}>" if n else ""
+            body = " ".join(f"type {a}: ?Sized;" for a in sorted(associated))
+            lines.append(f"{indent}pub trait {name}{generics} {{{f' {body} ' if body else ''}}}")
         for name, sub in self.modules.items():
             lines += [f"{indent}pub mod {name} {{", *sub.render(indent + "    "), f"{indent}}}"]
         return lines
@@ -257,8 +263,11 @@ class _RustRenderer:
                 return self.path(t)
             case ConstValue(_, value):
                 return {"true": "true", "false": "false"}.get(value, value.lstrip("n"))
-            case Projection() | DynTrait():
-                raise NotExpressibleError("trait objects are not rendered back as Rust yet")
+            case DynTrait():
+                return self.dyn_trait(t)
+            case Projection():
+                raise NotExpressibleError("an associated-type binding belongs to a trait "
+                                          "object")
             case _:
                 assert_never(t)
 
@@ -349,6 +358,63 @@ class _RustRenderer:
         self.define(names, (len(t.lifetimes), len(t.args)))
         return f"crate::{'::'.join(names)}{args}"
 
+    def dyn_trait(self, t: DynTrait) -> str:
+        """``dyn Trait<A, Assoc = T> + Send`` (``dyn Fn(A) -> R`` for the Fn traits), in
+        parentheses when it has several bounds (``&(dyn Debug + Send)``).  The region is the
+        object's default, which the id erases: it is not written."""
+        principal, *rest = t.predicates
+        if not isinstance(principal, RustPath):
+            raise NotExpressibleError("a trait object's first predicate is its trait")
+        bindings: list[tuple[str, Type]] = []
+        bounds: list[str] = []
+        for p in rest:
+            if isinstance(p, Projection):
+                bindings.append((p.path.segments[-1].name, p.term))
+            elif isinstance(p, RustPath):
+                bounds.append(self.trait(p, []))
+            else:
+                raise NotExpressibleError("a trait object's predicate is a trait or a binding")
+        bounds.insert(0, self.trait(principal, bindings))
+        text = "dyn " + " + ".join(bounds)
+        return f"({text})" if len(bounds) > 1 else text
+
+    def trait(self, t: RustPath, bindings: list[tuple[str, Type]]) -> str:
+        """A trait's path with its arguments and associated-type bindings."""
+        names = [seg.name for seg in t.segments]
+        public = _PUBLIC_TRAITS.get((t.crate, *names))
+        if public in ("ops::Fn", "ops::FnMut", "ops::FnOnce") and len(t.args) == 1 \
+                and (isinstance(t.args[0], Tuple) or t.args[0] == VOID) \
+                and [n for n, _ in bindings] in ([], ["Output"]):
+            elements = t.args[0].elements if isinstance(t.args[0], Tuple) else ()  # (`()`)
+            params = ", ".join(self.type(e) for e in elements)
+            returns = bindings[0][1] if bindings else VOID
+            tail = "" if returns == VOID else f" -> {self.type(returns)}"
+            return f"::core::{public}({params}){tail}"
+        generic = [*(self.lifetime(lt) for lt in t.lifetimes), *(self.type(a) for a in t.args),
+                   *(f"{name} = {self.type(term)}" for name, term in bindings)]
+        args = f"<{', '.join(generic)}>" if generic else ""
+        known = self.crates.setdefault(t.crate, t.disambiguator)
+        if known != t.disambiguator:
+            raise NotExpressibleError(f"crate {t.crate!r} appears with two disambiguators")
+        if t.crate in STANDARD_CRATES:
+            if public is None:
+                raise NotExpressibleError(f"the public path of the trait "
+                                          f"{'::'.join([t.crate, *names])} is not known")
+            return f"::core::{public}{args}"
+        if self.crate is None:
+            self.crate = t.crate
+        if t.crate != self.crate:
+            raise NotExpressibleError(f"items of two crates ({self.crate}, {t.crate}): one "
+                                      "prelude defines the items of one crate")
+        module = self.root
+        for name in names[:-1]:
+            module = module.modules.setdefault(name, _Module())
+        arity, associated = module.traits.get(names[-1], (len(t.args), set()))
+        if arity != len(t.args) or t.lifetimes or names[-1] in module.structs:
+            raise NotExpressibleError(f"{'::'.join(names)} is used in two different ways")
+        module.traits[names[-1]] = (arity, associated | {name for name, _ in bindings})
+        return f"crate::{'::'.join(names)}{args}"
+
     def define(self, names: list[str], arity: tuple[int, int]) -> None:
         module = self.root
         for name in names[:-1]:
@@ -359,6 +425,24 @@ class _RustRenderer:
         if last in module.modules or module.structs.get(last, arity) != arity:
             raise NotExpressibleError(f"{'::'.join(names)} is used in two different ways")
         module.structs[last] = arity
+
+
+#: The public paths (below ``core``) of the standard traits a trait object names by their
+#: definition's path.
+_PUBLIC_TRAITS: dict[tuple[str, ...], str] = {
+    **{(crate, "marker", name): f"marker::{name}" for crate in ("core", "std")
+       for name in ("Send", "Sync", "Unpin", "Copy", "Sized")},
+    **{(crate, "ops", "function", name): f"ops::{name}" for crate in ("core", "std")
+       for name in ("Fn", "FnMut", "FnOnce")},
+    **{(crate, "fmt", name): f"fmt::{name}" for crate in ("core", "std")
+       for name in ("Debug", "Display", "Write")},
+    ("core", "iter", "traits", "iterator", "Iterator"): "iter::Iterator",
+    ("core", "any", "Any"): "any::Any",
+    ("core", "panic", "unwind_safe", "UnwindSafe"): "panic::UnwindSafe",
+    ("core", "panic", "unwind_safe", "RefUnwindSafe"): "panic::RefUnwindSafe",
+    ("core", "future", "future", "Future"): "future::Future",
+    ("core", "error", "Error"): "error::Error",
+}
 
 
 def _public_path(names: list[str]) -> list[str]:

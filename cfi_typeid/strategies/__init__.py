@@ -85,7 +85,29 @@ def c_source(cases: list[CCase]) -> str:
     decls = "".join(f"{c.decl};\n" for c in cases)
     table = ", ".join(f"(void *){c.name}" for c in cases)
     prelude = cases[0].prelude if cases else SHARED_PRELUDE
-    return f"{CLANG_TYPEDEFS}{prelude}{decls}void *cfi_case_table[] = {{ {table} }};\n"
+    return (f"{_predefined(prelude)}{prelude}{_file_scope_tags(decls, prelude)}{decls}"
+            f"void *cfi_case_table[] = {{ {table} }};\n")
+
+
+_TAG = re.compile(r"\b(struct|union|enum)\s+([A-Za-z_]\w*)")
+
+
+def _file_scope_tags(decls: str, prelude: str) -> str:
+    """A declaration at file scope of each tag the prototypes name that the prelude does not:
+    cfi_typeid reads a tag a line names as one declared before it, while a tag first named
+    in a parameter list is local to that prototype, whose type then has no linkage (clang
+    gives it a module-local id, not a string)."""
+    known = {name for _, name in _TAG.findall(prelude)}
+    wanted = {name: kind for kind, name in _TAG.findall(decls) if name not in known}
+    return "".join(f"{kind} {name};\n" for name, kind in sorted(wanted.items()))
+
+
+def _predefined(prelude: str) -> str:
+    """:data:`CLANG_TYPEDEFS` but those the prelude defines itself: cfi_typeid predefines
+    them for the target, and a prelude's own definition takes their place (``typedef long
+    size_t;``), as it would in a translation unit that includes no header."""
+    return "".join(line + "\n" for line in CLANG_TYPEDEFS.splitlines()
+                   if not re.search(rf"\btypedef\b[^;]*\b{line.split()[-1][:-1]}\s*;", prelude))
 
 
 @st.composite
@@ -159,6 +181,10 @@ C_PARAMETER_MUTATIONS = (
     "int (*)[sizeof(void)]", "enum E *", "enum Undeclared", "struct S[2]", "union U (*)(void)",
     "char (*)[E_B]", "int (*)[(1 << 62) * 4]", "_Atomic int", "int restrict", "void (*)(void x)",
     "inline int", "_Noreturn int", "int f(void)",
+    "int y, void (*y)(void)", "void (*)(int z, int z)", "int (*)[(1 << 30) * 4]",
+    "int (*)[0u - 1]", "char (*)[(char)300]", "int (*)[-1 < 0u]", "int (*)[1 << -1]",
+    "int (*)[sizeof(int) - 5 > 0]", "int (*)[sizeof(void (int))]", "void, ...", "const void",
+    "int (*)[0x7fffffffffffffff * 2 + 3]", "struct Q { int a; int a; } *",
 )
 #: Prelude additions clang refuses (or that change what a name means).
 C_PRELUDE_MUTATIONS = (
@@ -166,6 +192,11 @@ C_PRELUDE_MUTATIONS = (
     "enum E3 { Z = 99999999999999999999 };", "typedef int T0[0];", "typedef struct S S;",
     "typedef long size_t;", "struct Node;", "union S { int x; };", "typedef void V; V x;",
     "typedef int A[]; typedef A B[2];",
+    "struct S2;\nunion S2 *us;", "enum E { E_Z };", "enum Color2 { RED };",
+    "enum Big { BIG = 1u << 31, BIG2 };", "enum Wrap { WRAP = (1 << 30) * 4 };",
+    "inline int iv;", "typedef _Noreturn void nf(void);", "void g2(int a, int a);",
+    "struct Q { int a; int a; };", "int E_A;", "enum { EH }; typedef int EH;",
+    "struct Node { struct Node *next; };", "int cint;", "struct Q2 { void (*cb)(int a, int a); };",
 )
 
 
