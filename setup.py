@@ -20,6 +20,7 @@ import sys
 
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.build_py import build_py
 
 #: The modules compiled by ``CFI_TYPEID_COMPILE=1``.
 COMPILED = [
@@ -64,6 +65,18 @@ class OptionalBuildExt(build_ext):
         return [p for p in super().get_outputs() if os.path.exists(p)]
 
 
+class FreshBuildPy(build_py):
+    """``build_py`` into an emptied ``build/lib/cfi_typeid``: setuptools copies the sources
+    over what an earlier build left there, so a module since deleted or moved (and its
+    compiled library) would otherwise be packed into the wheel again."""
+
+    def run(self) -> None:
+        import shutil
+        if not getattr(self, "editable_mode", False):
+            shutil.rmtree(os.path.join(self.build_lib, "cfi_typeid"), ignore_errors=True)
+        super().run()
+
+
 def _has_mypyc() -> bool:
     import importlib.util
     return importlib.util.find_spec("mypyc") is not None
@@ -98,6 +111,6 @@ _FETCH_MYPYC = _COMPILE and not _has_mypyc()
 
 setup(
     ext_modules=_extensions() if _COMPILE and not _FETCH_MYPYC and not _EDITABLE else [],
-    cmdclass={"build_ext": OptionalBuildExt},
+    cmdclass={"build_ext": OptionalBuildExt, "build_py": FreshBuildPy},
     setup_requires=["mypy>=1.8"] if _FETCH_MYPYC else [],
 )

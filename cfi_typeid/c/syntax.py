@@ -509,14 +509,16 @@ def _c_checker() -> Lark:
     """:func:`c_parser` reducing every rule to None: a syntax check that keeps no tree."""
     from lark import Lark, Transformer, Tree
 
-    class Discard(Transformer):  # type: ignore[type-arg]
+    def empty_node(self: Any, data: Any, children: Any, meta: Any) -> Any:
         # an empty node (one a parent may splice in, as Lark does `_rule`s), children dropped
-        def __default__(self, data: Any, children: Any, meta: Any) -> Tree:  # type: ignore[type-arg]
-            return Tree(data, [])
+        return Tree(data, [])
 
+    # (the class is made by a call, not a nested class statement: mypyc compiles this module
+    # in the optional build, and it supports no nested class definitions)
+    discard = type("Discard", (Transformer,), {"__default__": empty_node})
     return Lark(_grammar(), parser="lalr", lexer="contextual", start=["declaration", "target"],
                 propagate_positions=False, maybe_placeholders=False, cache=True,
-                lexer_callbacks=dict(_LEXER_CALLBACKS), transformer=Discard())
+                lexer_callbacks=dict(_LEXER_CALLBACKS), transformer=discard())
 
 
 def _lark_parse(parser: Lark, text: str, start: int, end: int, rule: str,
