@@ -28,6 +28,21 @@ class _IdentityEnum(enum.Enum):
     __hash__ = object.__hash__
 
 
+class _Node:
+    """The base of every model node: a slot for the node's hash, kept once computed.
+
+    A node's dataclass hash hashes the tuple of its fields, which hashes every child again,
+    so a tree was hashed whole at each dictionary look-up (the encoder's substitutions, the
+    memoised answers).  :func:`_keep_hash` wraps each class's generated hash to compute it at
+    the first call and keep it in this slot: the same value, as nodes are immutable.  Not a
+    dataclass field, so equality, ``repr``, ``replace`` and pickling never see it (an
+    unpickled or replaced node computes its hash again).
+    """
+
+    __slots__ = ("_hash",)
+    _hash: int
+
+
 class CInt(_IdentityEnum):
     """C's integer types, named as C spells them (the value is the canonical spelling)."""
 
@@ -91,14 +106,14 @@ TagKind = Literal["struct", "union", "enum", "type"]
 
 
 @dataclass(frozen=True, slots=True)
-class CInteger:
+class CInteger(_Node):
     """A C integer type such as ``unsigned long``."""
 
     kind: CInt
 
 
 @dataclass(frozen=True, slots=True)
-class FixedInteger:
+class FixedInteger(_Node):
     """A fixed-width integer: Rust ``i64``, or a normalised C integer.
 
     ``origin`` is the C type a clang-normalised integer came from (``long``, ``_Bool``): clang
@@ -111,14 +126,14 @@ class FixedInteger:
 
 
 @dataclass(frozen=True, slots=True)
-class Primitive:
+class Primitive(_Node):
     """A non-integer leaf type (``void``, ``double``, Rust ``char``, ...)."""
 
     kind: Scalar
 
 
 @dataclass(frozen=True, slots=True)
-class BitInt:
+class BitInt(_Node):
     """C23 ``_BitInt(N)`` / ``unsigned _BitInt(N)``."""
 
     bits: int
@@ -126,14 +141,14 @@ class BitInt:
 
 
 @dataclass(frozen=True, slots=True)
-class Complex:
+class Complex(_Node):
     """C ``_Complex T``."""
 
     element: Type
 
 
 @dataclass(frozen=True, slots=True)
-class Qualified:
+class Qualified(_Node):
     """A cv-qualified (or restrict-qualified) type; ``base`` is never itself ``Qualified``."""
 
     base: Type
@@ -143,14 +158,14 @@ class Qualified:
 
 
 @dataclass(frozen=True, slots=True)
-class Pointer:
+class Pointer(_Node):
     """C ``T *`` / Rust ``*mut T`` (``*const T`` is a pointer to ``Qualified(T, const=True)``)."""
 
     pointee: Type
 
 
 @dataclass(frozen=True, slots=True)
-class Array:
+class Array(_Node):
     """An array; ``length`` is None for C's ``T[]`` and for a variable-length array.
 
     ``variable`` is 0, except for a C variable-length array (``int (*p)[n]``), where it is a
@@ -163,7 +178,7 @@ class Array:
 
 
 @dataclass(frozen=True, slots=True)
-class FunctionType:
+class FunctionType(_Node):
     """A function type.
 
     ``prototyped=False`` is C's ``int f()``, which clang encodes with no parameter list at all
@@ -187,7 +202,7 @@ class FunctionType:
 
 
 @dataclass(frozen=True, slots=True)
-class Named:
+class Named(_Node):
     """A type known by a plain name: a C struct/union/enum tag or typedef'd tagless struct, or
     what a decoded ``<len><name>`` says.  Encoded ``<len><name>``.  (The Rust front end spells
     a ``repr(C)`` type or an extern type this way through :class:`RustPath`, whose identity is
@@ -207,7 +222,7 @@ class Named:
 
 
 @dataclass(frozen=True, slots=True)
-class Encoded:
+class Encoded(_Node):
     """A type whose encoding is given verbatim (Rust ``#[cfi_encoding = "..."]``).
 
     ``source`` names the Rust type it came from, for rendering; it takes no part in equality.
@@ -221,7 +236,7 @@ class Encoded:
 
 
 @dataclass(frozen=True, slots=True)
-class Lifetime:
+class Lifetime(_Node):
     """A Rust lifetime as rustc's encoder sees it, after region erasure.
 
     Every lifetime of a function's own signature is erased (``binder=None``; ``'static``
@@ -244,7 +259,7 @@ STATIC = Lifetime(None, 1)
 
 
 @dataclass(frozen=True, slots=True)
-class Reference:
+class Reference(_Node):
     """Rust ``&T`` / ``&mut T`` (vendor type ``u3refI<T>E``, ``U3mut`` when mutable).
 
     ``lifetime`` is not encoded but is part of the identity rustc's substitution dictionary
@@ -258,21 +273,21 @@ class Reference:
 
 
 @dataclass(frozen=True, slots=True)
-class Slice:
+class Slice(_Node):
     """Rust ``[T]`` (vendor type ``u5sliceI<T>E``)."""
 
     element: Type
 
 
 @dataclass(frozen=True, slots=True)
-class Tuple:
+class Tuple(_Node):
     """Rust tuple ``(A, B, ...)`` with at least one element (``()`` is ``void``)."""
 
     elements: tuple[Type, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class PathSegment:
+class PathSegment(_Node):
     """One segment of a v0 path: namespace tag (``t`` type, ``v`` value) and identifier."""
 
     namespace: str
@@ -280,7 +295,7 @@ class PathSegment:
 
 
 @dataclass(frozen=True, slots=True)
-class RustPath:
+class RustPath(_Node):
     """A Rust nominal type named by a v0-style path, e.g. ``core::option::Option<&T>``.
 
     Encoded ``u<len>N<ns>...C<disambiguator><len><crate>...`` followed by ``I<args>E`` when it
@@ -309,7 +324,7 @@ class RustPath:
 
 
 @dataclass(frozen=True, slots=True)
-class ConstValue:
+class ConstValue(_Node):
     """A const generic argument, Itanium's literal ``L<type><value>E`` (``Lu5usize32E``,
     ``LbtrueE``); ``value`` is its spelling there (rustc's).  A substitution candidate."""
 
@@ -318,7 +333,7 @@ class ConstValue:
 
 
 @dataclass(frozen=True, slots=True)
-class Projection:
+class Projection(_Node):
     """A trait object's associated-type binding (``Output = i32`` of ``dyn Fn() -> i32``):
     ``u<len><path of the associated type>[I<the trait's arguments>E]<term>``, one candidate."""
 
@@ -327,7 +342,7 @@ class Projection:
 
 
 @dataclass(frozen=True, slots=True)
-class DynTrait:
+class DynTrait(_Node):
     """A trait object ``dyn Trait<..> + Send``: ``u3dynI<predicates><region>E``.  Each
     predicate is the principal trait or an auto trait (a :class:`RustPath` without ``Self``)
     or a :class:`Projection`, in rustc's order; each is a candidate, and so is the whole."""
@@ -356,6 +371,28 @@ Type: TypeAlias = (
     | Projection
     | DynTrait
 )
+
+def _keep_hash(cls: type[_Node]) -> None:
+    """Make ``cls``'s hash the one its dataclass generates, computed once per node."""
+    compute = cls.__hash__
+
+    def __hash__(self: _Node) -> int:
+        try:
+            return self._hash
+        except AttributeError:
+            value = compute(self)
+            object.__setattr__(self, "_hash", value)
+            return value
+
+    __hash__.__qualname__ = f"{cls.__qualname__}.__hash__"
+    setattr(cls, "__hash__", __hash__)
+
+
+for _cls in (CInteger, FixedInteger, Primitive, BitInt, Complex, Qualified, Pointer, Array,
+             FunctionType, Named, Encoded, Lifetime, Reference, Slice, Tuple, PathSegment,
+             RustPath, ConstValue, Projection, DynTrait):
+    _keep_hash(_cls)
+del _cls
 
 VOID = Primitive(Scalar.VOID)
 
