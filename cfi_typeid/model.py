@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Literal, TypeAlias
+from typing import Any, Callable, Iterable, Literal, TypeAlias
 
 
 class _IdentityEnum(enum.Enum):
@@ -36,11 +36,13 @@ class _Node:
     memoised answers).  :func:`_keep_hash` wraps each class's generated hash to compute it at
     the first call and keep it in this slot: the same value, as nodes are immutable.  Not a
     dataclass field, so equality, ``repr``, ``replace`` and pickling never see it (an
-    unpickled or replaced node computes its hash again).
+    unpickled or replaced node computes its hash again).  :func:`nesting` keeps each node's
+    depth in the other slot the same way.
     """
 
-    __slots__ = ("_hash",)
+    __slots__ = ("_hash", "_nesting")
     _hash: int
+    _nesting: int
 
 
 class CInt(_IdentityEnum):
@@ -417,27 +419,54 @@ def unqualified(t: Type) -> Type:
 def nesting(t: Type) -> int:
     """How deeply ``t`` nests: 1 for a leaf, one more per pointer, array, qualifier, function,
     reference, tuple or generic argument around it.  Iterative, so that the front ends can
-    refuse absurdly deep input before the recursive passes overflow Python's stack."""
-    deepest, stack = 0, [(t, 1)]
-    while stack:
-        node, depth = stack.pop()
+    refuse absurdly deep input before the recursive passes overflow Python's stack.
+
+    Kept in each node below ``t`` (not in ``t``, which is mostly a new function type that is
+    asked once): the front ends share subtrees (a prelude's typedefs, Rust's reused parameter
+    types), so a new node costs a look at its children."""
+    children = _CHILDREN.get(type(t))
+    if children is None:
+        return 1
+    deepest = 0
+    for child in children(t):
+        depth: int = getattr(child, "_nesting", 0) or _kept_nesting(child)
         if depth > deepest:
             deepest = depth
-        if isinstance(node, (Pointer, Reference)):
-            stack.append((node.pointee, depth + 1))
-        elif isinstance(node, Qualified):
-            stack.append((node.base, depth + 1))
-        elif isinstance(node, (Array, Complex, Slice)):
-            stack.append((node.element, depth + 1))
-        elif isinstance(node, FunctionType):
-            stack.append((node.returns, depth + 1))
-            stack.extend((p, depth + 1) for p in node.params)
-        elif isinstance(node, Tuple):
-            stack.extend((e, depth + 1) for e in node.elements)
-        elif isinstance(node, RustPath):
-            stack.extend((a, depth + 1) for a in node.args)
-        elif isinstance(node, DynTrait):
-            stack.extend((p, depth + 1) for p in node.predicates)
-        elif isinstance(node, Projection):
-            stack.extend(((node.path, depth + 1), (node.term, depth + 1)))
-    return deepest
+    return deepest + 1
+
+
+def _kept_nesting(t: _Node) -> int:
+    """:func:`nesting` of ``t``, computed for and kept in each node of it that has none yet."""
+    stack = [t]
+    while stack:
+        node = stack[-1]
+        children = _CHILDREN.get(type(node))
+        deepest, pending = 0, False
+        if children is not None:
+            for child in children(node):
+                depth = getattr(child, "_nesting", 0)
+                if not depth:
+                    stack.append(child)
+                    pending = True
+                elif depth > deepest:
+                    deepest = depth
+        if not pending:
+            stack.pop()
+            object.__setattr__(node, "_nesting", deepest + 1)
+    return t._nesting
+
+
+#: The children :func:`nesting` counts, by node class (the leaves have none).
+_CHILDREN: dict[type[_Node], Callable[[Any], Iterable[_Node]]] = {
+    Pointer: lambda n: (n.pointee,),
+    Reference: lambda n: (n.pointee,),
+    Qualified: lambda n: (n.base,),
+    Array: lambda n: (n.element,),
+    Complex: lambda n: (n.element,),
+    Slice: lambda n: (n.element,),
+    FunctionType: lambda n: (n.returns, *n.params),
+    Tuple: lambda n: n.elements,
+    RustPath: lambda n: n.args,
+    DynTrait: lambda n: n.predicates,
+    Projection: lambda n: (n.path, n.term),
+}
