@@ -13,7 +13,6 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Callable, Mapping
 
-from .c.frontend import parse_c_function
 from .itanium.encoder import encode_function_type
 from .errors import UsageError
 from .flavours import CLANG, RUSTC, Flavour
@@ -96,7 +95,15 @@ FrontEnd = Callable[[str, str, Target, str | None, CratesKey], tuple[FunctionTyp
 
 def _c_front_end(decl: str, prelude: str, target: Target, crate: str | None,
                  crates: CratesKey) -> tuple[FunctionType, Flavour]:
-    return parse_c_function(decl, prelude, target), CLANG
+    return _c_parser()(decl, prelude, target), CLANG
+
+
+@lru_cache(maxsize=None)
+def _c_parser() -> Callable[[str, str, Target], FunctionType]:
+    """The C front end, imported at its first use: a Rust run does without it (~20 ms of
+    imports), and a look-up here costs a batch line less than an import statement."""
+    from .c.frontend import parse_c_function
+    return parse_c_function
 
 
 def _rust_front_end(decl: str, prelude: str, target: Target, crate: str | None,

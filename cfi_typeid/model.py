@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Literal, TypeAlias
+from typing import Any, Callable, Iterable, Literal, TypeAlias
 
 
 class _IdentityEnum(enum.Enum):
@@ -26,6 +26,23 @@ class _IdentityEnum(enum.Enum):
     """
 
     __hash__ = object.__hash__
+
+
+class _Node:
+    """The base of every model node: a slot for the node's hash, kept once computed.
+
+    A node's dataclass hash hashes the tuple of its fields, which hashes every child again,
+    so a tree was hashed whole at each dictionary look-up (the encoder's substitutions, the
+    memoised answers).  :func:`_keep_hash` wraps each class's generated hash to compute it at
+    the first call and keep it in this slot: the same value, as nodes are immutable.  Not a
+    dataclass field, so equality, ``repr``, ``replace`` and pickling never see it (an
+    unpickled or replaced node computes its hash again).  :func:`nesting` keeps each node's
+    depth in the other slot the same way.
+    """
+
+    __slots__ = ("_hash", "_nesting")
+    _hash: int
+    _nesting: int
 
 
 class CInt(_IdentityEnum):
@@ -91,14 +108,14 @@ TagKind = Literal["struct", "union", "enum", "type"]
 
 
 @dataclass(frozen=True, slots=True)
-class CInteger:
+class CInteger(_Node):
     """A C integer type such as ``unsigned long``."""
 
     kind: CInt
 
 
 @dataclass(frozen=True, slots=True)
-class FixedInteger:
+class FixedInteger(_Node):
     """A fixed-width integer: Rust ``i64``, or a normalised C integer.
 
     ``origin`` is the C type a clang-normalised integer came from (``long``, ``_Bool``): clang
@@ -111,14 +128,14 @@ class FixedInteger:
 
 
 @dataclass(frozen=True, slots=True)
-class Primitive:
+class Primitive(_Node):
     """A non-integer leaf type (``void``, ``double``, Rust ``char``, ...)."""
 
     kind: Scalar
 
 
 @dataclass(frozen=True, slots=True)
-class BitInt:
+class BitInt(_Node):
     """C23 ``_BitInt(N)`` / ``unsigned _BitInt(N)``."""
 
     bits: int
@@ -126,14 +143,14 @@ class BitInt:
 
 
 @dataclass(frozen=True, slots=True)
-class Complex:
+class Complex(_Node):
     """C ``_Complex T``."""
 
     element: Type
 
 
 @dataclass(frozen=True, slots=True)
-class Qualified:
+class Qualified(_Node):
     """A cv-qualified (or restrict-qualified) type; ``base`` is never itself ``Qualified``."""
 
     base: Type
@@ -143,14 +160,14 @@ class Qualified:
 
 
 @dataclass(frozen=True, slots=True)
-class Pointer:
+class Pointer(_Node):
     """C ``T *`` / Rust ``*mut T`` (``*const T`` is a pointer to ``Qualified(T, const=True)``)."""
 
     pointee: Type
 
 
 @dataclass(frozen=True, slots=True)
-class Array:
+class Array(_Node):
     """An array; ``length`` is None for C's ``T[]`` and for a variable-length array.
 
     ``variable`` is 0, except for a C variable-length array (``int (*p)[n]``), where it is a
@@ -163,7 +180,7 @@ class Array:
 
 
 @dataclass(frozen=True, slots=True)
-class FunctionType:
+class FunctionType(_Node):
     """A function type.
 
     ``prototyped=False`` is C's ``int f()``, which clang encodes with no parameter list at all
@@ -187,7 +204,7 @@ class FunctionType:
 
 
 @dataclass(frozen=True, slots=True)
-class Named:
+class Named(_Node):
     """A type known by a plain name: a C struct/union/enum tag or typedef'd tagless struct, or
     what a decoded ``<len><name>`` says.  Encoded ``<len><name>``.  (The Rust front end spells
     a ``repr(C)`` type or an extern type this way through :class:`RustPath`, whose identity is
@@ -207,7 +224,7 @@ class Named:
 
 
 @dataclass(frozen=True, slots=True)
-class Encoded:
+class Encoded(_Node):
     """A type whose encoding is given verbatim (Rust ``#[cfi_encoding = "..."]``).
 
     ``source`` names the Rust type it came from, for rendering; it takes no part in equality.
@@ -221,7 +238,7 @@ class Encoded:
 
 
 @dataclass(frozen=True, slots=True)
-class Lifetime:
+class Lifetime(_Node):
     """A Rust lifetime as rustc's encoder sees it, after region erasure.
 
     Every lifetime of a function's own signature is erased (``binder=None``; ``'static``
@@ -244,7 +261,7 @@ STATIC = Lifetime(None, 1)
 
 
 @dataclass(frozen=True, slots=True)
-class Reference:
+class Reference(_Node):
     """Rust ``&T`` / ``&mut T`` (vendor type ``u3refI<T>E``, ``U3mut`` when mutable).
 
     ``lifetime`` is not encoded but is part of the identity rustc's substitution dictionary
@@ -258,21 +275,21 @@ class Reference:
 
 
 @dataclass(frozen=True, slots=True)
-class Slice:
+class Slice(_Node):
     """Rust ``[T]`` (vendor type ``u5sliceI<T>E``)."""
 
     element: Type
 
 
 @dataclass(frozen=True, slots=True)
-class Tuple:
+class Tuple(_Node):
     """Rust tuple ``(A, B, ...)`` with at least one element (``()`` is ``void``)."""
 
     elements: tuple[Type, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class PathSegment:
+class PathSegment(_Node):
     """One segment of a v0 path: namespace tag (``t`` type, ``v`` value) and identifier."""
 
     namespace: str
@@ -280,7 +297,7 @@ class PathSegment:
 
 
 @dataclass(frozen=True, slots=True)
-class RustPath:
+class RustPath(_Node):
     """A Rust nominal type named by a v0-style path, e.g. ``core::option::Option<&T>``.
 
     Encoded ``u<len>N<ns>...C<disambiguator><len><crate>...`` followed by ``I<args>E`` when it
@@ -309,7 +326,7 @@ class RustPath:
 
 
 @dataclass(frozen=True, slots=True)
-class ConstValue:
+class ConstValue(_Node):
     """A const generic argument, Itanium's literal ``L<type><value>E`` (``Lu5usize32E``,
     ``LbtrueE``); ``value`` is its spelling there (rustc's).  A substitution candidate."""
 
@@ -318,7 +335,7 @@ class ConstValue:
 
 
 @dataclass(frozen=True, slots=True)
-class Projection:
+class Projection(_Node):
     """A trait object's associated-type binding (``Output = i32`` of ``dyn Fn() -> i32``):
     ``u<len><path of the associated type>[I<the trait's arguments>E]<term>``, one candidate."""
 
@@ -327,7 +344,7 @@ class Projection:
 
 
 @dataclass(frozen=True, slots=True)
-class DynTrait:
+class DynTrait(_Node):
     """A trait object ``dyn Trait<..> + Send``: ``u3dynI<predicates><region>E``.  Each
     predicate is the principal trait or an auto trait (a :class:`RustPath` without ``Self``)
     or a :class:`Projection`, in rustc's order; each is a candidate, and so is the whole."""
@@ -357,6 +374,28 @@ Type: TypeAlias = (
     | DynTrait
 )
 
+def _keep_hash(cls: type[_Node]) -> None:
+    """Make ``cls``'s hash the one its dataclass generates, computed once per node."""
+    compute = cls.__hash__
+
+    def __hash__(self: _Node) -> int:
+        try:
+            return self._hash
+        except AttributeError:
+            value = compute(self)
+            object.__setattr__(self, "_hash", value)
+            return value
+
+    __hash__.__qualname__ = f"{cls.__qualname__}.__hash__"
+    setattr(cls, "__hash__", __hash__)
+
+
+for _cls in (CInteger, FixedInteger, Primitive, BitInt, Complex, Qualified, Pointer, Array,
+             FunctionType, Named, Encoded, Lifetime, Reference, Slice, Tuple, PathSegment,
+             RustPath, ConstValue, Projection, DynTrait):
+    _keep_hash(_cls)
+del _cls
+
 VOID = Primitive(Scalar.VOID)
 
 
@@ -380,27 +419,54 @@ def unqualified(t: Type) -> Type:
 def nesting(t: Type) -> int:
     """How deeply ``t`` nests: 1 for a leaf, one more per pointer, array, qualifier, function,
     reference, tuple or generic argument around it.  Iterative, so that the front ends can
-    refuse absurdly deep input before the recursive passes overflow Python's stack."""
-    deepest, stack = 0, [(t, 1)]
-    while stack:
-        node, depth = stack.pop()
+    refuse absurdly deep input before the recursive passes overflow Python's stack.
+
+    Kept in each node below ``t`` (not in ``t``, which is mostly a new function type that is
+    asked once): the front ends share subtrees (a prelude's typedefs, Rust's reused parameter
+    types), so a new node costs a look at its children."""
+    children = _CHILDREN.get(type(t))
+    if children is None:
+        return 1
+    deepest = 0
+    for child in children(t):
+        depth: int = getattr(child, "_nesting", 0) or _kept_nesting(child)
         if depth > deepest:
             deepest = depth
-        if isinstance(node, (Pointer, Reference)):
-            stack.append((node.pointee, depth + 1))
-        elif isinstance(node, Qualified):
-            stack.append((node.base, depth + 1))
-        elif isinstance(node, (Array, Complex, Slice)):
-            stack.append((node.element, depth + 1))
-        elif isinstance(node, FunctionType):
-            stack.append((node.returns, depth + 1))
-            stack.extend((p, depth + 1) for p in node.params)
-        elif isinstance(node, Tuple):
-            stack.extend((e, depth + 1) for e in node.elements)
-        elif isinstance(node, RustPath):
-            stack.extend((a, depth + 1) for a in node.args)
-        elif isinstance(node, DynTrait):
-            stack.extend((p, depth + 1) for p in node.predicates)
-        elif isinstance(node, Projection):
-            stack.extend(((node.path, depth + 1), (node.term, depth + 1)))
-    return deepest
+    return deepest + 1
+
+
+def _kept_nesting(t: _Node) -> int:
+    """:func:`nesting` of ``t``, computed for and kept in each node of it that has none yet."""
+    stack = [t]
+    while stack:
+        node = stack[-1]
+        children = _CHILDREN.get(type(node))
+        deepest, pending = 0, False
+        if children is not None:
+            for child in children(node):
+                depth = getattr(child, "_nesting", 0)
+                if not depth:
+                    stack.append(child)
+                    pending = True
+                elif depth > deepest:
+                    deepest = depth
+        if not pending:
+            stack.pop()
+            object.__setattr__(node, "_nesting", deepest + 1)
+    return t._nesting
+
+
+#: The children :func:`nesting` counts, by node class (the leaves have none).
+_CHILDREN: dict[type[_Node], Callable[[Any], Iterable[_Node]]] = {
+    Pointer: lambda n: (n.pointee,),
+    Reference: lambda n: (n.pointee,),
+    Qualified: lambda n: (n.base,),
+    Array: lambda n: (n.element,),
+    Complex: lambda n: (n.element,),
+    Slice: lambda n: (n.element,),
+    FunctionType: lambda n: (n.returns, *n.params),
+    Tuple: lambda n: n.elements,
+    RustPath: lambda n: n.args,
+    DynTrait: lambda n: n.predicates,
+    Projection: lambda n: (n.path, n.term),
+}
