@@ -133,6 +133,16 @@ class Complex:
 
 
 @dataclass(frozen=True, slots=True)
+class Atomic:
+    """C11 ``_Atomic T`` / ``_Atomic(T)``: clang mangles it ``U7_Atomic <type>``, a vendor
+    qualifier that makes a substitution candidate of its own, with any cv-qualifiers outside
+    it (``const _Atomic int`` is ``KU7_Atomici``).  ``base`` is never qualified, an array or a
+    function (clang refuses those)."""
+
+    base: Type
+
+
+@dataclass(frozen=True, slots=True)
 class Qualified:
     """A cv-qualified (or restrict-qualified) type; ``base`` is never itself ``Qualified``."""
 
@@ -342,6 +352,7 @@ Type: TypeAlias = (
     | Primitive
     | BitInt
     | Complex
+    | Atomic
     | Qualified
     | Pointer
     | Array
@@ -388,7 +399,7 @@ def nesting(t: Type) -> int:
             deepest = depth
         if isinstance(node, (Pointer, Reference)):
             stack.append((node.pointee, depth + 1))
-        elif isinstance(node, Qualified):
+        elif isinstance(node, (Qualified, Atomic)):
             stack.append((node.base, depth + 1))
         elif isinstance(node, (Array, Complex, Slice)):
             stack.append((node.element, depth + 1))
