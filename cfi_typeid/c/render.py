@@ -18,7 +18,7 @@ from typing import assert_never
 
 from ..errors import NotExpressibleError
 from ..model import (
-    Array, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInteger,
+    Array, Atomic, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInteger,
     FunctionType, Named, Pointer, Primitive, Projection, Qualified, Reference, RustPath, Scalar,
     Slice, Tuple, Type,
 )
@@ -68,6 +68,9 @@ class CRenderer:
                         or element in (Primitive(Scalar.VOID), Primitive(Scalar.BOOL)):
                     raise NotExpressibleError("C has _Complex only of arithmetic types")
                 return f"_Complex {self.leaf(element)}"
+            case Atomic(base):
+                # the specifier form, which also says _Atomic(int *) unambiguously
+                return f"_Atomic({self.declarator(base, '')})"
             case Named(name, kind, instance):
                 if not _IDENTIFIER.match(name) or name in _KEYWORDS:
                     raise NotExpressibleError(f"{name!r} is not a C tag name")
@@ -214,7 +217,7 @@ def _tags(t: Type, found: dict[str, Named]) -> dict[str, Named]:
     match t:
         case Named(name):
             found.setdefault(name, t)
-        case Qualified(inner) | Pointer(inner) | Array(inner) | Complex(inner):
+        case Qualified(inner) | Pointer(inner) | Array(inner) | Complex(inner) | Atomic(inner):
             _tags(inner, found)
         case FunctionType():
             _tags(t.returns, found)

@@ -21,7 +21,7 @@ from .encoder import encode_function_type
 from ..errors import NotExpressibleError
 from ..flavours import CLANG, RUSTC, Flavour
 from ..model import (
-    VOID, Array, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInt,
+    VOID, Array, Atomic, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInt,
     FixedInteger, FunctionType, Named, Pointer, Primitive, Projection, Qualified, Reference,
     RustPath, Slice, Tuple, Type,
 )
@@ -78,7 +78,7 @@ def _has_calling_convention(t: Type) -> bool:
         case FunctionType():
             return bool(t.calling_convention) or any(
                 map(_has_calling_convention, (t.returns, *t.params)))
-        case Pointer(inner) | Qualified(inner) | Array(inner) | Complex(inner):
+        case Pointer(inner) | Qualified(inner) | Array(inner) | Complex(inner) | Atomic(inner):
             return _has_calling_convention(inner)
         case _:
             return False
@@ -167,6 +167,8 @@ def _c_integers(t: Type) -> Type:
             return t
         case Complex(element):
             return Complex(_c_integers(element))
+        case Atomic(base):
+            return Atomic(_c_integers(base))
         case Qualified(base, const, volatile, restrict):
             return Qualified(_c_integers(base), const, volatile, restrict)
         case Pointer(pointee):
