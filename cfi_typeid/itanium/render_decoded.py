@@ -64,7 +64,8 @@ def render_as_c(decoded: DecodedTypeId, name: str = "f") -> CDeclaration:
     if convention:
         decl = f"__attribute__(({convention})) {decl}"
     complete = _array_element_tags(fn)
-    # An array's element type must be complete in C; the id does not say what is in it.
+    # An array's element type (and an _Atomic type) must be complete in C; the id does not
+    # say what is in it.
     prelude = "\n".join(
         f"{line[:-1]} {{ char members_unknown; }};" if line.split()[-1].rstrip(";") in complete
         and line.startswith(("struct ", "union ")) and line.count(" ") == 1 else line
@@ -103,7 +104,7 @@ def _array_element_tags(t: Type, found: set[str] | None = None,
         case Named(name):
             if in_array:
                 found.add(name)
-        case Array(element):
+        case Array(element) | Atomic(element):  # (clang: _Atomic of a complete type too)
             _array_element_tags(element, found, True)
         case Qualified(inner):
             _array_element_tags(inner, found, in_array)
