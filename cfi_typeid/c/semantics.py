@@ -290,6 +290,8 @@ class CTransformer(DeclarationRules):
         restrict = next((q.pos for q in quals if q.word in _RESTRICT), None)
         if restrict is None:
             return step
+        if any(q.word == "_Atomic" for q in quals):  # (clang: '_Atomic(int *)' is invalid)
+            raise self.scope.error("restrict needs a pointer to an object type", restrict)
 
         def checked(t: Type) -> Type:
             self._check_restrict(Pointer(t), restrict)
