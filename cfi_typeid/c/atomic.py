@@ -44,6 +44,15 @@ def _refused(t: Type, scope: Scope) -> str:
     if t == VOID:
         return "the incomplete type void"
     if isinstance(t, Named) and t.kind in ("struct", "union") and t.name \
-            and not scope.tags.get(t.name, ("", False))[1]:
+            and not _complete(t, scope):
         return f"the incomplete type '{t.kind} {t.name}'"
     return ""
+
+
+def _complete(t: Named, scope: Scope) -> bool:
+    """Whether the struct or union ``t`` is defined: as a tag, or as the tagless one a typedef
+    of that name made (``typedef struct {...} Anon;``)."""
+    tag = scope.tags.get(t.name)
+    if tag is not None:
+        return tag[1]
+    return scope.typedefs.get(t.name) == t

@@ -179,7 +179,9 @@ class CRenderer:
     # -- whole declarations --
     def prelude(self, t: Type) -> str:
         """Declarations of the tags ``t`` mentions, in order of first mention."""
-        return "\n".join(self.tag_declaration(n) for n in _tags(t, {}).values())
+        atomic = _atomic_tags(t, False, set())
+        return "\n".join(_complete_tag(n) if n.name in atomic and n.kind != "enum"
+                         else self.tag_declaration(n) for n in _tags(t, {}).values())
 
     def tag_declaration(self, tag: Named) -> str:
         """A declaration that makes ``tag`` known.  An enum cannot be forward-declared in C, so
@@ -223,6 +225,35 @@ def _tags(t: Type, found: dict[str, Named]) -> dict[str, Named]:
             _tags(t.returns, found)
             for p in t.params:
                 _tags(p, found)
+        case _:
+            pass
+    return found
+
+
+def _complete_tag(tag: Named) -> str:
+    """A definition of ``tag``: C has ``_Atomic`` only of complete types (the id does not say
+    what is in it)."""
+    body = "{ char members_unknown; }"
+    if tag.kind == "type":
+        return f"typedef struct {tag.name} {body} {tag.name};"
+    return f"{tag.kind} {tag.name} {body};"
+
+
+def _atomic_tags(t: Type, under: bool, found: set[str]) -> set[str]:
+    """The names of the tags that are (possibly qualified) ``_Atomic`` types in ``t``."""
+    match t:
+        case Named(name):
+            if under:
+                found.add(name)
+        case Atomic(inner):
+            _atomic_tags(inner, True, found)
+        case Qualified(inner):
+            _atomic_tags(inner, under, found)
+        case Pointer(inner) | Array(inner):
+            _atomic_tags(inner, False, found)
+        case FunctionType():
+            for p in (t.returns, *t.params):
+                _atomic_tags(p, False, found)
         case _:
             pass
     return found
