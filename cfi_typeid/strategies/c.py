@@ -172,7 +172,7 @@ def leaf_types(target: Target) -> st.SearchStrategy[Type]:
         (6, integer_types(target)),
         (2, st.sampled_from(extras)),
         (3, st.sampled_from(STRUCTS + UNIONS + ENUMS + TAGLESS)),
-        (1, bitint_types(target)), (1, complex_types(target)), (1, atomic_types(target)),
+        (1, bitint_types(target)), (1, complex_types(target)),
     )
 
 
@@ -319,7 +319,7 @@ class SpellingRenderer(CRenderer):
             return "bool"
         if t == Complex(Primitive(Scalar.DOUBLE)) and self._coin(1, 4):
             return "_Complex"  # GNU: plain _Complex is _Complex double
-        if isinstance(t, Atomic) and self._coin():
+        if isinstance(t, Atomic) and not isinstance(t.base, Pointer) and self._coin():
             return f"_Atomic {self.leaf(t.base)}"  # the qualifier, not _Atomic(T)
         if isinstance(t, Complex):
             element = self.leaf(t.element)
