@@ -150,6 +150,16 @@ class Complex(_Node):
 
 
 @dataclass(frozen=True, slots=True)
+class Atomic(_Node):
+    """C11 ``_Atomic T`` / ``_Atomic(T)``: clang mangles it ``U7_Atomic <type>``, a vendor
+    qualifier that makes a substitution candidate of its own, with any cv-qualifiers outside
+    it (``const _Atomic int`` is ``KU7_Atomici``).  ``base`` is never qualified, an array or a
+    function (clang refuses those)."""
+
+    base: Type
+
+
+@dataclass(frozen=True, slots=True)
 class Qualified(_Node):
     """A cv-qualified (or restrict-qualified) type; ``base`` is never itself ``Qualified``."""
 
@@ -359,6 +369,7 @@ Type: TypeAlias = (
     | Primitive
     | BitInt
     | Complex
+    | Atomic
     | Qualified
     | Pointer
     | Array
@@ -461,6 +472,7 @@ _CHILDREN: dict[type[_Node], Callable[[Any], Iterable[_Node]]] = {
     Pointer: lambda n: (n.pointee,),
     Reference: lambda n: (n.pointee,),
     Qualified: lambda n: (n.base,),
+    Atomic: lambda n: (n.base,),
     Array: lambda n: (n.element,),
     Complex: lambda n: (n.element,),
     Slice: lambda n: (n.element,),

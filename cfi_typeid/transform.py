@@ -20,7 +20,7 @@ from typing import Any, Callable, get_args
 from .codes import SIZED_INTS
 from .flavours import Flavour
 from .model import (
-    STATIC, VOID, Array, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded,
+    STATIC, VOID, Array, Atomic, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded,
     FixedInt, FixedInteger, FunctionType, Named, Pointer, Primitive, Projection, Qualified,
     Reference, RustPath, Scalar, Slice, Tuple, Type,
 )
@@ -182,6 +182,11 @@ def _map_complex(f: _Recurse, t: Complex, arg: Any) -> Type:
     return t if element is t.element else Complex(element)
 
 
+def _map_atomic(f: _Recurse, t: Atomic, arg: Any) -> Type:
+    base = f(t.base, arg)
+    return t if base is t.base else Atomic(base)
+
+
 def _map_qualified(f: _Recurse, t: Qualified, arg: Any) -> Type:
     base = f(t.base, arg)
     return t if base is t.base else Qualified(base, t.const, t.volatile, t.restrict)
@@ -242,7 +247,7 @@ def _map_dyn_trait(f: _Recurse, t: DynTrait, arg: Any) -> Type:
 
 _STRUCTURE: dict[type, Callable[[_Recurse, Any, Any], Type]] = {
     FixedInteger: _keep, Primitive: _keep, BitInt: _keep, Named: _keep, Encoded: _keep,
-    Complex: _map_complex, Qualified: _map_qualified, Pointer: _map_pointer,
+    Complex: _map_complex, Atomic: _map_atomic, Qualified: _map_qualified, Pointer: _map_pointer,
     Reference: _map_reference, Array: _map_array, Slice: _map_slice,
     FunctionType: _map_function, Tuple: _map_tuple, RustPath: _map_rust_path,
     ConstValue: _map_const_value, Projection: _map_projection, DynTrait: _map_dyn_trait,
@@ -275,6 +280,8 @@ _NORMALIZERS = _pass(_normalize, {
 _GENERALIZERS = _pass(generalize, {
     Pointer: _generalize_pointer, Reference: _generalize_reference,
     Qualified: _generalize_qualified,
+    # clang generalises no pointer inside _Atomic: `_Atomic(int *)` stays U7_AtomicPi
+    Atomic: partial(_keep, generalize),
 })
 
 

@@ -358,12 +358,12 @@ _NOT_NAMES = frozenset(
     "__volatile__ restrict __restrict __restrict__ register static extern auto typedef inline "
     "__inline __inline__ _Noreturn noreturn __extension__ _Thread_local __thread sizeof "
     "__typeof__ __typeof typeof typeof_unqual __typeof_unqual__ _Alignof __alignof__ "
-    "_Alignas".split())
+    "_Alignas _Atomic".split())
 _QUALIFIERS = frozenset("const __const __const__ volatile __volatile __volatile__ restrict "
-                        "__restrict __restrict__".split())
+                        "__restrict __restrict__ _Atomic".split())
 #: Words whose parentheses hold an expression or a type, never a declarator or parameters.
 _OPAQUE = frozenset("sizeof __typeof__ __typeof typeof typeof_unqual __typeof_unqual__ "
-                    "_Alignof __alignof__ _Alignas _BitInt".split())
+                    "_Alignof __alignof__ _Alignas _BitInt _Atomic".split())
 
 
 class _Group:

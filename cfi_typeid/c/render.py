@@ -18,7 +18,7 @@ from typing import assert_never
 
 from ..errors import NotExpressibleError
 from ..model import (
-    Array, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInteger,
+    Array, Atomic, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInteger,
     FunctionType, Named, Pointer, Primitive, Projection, Qualified, Reference, RustPath, Scalar,
     Slice, Tuple, Type,
 )
@@ -68,6 +68,9 @@ class CRenderer:
                         or element in (Primitive(Scalar.VOID), Primitive(Scalar.BOOL)):
                     raise NotExpressibleError("C has _Complex only of arithmetic types")
                 return f"_Complex {self.leaf(element)}"
+            case Atomic(base):
+                # the specifier form, which also says _Atomic(int *) unambiguously
+                return f"_Atomic({self.declarator(base, '')})"
             case Named(name, kind, instance):
                 if not _IDENTIFIER.match(name) or name in _KEYWORDS:
                     raise NotExpressibleError(f"{name!r} is not a C tag name")
@@ -176,7 +179,9 @@ class CRenderer:
     # -- whole declarations --
     def prelude(self, t: Type) -> str:
         """Declarations of the tags ``t`` mentions, in order of first mention."""
-        return "\n".join(self.tag_declaration(n) for n in _tags(t, {}).values())
+        atomic = _atomic_tags(t, False, set())
+        return "\n".join(_complete_tag(n) if n.name in atomic and n.kind != "enum"
+                         else self.tag_declaration(n) for n in _tags(t, {}).values())
 
     def tag_declaration(self, tag: Named) -> str:
         """A declaration that makes ``tag`` known.  An enum cannot be forward-declared in C, so
@@ -214,12 +219,41 @@ def _tags(t: Type, found: dict[str, Named]) -> dict[str, Named]:
     match t:
         case Named(name):
             found.setdefault(name, t)
-        case Qualified(inner) | Pointer(inner) | Array(inner) | Complex(inner):
+        case Qualified(inner) | Pointer(inner) | Array(inner) | Complex(inner) | Atomic(inner):
             _tags(inner, found)
         case FunctionType():
             _tags(t.returns, found)
             for p in t.params:
                 _tags(p, found)
+        case _:
+            pass
+    return found
+
+
+def _complete_tag(tag: Named) -> str:
+    """A definition of ``tag``: C has ``_Atomic`` only of complete types (the id does not say
+    what is in it)."""
+    body = "{ char members_unknown; }"
+    if tag.kind == "type":
+        return f"typedef struct {tag.name} {body} {tag.name};"
+    return f"{tag.kind} {tag.name} {body};"
+
+
+def _atomic_tags(t: Type, under: bool, found: set[str]) -> set[str]:
+    """The names of the tags that are (possibly qualified) ``_Atomic`` types in ``t``."""
+    match t:
+        case Named(name):
+            if under:
+                found.add(name)
+        case Atomic(inner):
+            _atomic_tags(inner, True, found)
+        case Qualified(inner):
+            _atomic_tags(inner, under, found)
+        case Pointer(inner) | Array(inner):
+            _atomic_tags(inner, False, found)
+        case FunctionType():
+            for p in (t.returns, *t.params):
+                _atomic_tags(p, False, found)
         case _:
             pass
     return found

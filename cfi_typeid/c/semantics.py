@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from .atomic import atomic_of
 from .constants import VARIABLE, Variable
 from .declarations import (
     CC_PREFIX, FUNCTION_SPECIFIERS, DeclarationRules, is_function_pointer,
@@ -29,7 +30,7 @@ from .scope import SKIPPED, Record, adjust_parameter, c_qualify
 from .specifiers import KEYWORD_ALIASES, SPECIFIERS, TARGET_BUILTINS, VA_LIST
 from ..parsing.lalr import Token
 from ..model import (
-    VOID, Array, BitInt, CInt, CInteger, Complex, FunctionType, Named, Pointer, Primitive,
+    VOID, Array, Atomic, BitInt, CInt, CInteger, Complex, FunctionType, Named, Pointer, Primitive,
     Scalar, TagKind, Type, qualify, unqualified,
 )
 from ..targets import Target
@@ -143,6 +144,11 @@ class CTransformer(DeclarationRules):
 
     type_qualifier = storage_class
 
+    def atomic_type(self, tok: Token, t: Type) -> Base:
+        """``_Atomic ( type-name )``"""
+        pos = tok.start_pos or 0
+        return Base(atomic_of(t, self.scope, pos, specifier=True), pos)
+
     def function_specifier(self, tok: Token) -> Keyword | None:
         # `inline` and `_Noreturn` are kept (among the storage words): only a function may
         # have them; `__extension__` means nothing to a type
@@ -164,6 +170,7 @@ class CTransformer(DeclarationRules):
         storage: list[str] = []
         modes: list[Mode] = []
         convention = ""
+        atomic = -1
         for spec in flatten(specs):
             if isinstance(spec, Base):
                 bases.append(spec)
@@ -177,6 +184,8 @@ class CTransformer(DeclarationRules):
                     quals.add("volatile")
                 elif w in ("restrict", "__restrict", "__restrict__"):
                     quals.add("restrict")
+                elif w == "_Atomic":
+                    atomic = spec.pos
                 elif w == "typedef":
                     is_typedef = True
                 elif w.startswith(CC_PREFIX):
@@ -200,6 +209,8 @@ class CTransformer(DeclarationRules):
         base = self._base_type(words, bases, bits, max(pos, 0))
         for mode in modes:
             base = self._mode(base, mode)
+        if atomic >= 0:
+            base = atomic_of(base, self.scope, atomic, specifier=False)
         if "restrict" in quals:
             self._check_restrict(base, max(pos, 0))
         members = bases[0].members if bases else ()
@@ -279,6 +290,8 @@ class CTransformer(DeclarationRules):
         restrict = next((q.pos for q in quals if q.word in _RESTRICT), None)
         if restrict is None:
             return step
+        if any(q.word == "_Atomic" for q in quals):  # (clang: '_Atomic(int *)' is invalid)
+            raise self.scope.error("restrict needs a pointer to an object type", restrict)
 
         def checked(t: Type) -> Type:
             self._check_restrict(Pointer(t), restrict)
@@ -433,4 +446,7 @@ def _pointer_step(quals: frozenset[str]) -> Step:
     const = bool(quals & {"const", "__const", "__const__"})
     volatile = bool(quals & {"volatile", "__volatile", "__volatile__"})
     restrict = bool(quals & {"restrict", "__restrict", "__restrict__"})
+    if "_Atomic" in quals:  # `* _Atomic const`: the qualifiers outside the atomic pointer
+        return lambda t: qualify(Atomic(Pointer(t)), const=const, volatile=volatile,
+                                 restrict=restrict)
     return lambda t: qualify(Pointer(t), const=const, volatile=volatile, restrict=restrict)

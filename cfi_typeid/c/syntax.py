@@ -31,7 +31,6 @@ TYPEDEF_NAMES: ContextVar[Container[str]] = ContextVar("TYPEDEF_NAMES", default=
 #: Keywords of C and its GNU/MS dialects that would change a type id but that we do not model:
 #: refused by name rather than misread as identifiers.
 _UNSUPPORTED_KEYWORDS = {
-    "_Atomic": "_Atomic types are not supported (clang mangles them as U7_Atomic)",
     "__auto_type": "__auto_type is not supported; write the type itself",
     "_Imaginary": "_Imaginary types are not supported",
     **{cc: f"the calling convention {cc} is not supported (clang may mangle it into the type)"
@@ -41,7 +40,8 @@ _UNSUPPORTED_KEYWORDS = {
     **{word: f"expected a name, found the keyword {word!r}" for word in (
         "auto break case char const continue default do double else enum extern float for "
         "goto if inline int long register restrict return short signed sizeof static struct "
-        "switch typedef union unsigned void volatile while _Alignas _Alignof _Bool _Complex "
+        "switch typedef union unsigned void volatile while _Alignas _Alignof _Atomic _Bool "
+        "_Complex "
         "_Generic _Noreturn _Static_assert _Thread_local __int128 __const __restrict "
         "__volatile __inline __signed __extension__ __builtin_va_list _BitInt").split()},
 }

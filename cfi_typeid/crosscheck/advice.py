@@ -15,7 +15,7 @@ from ..itanium.encoder import encode_type
 from ..errors import CfiTypeidError
 from ..flavours import CLANG, RUSTC
 from ..model import (
-    VOID, Array, CInt, CInteger, Encoded, FixedInteger, FunctionType, Named, Pointer,
+    VOID, Array, Atomic, CInt, CInteger, Encoded, FixedInteger, FunctionType, Named, Pointer,
     Primitive, Qualified, Reference, RustPath, Scalar, Type,
 )
 
@@ -65,11 +65,34 @@ def rust_spelling(t: Type) -> str:
         return f"(no Rust spelling: {encode_type(t, RUSTC)})"
 
 
+def without_atomic(t: Type) -> Type:
+    """``t`` with every ``_Atomic`` under pointers, qualifiers and arrays left out: Rust has
+    no ``_Atomic``, so a newtype's field is spelled as the plain type (the encoding is the
+    ``cfi_encoding``'s business)."""
+    match t:
+        case Atomic(base):
+            return without_atomic(base)
+        case Pointer(pointee):
+            return Pointer(without_atomic(pointee))
+        case Qualified(base):
+            return replace(t, base=without_atomic(base))
+        case Array(element):
+            return replace(t, element=without_atomic(element))
+        case _:
+            return t
+
+
+#: What a suggestion says when it spells a C ``_Atomic`` type's field without it.
+ATOMIC_NOTE = ("Rust has no _Atomic types: the field is the plain type, which has the "
+               "_Atomic one's size but maybe not its alignment (clang aligns _Atomic long "
+               "long to 8 on i686); use core::sync::atomic to access it atomically")
+
+
 def newtype_declaration(c: Type, name: str) -> str:
     """A Rust newtype that encodes exactly as the C type ``c`` (``#[cfi_encoding]``)."""
     code = encode_type(c, CLANG)
     inner = "core::ffi::c_uint" if isinstance(c, Named) and c.kind == "enum" else \
-        rust_spelling(c) if not isinstance(c, Named) else "[u8; 0]"
+        rust_spelling(without_atomic(c)) if not isinstance(c, Named) else "[u8; 0]"
     return (f'#[cfi_encoding = "{code}"]\n#[repr(transparent)]\n'
             f"pub struct {name}(pub {inner});")
 
@@ -132,6 +155,19 @@ def _named_vs_integer(p: Pair) -> Advice | None:
         "(bindgen maps C enums to integers)",
         "declare the Rust parameter with a wrapper that carries the C encoding:\n"
         + newtype_declaration(c, c.name))
+
+
+def _atomic(p: Pair) -> Advice | None:
+    c = p.c_shown
+    if not isinstance(c, Atomic) or isinstance(p.r_shown, Atomic):
+        return None
+    code = encode_type(p.c, CLANG)
+    return Advice(
+        c_spelling(c), rust_spelling(p.r_shown),
+        f"clang encodes C's _Atomic as the vendor qualifier U7_Atomic ('{code}'); Rust has "
+        "no _Atomic types, and core::sync::atomic's are structs that rustc encodes by path",
+        "declare the Rust parameter with a wrapper that carries the C encoding:\n"
+        + newtype_declaration(p.c, "Atomic"))
 
 
 def _named_vs_path(p: Pair) -> Advice | None:
@@ -322,7 +358,7 @@ def _array(p: Pair) -> Advice | None:
 
 #: Rules that judge a pair as a whole, before the walk looks inside it.
 RULES_HERE: tuple[Rule, ...] = (_option_callback, _generalized_fn_pointer, _reference, _never,
-                                _named_vs_integer, _named_vs_path)
+                                _named_vs_integer, _named_vs_path, _atomic)
 #: Rules for the innermost pair that differs.
 RULES: tuple[Rule, ...] = (*RULES_HERE, _float16, _array, _encoding_not_normalized,
                            _normalized_ints, _c_int_vs_fixed,

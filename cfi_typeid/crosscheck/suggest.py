@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .advice import CFI_TYPE_NAMES, rust_spelling
+from .advice import ATOMIC_NOTE, CFI_TYPE_NAMES, rust_spelling, without_atomic
 from ..c.frontend import parse_c_type
 from ..codes import BUILTIN_CODES
 from ..errors import UsageError
@@ -92,7 +92,9 @@ def suggest_encoding(c_type: str, *, prelude: str = "", target: str = DEFAULT_TA
                      'extern "C" signatures; the attribute matters when the Rust name differs '
                      "or the ABI is not \"C\"")
     else:
-        field = rust_spelling(normalize(t, tgt))
+        field = rust_spelling(normalize(without_atomic(t), tgt))
+        if without_atomic(t) != t:
+            notes.append(ATOMIC_NOTE)
         decl = (f'#[cfi_encoding = "{code}"]\n#[repr(transparent)]\n'
                 f"pub struct {rust_name}(pub {field});")
         if code not in BUILTIN_CODES:

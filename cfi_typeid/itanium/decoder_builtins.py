@@ -8,7 +8,7 @@ from dataclasses import replace
 from ..codes import C_INT_CODES, FIXED_INT_CODES, SCALAR_CODES
 from .decoder_reader import Node, Reader
 from ..model import (
-    Array, BitInt, CInt, CInteger, Complex, FixedInt, FixedInteger, FunctionType, Lifetime,
+    Array, Atomic, BitInt, CInt, CInteger, Complex, FixedInt, FixedInteger, FunctionType, Lifetime,
     Pointer, Primitive, Qualified, Scalar, Type,
 )
 
@@ -92,6 +92,9 @@ def _with_origin(t: Type | Lifetime, variant: int) -> Type | Lifetime:
         case Complex(inner):
             new = _with_origin(inner, variant)
             return t if new is inner or isinstance(new, Lifetime) else Complex(new)
+        case Atomic(inner):
+            new = _with_origin(inner, variant)
+            return t if new is inner or isinstance(new, Lifetime) else Atomic(new)
         case Qualified(inner):
             new = _with_origin(inner, variant)
             return t if new is inner or isinstance(new, Lifetime) else replace(t, base=new)

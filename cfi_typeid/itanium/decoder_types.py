@@ -17,7 +17,7 @@ from .decoder_paths import is_identifier
 from .decoder_reader import MAX_DEPTH, Binder, Node, as_type
 from .decoder_rust import FUNCTION_POINTER_VARIANTS, RustTypes
 from ..model import (
-    Array, CInteger, Complex, ConstValue, Encoded, FunctionType, Lifetime, Named, Pointer, Qualified,
+    Array, Atomic, CInteger, Complex, ConstValue, Encoded, FunctionType, Lifetime, Named, Pointer, Qualified,
 )
 
 
@@ -195,10 +195,23 @@ class Parser(BuiltinTypes, RustTypes):
         with a calling convention, one candidate as in the encoder)."""
         if self.at("U3mut"):
             return self.mutable()
+        if self.at("U7_Atomic"):
+            return self.atomic()
         if not self.at_qualified_function():
-            self.fail("a vendor qualifier is 'U3mut' (Rust) or a calling convention before "
-                      "a function type ('U6ms_abiF...E')")
+            self.fail("a vendor qualifier is 'U3mut' (Rust), 'U7_Atomic' (C) or a calling "
+                      "convention before a function type ('U6ms_abiF...E')")
         return self.function()
+
+    def atomic(self) -> Node:
+        """``U7_Atomic <type>``: C11 ``_Atomic T``, one candidate; clang writes it of no
+        qualified, atomic, array or function type (it refuses those)."""
+        self.pos += len("U7_Atomic")
+        start = self.pos
+        base = self.type()
+        if isinstance(base.item, (Qualified, Atomic, Array, FunctionType)):
+            self.fail("clang writes no _Atomic of a qualified, atomic, array or function type",
+                      start)
+        return self.intern(Atomic(as_type(base)), ("U7_Atomic",), [base])
 
     def const_value(self) -> Node:
         """``L <type> <value> E``: a const generic argument (``LbtrueE``, ``Lu3i32n-5E``);

@@ -14,7 +14,7 @@ from ..codes import BUILTIN_CODES, C_INT_CODES, FIXED_INT_CODES, SCALAR_CODES, V
 from ..errors import UsageError
 from ..flavours import Flavour
 from ..model import (
-    Array, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInt, FixedInteger,
+    Array, Atomic, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInt, FixedInteger,
     FunctionType, Lifetime, Named, Pointer, Primitive, Projection, Qualified, Reference, RustPath,
     Scalar, Slice, Tuple, Type,
 )
@@ -184,6 +184,12 @@ def _complex(t: Complex, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
     _type(t.element, flavour, subs, out)
 
 
+def _atomic(t: Atomic, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
+    # <type> ::= U <source-name> <type>   (clang's vendor qualifier U7_Atomic, a candidate)
+    out.append("U7_Atomic")
+    _type(t.base, flavour, subs, out)
+
+
 def _qualified(t: Qualified, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
     # <type> ::= <CV-qualifiers> <type>;  <CV-qualifiers> ::= [r] [V] [K]
     out.append(("r" if t.restrict else "") + ("V" if t.volatile else "")
@@ -324,7 +330,7 @@ _PLAIN_SCALAR_CODES: dict[Scalar, str] = {
 _COMPONENTS: dict[type, _Encode] = {
     Pointer: _pointer, Qualified: _qualified, FunctionType: _function, Named: _named,
     Array: _array, Reference: _reference, Slice: _slice, Tuple: _tuple, Complex: _complex,
-    BitInt: _bit_int, ConstValue: _const_value, Projection: _projection, DynTrait: _dyn_trait,
+    BitInt: _bit_int, Atomic: _atomic, ConstValue: _const_value, Projection: _projection, DynTrait: _dyn_trait,
 }
 _SPECIALS: dict[type, _Encode] = {
     Primitive: _primitive, FixedInteger: _fixed_integer, Encoded: _encoded,

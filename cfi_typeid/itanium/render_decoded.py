@@ -21,7 +21,7 @@ from .encoder import encode_function_type
 from ..errors import NotExpressibleError
 from ..flavours import CLANG, RUSTC, Flavour
 from ..model import (
-    VOID, Array, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInt,
+    VOID, Array, Atomic, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInt,
     FixedInteger, FunctionType, Named, Pointer, Primitive, Projection, Qualified, Reference,
     RustPath, Slice, Tuple, Type,
 )
@@ -64,7 +64,8 @@ def render_as_c(decoded: DecodedTypeId, name: str = "f") -> CDeclaration:
     if convention:
         decl = f"__attribute__(({convention})) {decl}"
     complete = _array_element_tags(fn)
-    # An array's element type must be complete in C; the id does not say what is in it.
+    # An array's element type (and an _Atomic type) must be complete in C; the id does not
+    # say what is in it.
     prelude = "\n".join(
         f"{line[:-1]} {{ char members_unknown; }};" if line.split()[-1].rstrip(";") in complete
         and line.startswith(("struct ", "union ")) and line.count(" ") == 1 else line
@@ -78,7 +79,7 @@ def _has_calling_convention(t: Type) -> bool:
         case FunctionType():
             return bool(t.calling_convention) or any(
                 map(_has_calling_convention, (t.returns, *t.params)))
-        case Pointer(inner) | Qualified(inner) | Array(inner) | Complex(inner):
+        case Pointer(inner) | Qualified(inner) | Array(inner) | Complex(inner) | Atomic(inner):
             return _has_calling_convention(inner)
         case _:
             return False
@@ -103,7 +104,7 @@ def _array_element_tags(t: Type, found: set[str] | None = None,
         case Named(name):
             if in_array:
                 found.add(name)
-        case Array(element):
+        case Array(element) | Atomic(element):  # (clang: _Atomic of a complete type too)
             _array_element_tags(element, found, True)
         case Qualified(inner):
             _array_element_tags(inner, found, in_array)
@@ -167,6 +168,8 @@ def _c_integers(t: Type) -> Type:
             return t
         case Complex(element):
             return Complex(_c_integers(element))
+        case Atomic(base):
+            return Atomic(_c_integers(base))
         case Qualified(base, const, volatile, restrict):
             return Qualified(_c_integers(base), const, volatile, restrict)
         case Pointer(pointee):

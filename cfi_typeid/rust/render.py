@@ -26,7 +26,7 @@ from typing import assert_never
 from ..codes import C_INT_CODES
 from ..errors import NotExpressibleError
 from ..model import (
-    VOID, Array, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInteger,
+    VOID, Array, Atomic, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInteger,
     FunctionType, Lifetime, Named, Pointer, Primitive, Projection, Qualified, Reference, RustPath,
     Scalar, Slice, Tuple, Type,
 )
@@ -225,6 +225,9 @@ class _RustRenderer:
                 raise NotExpressibleError("Rust has no _BitInt types")
             case Complex():
                 raise NotExpressibleError("Rust has no _Complex types")
+            case Atomic():
+                raise NotExpressibleError("Rust has no _Atomic types (core::sync::atomic's "
+                                          "types are structs: rustc encodes no U7_Atomic)")
             case Qualified():
                 raise NotExpressibleError(_qualified_reason(t))
             case Pointer(pointee):

@@ -179,12 +179,14 @@ C_PARAMETER_MUTATIONS = (
     "unsigned _BitInt(1)", "signed _BitInt(1)", "signed float", "long long long",
     "short char", "__int128 long", "int x, int x", "const const int", "int (*)[1.5]",
     "int (*)[sizeof(void)]", "enum E *", "enum Undeclared", "struct S[2]", "union U (*)(void)",
-    "char (*)[E_B]", "int (*)[(1 << 62) * 4]", "_Atomic int", "int restrict", "void (*)(void x)",
+    "char (*)[E_B]", "int (*)[(1 << 62) * 4]", "_Atomic(const int)", "int restrict", "void (*)(void x)",
     "inline int", "_Noreturn int", "int f(void)",
     "int y, void (*y)(void)", "void (*)(int z, int z)", "int (*)[(1 << 30) * 4]",
     "int (*)[0u - 1]", "char (*)[(char)300]", "int (*)[-1 < 0u]", "int (*)[1 << -1]",
     "int (*)[sizeof(int) - 5 > 0]", "int (*)[sizeof(void (int))]", "void, ...", "const void",
     "int (*)[0x7fffffffffffffff * 2 + 3]", "struct Q { int a; int a; } *",
+    "_Atomic void *", "_Atomic(int [2]) *", "_Atomic _BitInt(8) *", "_Atomic struct Node *",
+    "_Atomic(_Atomic int)", "int *restrict _Atomic",
 )
 #: Prelude additions clang refuses (or that change what a name means).
 C_PRELUDE_MUTATIONS = (

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from ..c.frontend import parse_c_type
 from ..model import (
-    VOID, Array, BitInt, CInt, CInteger, Complex, Encoded, FunctionType, Named, Pointer,
+    VOID, Array, Atomic, BitInt, CInt, CInteger, Complex, Encoded, FunctionType, Named, Pointer,
     Primitive, Qualified, Scalar, Type,
 )
 from ..c.render import CRenderer
@@ -176,6 +176,15 @@ def leaf_types(target: Target) -> st.SearchStrategy[Type]:
     )
 
 
+def atomic_types(target: Target) -> st.SearchStrategy[Type]:
+    """C11 ``_Atomic`` of what clang accepts it of on every target: C integers, float and
+    double, complete tags (never a _BitInt, an array, a function or a qualified type)."""
+    integers = [CInteger(k) for k in CInt if k not in (CInt.INT128, CInt.UINT128)]
+    return st.builds(Atomic, st.sampled_from(
+        integers + [Primitive(Scalar.FLOAT), Primitive(Scalar.DOUBLE),
+                    Primitive(Scalar.BOOL), *STRUCTS, *UNIONS, *ENUMS, *TAGLESS]))
+
+
 def restrictable(t: Type) -> bool:
     """Whether C allows ``restrict`` on ``t``: pointers to object types only."""
     return isinstance(t, Pointer) and not isinstance(
@@ -310,6 +319,8 @@ class SpellingRenderer(CRenderer):
             return "bool"
         if t == Complex(Primitive(Scalar.DOUBLE)) and self._coin(1, 4):
             return "_Complex"  # GNU: plain _Complex is _Complex double
+        if isinstance(t, Atomic) and not isinstance(t.base, Pointer) and self._coin():
+            return f"_Atomic {self.leaf(t.base)}"  # the qualifier, not _Atomic(T)
         if isinstance(t, Complex):
             element = self.leaf(t.element)
             word = self._pick(("_Complex", "_Complex", "__complex__"))
@@ -325,7 +336,8 @@ class SpellingRenderer(CRenderer):
     def qualified_leaf(self, specifiers: str, qualifiers: list[str]) -> str:
         units: list[str] = []
         for word in specifiers.split():
-            if units and units[-1] in ("struct", "union", "enum"):
+            if units and (units[-1] in ("struct", "union", "enum")
+                          or units[-1].count("(") > units[-1].count(")")):  # _Atomic(...)
                 units[-1] += " " + word
             else:
                 units.append(word)
