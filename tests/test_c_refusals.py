@@ -114,6 +114,8 @@ CASES = (
     "int g(int a); int g(int b); void f(void)",
     # 'void' alone, or not at all
     "void f(void, ...)",
+    "void f(...)",  # C23 allows it; clang-19 (gnu17): "ISO C requires a named parameter"
+    "void f(int (*g)(...))",
     "void f(void, int)",
     "void f(const void)",
     "typedef void V; void f(V)",

@@ -427,6 +427,12 @@ class CTransformer(DeclarationRules):
     def parameter_type_list(self, *items: object) -> Params:
         variadic = bool(items) and isinstance(items[-1], Token)
         params = [item for item in items if isinstance(item, tuple)]
+        if variadic and not params:
+            # (C23 allows it; clang-19's default, gnu17, refuses it, and so do we)
+            dots = items[-1]
+            raise self.scope.error("ISO C requires a named parameter before '...'",
+                                   dots.start_pos if isinstance(dots, Token)
+                                   and dots.start_pos is not None else 0)
         if len(params) == 1 and params[0][1] and not variadic:
             return Params((), variadic)  # (void)
         if any(is_void for _, is_void in params):
