@@ -103,6 +103,10 @@ def check_pointers(path: Path, crate: str, edition: str) -> tuple[int, int]:
     return len(records), right
 
 
+#: Bindings with no fn-pointer alias or field (bindgen's stdio.rs): nothing to check there.
+_NO_FN_POINTERS = frozenset({"stdio"})
+
+
 @pytest.mark.skipif(RUSTC is None or BINDGEN is None, reason="needs rustc and bindgen")
 @pytest.mark.parametrize("name", [n for n in HEADERS if ALL or n in ("zlib", "signal")])
 def test_bindgen_pointer_types_and_fields(name: str, tmp_path: Path) -> None:
@@ -110,7 +114,8 @@ def test_bindgen_pointer_types_and_fields(name: str, tmp_path: Path) -> None:
         pytest.skip(f"/usr/include/{HEADERS[name]} is not installed")
     checked, right = check_pointers(bindgen(HEADERS[name], tmp_path / f"{name}.rs"), "probe",
                                     "2021")
-    assert checked > 0 and right == checked, (checked, right)
+    assert right == checked, (checked, right)
+    assert (checked == 0) == (name in _NO_FN_POINTERS), (name, checked)
 
 
 def _assert_all_right(result: dict[str, Any]) -> None:
