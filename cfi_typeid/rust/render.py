@@ -337,10 +337,22 @@ class _RustRenderer:
         self.features.add("cfi_encoding")
         self.items.setdefault(f"enc {name}", f'#[cfi_encoding = "{code}"] {definition}')
 
-    def path(self, t: RustPath) -> str:
+    def note_crate(self, t: RustPath) -> None:
+        """Record the crate of a type or trait path: one disambiguator per crate name."""
         known = self.crates.setdefault(t.crate, t.disambiguator)
         if known != t.disambiguator:
             raise NotExpressibleError(f"crate {t.crate!r} appears with two disambiguators")
+
+    def note_local_crate(self, t: RustPath) -> None:
+        """A path the prelude defines: every such path must be of the one crate it defines."""
+        if self.crate is None:
+            self.crate = t.crate
+        if t.crate != self.crate:
+            raise NotExpressibleError(f"items of two crates ({self.crate}, {t.crate}): one "
+                                      "prelude defines the items of one crate")
+
+    def path(self, t: RustPath) -> str:
+        self.note_crate(t)
         if any(seg.namespace != "t" for seg in t.segments):
             raise NotExpressibleError("a type defined inside a function or value cannot be "
                                       "named from a signature")
@@ -353,11 +365,7 @@ class _RustRenderer:
             # alloc's items are re-exported by std, which needs no `extern crate`
             public = "::".join(_public_path(names))
             return f"::{'std' if t.crate == 'alloc' else t.crate}::{public}{args}"
-        if self.crate is None:
-            self.crate = t.crate
-        if t.crate != self.crate:
-            raise NotExpressibleError(f"items of two crates ({self.crate}, {t.crate}): one "
-                                      "prelude defines the items of one crate")
+        self.note_local_crate(t)
         self.define(names, (len(t.lifetimes), len(t.args)))
         return f"crate::{'::'.join(names)}{args}"
 
@@ -396,19 +404,13 @@ class _RustRenderer:
         generic = [*(self.lifetime(lt) for lt in t.lifetimes), *(self.type(a) for a in t.args),
                    *(f"{name} = {self.type(term)}" for name, term in bindings)]
         args = f"<{', '.join(generic)}>" if generic else ""
-        known = self.crates.setdefault(t.crate, t.disambiguator)
-        if known != t.disambiguator:
-            raise NotExpressibleError(f"crate {t.crate!r} appears with two disambiguators")
+        self.note_crate(t)
         if t.crate in STANDARD_CRATES:
             if public is None:
                 raise NotExpressibleError(f"the public path of the trait "
                                           f"{'::'.join([t.crate, *names])} is not known")
             return f"::core::{public}{args}"
-        if self.crate is None:
-            self.crate = t.crate
-        if t.crate != self.crate:
-            raise NotExpressibleError(f"items of two crates ({self.crate}, {t.crate}): one "
-                                      "prelude defines the items of one crate")
+        self.note_local_crate(t)
         module = self.root
         for name in names[:-1]:
             module = module.modules.setdefault(name, _Module())
