@@ -75,7 +75,12 @@ def c_parser() -> Lark:
     ``cache=True`` stores Lark's own tables (keyed by grammar, options and Lark version) in the
     temp directory."""
     from lark import Lark
-    return Lark(_grammar(), parser="lalr", lexer="contextual", start=["declaration", "target"],
+    return Lark(_grammar(), **_lark_options())
+
+
+def _lark_options() -> dict[str, Any]:
+    """The options of the C grammar's Lark parsers (:func:`c_parser`, :func:`_c_checker`)."""
+    return dict(parser="lalr", lexer="contextual", start=["declaration", "target"],
                 propagate_positions=False, maybe_placeholders=False, cache=True,
                 lexer_callbacks=dict(_LEXER_CALLBACKS))
 
@@ -513,7 +518,8 @@ def check_c_syntax(text: str, start: int, end: int, rule: str, typedef_names: Co
 
 @cache
 def _c_checker() -> Lark:
-    """:func:`c_parser` reducing every rule to None: a syntax check that keeps no tree."""
+    """:func:`c_parser` reducing every rule to an empty node: a syntax check that keeps no
+    tree."""
     from lark import Lark, Transformer, Tree
 
     def empty_node(self: Any, data: Any, children: Any, meta: Any) -> Any:
@@ -523,9 +529,7 @@ def _c_checker() -> Lark:
     # (the class is made by a call, not a nested class statement: mypyc compiles this module
     # in the optional build, and it supports no nested class definitions)
     discard = type("Discard", (Transformer,), {"__default__": empty_node})
-    return Lark(_grammar(), parser="lalr", lexer="contextual", start=["declaration", "target"],
-                propagate_positions=False, maybe_placeholders=False, cache=True,
-                lexer_callbacks=dict(_LEXER_CALLBACKS), transformer=discard())
+    return Lark(_grammar(), **_lark_options(), transformer=discard())
 
 
 def _lark_parse(parser: Lark, text: str, start: int, end: int, rule: str,
