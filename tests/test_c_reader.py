@@ -126,7 +126,8 @@ def test_line_markers_name_the_original_file_and_line() -> None:
 def test_growing_headers_stay_linear() -> None:
     """Issue 17: CPU time at three sizes, for the C families that were quadratic or deep
     (comments, # lines and attributes in preludes; long lists): the exponent stays under 1.2
-    (generous constants: the smallest size is timed with enough work to be measurable)."""
+    (generous constants: the smallest size is timed with enough work to be measurable; the
+    best of three runs is kept, as ``tests/growth.py`` does)."""
     import time
 
     from cfi_typeid import typeid
@@ -140,13 +141,18 @@ def test_growing_headers_stay_linear() -> None:
         "parameters": lambda n: "void g(" + ",".join(["int"] * n) + ");",
         "sum": lambda n: "enum { S = " + "+".join(["1"] * n) + "};",
     }
+    runs = iter(range(10**9))
     for name, make in families.items():
         times = []
         for n in (1000, 4000, 16000):
             prelude = make(n)
-            start = time.process_time()
-            typeid("void f(int);", prelude=prelude + "\n")
-            times.append(max(time.process_time() - start, 1e-3))
+            best = float("inf")
+            for _ in range(3):  # the best of three: one run can lose its CPU to the machine
+                run = next(runs)  # (a new prelude each time: no cached answer is reused)
+                start = time.process_time()
+                typeid("void f(int);", prelude=f"{prelude}\n/* {run} */\n")
+                best = min(best, time.process_time() - start)
+            times.append(max(best, 1e-3))
         # n grows 16x: n^1.2 allows ~28x
         assert times[2] / times[0] < 16 ** 1.2 * 1.5, (name, times)
 
