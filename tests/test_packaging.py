@@ -215,3 +215,17 @@ def test_compiled_build_without_a_c_compiler_is_pure_python(tmp_path: Path) -> N
     elsewhere.mkdir()
     assert _loaded_from(env, elsewhere, "cfi_typeid.itanium.encoder").endswith(".py")
     assert _outputs(env, elsewhere) == _outputs(_pure_env(), elsewhere)
+
+
+def test_runs_from_a_source_tree_without_the_grammar_package(tmp_path: Path) -> None:
+    """The README's quick start installs the wheel and runs ``python -m cfi_typeid`` in the
+    clone: the source tree comes first on ``sys.path`` and has no ``cfi_typeid.grammar`` (its
+    ``grammar/`` is beside the package).  ``-S`` leaves out the editable install's path hook,
+    so this is the source tree alone (the other packages come from their folders by path)."""
+    import lark
+    libraries = os.path.dirname(os.path.dirname(lark.__file__))
+    env = dict(os.environ, PYTHONPATH=libraries, TMPDIR=str(tmp_path))
+    out = subprocess.run([sys.executable, "-S", "-m", "cfi_typeid", "encode", "void f(long)"],
+                         cwd=ROOT, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "_ZTSFvlE"

@@ -119,11 +119,21 @@ def _embedded_literals(terminals: list[Terminal]) -> dict[str, list[str]]:
 
 def grammar_text(filename: str) -> str:
     """The text of a grammar in ``grammar/`` (installed as the package ``cfi_typeid.grammar``;
-    read as a plain file: ``importlib.resources`` costs more to import than the read)."""
+    read as a plain file: ``importlib.resources`` costs more to import than the read).
+
+    A source tree has no ``cfi_typeid.grammar``: its ``grammar/`` is beside the package.  That
+    is what runs when ``python -m cfi_typeid`` is started in a clone (the current directory
+    comes first on ``sys.path``, before the installed wheel), as the README's quick start does.
+    """
     from importlib import import_module
-    package = import_module("cfi_typeid.grammar")
-    assert package.__file__ is not None
-    with open(os.path.join(os.path.dirname(package.__file__), filename), encoding="utf-8") as f:
+    try:
+        package = import_module("cfi_typeid.grammar")
+        assert package.__file__ is not None
+        folder = os.path.dirname(package.__file__)
+    except ModuleNotFoundError:
+        folder = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__)))), "grammar")
+    with open(os.path.join(folder, filename), encoding="utf-8") as f:
         return f.read()
 
 
