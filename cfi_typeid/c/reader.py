@@ -13,6 +13,7 @@ import re
 from collections import deque
 from typing import Callable, NamedTuple
 
+from .composite import composite
 from .frontend import MAX_NESTING, _parse, _target_scope
 from .scope import SKIPPED, Record, Scope, adjust_parameter
 from .syntax import FileSpan, blank_noise, split_file
@@ -233,20 +234,18 @@ def knr_function(scope: Scope, text: str, span: FileSpan) -> tuple[str, Function
 
 
 def _merge(records: list[Record]) -> list[Record]:
-    """One record per (kind, name), at its last declaration; a function's type is C's
-    composite of its declarations as far as clang's ids see it: a prototype declared before
-    stays when a later declaration has none (``int f(int); int f();`` is ``int (int)``)."""
+    """One record per (kind, name), at its last declaration; a function's or a variable's
+    type is C's composite of its declarations (``c/composite.py``): a prototype declared
+    before stays when a later declaration has none (``int f(int); int f();`` is
+    ``int (int)``), an array keeps its length, an enum and its integer make the integer."""
     found: dict[tuple[str, str], Record] = {}
     for record in records:
         key = (record.kind, record.name)
         old = found.pop(key, None)
         if old is not None and old.symbol and not record.symbol:
             record = record._replace(symbol=old.symbol)  # a label holds for the redeclaration
-        if old is not None and record.kind == "function":
-            before, now = old.type, record.type
-            if isinstance(before, FunctionType) and isinstance(now, FunctionType) \
-                    and before.prototyped and not now.prototyped:
-                record = record._replace(type=before)
+        if old is not None and record.kind in ("function", "variable"):
+            record = record._replace(type=composite(old.type, record.type))
         found[key] = record
     return list(found.values())
 

@@ -14,8 +14,8 @@ from typing import Any, MutableMapping, NamedTuple, Sequence
 
 from ..errors import ParseError
 from ..model import (
-    Array, Atomic, Complex, Encoded, FunctionType, Named, Pointer, Qualified, Type, qualify,
-    unqualified,
+    Array, Atomic, Complex, Encoded, FunctionType, Named, Pointer, Qualified, TYPEDEF_NAMED, Type,
+    qualify, unqualified,
 )
 from ..targets import Target
 
@@ -153,6 +153,6 @@ def name_anonymous(t: Type, name: str) -> Type:
     typedef names exactly the tag (``typedef const struct {...} C;`` leaves it unnamed)."""
     match t:
         case Named(""):
-            return Named(name, t.kind)
+            return Named(name, t.kind, TYPEDEF_NAMED)
         case _:
             return t
