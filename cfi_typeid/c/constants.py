@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from .layout import layout_of
 from .scope import CURRENT_SCOPE, Scope
 from ..parsing.lalr import Token
 from ..model import (
-    Array, CInt, CInteger, Complex, FunctionType, Pointer, Primitive, Scalar, Type, unqualified,
+    Array, CInt, CInteger, Complex, FunctionType, Named, Pointer, Primitive, Scalar, Type,
+    unqualified,
 )
 
 _BINARY: dict[str, Callable[[int, int], int]] = {
@@ -258,7 +260,7 @@ class ConstantRules:
     def sizeof_type(self, kw: Token, t: Type) -> int:
         size = self._sizeof(t)
         if size is None:
-            raise self.scope.error("sizeof of this type is not supported", kw.start_pos or 0)
+            raise self.scope.error(_refusal(t, self.scope), kw.start_pos or 0)
         return Typed(size, self.scope.target.pointer_bits, False)  # a size_t
 
     def _sizeof(self, t: Type) -> int | None:
@@ -278,8 +280,24 @@ class ConstantRules:
                 return None if inner is None else 2 * inner
             case FunctionType():
                 return 1
+            case Named():
+                found = layout_of(t, self.scope)
+                return None if isinstance(found, str) else found.size
             case _:
                 return None
+
+
+def _refusal(t: Type, scope: Scope) -> str:
+    """Why ``sizeof`` of ``t`` is refused: a struct's or union's reason names it."""
+    inner = unqualified(t)
+    while isinstance(inner, (Array, Complex)):
+        inner = unqualified(inner.element)
+    if isinstance(inner, Named):
+        found = layout_of(t, scope)
+        if isinstance(found, str):
+            name = f"{inner.kind} {inner.name}" if inner.name else f"an unnamed {inner.kind}"
+            return f"sizeof of {name} is not supported: {found}"
+    return "sizeof of this type is not supported"
 
 
 _INTEGER_LITERAL = re.compile(r"(0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)"

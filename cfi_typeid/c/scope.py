@@ -80,6 +80,13 @@ class Scope:
     #: whether the declaration being read is a K&R definition's head (identifier lists are
     #: allowed only there)
     knr_definition: bool = False
+    #: the text as given, before blank_noise (at the same offsets as ``text``): what a
+    #: struct's layout reads its attributes from (see :mod:`cfi_typeid.c.layout`)
+    source: str = ""
+    #: the layouts of the structs and unions defined so far (``cfi_typeid.c.layout.Found``),
+    #: by ``tag#instance``; and of the unnamed ones, by the offset of their keyword in text
+    layouts: MutableMapping[str, Any] = field(default_factory=dict)
+    anonymous_layouts: dict[int, Any] = field(default_factory=dict)
 
     def skipped_reason(self, name: str) -> str:
         return f"uses {name!r}, whose declaration was skipped ({self.skipped.get(name, '?')})"

@@ -20,6 +20,7 @@ from typing import Sequence
 
 from .atomic import atomic_of
 from .constants import VARIABLE, Variable
+from .layout import define as define_layout
 from .declarations import (
     CC_PREFIX, FUNCTION_SPECIFIERS, DeclarationRules, is_function_pointer,
 )
@@ -85,6 +86,10 @@ class CTransformer(DeclarationRules):
         tag = rest[0] if rest and isinstance(rest[0], Token) else None
         base = self._tag(kw, tag, defining=True)
         self._one_member_each(rest)
+        define_layout(self.scope, "union" if kw == "union" else "struct",
+                      None if tag is None else str(tag), self.scope.base + (kw.start_pos or 0),
+                      [m for declared in rest if isinstance(declared, Fields)
+                       for m in declared.members])
         if self.scope.records is None:
             return base
         members: list[Record] = []
