@@ -13,7 +13,7 @@ System V aligns the 8-byte ones (``long long``, ``double``, ``_Complex double``'
 What is not modelled gives a reason instead of a :class:`Layout`, and ``sizeof`` of it is
 refused with that reason: bit-fields, ``packed`` / ``aligned`` attributes, ``_Alignas``,
 ``#pragma pack``, enums (whose size depends on their values), ``long double``, ``_BitInt``,
-``_Atomic``, and incomplete types (a tag declared but not defined, which clang refuses too).
+``_Atomic``, the Microsoft ABI's layouts (``*-msvc``), and incomplete types (a tag declared but not defined, which clang refuses too).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import NamedTuple, Sequence
 
 from .scope import Scope
 from ..model import (
-    Array, CInteger, Complex, Named, Pointer, Primitive, Scalar, Type, unqualified,
+    Array, Atomic, BitInt, CInteger, Complex, Named, Pointer, Primitive, Scalar, Type, unqualified,
 )
 from ..targets import Target
 
@@ -84,6 +84,10 @@ def layout_of(t: Type, scope: Scope, anonymous: Found | None = None) -> Found:
             if not isinstance(found, (Layout, str)):
                 return f"{kind} {name} is an incomplete type here (clang refuses it too)"
             return found
+        case BitInt():
+            return "_BitInt is not modelled"
+        case Atomic():
+            return "_Atomic types are not modelled"
         case other:
             return f"{type(other).__name__} members are not modelled"
 
@@ -119,7 +123,8 @@ def define(scope: Scope, kind: str, tag: str | None, kw: int,
            members: Sequence[tuple[Type, object]]) -> None:
     """Note the layout of the struct or union defined at ``kw`` (an offset in the scope's
     text), under its tag, or, unnamed, under its offset (see :func:`anonymous_at`)."""
-    refused = _not_modelled_in_text(scope, kw)
+    refused = _MICROSOFT if scope.target.microsoft_mangling else \
+        _not_modelled_in_text(scope, kw)
     found = aggregate(kind, members, scope) if refused is None else refused
     if tag is None:
         scope.anonymous_layouts[kw] = found
@@ -136,6 +141,9 @@ def _set(scope: Scope, named: Named, found: Found) -> None:
     scope.undo.append((scope.layouts, key, scope.layouts.get(key)))
     scope.layouts[key] = found
 
+
+#: (clang on *-msvc lays C structs out as MSVC does: an empty struct has size 4, and more)
+_MICROSOFT = "the Microsoft ABI's struct layout is not modelled"
 
 _TAG_KEYWORD = re.compile(r"(?<![\w$])(?:struct|union)(?![\w$])")
 
