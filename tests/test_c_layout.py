@@ -57,6 +57,8 @@ def _member(rng: random.Random, name: str, scalars: list[str], defined: list[str
             return base  # an unnamed member: its members are the outer one's
     else:
         base = rng.choice(scalars)
+        if "%d" in base:  # (an unnamed enum: enumerators of their own)
+            base = base % rng.randrange(1 << 30)
     if "(*)" in base:
         declarator = base.replace("(*)", f"(*{name})")
         return declarator
@@ -67,13 +69,22 @@ def _member(rng: random.Random, name: str, scalars: list[str], defined: list[str
     return f"{base} {name}"
 
 
+#: enums of every underlying type clang gives one (int, unsigned, long, long long, either sign)
+_ENUMS = """enum e_int { EI = -1 }; enum e_unsigned { EU = 0xffffffffu };
+enum e_long { EL = -0x80000001ll }; enum e_ulong { EUL = 0xffffffffffffffffull };
+enum e_small { ES1, ES2 = 200 }; typedef enum { ET = 1ll << 40 } e_typedef;
+"""
+
+
 def _definitions(target: str, count: int = 60) -> tuple[str, list[str]]:
     """C text defining ``count`` structs and unions, and the names to take sizeof of."""
     rng = random.Random(f"layout {target}")
     scalars = _SCALARS + (_WIDE if TARGETS[target].pointer_bits == 64 else [])
+    scalars += ["enum e_int", "enum e_unsigned", "enum e_long", "enum e_ulong", "enum e_small",
+                "e_typedef", "enum { EA_%d = 3 }"]
     if TARGETS[target].has_float128:
         scalars.append("__float128")
-    lines: list[str] = []
+    lines: list[str] = [_ENUMS]
     defined: list[str] = []
     for n in range(count):
         kind = "union" if rng.random() < 0.25 else "struct"
@@ -89,7 +100,8 @@ def _definitions(target: str, count: int = 60) -> tuple[str, list[str]]:
             if not body.count("tail[]"):
                 defined.append(f"{kind} S_{n}")
         lines.append(f"struct W_{n} {{ char c; {defined[-1] if defined else 'int'} s; }};")
-    names = [d for d in defined] + [f"struct W_{n}" for n in range(count)]
+    names = [d for d in defined] + [f"struct W_{n}" for n in range(count)] + [
+        "enum e_int", "enum e_unsigned", "enum e_long", "enum e_ulong", "e_typedef"]
     return "\n".join(lines) + "\n", names
 
 
@@ -158,7 +170,8 @@ _NOT_MODELLED = [
     ("struct s { char c; _Alignas(8) int i; };", "struct s", "aligned"),
     ("#pragma pack(push, 1)\nstruct s { char c; int i; };\n#pragma pack(pop)", "struct s",
      "#pragma pack"),
-    ("enum e { A, B }; struct s { enum e e; };", "struct s", "enum"),
+    ("enum __attribute__((packed)) e { A, B }; struct s { enum e e; };", "struct s",
+     "packed"),
     ("struct s { long double d; };", "struct s", "long double"),
     ("struct s { _BitInt(17) b; };", "struct s", "_BitInt"),
     ("struct s { _Atomic int a; };", "struct s", "Atomic"),

@@ -7,12 +7,13 @@ A struct's members are placed in order, each at the next multiple of its alignme
 struct's alignment is its members' largest (1 when it has none: GNU C's empty struct has size
 0), and its size the end of its last member rounded up to that alignment.  A union's size is
 its largest member's, rounded the same way.  A flexible array member (``T tail[];``, last)
-adds its element's alignment and no size.  A scalar is aligned to its size, except that i386
+adds its element's alignment and no size.  An enum is ``int`` or ``unsigned int``, or a wider integer when its values need one.  A
+scalar is aligned to its size, except that i386
 System V aligns the 8-byte ones (``long long``, ``double``, ``_Complex double``'s parts) to 4.
 
 What is not modelled gives a reason instead of a :class:`Layout`, and ``sizeof`` of it is
 refused with that reason: bit-fields, ``packed`` / ``aligned`` attributes, ``_Alignas``,
-``#pragma pack``, enums (whose size depends on their values), ``long double``, ``_BitInt``,
+``#pragma pack``, ``long double``, ``_BitInt``,
 ``_Atomic``, the Microsoft ABI's layouts (``*-msvc``), and incomplete types (a tag declared but not defined, which clang refuses too).
 """
 
@@ -78,8 +79,6 @@ def layout_of(t: Type, scope: Scope, anonymous: Found | None = None) -> Found:
         case Named(name, kind) as named:
             if name == "":
                 return anonymous if anonymous is not None else f"an unnamed {kind} here"
-            if kind == "enum":
-                return f"the size of enum {name} (it depends on its values) is not modelled"
             found = scope.layouts.get(_key(named))
             if not isinstance(found, (Layout, str)):
                 return f"{kind} {name} is an incomplete type here (clang refuses it too)"
@@ -119,6 +118,30 @@ def aggregate(kind: str, members: Sequence[tuple[Type, object]], scope: Scope) -
     return Layout(-(-end // align) * align, align)
 
 
+def define_enum(scope: Scope, tag: str | None, kw: int) -> None:
+    """Note the layout of the enum defined at ``kw`` from its enumerators' values (those the
+    scope noted after ``kw``): clang's C rule gives it ``int`` or ``unsigned int`` when they
+    fit, else the first of ``long``, ``long long`` (signed or not) that holds them all."""
+    values = [v for at, v in scope.enum_values if at > kw]
+    scope.enum_values.clear()
+    refused = _MICROSOFT if scope.target.microsoft_mangling else \
+        _not_modelled_in_text(scope, kw, bit_fields=False)
+    found: Found = refused or "an enum with no enumerators"
+    if refused is None and values:
+        low, high = min(values), max(values)
+        for bits in (32, scope.target.long_bits, 64):
+            if (-(1 << (bits - 1)) <= low and high < 1 << (bits - 1)) \
+                    or (low >= 0 and high < 1 << bits):
+                found = _scalar(bits // 8, scope.target)
+                break
+        else:
+            found = "an enum wider than 64 bits is not modelled"
+    if tag is None:
+        scope.anonymous_layouts[kw] = found
+    else:
+        _set(scope, Named(tag, "enum"), found)
+
+
 def define(scope: Scope, kind: str, tag: str | None, kw: int,
            members: Sequence[tuple[Type, object]]) -> None:
     """Note the layout of the struct or union defined at ``kw`` (an offset in the scope's
@@ -145,13 +168,13 @@ def _set(scope: Scope, named: Named, found: Found) -> None:
 #: (clang on *-msvc lays C structs out as MSVC does: an empty struct has size 4, and more)
 _MICROSOFT = "the Microsoft ABI's struct layout is not modelled"
 
-_TAG_KEYWORD = re.compile(r"(?<![\w$])(?:struct|union)(?![\w$])")
+_TAG_KEYWORD = re.compile(r"(?<![\w$])(?:struct|union|enum)(?![\w$])")
 
 
 def anonymous_at(scope: Scope, pos: int) -> Found | None:
-    """The layout of the unnamed struct or union among the specifiers that begin at ``pos``
-    (relative to the declaration): the first ``struct``/``union`` keyword from there (a second
-    type specifier would be an error)."""
+    """The layout of the unnamed struct, union or enum among the specifiers that begin at
+    ``pos`` (relative to the declaration): the first tag keyword from there (a second type
+    specifier would be an error)."""
     m = _TAG_KEYWORD.search(scope.text, scope.base + max(pos, 0))
     return None if m is None else scope.anonymous_layouts.get(m.start())
 
@@ -179,7 +202,7 @@ def _first_pack_pragma(source: str) -> int:
     return len(source) if m is None else m.start()
 
 
-def _not_modelled_in_text(scope: Scope, kw: int) -> Refusal | None:
+def _not_modelled_in_text(scope: Scope, kw: int, bit_fields: bool = True) -> Refusal | None:
     """Why the definition at ``kw`` cannot be laid out from its members alone: bit-fields
     (``:`` in its body outside brackets), layout attributes in its declaration, a packing
     pragma before it; or that the source text is unknown."""
@@ -200,7 +223,7 @@ def _not_modelled_in_text(scope: Scope, kw: int) -> Refusal | None:
             brackets += 1
         elif c in ")]":
             brackets -= 1
-        elif c == ":" and brackets == 0:
+        elif c == ":" and brackets == 0 and bit_fields:
             return "bit-fields are not modelled"
     start = max(text.rfind(";", 0, kw), text.rfind("{", 0, kw), text.rfind("}", 0, kw)) + 1
     end = text.find(";", at)

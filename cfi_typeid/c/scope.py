@@ -87,6 +87,8 @@ class Scope:
     #: by ``tag#instance``; and of the unnamed ones, by the offset of their keyword in text
     layouts: MutableMapping[str, Any] = field(default_factory=dict)
     anonymous_layouts: dict[int, Any] = field(default_factory=dict)
+    #: (offset in text, value) of each enumerator read since the last enum's definition
+    enum_values: list[tuple[int, int]] = field(default_factory=list)
 
     def skipped_reason(self, name: str) -> str:
         return f"uses {name!r}, whose declaration was skipped ({self.skipped.get(name, '?')})"

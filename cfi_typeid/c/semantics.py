@@ -20,7 +20,7 @@ from typing import Sequence
 
 from .atomic import atomic_of
 from .constants import VARIABLE, Variable
-from .layout import define as define_layout
+from .layout import define as define_layout, define_enum as define_enum_layout
 from .declarations import (
     CC_PREFIX, FUNCTION_SPECIFIERS, DeclarationRules, is_function_pointer,
 )
@@ -119,7 +119,10 @@ class CTransformer(DeclarationRules):
     def enum_definition(self, kw: Token, *rest: object) -> Base:
         self.scope.next_enum_value = 0
         tag = rest[0] if rest and isinstance(rest[0], Token) else None
-        return self._tag(kw, tag, defining=True)
+        base = self._tag(kw, tag, defining=True)
+        define_enum_layout(self.scope, None if tag is None else str(tag),
+                           self.scope.base + (kw.start_pos or 0))
+        return base
 
     enum_reference = struct_reference
 
@@ -142,6 +145,7 @@ class CTransformer(DeclarationRules):
             raise scope.error(f"redefinition of '{name!s}'", name.start_pos or 0)
         scope.next_enum_value = scope.next_enum_value if value is None else value
         scope.set_constant(str(name), scope.next_enum_value)
+        scope.enum_values.append((scope.base + (name.start_pos or 0), scope.next_enum_value))
         scope.next_enum_value += 1
 
     def storage_class(self, tok: Token) -> Keyword:
