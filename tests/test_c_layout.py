@@ -6,8 +6,9 @@ union members, typedef-named unnamed structs, flexible array members), are compi
 clang-19 for each target with ``int size_N[sizeof (struct S_N)];`` and a wrapper ``struct
 { char c; struct S_N s; }`` whose size shows the alignment; the same text is read by the
 header reader with ``void f_N(int (*)[sizeof (struct S_N)]);``, and the lengths must agree.
-What is not modelled (bit-fields, packed and aligned attributes, ``#pragma pack``, enums,
-incomplete types) must be refused with its reason, never guessed.  And the real glibc headers
+A struct's own ``packed`` and ``aligned(N)`` attributes are among the choices.  What is not
+modelled (bit-fields, attributes on members, typedefs with an aligned attribute, ``#pragma
+pack``, incomplete types) must be refused with its reason, never guessed.  And the real glibc headers
 that were losing declarations to ``sizeof (struct ...)`` (thread_db.h, proc_service.h,
 netinet/in.h) are now read whole, with clang's ids.
 """
@@ -76,6 +77,19 @@ enum e_small { ES1, ES2 = 200 }; typedef enum { ET = 1ll << 40 } e_typedef;
 """
 
 
+def _attributes(rng: random.Random) -> tuple[str, str]:
+    """A struct's own attributes, after its keyword or after its closing brace (or none)."""
+    words = []
+    if rng.random() < 0.2:
+        words.append(rng.choice(["packed", "__packed__"]))
+    if rng.random() < 0.15:
+        words.append(f"{rng.choice(['aligned', '__aligned__'])}({rng.choice([1, 2, 4, 8, 16, 32])})")
+    if not words or rng.random() < 0.2:
+        return "", ""
+    attribute = f"__attribute__(({', '.join(words)})) "
+    return (attribute, "") if rng.random() < 0.5 else ("", " " + attribute)
+
+
 def _definitions(target: str, count: int = 60) -> tuple[str, list[str]]:
     """C text defining ``count`` structs and unions, and the names to take sizeof of."""
     rng = random.Random(f"layout {target}")
@@ -92,11 +106,12 @@ def _definitions(target: str, count: int = 60) -> tuple[str, list[str]]:
         if kind == "struct" and members and rng.random() < 0.15:
             members.append(f"{rng.choice(scalars[:13])} tail[]")
         body = "".join(f"{m}; " for m in members)
+        head, tail = _attributes(rng)
         if rng.random() < 0.2:
-            lines.append(f"typedef {kind} {{ {body}}} T_{n};")
+            lines.append(f"typedef {kind} {head}{{ {body}}}{tail} T_{n};")
             defined.append(f"T_{n}")
         else:
-            lines.append(f"{kind} S_{n} {{ {body}}};")
+            lines.append(f"{kind} {head}S_{n} {{ {body}}}{tail};")
             if not body.count("tail[]"):
                 defined.append(f"{kind} S_{n}")
         lines.append(f"struct W_{n} {{ char c; {defined[-1] if defined else 'int'} s; }};")
@@ -164,8 +179,15 @@ def test_the_rules_one_by_one(target: str) -> None:
 
 _NOT_MODELLED = [
     ("struct s { int a : 3; int b; };", "struct s", "bit-fields"),
-    ("struct s { char c; int i; } __attribute__((packed));", "struct s", "packed"),
-    ("struct __attribute__((__packed__)) s { char c; int i; };", "struct s", "packed"),
+    ("struct s { char c; int i; } __attribute__((aligned));", "struct s", "aligned"),
+    ("struct s { char c; int i; } __attribute__((aligned(sizeof(long))));", "struct s",
+     "aligned"),
+    ("struct s { char c; int i __attribute__((packed)); };", "struct s", "packed"),
+    ("struct s { char c; } x __attribute__((aligned(8)));", "struct s", "aligned"),
+    ("struct [[gnu::packed]] s { char c; int i; };", "struct s", "packed"),
+    ("typedef long long a64 __attribute__((aligned(8))); typedef a64 b64;\n"
+     "struct s { char c; b64 x; };", "struct s", "typedef"),
+    ("struct s { char c; } __attribute__((ms_struct));", "struct s", "ms_struct"),
     ("struct s { char c; int i __attribute__((aligned(16))); };", "struct s", "aligned"),
     ("struct s { char c; _Alignas(8) int i; };", "struct s", "aligned"),
     ("#pragma pack(push, 1)\nstruct s { char c; int i; };\n#pragma pack(pop)", "struct s",

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Container
 
 from .constants import ConstantRules
-from .layout import anonymous_at, name_anonymous_layout
+from .layout import anonymous_at, name_anonymous_layout, note_typedef
 from .modes import ModeError, apply_mode
 from .parts import Base, Declarator, Fields, Mode, Specifiers, flatten
 from .scope import SKIPPED, Record, has_anonymous, name_anonymous
@@ -189,6 +189,8 @@ class DeclarationRules(ConstantRules):
                 if scope.records is not None:
                     scope.records.extend(m._replace(name=f"{first.name}.{m.name}")
                                          for m in specs.members)
+        if specs.is_typedef:
+            note_typedef(scope, specs.pos, [d.name for d in declarators if d.name])
         for d in declarators:
             if d.name is None:
                 continue

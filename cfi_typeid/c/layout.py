@@ -37,6 +37,17 @@ class Layout(NamedTuple):
     align: int
 
 
+class Attributes(NamedTuple):
+    """What a struct's own attributes change: ``packed`` (every member aligned to 1) and
+    ``aligned(N)`` (the struct aligned to at least N)."""
+
+    packed: bool = False
+    align: int = 1
+
+
+_PLAIN = Attributes()
+
+
 #: What a layout is not known for: why, said after "sizeof of T is not supported: ".
 Refusal = str
 Found = Layout | Refusal
@@ -91,9 +102,12 @@ def layout_of(t: Type, scope: Scope, anonymous: Found | None = None) -> Found:
             return f"{type(other).__name__} members are not modelled"
 
 
-def aggregate(kind: str, members: Sequence[tuple[Type, object]], scope: Scope) -> Found:
-    """The layout of a struct or union (``kind``) with these members, in order."""
-    offset, size, align = 0, 0, 1
+def aggregate(kind: str, members: Sequence[tuple[Type, object]], scope: Scope,
+              attributes: Attributes = _PLAIN) -> Found:
+    """The layout of a struct or union (``kind``) with these members, in order, and its own
+    ``packed`` and ``aligned`` attributes."""
+    offset, size, align = 0, 0, attributes.align
+    packed = attributes.packed
     for i, (t, given) in enumerate(members):
         anonymous = given if isinstance(given, (Layout, str)) else None
         bare = unqualified(t)
@@ -103,12 +117,15 @@ def aggregate(kind: str, members: Sequence[tuple[Type, object]], scope: Scope) -
             inner = layout_of(bare.element, scope, anonymous)
             if isinstance(inner, str):
                 return inner
-            align = max(align, inner.align)
-            offset = -(-offset // inner.align) * inner.align
+            if not packed:
+                align = max(align, inner.align)
+                offset = -(-offset // inner.align) * inner.align
             continue
         found = layout_of(t, scope, anonymous)
         if isinstance(found, str):
             return found
+        if packed:
+            found = Layout(found.size, 1)
         align = max(align, found.align)
         if kind == "union":
             size = max(size, found.size)
@@ -124,10 +141,12 @@ def define_enum(scope: Scope, tag: str | None, kw: int) -> None:
     fit, else the first of ``long``, ``long long`` (signed or not) that holds them all."""
     values = [v for at, v in scope.enum_values if at > kw]
     scope.enum_values.clear()
-    refused = _MICROSOFT if scope.target.microsoft_mangling else \
-        _not_modelled_in_text(scope, kw, bit_fields=False)
-    found: Found = refused or "an enum with no enumerators"
-    if refused is None and values:
+    rules = _MICROSOFT if scope.target.microsoft_mangling else \
+        _text_rules(scope, kw, bit_fields=False)
+    if isinstance(rules, Attributes) and rules != _PLAIN:
+        rules = "packed and aligned enums are not modelled"
+    found: Found = rules if isinstance(rules, str) else "an enum with no enumerators"
+    if not isinstance(rules, str) and values:
         low, high = min(values), max(values)
         for bits in (32, scope.target.long_bits, 64):
             if (-(1 << (bits - 1)) <= low and high < 1 << (bits - 1)) \
@@ -146,9 +165,8 @@ def define(scope: Scope, kind: str, tag: str | None, kw: int,
            members: Sequence[tuple[Type, object]]) -> None:
     """Note the layout of the struct or union defined at ``kw`` (an offset in the scope's
     text), under its tag, or, unnamed, under its offset (see :func:`anonymous_at`)."""
-    refused = _MICROSOFT if scope.target.microsoft_mangling else \
-        _not_modelled_in_text(scope, kw)
-    found = aggregate(kind, members, scope) if refused is None else refused
+    rules = _MICROSOFT if scope.target.microsoft_mangling else _text_rules(scope, kw)
+    found = rules if isinstance(rules, str) else aggregate(kind, members, scope, rules)
     if tag is None:
         scope.anonymous_layouts[kw] = found
         return
@@ -186,6 +204,44 @@ def name_anonymous_layout(scope: Scope, pos: int, named: Type) -> None:
         _set(scope, named, found)
 
 
+def note_typedef(scope: Scope, pos: int, names: Sequence[str]) -> None:
+    """Remember the typedef names declared (at ``pos``) with a layout attribute, or with a
+    typedef name that has one: a struct with a member of such a type is not laid out."""
+    text, source = scope.text, scope.source
+    at = scope.base + max(pos, 0)
+    start = max(text.rfind(";", 0, at), text.rfind("}", 0, at)) + 1
+    end = text.find(";", at)
+    end = len(text) if end < 0 else end
+    regions = [(start, end)]
+    open_ = text.find("{", at, end)
+    keyword = _TAG_KEYWORD.search(text, start, open_) if open_ >= 0 else None
+    if keyword is not None:  # (a definition's own attributes are its layout's, not T's)
+        close = _closing_brace(text, open_)
+        after = _NEXT_TOKEN.search(text, close + 1)
+        tail = len(text) if after is None else after.start()
+        end = text.find(";", tail)
+        end = len(text) if end < 0 else end
+        regions = [(start, keyword.start()), (tail, end)]
+    if (len(source) == len(text) and any(_has_layout_words(source, a, b) for a, b in regions)) \
+            or (scope.aligned_typedefs and any(w in scope.aligned_typedefs
+                                               for a, b in regions
+                                               for w in _WORD.findall(text, a, b))):
+        scope.aligned_typedefs.update(names)
+
+
+def _closing_brace(text: str, open_: int) -> int:
+    """The offset of the ``}`` that closes the ``{`` at ``open_``."""
+    depth = 0
+    for m in _BRACE.finditer(text, open_):
+        depth += 1 if m.group() == "{" else -1
+        if depth == 0:
+            return m.start()
+    return len(text)
+
+
+_BRACE = re.compile(r"[{}]")
+
+
 # ---- what the text says that the parse does not keep ---------------------------------------
 
 #: Attributes and specifiers that change a layout (blank_noise blanks attributes, so they are
@@ -202,17 +258,20 @@ def _first_pack_pragma(source: str) -> int:
     return len(source) if m is None else m.start()
 
 
-def _not_modelled_in_text(scope: Scope, kw: int, bit_fields: bool = True) -> Refusal | None:
-    """Why the definition at ``kw`` cannot be laid out from its members alone: bit-fields
-    (``:`` in its body outside brackets), layout attributes in its declaration, a packing
-    pragma before it; or that the source text is unknown."""
+
+
+def _text_rules(scope: Scope, kw: int, bit_fields: bool = True) -> Attributes | Refusal:
+    """The attributes the definition at ``kw`` has in the source text (blank_noise blanked
+    them in the text parsed), or why they are not modelled: bit-fields (``:`` in its body
+    outside brackets), attributes on members or declarators, a typedef declared with one,
+    a packing pragma before it; or that the source text is unknown."""
     text, source = scope.text, scope.source
     if len(source) != len(text):
         return "the text's attributes are not known here"
     open_ = text.find("{", kw)
-    depth, brackets, at = 0, 0, open_
+    depth, brackets, close = 0, 0, open_
     for m in _BODY.finditer(text, open_):
-        c, at = m.group(), m.start()
+        c, close = m.group(), m.start()
         if c == "{":
             depth += 1
         elif c == "}":
@@ -225,15 +284,62 @@ def _not_modelled_in_text(scope: Scope, kw: int, bit_fields: bool = True) -> Ref
             brackets -= 1
         elif c == ":" and brackets == 0 and bit_fields:
             return "bit-fields are not modelled"
-    start = max(text.rfind(";", 0, kw), text.rfind("{", 0, kw), text.rfind("}", 0, kw)) + 1
-    end = text.find(";", at)
-    region = source[start:len(source) if end < 0 else end]
-    if any(w in region for w in ("__attribute", "[[", "lignas", "__declspec")) \
-            and _LAYOUT_WORDS.search(region) is not None:
-        return "packed and aligned attributes are not modelled"
     if _first_pack_pragma(source) < kw:
         return "#pragma pack is not modelled"
-    return None
+    start = max(text.rfind(";", 0, kw), text.rfind("{", 0, kw), text.rfind("}", 0, kw)) + 1
+    after = _NEXT_TOKEN.search(text, close + 1)
+    tail = len(text) if after is None else after.start()
+    end = text.find(";", tail)
+    for a, b in ((start, kw), (open_, close), (tail, len(text) if end < 0 else end)):
+        if _has_layout_words(source, a, b):
+            return "packed and aligned attributes on members or declarators are not modelled"
+    if scope.aligned_typedefs and any(
+            w in scope.aligned_typedefs for w in _WORD.findall(text, open_, close)):
+        return "a member's typedef has an aligned attribute, which is not modelled"
+    if not (_has_layout_words(source, kw, open_) or _has_layout_words(source, close, tail)):
+        return _PLAIN
+    if any(w in source[kw:open_] + source[close:tail] for w in ("[[", "lignas", "__declspec")):
+        return "this spelling of packed and aligned is not modelled"
+    return _attributes(_groups(source, kw, open_) + _groups(source, close, tail))
 
 
+def _has_layout_words(source: str, start: int, end: int) -> bool:
+    region = source[start:end]
+    return any(w in region for w in ("__attribute", "[[", "lignas", "__declspec")) \
+        and _LAYOUT_WORDS.search(region) is not None
+
+
+def _attributes(groups: list[str]) -> Attributes | Refusal:
+    """``packed`` and ``aligned(N)`` among ``__attribute__((...))`` groups' insides."""
+    packed, align = False, 1
+    for inside in groups:
+        for m in _ATTRIBUTE_ITEM.finditer(inside):
+            word, argument = m.group(1).strip("_"), m.group(2)
+            if word == "packed" and argument is None:
+                packed = True
+            elif word == "aligned" and argument is not None and _POWER.fullmatch(argument):
+                align = max(align, int(argument, 0))
+            elif _LAYOUT_WORDS.fullmatch(m.group(1)):
+                return f"__attribute__(({m.group().strip()})) is not modelled"
+    return Attributes(packed, align)
+
+
+def _groups(source: str, start: int, end: int) -> list[str]:
+    """The insides of the ``__attribute__((...))`` groups in ``source[start:end]``."""
+    out = []
+    for m in _ATTRIBUTE.finditer(source, start, end):
+        depth = 0
+        for i in range(m.end() - 1, end):
+            depth += (source[i] == "(") - (source[i] == ")")
+            if depth == 0:
+                out.append(source[m.end():i])
+                break
+    return out
+
+
+_ATTRIBUTE = re.compile(r"(?<![\w$])__attribute(?:__)?\s*\(")
+_ATTRIBUTE_ITEM = re.compile(r"(?<![\w$])([A-Za-z_]\w*)(?:\s*\(\s*([^()]*?)\s*\))?")
+_POWER = re.compile(r"[1-9][0-9]*|0[xX][0-9a-fA-F]+")
+_NEXT_TOKEN = re.compile(r"[^\s]")
+_WORD = re.compile(r"[A-Za-z_$][\w$]*")
 _BODY = re.compile(r"'(?:[^'\\\n]|\\.)*'|[{}()\[\]:]")

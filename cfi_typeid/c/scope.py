@@ -89,6 +89,9 @@ class Scope:
     anonymous_layouts: dict[int, Any] = field(default_factory=dict)
     #: (offset in text, value) of each enumerator read since the last enum's definition
     enum_values: list[tuple[int, int]] = field(default_factory=list)
+    #: typedef names declared with a layout attribute (``__attribute__((aligned(8)))``), which
+    #: the types they name do not carry
+    aligned_typedefs: set[str] = field(default_factory=set)
 
     def skipped_reason(self, name: str) -> str:
         return f"uses {name!r}, whose declaration was skipped ({self.skipped.get(name, '?')})"
