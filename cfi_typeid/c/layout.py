@@ -193,7 +193,9 @@ def anonymous_at(scope: Scope, pos: int) -> Found | None:
     """The layout of the unnamed struct, union or enum among the specifiers that begin at
     ``pos`` (relative to the declaration): the first tag keyword from there (a second type
     specifier would be an error)."""
-    m = _TAG_KEYWORD.search(scope.text, scope.base + max(pos, 0))
+    at = scope.base + max(pos, 0)
+    end = scope.text.find(";", at)  # (the keyword comes before the first ';' of its body)
+    m = _TAG_KEYWORD.search(scope.text, at, len(scope.text) if end < 0 else end)
     return None if m is None else scope.anonymous_layouts.get(m.start())
 
 
