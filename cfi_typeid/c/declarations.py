@@ -128,19 +128,20 @@ class DeclarationRules(ConstantRules):
             nested = [m._replace(name=f"{named[0]}.{m.name}") for m in nested]
         elif nested and named:
             nested = []  # several members of one unnamed type: a name each, not modelled
-        return Fields([(d.name, self.declared(specs, d), d.pos) for d in declarators if d.name],
-                       nested, self._layout_members(specs, declarators))
+        types = [self.declared(specs, d) for d in declarators]
+        return Fields([(d.name, t, d.pos) for d, t in zip(declarators, types) if d.name],
+                      nested, self._layout_members(specs, types))
 
-    def _layout_members(self, specs: Specifiers, declarators: list[Declarator]
+    def _layout_members(self, specs: Specifiers, types: list[Type]
                         ) -> tuple[tuple[Type, object], ...]:
         """What the struct's layout needs of this declaration (see :mod:`.layout`): each
         member's type, and the unnamed struct or union it is of, if it is."""
         anonymous = anonymous_at(self.scope, specs.pos) if has_anonymous(specs.type) else None
-        if not declarators:  # an unnamed struct or union member, else no member at all
+        if not types:  # an unnamed struct or union member, else no member at all
             bare = unqualified(specs.type)
             return ((specs.type, anonymous),) if isinstance(bare, Named) and not bare.name \
                 and bare.kind != "enum" else ()
-        return tuple((self.declared(specs, d), anonymous) for d in declarators)
+        return tuple((t, anonymous) for t in types)
 
     def empty_declaration(self) -> Fields:
         return Fields([], [])
