@@ -20,7 +20,7 @@ refused with that reason: bit-fields, ``packed`` / ``aligned`` attributes, ``_Al
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from bisect import bisect_left
 from typing import NamedTuple, Sequence
 
 from .scope import Scope
@@ -224,7 +224,7 @@ def note_typedef(scope: Scope, pos: int, names: Sequence[str]) -> None:
         end = text.find(";", tail)
         end = len(text) if end < 0 else end
         regions = [(start, keyword.start()), (tail, end)]
-    if (len(source) == len(text) and any(_has_layout_words(source, a, b) for a, b in regions)) \
+    if (len(source) == len(text) and any(_has_layout_words(scope, a, b) for a, b in regions)) \
             or (scope.aligned_typedefs and any(w in scope.aligned_typedefs
                                                for a, b in regions
                                                for w in _WORD.findall(text, a, b))):
@@ -254,12 +254,6 @@ _PACK_PRAGMA = re.compile(r"^[ \t]*#[ \t]*pragma[ \t]+(?:pack|ms_struct|options[
                           re.M)
 
 
-@lru_cache(maxsize=8)
-def _first_pack_pragma(source: str) -> int:
-    m = _PACK_PRAGMA.search(source)
-    return len(source) if m is None else m.start()
-
-
 
 
 def _text_rules(scope: Scope, kw: int, bit_fields: bool = True) -> Attributes | Refusal:
@@ -286,29 +280,54 @@ def _text_rules(scope: Scope, kw: int, bit_fields: bool = True) -> Attributes | 
             brackets -= 1
         elif c == ":" and brackets == 0 and bit_fields:
             return "bit-fields are not modelled"
-    if _first_pack_pragma(source) < kw:
+    if _marks(scope).first_pack_pragma < kw:
         return "#pragma pack is not modelled"
     start = max(text.rfind(";", 0, kw), text.rfind("{", 0, kw), text.rfind("}", 0, kw)) + 1
     after = _NEXT_TOKEN.search(text, close + 1)
     tail = len(text) if after is None else after.start()
     end = text.find(";", tail)
     for a, b in ((start, kw), (open_, close), (tail, len(text) if end < 0 else end)):
-        if _has_layout_words(source, a, b):
+        if _has_layout_words(scope, a, b):
             return "packed and aligned attributes on members or declarators are not modelled"
     if scope.aligned_typedefs and any(
             w in scope.aligned_typedefs for w in _WORD.findall(text, open_, close)):
         return "a member's typedef has an aligned attribute, which is not modelled"
-    if not (_has_layout_words(source, kw, open_) or _has_layout_words(source, close, tail)):
+    if not (_has_layout_words(scope, kw, open_) or _has_layout_words(scope, close, tail)):
         return _PLAIN
     if any(w in source[kw:open_] + source[close:tail] for w in ("[[", "lignas", "__declspec")):
         return "this spelling of packed and aligned is not modelled"
     return _attributes(_groups(source, kw, open_) + _groups(source, close, tail))
 
 
-def _has_layout_words(source: str, start: int, end: int) -> bool:
-    region = source[start:end]
-    return any(w in region for w in ("__attribute", "[[", "lignas", "__declspec")) \
-        and _LAYOUT_WORDS.search(region) is not None
+def _has_layout_words(scope: Scope, start: int, end: int) -> bool:
+    """Whether ``source[start:end]`` has a layout word in what may be an attribute."""
+    source, markers = scope.source, _marks(scope).markers
+    i = bisect_left(markers, start)
+    return i < len(markers) and markers[i] < end \
+        and _LAYOUT_WORDS.search(source, start, end) is not None
+
+
+class _SourceMarks(NamedTuple):
+    """Found once per source text: where attributes may begin (most declarations have none,
+    and are then checked with a bisection), and where the first packing pragma is."""
+
+    source: str
+    markers: list[int]
+    first_pack_pragma: int
+
+
+def _marks(scope: Scope) -> _SourceMarks:
+    marks = scope.source_marks
+    if not isinstance(marks, _SourceMarks) or marks.source is not scope.source:
+        source = scope.source
+        pragma = _PACK_PRAGMA.search(source)
+        marks = scope.source_marks = _SourceMarks(
+            source, [m.start() for m in _MARKER.finditer(source)],
+            len(source) if pragma is None else pragma.start())
+    return marks
+
+
+_MARKER = re.compile(r"__attribute|\[\[|lignas|__declspec")
 
 
 def _attributes(groups: list[str]) -> Attributes | Refusal:

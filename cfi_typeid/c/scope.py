@@ -92,6 +92,8 @@ class Scope:
     #: typedef names declared with a layout attribute (``__attribute__((aligned(8)))``), which
     #: the types they name do not carry
     aligned_typedefs: set[str] = field(default_factory=set)
+    #: what cfi_typeid.c.layout found once in ``source`` (where attributes may be)
+    source_marks: object = None
 
     def skipped_reason(self, name: str) -> str:
         return f"uses {name!r}, whose declaration was skipped ({self.skipped.get(name, '?')})"
