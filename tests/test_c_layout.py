@@ -192,6 +192,7 @@ _NOT_MODELLED = [
     ("struct s { char c; _Alignas(8) int i; };", "struct s", "aligned"),
     ("#pragma pack(push, 1)\nstruct s { char c; int i; };\n#pragma pack(pop)", "struct s",
      "#pragma pack"),
+    ("struct s { char c;\n#pragma pack(1)\n int i; };", "struct s", "#pragma pack"),
     ("enum __attribute__((packed)) e { A, B }; struct s { enum e e; };", "struct s",
      "packed"),
     ("struct s { long double d; };", "struct s", "long double"),

@@ -280,7 +280,7 @@ def _text_rules(scope: Scope, kw: int, bit_fields: bool = True) -> Attributes | 
             brackets -= 1
         elif c == ":" and brackets == 0 and bit_fields:
             return "bit-fields are not modelled"
-    if _marks(scope).first_pack_pragma < kw:
+    if _marks(scope).first_pack_pragma < close:  # (before it or in its body)
         return "#pragma pack is not modelled"
     start = max(text.rfind(";", 0, kw), text.rfind("{", 0, kw), text.rfind("}", 0, kw)) + 1
     after = _NEXT_TOKEN.search(text, close + 1)
