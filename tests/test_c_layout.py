@@ -182,6 +182,7 @@ _NOT_MODELLED = [
     ("struct s { char c; int i; } __attribute__((aligned));", "struct s", "aligned"),
     ("struct s { char c; int i; } __attribute__((aligned(sizeof(long))));", "struct s",
      "aligned"),
+    ("struct s { char c; } __attribute__((aligned(3)));", "struct s", "aligned"),
     ("struct s { char c; int i __attribute__((packed)); };", "struct s", "packed"),
     ("struct s { char c; } x __attribute__((aligned(8)));", "struct s", "aligned"),
     ("struct [[gnu::packed]] s { char c; int i; };", "struct s", "packed"),

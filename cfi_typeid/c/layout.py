@@ -338,7 +338,8 @@ def _attributes(groups: list[str]) -> Attributes | Refusal:
             word, argument = m.group(1).strip("_"), m.group(2)
             if word == "packed" and argument is None:
                 packed = True
-            elif word == "aligned" and argument is not None and _POWER.fullmatch(argument):
+            elif word == "aligned" and argument is not None and _NUMBER.fullmatch(argument) \
+                    and _power_of_two(int(argument, 0)):
                 align = max(align, int(argument, 0))
             elif _LAYOUT_WORDS.fullmatch(m.group(1)):
                 return f"__attribute__(({m.group().strip()})) is not modelled"
@@ -360,7 +361,11 @@ def _groups(source: str, start: int, end: int) -> list[str]:
 
 _ATTRIBUTE = re.compile(r"(?<![\w$])__attribute(?:__)?\s*\(")
 _ATTRIBUTE_ITEM = re.compile(r"(?<![\w$])([A-Za-z_]\w*)(?:\s*\(\s*([^()]*?)\s*\))?")
-_POWER = re.compile(r"[1-9][0-9]*|0[xX][0-9a-fA-F]+")
+_NUMBER = re.compile(r"[1-9][0-9]*|0[xX][0-9a-fA-F]+")
+
+
+def _power_of_two(n: int) -> bool:
+    return 0 < n <= 1 << 28 and n & (n - 1) == 0  # (clang refuses the others)
 _NEXT_TOKEN = re.compile(r"[^\s]")
 _WORD = re.compile(r"[A-Za-z_$][\w$]*")
 _BODY = re.compile(r"'(?:[^'\\\n]|\\.)*'|[{}()\[\]:]")
