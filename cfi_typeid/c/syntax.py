@@ -265,14 +265,25 @@ _OPEN_PAREN = re.compile(r"\s*\(")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
+#: String and character literals, whose brackets do not count, and the brackets themselves
+#: (the kernel's ``asm("... .skip -(((" "665" ...)`` has unbalanced ones in its strings)
+_BRACKETS = {(o, c): re.compile(r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|"""
+                                + re.escape(o) + "|" + re.escape(c))
+             for o, c in (("(", ")"), ("[", "]"))}
+
+
 def _balanced_end(text: str, start: int, open_: str, close: str) -> int:
-    """Offset just past the bracket group that opens at ``start`` (-1 when it never closes)."""
-    brackets = re.compile(re.escape(open_) + "|" + re.escape(close))
+    """Offset just past the bracket group that opens at ``start`` (-1 when it never closes);
+    brackets in string and character literals do not count."""
     depth = 0
-    for m in brackets.finditer(text, start):
-        depth += 1 if m.group() == open_ else -1
-        if depth == 0:
-            return m.end()
+    for m in _BRACKETS[open_, close].finditer(text, start):
+        c = m.group()
+        if c == open_:
+            depth += 1
+        elif c == close:
+            depth -= 1
+            if depth == 0:
+                return m.end()
     return -1
 
 
