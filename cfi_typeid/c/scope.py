@@ -59,6 +59,9 @@ class Scope:
     anonymous_typedefs: bool = False
     #: functions and variables declared so far (what ``__typeof__(name)`` reads)
     objects: MutableMapping[str, Type] = field(default_factory=dict)
+    #: ``tag.member`` -> the member's type, for every struct or union with a tag defined so
+    #: far (what ``__typeof__(p->member)`` reads)
+    members: dict[str, Type] = field(default_factory=dict)
     #: typedef names the read text itself defined (a target's predefined ones may be
     #: redefined; these only with the same type)
     defined: set[str] = field(default_factory=set)
