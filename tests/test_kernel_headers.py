@@ -219,6 +219,39 @@ extern __typeof__(*perf_guest_cbs->in.cb) __SCT__cb;
 extern typeof(*(*perf_guest_cbs).state) __SCT__state_dot;
 """
 
+#: siginfo.h's ``char _dummy_bnd[__ADDR_BND_PKEY_PAD]``, where the pad is
+#: ``(__alignof__(void *) < sizeof(short) ? sizeof(short) : __alignof__(void *))``: an
+#: alignment in an array length (the whole union __sifields was skipped).
+ALIGNOF = """\
+union sifields_ {
+ struct { void *_addr; char _dummy_bnd[(__alignof__(void *) < sizeof(short) ? sizeof(short) : __alignof__(void *))]; void (*_lower)(char (*)[__alignof__(void *)]); } _sigfault;
+};
+void by_alignment(char (*)[__alignof__(unsigned char) + _Alignof(const int *)],
+                  int (*)[_Alignof(int[3]) * __alignof(short)], long (*)[__alignof__(long)]);
+"""
+
+
+@pytest.mark.skipif(CLANG is None, reason="needs clang-19")
+@pytest.mark.parametrize("target", ["i686-unknown-linux-gnu", "armv7-unknown-linux-gnueabihf"])
+def test_alignof_is_refused_where_it_is_not_a_scalars_size(target: str) -> None:
+    """``__alignof__(double)`` is 8 on i686 (``_Alignof`` 4) and armv7, wider than a
+    pointer: refused, never guessed."""
+    text = ALIGNOF + "void wide(int (*)[__alignof__(double)], int (*)[_Alignof(long long)]);\n"
+    result = check_text(text, target=target)
+    assert list(result.skipped) == ["__alignof__ of this type is not supported"]
+    assert result.clang_functions - 1 == result.right_functions == result.functions
+    assert not [w for w in result.wrong if not w.startswith("wide:")]
+
+
+@pytest.mark.skipif(CLANG is None, reason="needs clang-19")
+@pytest.mark.parametrize("target", [kernel_headers.TARGET, "i686-unknown-linux-gnu",
+                                    "aarch64-unknown-linux-gnu"])
+def test_alignof_of_a_scalar_is_clangs(target: str) -> None:
+    result = check_text(ALIGNOF, target=target)
+    assert not result.skipped and not result.wrong, (result.skipped, result.wrong)
+    assert result.right_functions == result.clang_functions == result.functions == 1
+    assert result.right_others == result.others_checked == result.others == 1
+
 
 @pytest.mark.skipif(CLANG is None, reason="needs clang-19")
 @pytest.mark.parametrize("text", [ASM_IN_BODIES, PARENS_IN_STRINGS, STATIC_CALLS],
