@@ -132,9 +132,19 @@ def _probe(record: object, index: int, text: str) -> str:
     if kind == "variable":
         return f"extern __typeof__(*{name}) {probe};"
     tag, path = name.split(".", 1)
-    spec = (f"union {tag}" if re.search(rf"\bunion\s+{tag}\b", text)
-            else f"struct {tag}" if re.search(rf"\bstruct\s+{tag}\b", text) else tag)
+    unions, structs = _tags(text)
+    spec = f"union {tag}" if tag in unions else f"struct {tag}" if tag in structs else tag
     return f"extern __typeof__(*((({spec} *)0)->{path})) {probe};"
+
+
+@lru_cache(maxsize=4)
+def _tags(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The names ``text`` writes after ``union`` and after ``struct`` (found once: a search
+    per member probe read a kernel unit's 4 MB hundreds of times)."""
+    found: dict[str, set[str]] = {"union": set(), "struct": set()}
+    for m in re.finditer(r"\b(union|struct)\s+(\w+)\b", text):
+        found[m.group(1)].add(m.group(2))
+    return frozenset(found["union"]), frozenset(found["struct"])
 
 
 class Result(NamedTuple):

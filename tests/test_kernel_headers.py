@@ -23,9 +23,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import sys
+from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -73,7 +75,7 @@ def check_kcfi(text: str, normalize: bool = False) -> KcfiResult:
     """Every hash clang-19 ``-fsanitize=kcfi`` gives a function of ``text`` or a probe of a
     record we report, against ours."""
     assert CLANG is not None
-    scan = c_header.scan_c(text, target=kernel_headers.TARGET)
+    scan = _scan(text)
     ours: dict[str, object] = {}
     for d in scan.declarations:
         if d.kind == "function":
@@ -113,8 +115,12 @@ def check_kcfi(text: str, normalize: bool = False) -> KcfiResult:
     return KcfiResult(checked, right, wrong)
 
 
+@lru_cache(maxsize=2)
+def _scan(text: str) -> Any:
+    return c_header.scan_c(text, target=kernel_headers.TARGET)
+
+
 def _compile_kcfi(source: str, normalize: bool) -> tuple[str | None, str]:
-    import subprocess
     assert CLANG is not None
     flags = ["-target", kernel_headers.TARGET, "-fsanitize=kcfi"]
     if normalize:
