@@ -110,17 +110,6 @@ def _ast_functions(text: str, target: str) -> tuple[frozenset[str], frozenset[st
     return frozenset(names - unaddressable), frozenset(in_blocks - names)
 
 
-#: an ``__attribute__((overloadable))`` function's symbol is C++'s: ``_Z18fortify_memcpy_chkm...``
-_OVERLOADED = re.compile(r"_Z(\d+)")
-
-
-def _source_name(symbol: str) -> str:
-    """The C name of an IR function's symbol (``_Z18fortify_memcpy_chkmmmmmPKc`` is
-    ``fortify_memcpy_chk``)."""
-    m = _OVERLOADED.match(symbol)
-    return symbol[m.end():m.end() + int(m.group(1))] if m else symbol
-
-
 def _probe(record: object, index: int, text: str) -> str:
     """A declaration of a function whose type is the one checked through ``record``."""
     kind, name, c = record.kind, record.name, record.text  # type: ignore[attr-defined]
@@ -228,7 +217,7 @@ def check_text(text: str, filename: str = "<input>", *, prefix: str = "",
                and n not in in_blocks]
     right = 0
     for name in emitted:
-        d = ours.get(name) or ours.get(_source_name(name))
+        d = ours.get(name)
         if d is None:
             wrong.append(f"{name}: clang gives {plain_ids[name]}, we give nothing")
         elif agrees(name, d):

@@ -57,15 +57,17 @@ def read_into(scope: Scope, text: str, progress: Callable[[int], None] | None = 
     or, with ``whole`` (a prelude, which is one input), the :class:`ParseError` itself."""
     refused: list[tuple[int, str]] = []
     found_labels: list[tuple[int, str]] = []
+    found_overloads: list[int] = []
     skipped: list[Skipped] = []
     try:
-        blanked = blank_noise(text, scope.what, refused, found_labels)
+        blanked = blank_noise(text, scope.what, refused, found_labels, found_overloads)
     except ParseError as e:  # an unterminated comment or attribute: the rest is unreadable
         if whole:
             raise
         return [Skipped(e.offset, e.message)]
     work, spans = split_file(blanked)
     labels = deque(found_labels)
+    overloads = deque(found_overloads)
     scope.text = work
     refused.sort()
     # Parameter declarations parsed before are reused (see frontend._parse_target) while no
@@ -98,6 +100,8 @@ def read_into(scope: Scope, text: str, progress: Callable[[int], None] | None = 
                 _check_depth(records, mark, work)
             if labels:
                 _label(records, mark, labels, span, work)
+            if overloads:
+                _overloaded(records, mark, overloads, span, work)
         except (ParseError, RecursionError) as e:
             del records[mark:]
             message = e.message if isinstance(e, ParseError) else \
@@ -143,6 +147,23 @@ def _label(records: list[Record], mark: int, labels: deque[tuple[int, str]],
             limit = end if end >= 0 else span.end
         if record.kind == "function" and labels and record.offset < labels[0][0] < limit:
             records[k] = record._replace(symbol=labels.popleft()[1])
+
+
+def _overloaded(records: list[Record], mark: int, overloads: deque[int], span: FileSpan,
+                work: str) -> None:
+    """Mark the functions just read ``overloadable`` when the attribute is in their
+    declaration (before its ``;``, or the body that became it; it applies to every
+    declarator, as a specifier's attribute does)."""
+    while overloads and overloads[0] < span.start:
+        overloads.popleft()
+    if not overloads or mark == len(records):
+        return
+    end = work.find(";", records[-1].offset, span.end)
+    if overloads[0] >= (end if end >= 0 else span.end):
+        return
+    for k in range(mark, len(records)):
+        if records[k].kind == "function":
+            records[k] = records[k]._replace(overloadable=True)
 
 
 def _check_depth(records: list[Record], mark: int, text: str) -> None:
@@ -248,6 +269,8 @@ def _merge(records: list[Record]) -> list[Record]:
         old = found.pop(key, None)
         if old is not None and old.symbol and not record.symbol:
             record = record._replace(symbol=old.symbol)  # a label holds for the redeclaration
+        if old is not None and old.overloadable:
+            record = record._replace(overloadable=True)  # (clang: so must every later one)
         if old is not None and record.kind == "function":
             before, now = old.type, record.type
             if isinstance(before, FunctionType) and isinstance(now, FunctionType) \

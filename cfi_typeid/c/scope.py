@@ -34,6 +34,9 @@ class Record(NamedTuple):
     offset: int
     #: a function's ``__asm__("label")``, the symbol it is linked by ("": its name)
     symbol: str = ""
+    #: a function declared ``__attribute__((overloadable))``: without a label, linked by its
+    #: C++ mangled name (``_Z3fooi``)
+    overloadable: bool = False
 
 
 @dataclass
