@@ -277,6 +277,36 @@ void plain(int);
 """
 
 
+#: siginfo.h's sigevent, skipped (``sizeof(sigval_t)`` of a union: no layout here), poisoned
+#: its member's name ``_function`` as if it were the typedef's; compat.h's struct with a
+#: member of that name was skipped with it.
+SKIPPED_TYPEDEF = """\
+typedef union sigval { int sival_int; void *sival_ptr; } sigval_t;
+typedef struct sigevent {
+ sigval_t sigev_value;
+ union {
+  int _pad[(64 - (sizeof(int) * 2 + sizeof(sigval_t))) / sizeof(int)];
+  struct { void (*_function)(sigval_t); void *_attribute; } _sigev_thread;
+ } _sigev_un;
+} sigevent_t;
+typedef unsigned int compat_uptr_t;
+typedef struct compat_sigevent {
+ union { struct { compat_uptr_t _function; int (*_attribute)(compat_uptr_t); } _sigev_thread; } _sigev_un;
+} compat_sigevent_t;
+int timer_create_(int, struct sigevent *, compat_sigevent_t *);
+"""
+
+
+@pytest.mark.skipif(CLANG is None, reason="needs clang-19")
+def test_a_skipped_typedef_poisons_its_name_only() -> None:
+    scan = c_header.scan_c(SKIPPED_TYPEDEF)
+    assert [(d.name, d.message) for d in scan.diagnostics] == [
+        ("sigevent_t", "sizeof of this type is not supported")]
+    result = check_text(SKIPPED_TYPEDEF, target=kernel_headers.TARGET)
+    assert not result.wrong and result.right_functions == result.clang_functions == 1
+    assert result.right_others == result.others_checked == result.others == 1
+
+
 @pytest.mark.skipif(CLANG is None, reason="needs clang-19")
 @pytest.mark.parametrize("text", [ASM_IN_BODIES, PARENS_IN_STRINGS, STATIC_CALLS,
                                   OVERLOADABLE],

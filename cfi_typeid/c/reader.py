@@ -186,10 +186,10 @@ def _skip(scope: Scope, text: str, span: FileSpan, message: str) -> str:
     """Note a declaration as skipped: a typedef's name stays a type name whose use says why.
     Returns its name, if we can tell."""
     body = text[span.start:span.end]
-    if _TYPEDEF_WORD.search(body) is None:
-        m = _FUNCTION_NAME.search(body)
+    if _TYPEDEF_WORD.search(body) is None:  # (a struct's members are not its name)
+        m = _FUNCTION_NAME.search(_outside_braces(body))
         return m.group(1) if m is not None else ""
-    body = _MODE_WORDS.sub(" ", body)
+    body = _outside_braces(_MODE_WORDS.sub(" ", body))
     m = _POINTER_NAME.search(body) or _LAST_NAME.search(body)
     if m is None:
         return ""
@@ -205,6 +205,27 @@ def _skip(scope: Scope, text: str, span: FileSpan, message: str) -> str:
         where = f"{scope.what} line {line}: "
     scope.skipped[name] = where + message
     return name
+
+
+def _outside_braces(body: str) -> str:
+    """``body`` without what its braces hold: a struct's members are not the typedef's name
+    (siginfo.h's ``typedef struct sigevent { ... void (*_function)(sigval_t); ... }
+    sigevent_t;`` names ``sigevent_t``; poisoning ``_function`` broke compat.h's member of
+    that name)."""
+    if "{" not in body:
+        return body
+    kept, depth = [], 0
+    for piece in _BRACES.split(body):
+        if piece == "{":
+            depth += 1
+        elif piece == "}":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            kept.append(piece)
+    return " ".join(kept)
+
+
+_BRACES = re.compile(r"([{}])")
 
 
 def _leading_newlines(text: str, span: FileSpan) -> int:
