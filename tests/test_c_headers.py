@@ -74,8 +74,8 @@ def preprocessed(header: str, preprocessor: str) -> str:
 
 def clang_functions(text: str, target: str = "x86_64-unknown-linux-gnu") -> set[str]:
     """The functions clang's AST of ``text`` declares at file scope (implicit builtins left
-    out, and those with a ``pass_object_size`` parameter, whose address cannot be taken: the
-    kernel's fortified ``strlen``...)."""
+    out, and those whose every declaration has a ``pass_object_size`` parameter, whose
+    address cannot be taken: the kernel's fortified ``strlen``...)."""
     return _ast_functions(text, target)[0]
 
 
@@ -88,26 +88,28 @@ def _ast_functions(text: str, target: str) -> tuple[frozenset[str], frozenset[st
     done = subprocess.run([CLANG, "-target", target, "-fsyntax-only", "-Xclang", "-ast-dump",
                            "-fno-color-diagnostics", "-w", "-x", "c", "-"], input=text,
                           capture_output=True, text=True)
-    names: set[str] = set()
-    unaddressable: set[str] = set()
+    names: set[str] = set()  # with a declaration whose address can be taken
+    declared: set[str] = set()
     in_blocks: set[str] = set()
-    name = None
+    name, addressable = None, False
     decl = re.compile(r" (?:col|line):[\d:]+(?: used| referenced)* ([A-Za-z_$][\w$]*) '")
-    for line in done.stdout.splitlines():
+    for line in [*done.stdout.splitlines(), "|-"]:
         if line[1:2] == "-":  # a file-scope declaration
+            if name is not None and addressable:
+                names.add(name)
             name = None
             if line[1:].startswith("-FunctionDecl") and " implicit " not in line:
                 m = decl.search(line)
                 if m:
-                    name = m.group(1)
-                    names.add(name)
+                    name, addressable = m.group(1), True
+                    declared.add(name)
         elif "-FunctionDecl " in line:
             m = decl.search(line)
             if m:
                 in_blocks.add(m.group(1))
         elif name is not None and "-PassObjectSizeAttr " in line:
-            unaddressable.add(name)
-    return frozenset(names - unaddressable), frozenset(in_blocks - names)
+            addressable = False
+    return frozenset(names), frozenset(in_blocks - declared)
 
 
 def _probe(record: object, index: int, text: str) -> str:

@@ -57,7 +57,7 @@ def read_into(scope: Scope, text: str, progress: Callable[[int], None] | None = 
     or, with ``whole`` (a prelude, which is one input), the :class:`ParseError` itself."""
     refused: list[tuple[int, str]] = []
     found_labels: list[tuple[int, str]] = []
-    found_overloads: list[int] = []
+    found_overloads: list[tuple[int, str]] = []
     skipped: list[Skipped] = []
     try:
         blanked = blank_noise(text, scope.what, refused, found_labels, found_overloads)
@@ -149,21 +149,33 @@ def _label(records: list[Record], mark: int, labels: deque[tuple[int, str]],
             records[k] = record._replace(symbol=labels.popleft()[1])
 
 
-def _overloaded(records: list[Record], mark: int, overloads: deque[int], span: FileSpan,
-                work: str) -> None:
-    """Mark the functions just read ``overloadable`` when the attribute is in their
-    declaration (before its ``;``, or the body that became it; it applies to every
-    declarator, as a specifier's attribute does)."""
-    while overloads and overloads[0] < span.start:
+def _overloaded(records: list[Record], mark: int, overloads: deque[tuple[int, str]],
+                span: FileSpan, work: str) -> None:
+    """Apply the ``overloadable`` and ``pass_object_size`` attributes of the declaration
+    just read (before its ``;``, or the body that became it).  ``overloadable`` marks every
+    function it declares (a specifier's attribute applies to each declarator);
+    ``pass_object_size`` drops the function whose parameter has it: clang cannot take its
+    address (fortify-string.h's ``strlen``, ``memcmp``...), so no indirect call is checked
+    against it, and its symbol would spell the attribute."""
+    while overloads and overloads[0][0] < span.start:
         overloads.popleft()
     if not overloads or mark == len(records):
         return
     end = work.find(";", records[-1].offset, span.end)
-    if overloads[0] >= (end if end >= 0 else span.end):
-        return
-    for k in range(mark, len(records)):
-        if records[k].kind == "function":
-            records[k] = records[k]._replace(overloadable=True)
+    end = end if end >= 0 else span.end
+    dropped: set[int] = set()
+    while overloads and overloads[0][0] < end:
+        at, word = overloads.popleft()
+        for k in range(mark, len(records)):
+            if records[k].kind != "function":
+                continue
+            if word == "overloadable":
+                records[k] = records[k]._replace(overloadable=True)
+            elif records[k].offset < at and (k + 1 == len(records)
+                                             or records[k + 1].offset > at):
+                dropped.add(k)
+    for k in sorted(dropped, reverse=True):
+        del records[k]
 
 
 def _check_depth(records: list[Record], mark: int, text: str) -> None:
@@ -290,8 +302,6 @@ def _merge(records: list[Record]) -> list[Record]:
         old = found.pop(key, None)
         if old is not None and old.symbol and not record.symbol:
             record = record._replace(symbol=old.symbol)  # a label holds for the redeclaration
-        if old is not None and old.overloadable:
-            record = record._replace(overloadable=True)  # (clang: so must every later one)
         if old is not None and record.kind == "function":
             before, now = old.type, record.type
             if isinstance(before, FunctionType) and isinstance(now, FunctionType) \

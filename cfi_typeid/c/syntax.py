@@ -230,8 +230,9 @@ _STAR = re.compile(r"\s*\*")
 #: word ``__cfi_mode_M`` in the attribute's place, which the grammar reads as a specifier.
 _MODE_ATTRIBUTE = re.compile(r"\b_*mode_*\s*\(\s*([A-Za-z0-9_]+)\s*\)")
 _MODE_WORD = "__cfi_mode_"
-#: ``overloadable``: the function's symbol is its C++ mangled name (``_Z3fooi``)
-_OVERLOADABLE = re.compile(r"\b_*overloadable_*\b")
+#: ``overloadable``: the function's symbol is its C++ mangled name (``_Z3fooi``);
+#: ``pass_object_size`` on a parameter: clang cannot take the function's address
+_OVERLOADABLE = re.compile(r"\b_*(overloadable|pass_object_size|pass_dynamic_object_size)_*\b")
 
 
 class _Blanker:
@@ -292,7 +293,7 @@ def _balanced_end(text: str, start: int, open_: str, close: str) -> int:
 def blank_noise(text: str, what: str = "input",
                 refused: list[tuple[int, str]] | None = None,
                 labels: list[tuple[int, str]] | None = None,
-                overloads: list[int] | None = None) -> str:
+                overloads: list[tuple[int, str]] | None = None) -> str:
     """Replace comments, preprocessor lines, ``__attribute__((...))``, ``__asm__(...)``,
     ``_Static_assert(...)``, nullability keywords and ``[[...]]`` attributes by spaces; they
     never change a type id.  ``mode(M)`` attributes become ``__cfi_mode_M`` and the calling
@@ -302,8 +303,9 @@ def blank_noise(text: str, what: str = "input",
     :class:`ParseError`, or, when ``refused`` is given (a whole file read, where one
     declaration must not sink the rest), is blanked and noted there as (offset, reason).
     ``labels``, when given, gets each ``__asm__("name")`` label as (offset, name): the
-    symbol of the function declared before it; ``overloads`` the offset of each
-    ``__attribute__((overloadable))``, whose functions clang links by a C++ name."""
+    symbol of the function declared before it; ``overloads`` each
+    ``__attribute__((overloadable))`` (whose functions clang links by a C++ name) and
+    ``pass_object_size`` (whose function's address cannot be taken) as (offset, word)."""
     if not any(marker in text for marker in _NOISE_MARKERS) or _NOISE.search(text) is None:
         return text
     out = _Blanker(text)
@@ -324,9 +326,10 @@ def blank_noise(text: str, what: str = "input",
                                      start, what=what)
                 if m.group().startswith("__attribute"):
                     replacement = _attribute(text, paren.end(), close, what, refused)
-                    if overloads is not None and _OVERLOADABLE.search(
-                            text, paren.end(), close) is not None:
-                        overloads.append(start)
+                    if overloads is not None:
+                        found = _OVERLOADABLE.search(text, paren.end(), close)
+                        if found is not None:
+                            overloads.append((start, found.group(1)))
                     star = _STAR.match(text, close) if replacement.startswith(_CC_WORD) \
                         else None
                     if star is not None:  # a pointer's qualifiers follow its '*'
