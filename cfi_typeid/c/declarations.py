@@ -15,7 +15,7 @@ from .constants import ConstantRules
 from .layout import anonymous_at, name_anonymous_layout, note_typedef
 from .modes import ModeError, apply_mode
 from .parts import Base, Declarator, Fields, Mode, Specifiers, flatten
-from .scope import SKIPPED, Record, has_anonymous, name_anonymous
+from .scope import SKIPPED, Record, c_qualify, has_anonymous, name_anonymous
 from ..parsing.lalr import Token
 from ..model import (
     VOID, Array, CInt, CInteger, FunctionType, Named, Pointer, Primitive, Qualified, Type,
@@ -85,6 +85,30 @@ class DeclarationRules(ConstantRules):
         if isinstance(t, FunctionType):
             return t
         raise self.scope.error("__typeof__(*x): x is not a pointer", 0)
+
+    def typeof_element(self, t: Type, index: object) -> Type:
+        """``x[i]``: what ``*x`` is."""
+        return self.typeof_deref(t)
+
+    def typeof_member(self, t: Type, op: Token, name: Token) -> Type:
+        """``x->m`` (``x`` a pointer) or ``x.m``: the member's type, qualified as the struct
+        or union is, when it has a tag and was defined before."""
+        whole = unqualified(t)
+        if str(op) == "->":
+            if not isinstance(whole, (Pointer, Array)):
+                raise self.scope.error(f"__typeof__(x->{name!s}): x is not a pointer",
+                                       op.start_pos or 0)
+            t = whole.pointee if isinstance(whole, Pointer) else whole.element
+            whole = unqualified(t)
+        member = self.scope.members.get(f"{whole.name}.{name!s}") \
+            if isinstance(whole, Named) and whole.kind != "enum" else None
+        if member is None:
+            raise self.scope.error(f"__typeof__(x{op!s}{name!s}): x is not a struct or union "
+                                   f"with a tag, defined before, that has a member "
+                                   f"'{name!s}'", name.start_pos or 0)
+        if isinstance(t, Qualified):
+            return c_qualify(member, t.const, t.volatile)
+        return member
 
     def typeof_address(self, *parts: object) -> Type:
         t = parts[-1]

@@ -90,6 +90,10 @@ class CTransformer(DeclarationRules):
                       None if tag is None else str(tag), self.scope.base + (kw.start_pos or 0),
                       [m for declared in rest if isinstance(declared, Fields)
                        for m in declared.members])
+        if tag is not None:  # (what __typeof__(p->member) reads)
+            self.scope.members.update((f"{tag!s}.{name}", t) for declared in rest
+                                      if isinstance(declared, Fields)
+                                      for name, t, _ in declared.fields)
         if self.scope.records is None:
             return base
         members: list[Record] = []
