@@ -120,9 +120,9 @@ def _definitions(target: str, count: int = 60) -> tuple[str, list[str]]:
     return "\n".join(lines) + "\n", names
 
 
-def _clang_sizes(text: str, names: list[str], target: str) -> list[int]:
+def _clang_sizes(text: str, names: list[str], target: str, op: str = "sizeof") -> list[int]:
     assert CLANG is not None
-    probes = "".join(f"int size_{i}[sizeof ({t})];\n" for i, t in enumerate(names))
+    probes = "".join(f"int size_{i}[{op} ({t})];\n" for i, t in enumerate(names))
     done = subprocess.run([CLANG, "-target", TARGETS[target].clang_triple, "-S", "-emit-llvm",
                            "-w", "-std=gnu17", "-x", "c", "-", "-o", "-"],
                           input=text + probes, capture_output=True, text=True, check=True)
@@ -130,8 +130,9 @@ def _clang_sizes(text: str, names: list[str], target: str) -> list[int]:
     return [int(found[str(i)]) for i in range(len(names))]
 
 
-def _our_sizes(text: str, names: list[str], target: str) -> list[int | str]:
-    probes = "".join(f"void f_{i}(int (*)[sizeof ({t})]);\n" for i, t in enumerate(names))
+def _our_sizes(text: str, names: list[str], target: str, op: str = "sizeof"
+               ) -> list[int | str]:
+    probes = "".join(f"void f_{i}(int (*)[{op} ({t})]);\n" for i, t in enumerate(names))
     read = read_c_declarations(text + probes, TARGETS[target])
     sizes: dict[str, int | str] = {s.name: s.message for s in read.skipped}
     for record in read.records:
@@ -152,6 +153,20 @@ def test_sizeof_of_structs_and_unions_is_clangs(target: str) -> None:
     clang = _clang_sizes(text, names, target)
     ours = _our_sizes(text, names, target)
     wrong = [f"sizeof ({n}): clang {c}, ours {o}" for n, c, o in zip(names, clang, ours)
+             if c != o]
+    assert not wrong, text + "\n".join(wrong[:20])
+
+
+@needs_clang
+@pytest.mark.parametrize("target", LAYOUT_TARGETS[:5])
+@pytest.mark.parametrize("op", ["_Alignof", "__alignof__"])
+def test_alignof_of_structs_unions_and_enums_is_clangs(target: str, op: str) -> None:
+    """(``__alignof__`` is clang's preferred alignment: an 8-byte enum's is 8 on i686.)"""
+    text, names = _definitions(target, 30)
+    arrays = [f"{n}[2]" for n in names[:5]]
+    clang = _clang_sizes(text, names + arrays, target, op)
+    ours = _our_sizes(text, names + arrays, target, op)
+    wrong = [f"{op} ({n}): clang {c}, ours {o}" for n, c, o in zip(names + arrays, clang, ours)
              if c != o]
     assert not wrong, text + "\n".join(wrong[:20])
 

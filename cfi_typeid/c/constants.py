@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from .layout import layout_of
+from .layout import alignment_of, layout_of
 from .scope import CURRENT_SCOPE, Scope
 from ..parsing.lalr import Token
 from ..model import (
@@ -271,6 +271,12 @@ class ConstantRules:
         element = unqualified(t)
         while isinstance(element, Array):
             element = unqualified(element.element)
+        if isinstance(element, Named):  # a struct's, union's or enum's, from its layout
+            found = alignment_of(element, self.scope, preferred=str(kw).startswith("__"))
+            if isinstance(found, str):
+                raise self.scope.error(f"{kw!s} of {_named(element)} is not supported: {found}",
+                                       kw.start_pos or 0)
+            return Typed(found, self.scope.target.pointer_bits, False)
         size = self._sizeof(element) if isinstance(element, (CInteger, Pointer, Primitive)) \
             and not isinstance(element, FunctionType) else None
         if size is None or size > self.scope.target.pointer_bits // 8 or size & (size - 1) \
@@ -310,9 +316,12 @@ def _refusal(t: Type, scope: Scope) -> str:
     if isinstance(inner, Named):
         found = layout_of(t, scope)
         if isinstance(found, str):
-            name = f"{inner.kind} {inner.name}" if inner.name else f"an unnamed {inner.kind}"
-            return f"sizeof of {name} is not supported: {found}"
+            return f"sizeof of {_named(inner)} is not supported: {found}"
     return "sizeof of this type is not supported"
+
+
+def _named(t: Named) -> str:
+    return f"{t.kind} {t.name}" if t.name else f"an unnamed {t.kind}"
 
 
 _INTEGER_LITERAL = re.compile(r"(0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)"

@@ -102,6 +102,18 @@ def layout_of(t: Type, scope: Scope, anonymous: Found | None = None) -> Found:
             return f"{type(other).__name__} members are not modelled"
 
 
+def alignment_of(t: Named, scope: Scope, preferred: bool) -> int | Refusal:
+    """``_Alignof`` (the ABI alignment) or, ``preferred``, ``__alignof__`` of a struct, union
+    or enum: the same but for an 8-byte enum, which clang's preferred alignment aligns to 8
+    as it does ``long long`` (i386: ``__alignof__`` 8, ``_Alignof`` 4)."""
+    found = layout_of(t, scope)
+    if isinstance(found, str):
+        return found
+    if preferred and t.kind == "enum" and found.size == 8:
+        return max(found.align, 8)
+    return found.align
+
+
 def aggregate(kind: str, members: Sequence[tuple[Type, object]], scope: Scope,
               attributes: Attributes = _PLAIN) -> Found:
     """The layout of a struct or union (``kind``) with these members, in order, and its own
