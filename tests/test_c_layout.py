@@ -280,3 +280,30 @@ def test_glibc_headers_with_sizeof_of_structs_are_read_with_clangs_ids(header: s
     scan = headers.c_header.scan_c(text, filename=header)
     assert LOST_TO_SIZEOF[header] <= {d.name for d in scan.declarations}
     assert not scan.diagnostics, scan.diagnostics
+
+
+#: the Linux kernel's siginfo.h sigevent: its padding is sized by ``sizeof(sigval_t)``, a
+#: union (the whole typedef was skipped, and what used it)
+SIGEVENT = """\
+typedef union sigval { int sival_int; void *sival_ptr; } sigval_t;
+typedef struct sigevent {
+ sigval_t sigev_value;
+ int sigev_signo;
+ union {
+  int _pad[(64 - (sizeof(int) * 2 + sizeof(sigval_t))) / sizeof(int)];
+  struct { void (*_function)(sigval_t); void *_attribute; } _sigev_thread;
+ } _sigev_un;
+} sigevent_t;
+int timer_create_(int, sigevent_t *, void (*)(sigevent_t *));
+"""
+
+
+@pytest.mark.parametrize("target", ["x86_64-unknown-linux-gnu", "i686-unknown-linux-gnu"])
+def test_the_kernel_s_sigevent_is_read_with_clangs_ids(target: str) -> None:
+    headers = pytest.importorskip("test_c_headers")
+    if headers.CLANG is None:
+        pytest.skip("needs clang-19")
+    result = headers.check_text(SIGEVENT, target=target)
+    assert not result.skipped and not result.wrong, (result.skipped, result.wrong)
+    assert result.right_functions == result.clang_functions == result.functions == 1
+    assert result.right_others == result.others_checked == result.others > 0
