@@ -23,7 +23,7 @@ from ..flavours import CLANG, RUSTC, Flavour
 from ..model import (
     VOID, Array, Atomic, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInt,
     FixedInteger, FunctionType, Named, Pointer, Primitive, Projection, Qualified, Reference,
-    RustPath, Slice, Tuple, Type,
+    RustPath, Slice, Tuple, Type, Vector,
 )
 from ..c.render import render_c_declaration
 from ..rust.render import RustSignature, render_rust_signature
@@ -170,6 +170,8 @@ def _c_integers(t: Type) -> Type:
             return Complex(_c_integers(element))
         case Atomic(base):
             return Atomic(_c_integers(base))
+        case Vector(element, count, ext):
+            return Vector(_c_integers(element), count, ext)
         case Qualified(base, const, volatile, restrict):
             return Qualified(_c_integers(base), const, volatile, restrict)
         case Pointer(pointee):
