@@ -97,7 +97,7 @@ def read_into(scope: Scope, text: str, progress: Callable[[int], None] | None = 
             if span.end - span.start + scope.typedef_depth >= MAX_NESTING:
                 _check_depth(records, mark, work)
             if labels:
-                _label(records, mark, labels, span)
+                _label(records, mark, labels, span, work)
         except (ParseError, RecursionError) as e:
             del records[mark:]
             message = e.message if isinstance(e, ParseError) else \
@@ -127,14 +127,19 @@ def _refused_in(refused: list[tuple[int, str]], span: FileSpan) -> tuple[int, st
 
 
 def _label(records: list[Record], mark: int, labels: deque[tuple[int, str]],
-           span: FileSpan) -> None:
+           span: FileSpan, work: str) -> None:
     """Give the functions just read their ``__asm__`` labels: the first label after each
-    one's name and before the next one's (labels come in order; used ones are dropped)."""
+    one's name and before the next one's, and before the ``;`` that ends a definition's
+    head (an ``__asm__`` statement in its body labels nothing: clang's intrinsics headers
+    have them).  Labels come in order; used ones are dropped."""
     while labels and labels[0][0] < span.start:
         labels.popleft()
     for k in range(mark, len(records)):
         record = records[k]
         limit = records[k + 1].offset if k + 1 < len(records) else span.end
+        if record.kind == "function":
+            end = work.find(";", record.offset, limit)
+            limit = limit if end < 0 else end
         if record.kind == "function" and labels and record.offset < labels[0][0] < limit:
             records[k] = record._replace(symbol=labels.popleft()[1])
 
