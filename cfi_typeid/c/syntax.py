@@ -312,7 +312,7 @@ def blank_noise(text: str, what: str = "input",
                     raise ParseError(f"unbalanced parentheses after {m.group()!r}", text,
                                      start, what=what)
                 if m.group().startswith("__attribute"):
-                    replacement = _attribute(text, paren.end(), close, what, refused)
+                    replacement = _attribute(text, paren.end(), close, what, refused, start)
                     star = _STAR.match(text, close) if replacement.startswith(_CC_WORD) \
                         else None
                     if star is not None:  # a pointer's qualifiers follow its '*'
@@ -332,9 +332,9 @@ def blank_noise(text: str, what: str = "input",
 
 
 def _attribute(text: str, start: int, end: int, what: str,
-               refused: list[tuple[int, str]] | None) -> str:
-    """What stands for ``__attribute__((...))`` (its inside is ``text[start:end]``): nothing,
-    or a mode word."""
+               refused: list[tuple[int, str]] | None, outer: int = 0) -> str:
+    """What stands for ``__attribute__((...))`` (its inside is ``text[start:end]``, the
+    whole begins at ``outer``): nothing, a mode word, a calling convention or a vector."""
     inside = text[start:end]
     if '"' in inside:
         inside = _STRING.sub(lambda q: " " * len(q.group()), inside)  # section("mode")
@@ -351,13 +351,13 @@ def _attribute(text: str, start: int, end: int, what: str,
         return _CC_WORD + convention.group(1)
     vector = _VECTOR_ATTRIBUTE.search(inside)
     if vector is not None:
-        return _vector_attribute(text, start, end, inside, vector, what, refused)
+        return _vector_attribute(text, start, end, inside, vector, what, refused, outer)
     mode = _MODE_ATTRIBUTE.search(inside)
     return _MODE_WORD + mode.group(1) if mode is not None else ""
 
 
 def _vector_attribute(text: str, start: int, end: int, inside: str, vector: re.Match[str],
-                      what: str, refused: list[tuple[int, str]] | None) -> str:
+                      what: str, refused: list[tuple[int, str]] | None, outer: int) -> str:
     """What stands for an ``__attribute__((...))`` with a vector attribute: blanks, then
     ``__cfi_`` right before the attribute's name, and the name and its argument as written
     (so that positions stay the user's)."""
@@ -378,7 +378,7 @@ def _vector_attribute(text: str, start: int, end: int, inside: str, vector: re.M
         refused.append((name_at, message))
         return ""
     word_at = name_at - len("__cfi_")
-    return " " * (word_at - start) + "__cfi_" + text[name_at:close]
+    return " " * (word_at - outer) + "__cfi_" + text[name_at:close]
 
 
 # ---- splitting into declarations ----------------------------------------------------------

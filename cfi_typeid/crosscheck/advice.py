@@ -204,10 +204,11 @@ def _vector(p: Pair) -> Advice | None:
             "size, not its calling convention)")
     normalized = ""
     if code != plain:
-        normalized = (f"\nunder integer normalization clang writes '{code}', whose element is "
-                      "a substitution candidate of its own, which a cfi_encoding string is "
-                      f"not: #[cfg_attr(sanitizer_cfi_normalize_integers, cfi_encoding = "
-                      f'"{code}")] matches only where no substitution follows it in the id')
+        normalized = (f"\nunder integer normalization clang writes '{code}', whose element "
+                      "is a substitution candidate of its own, which a cfi_encoding string "
+                      "is not: #[cfg_attr(sanitizer_cfi_normalize_integers, cfi_encoding = "
+                      f'"{code}")] (#![feature(cfg_sanitizer_cfi)]) matches only where no '
+                      "substitution follows it in the id")
     return Advice(
         c_spelling(c), rust_spelling(p.r_shown),
         f"clang encodes the C vector type as '{code}' (Dv<count>_<element>); Rust has no "

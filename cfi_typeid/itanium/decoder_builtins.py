@@ -109,8 +109,8 @@ def _ext_only(t: object) -> bool:
     ``vector_size`` refuses them)."""
     if isinstance(t, Qualified):
         t = t.base
-    return isinstance(t, Named) or (isinstance(t, FixedInteger) and t.origin == Primitive(Scalar.BOOL)) \
-        or t == Primitive(Scalar.BOOL)
+    return isinstance(t, Named) or t == Primitive(Scalar.BOOL) or (
+        isinstance(t, FixedInteger) and t.origin == Primitive(Scalar.BOOL))
 
 
 #: The C integer types each normalised integer may have come from, in the order the decoder
