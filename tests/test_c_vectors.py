@@ -298,6 +298,25 @@ def test_the_suggested_newtype_gets_clangs_id() -> None:
 
 @needs_rustc
 @pytest.mark.rustc
+@needs_clang
+@pytest.mark.clang
+def test_suggest_encoding_of_a_float_vector_matches_everywhere() -> None:
+    """A float vector's element is a builtin (no candidate, never normalized): the suggested
+    newtype gets all four of clang's ids, repeated or not."""
+    from cfi_typeid.crosscheck.suggest import suggest_encoding
+    prelude = "typedef float __m128 __attribute__((__vector_size__(16), __aligned__(16)));"
+    suggestion = suggest_encoding("__m128", prelude=prelude, name="M128")
+    assert suggestion.encoding == "Dv4_f"
+    assert "core::arch::x86_64::__m128)" in suggestion.rust_declaration
+    rust = ("#![feature(cfi_encoding)]\n" + suggestion.rust_declaration + "\n#[no_mangle]\n"
+            'pub extern "C" fn g(_a: M128, _p: *const M128) -> M128 { loop {} }\n')
+    c = prelude + "\n__m128 g(__m128 a, const __m128 *p);\nvoid *t = (void *)g;\n"
+    theirs = clang_ids(c, X86)["g"] + clang_ids(c, X86, normalize=True)["g"]
+    assert sorted(ids_from_ir(rustc_ir(rust))["g"]) == sorted(theirs)
+
+
+@needs_rustc
+@pytest.mark.rustc
 def test_core_arch_vectors_are_paths_to_rustc() -> None:
     source = ("use core::arch::x86_64::{__m128, __m128i};\n#[no_mangle]\n"
               'pub extern "C" fn f(_a: __m128i, _b: __m128, _c: __m128i) {}\n')
