@@ -342,53 +342,29 @@ def test_no_traceback_for_odd_vector_spellings() -> None:
             pass
 
 
-def _vector_functions(triple: str, count: int) -> list[str]:
-    """``count`` distinct prototypes (``f0``...) of drawn vectors, pointers to them (const,
-    volatile) and plain types, in drawn spellings; the same each run."""
-    from hypothesis import HealthCheck, Phase, given, settings
+@needs_clang
+@pytest.mark.clang
+@pytest.mark.parametrize("triple", [X86, ARM, I686, "armv7-unknown-linux-gnueabihf",
+                                    "riscv64-unknown-linux-gnu"])
+def test_drawn_vector_prototypes_match_clang(triple: str) -> None:
+    """Drawn prototypes of vectors, pointers to them (const, volatile) and plain types, in
+    drawn spellings: all six fields equal clang's."""
     from hypothesis import strategies as st
 
-    from cfi_typeid.model import FunctionType, Pointer, Qualified, Type
-    from cfi_typeid.strategies.c import spelled, vector_types
+    from cfi_typeid.model import Pointer, Qualified, Type
+    from cfi_typeid.strategies.c import vector_types
     from cfi_typeid.targets import TARGETS
     from strategies import object_types
+    from test_differential_c import drawn_prototypes, mismatches_with_clang
 
     vector = vector_types(TARGETS[triple])
     part: st.SearchStrategy[Type] = st.one_of(
         vector, vector, vector.map(Pointer),
         vector.map(lambda t: Pointer(Qualified(t, const=True))),
         vector.map(lambda t: Pointer(Qualified(t, volatile=True))), object_types(triple, 1))
-    texts: dict[str, None] = {}
-
-    @settings(max_examples=count * 2, derandomize=True, database=None,
-              phases=[Phase.generate], deadline=None, suppress_health_check=list(HealthCheck))
-    @given(st.data())
-    def collect(data: st.DataObject) -> None:
-        fn = FunctionType(data.draw(part), tuple(data.draw(st.lists(part, max_size=4))))
-        texts[data.draw(spelled(triple, fn, "cfi_vector_fn"))] = None
-
-    collect()
-    return [t.replace("cfi_vector_fn", f"f{i}") for i, t in enumerate(list(texts)[:count])]
-
-
-@needs_clang
-@pytest.mark.clang
-@pytest.mark.parametrize("triple", [X86, ARM, I686, "armv7-unknown-linux-gnueabihf",
-                                    "riscv64-unknown-linux-gnu"])
-def test_drawn_vector_prototypes_match_clang(triple: str) -> None:
-    from strategies import SHARED_PRELUDE
-    from test_differential_c import FIELDS, Case, c_file, clang_fields
-
-    decls = _vector_functions(triple, 60)
+    decls = drawn_prototypes(triple, 60, part)
     assert sum("vector_size" in d for d in decls) > 25
-    theirs = clang_fields(c_file([Case(f"f{i}", d) for i, d in enumerate(decls)]), triple)
-    mismatches = []
-    for i, decl in enumerate(decls):
-        ours = cfi_typeid.typeids(decl, target=triple, prelude=SHARED_PRELUDE).to_json()
-        for field in FIELDS:
-            if ours[field] != theirs.get(f"f{i}", {}).get(field):
-                mismatches.append(f"{field}: {decl}: ours {ours[field]}, clang "
-                                  f"{theirs.get(f'f{i}', {}).get(field)}")
+    mismatches = mismatches_with_clang(decls, triple)
     assert not mismatches, "\n".join(mismatches[:20])
 
 
