@@ -38,6 +38,23 @@ def ext(count: object) -> str:
     return f"__attribute__((ext_vector_type({count})))"
 
 
+def neon(count: object, poly: str = "") -> str:
+    return f"__attribute__((neon_{poly}vector_type({count})))"
+
+
+#: AArch64's Neon typedefs as arm_neon.h declares them (its int64_t is long)
+_NEON_TYPEDEFS = (
+    f"typedef {neon(8)} signed char int8x8_t; typedef {neon(16)} unsigned char uint8x16_t; "
+    f"typedef {neon(4)} short int16x4_t; typedef {neon(8)} unsigned short uint16x8_t; "
+    f"typedef {neon(2)} int int32x2_t; typedef {neon(4)} unsigned uint32x4_t; "
+    f"typedef {neon(1)} long int64x1_t; typedef {neon(2)} unsigned long long uint64x2_t; "
+    f"typedef {neon(4)} float float32x4_t; typedef {neon(2)} double float64x2_t; "
+    f"typedef {neon(8)} __fp16 float16x8_t; typedef {neon(4)} __bf16 bfloat16x4_t; "
+    f"typedef {neon(8, 'poly')} unsigned char poly8x8_t; "
+    f"typedef {neon(4, 'poly')} unsigned short poly16x4_t; "
+    f"typedef unsigned long poly64x2_t {neon(2, 'poly')};")
+
+
 #: (target, prelude, declaration of f): clang-19 accepts each; the six fields are compared.
 ACCEPTED = [
     # every element type clang takes
@@ -84,6 +101,13 @@ ACCEPTED = [
      f"void f(v4si, long long {v(16)}, v4si *, long double {v('2 * sizeof(long double)')})"),
     (ARM, "", f"void f(char {v(16)}, _Float16 {v(16)}, __bf16 {v(16)})"),
     (ARM, "", f"void f(long {v(16)}, long double {v(32)}, unsigned char {v(8)})"),
+    # AArch64's Neon vectors: mangled by their AAPCS64 names, never normalised
+    (ARM, _NEON_TYPEDEFS, "void f(int8x8_t, uint8x16_t, int16x4_t, uint16x8_t, int32x2_t, "
+                          "uint32x4_t, int8x8_t)"),
+    (ARM, _NEON_TYPEDEFS, "void f(int64x1_t, uint64x2_t, float32x4_t, float64x2_t, "
+                          "float16x8_t, bfloat16x4_t)"),
+    (ARM, _NEON_TYPEDEFS, f"poly8x8_t f(poly16x4_t, poly64x2_t, int {v(8)}, int32x2_t, "
+                          f"const int32x2_t *, int {neon(2)} x)"),
 ]
 
 #: (prelude, declaration, our message part, clang's message part): both refuse, at the
@@ -132,6 +156,31 @@ REFUSED = [
      "invalid vector element type 'e4'"),
 ]
 
+#: The same, on AArch64 (Neon vectors).
+NEON_REFUSED = [
+    ("", f"typedef char c8 {neon(8)};", "not a Neon element type",
+     "invalid vector element type 'char'"),
+    ("", f"typedef _Float16 h4 {neon(4)};", "not a Neon element type",
+     "invalid vector element type '_Float16'"),
+    ("", f"typedef _Bool b8 {neon(8)};", "invalid vector element type",
+     "invalid vector element type '_Bool'"),
+    ("", f"typedef __int128 q1 {neon(1)};", "not a Neon element type",
+     "invalid vector element type '__int128'"),
+    ("", f"typedef long double e1 {neon(1)};", "not a Neon element type",
+     "invalid vector element type 'long double'"),
+    ("", f"typedef int i3 {neon(3)};", "64 or 128 bits", "Neon vector size must be 64 or 128 bits"),
+    ("", f"typedef int i8 {neon(8)};", "64 or 128 bits", "Neon vector size must be 64 or 128 bits"),
+    ("", f"typedef int i0 {neon(0)};", "64 or 128 bits", "Neon vector size must be 64 or 128 bits"),
+    ("", f"typedef int in {neon(-2)};", "64 or 128 bits",
+     "Neon vector size must be 64 or 128 bits"),
+    ("", f"typedef signed char p8 {neon(8, 'poly')};", "not a Neon element type",
+     "invalid vector element type 'signed char'"),
+    ("", f"typedef unsigned int p32 {neon(2, 'poly')};", "not a Neon element type",
+     "invalid vector element type 'unsigned int'"),
+    (f"typedef int i2 {neon(2)};", f"typedef i2 v {v(16)};", "__Int32x2_t",
+     "invalid vector element type 'i2'"),
+]
+
 _ERROR = re.compile(r":(\d+):(\d+): error: (.*)")
 
 
@@ -139,10 +188,14 @@ def _source(prelude: str, decl: str) -> str:
     return f"{prelude}\n{decl}" if prelude else decl
 
 
-@pytest.mark.parametrize("prelude, decl, ours, theirs", REFUSED)
-def test_what_clang_refuses_is_refused(prelude: str, decl: str, ours: str, theirs: str) -> None:
+_ALL_REFUSED = [(X86, *case) for case in REFUSED] + [(ARM, *case) for case in NEON_REFUSED]
+
+
+@pytest.mark.parametrize("target, prelude, decl, ours, theirs", _ALL_REFUSED)
+def test_what_clang_refuses_is_refused(target: str, prelude: str, decl: str, ours: str,
+                                       theirs: str) -> None:
     with pytest.raises(ParseError, match=re.escape(ours)):
-        cfi_typeid.typeid(_source(prelude, decl))
+        cfi_typeid.typeid(_source(prelude, decl), target=target)
 
 
 @needs_clang
@@ -150,15 +203,15 @@ def test_what_clang_refuses_is_refused(prelude: str, decl: str, ours: str, their
 def test_clang_refuses_them_at_our_column(tmp_path: Path) -> None:
     assert CLANG_PATH is not None
     wrong = []
-    for prelude, decl, _, theirs in REFUSED:
+    for target, prelude, decl, _, theirs in _ALL_REFUSED:
         source = _source(prelude, decl)
         path = tmp_path / "case.c"
         path.write_text(source + "\n")
-        done = subprocess.run([CLANG_PATH, "-target", X86, "-fsyntax-only", "-w", str(path)],
-                              capture_output=True, text=True)
+        done = subprocess.run([CLANG_PATH, "-target", target, "-fsyntax-only", "-w",
+                               "-ffreestanding", str(path)], capture_output=True, text=True)
         clang = _ERROR.search(done.stderr)
         try:
-            cfi_typeid.typeid(source)
+            cfi_typeid.typeid(source, target=target)
             ours = None
         except ParseError as e:
             ours = _ERROR.search(str(e))
@@ -216,6 +269,17 @@ def test_clang_gives_the_rendered_c_the_decoded_id(clang_answers: list[dict[str,
         source = f"{c.prelude}\n{c.decl}\nvoid *cfi_table = (void *)f;\n"
         assert clang_ids(source, target)["f"][0] == typeid, source
         assert cfi_typeid.typeid(f"{c.prelude}\n{c.decl}", target=target) == typeid
+
+
+def test_neon_vectors_we_refuse_where_clang_accepts_them() -> None:
+    """Gaps, each refused rather than guessed: a Neon vector of a qualified element (clang
+    names it as the unqualified one's, ``__Int32x2_t``, yet keeps it another type), and Neon
+    vectors off AArch64 (32-bit ARM mangles them ``__simd64_int32_t``)."""
+    with pytest.raises(ParseError, match="qualified element"):
+        cfi_typeid.typeid(f"typedef const int ci2 {neon(2)}; void f(ci2);", target=ARM)
+    with pytest.raises(ParseError, match="AArch64 targets only"):
+        cfi_typeid.typeid(f"typedef int i2 {neon(2)}; void f(i2);",
+                          target="armv7-unknown-linux-gnueabihf")
 
 
 def test_decoded_vectors_are_of_both_kinds() -> None:
@@ -366,6 +430,46 @@ def test_drawn_vector_prototypes_match_clang(triple: str) -> None:
     assert sum("vector_size" in d for d in decls) > 25
     mismatches = mismatches_with_clang(decls, triple)
     assert not mismatches, "\n".join(mismatches[:20])
+
+
+def prototypes_only(text: str) -> str:
+    """``text`` with each function definition's body replaced by ``;`` and ``static
+    __inline__`` by ``extern``: the same declarations, with none of the bodies clang-19
+    cannot compile (arm_neon.h's __builtin_neon_vcmla_rot90_f64: "cannot compile this
+    builtin function yet")."""
+    out, depth, start, body = [], 0, 0, -1
+    for m in re.finditer(r"[{}]", text):
+        if m.group() == "{":
+            if depth == 0 and text[:m.start()].rstrip().endswith(")"):
+                out.append(text[start:m.start()] + ";")
+                body = m.start()
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0 and body >= 0:
+                out.append("\n" * text.count("\n", body, m.end()))
+                start, body = m.end(), -1
+    out.append(text[start:])
+    return re.sub(r"\bstatic\s+__inline__\b", "extern", "".join(out))
+
+
+@needs_clang
+@pytest.mark.clang
+def test_arm_neon_h_matches_clang(capsys: pytest.CaptureFixture[str]) -> None:
+    """clang's arm_neon.h for AArch64 (freestanding: no AArch64 C library here), as
+    prototypes: every function clang emits an id for is answered and right."""
+    headers = pytest.importorskip("test_c_headers")
+    assert CLANG_PATH is not None
+    text = subprocess.run([CLANG_PATH, "-target", ARM, "-ffreestanding", "-E", "-x", "c", "-"],
+                          input="#include <arm_neon.h>\n", capture_output=True, text=True,
+                          check=True).stdout
+    result = headers.check_text(prototypes_only(text), "arm_neon.h", target=ARM)
+    with capsys.disabled():
+        print(f"\narm_neon.h (AArch64): {result.declarations} declarations, clang emits ids "
+              f"for {result.clang_functions} functions, we answer {result.functions}, "
+              f"{result.right_functions} right; skipped {dict(result.skipped)}")
+    assert not result.wrong, "\n".join(result.wrong[:20])
+    assert result.right_functions == result.clang_functions > 2000
 
 
 # ---- clang's intrinsics headers, whole ------------------------------------------------------

@@ -213,12 +213,12 @@ _NOISE = re.compile(
 #: that tries every alternative at every position (~10 us for a 100-character prototype).
 _NOISE_MARKERS = ("/", "#", "__", "asm", "[[", "_N", "lignas", "tatic_assert")
 
-#: Attributes that change the type id (checked with clang-19): vector and mode attributes make
-#: other types (``Dv4_i``, ``l``), address spaces and some calling conventions are mangled as
-#: vendor qualifiers (``U3AS1``, ``U7stdcall``).  They are refused, never silently dropped.
+#: Attributes that change the type id in ways not modelled (checked with clang-19): address
+#: spaces and some calling conventions are mangled as vendor qualifiers (``U3AS1``,
+#: ``U7stdcall``).  They are refused, never silently dropped.  (Mode and vector attributes,
+#: which make other types, ``l`` and ``Dv4_i``, are read: see below.)
 _TYPE_CHANGING_ATTRIBUTES = re.compile(
-    r"\b_*(neon_vector_type|neon_polyvector_type"
-    r"|address_space|stdcall|fastcall|swiftcall|swiftasynccall)_*\b")
+    r"\b_*(address_space|stdcall|fastcall|swiftcall|swiftasynccall)_*\b")
 #: Calling conventions clang mangles as a vendor qualifier on some targets (``U6ms_abi``):
 #: the attribute becomes a qualifier keyword the grammar reads (``__cfi_cc_ms_abi``), moved
 #: after the ``*`` it precedes (``int (__attribute__((ms_abi)) *p)(int)``), where a pointer's
@@ -233,7 +233,8 @@ _MODE_WORD = "__cfi_mode_"
 #: ``vector_size(N)`` and ``ext_vector_type(N)`` (clang knows no other spelling than these
 #: and ``__vector_size__``...): the name stays where it is, its argument after it, and
 #: ``__cfi_`` before it makes a word the grammar reads (see :mod:`cfi_typeid.c.vectors`).
-_VECTOR_ATTRIBUTE = re.compile(r"\b(__)?(vector_size|ext_vector_type)(?(1)__)\b")
+_VECTOR_ATTRIBUTE = re.compile(
+    r"\b(__)?(vector_size|ext_vector_type|neon_vector_type|neon_polyvector_type)(?(1)__)\b")
 
 
 class _Blanker:

@@ -1,4 +1,5 @@
-"""GCC/clang vector types: ``__attribute__((vector_size(N)))`` and ``((ext_vector_type(N)))``.
+"""GCC/clang vector types: ``__attribute__((vector_size(N)))``, ``((ext_vector_type(N)))``
+and, on AArch64, ``((neon_vector_type(N)))`` / ``((neon_polyvector_type(N)))``.
 
 clang-19 mangles both ``Dv <count> _ <element>`` (``int __attribute__((vector_size(16)))`` is
 ``Dv4_i``); what it accepts and refuses, each checked by ``tests/test_c_vectors.py``:
@@ -18,7 +19,12 @@ clang-19 mangles both ``Dv <count> _ <element>`` (``int __attribute__((vector_si
   from its type (``vector_size(-16)`` of ``int`` is ``Dv1073741820_i``) and refuses counts
   past 32 bits ("vector size too large");
 * an ext vector and a generic vector of the same element and count are two types (two
-  substitution candidates), which :class:`~cfi_typeid.model.Vector`'s ``ext`` keeps apart.
+  substitution candidates), which :class:`~cfi_typeid.model.Vector`'s ``ext`` keeps apart;
+* a Neon vector (AArch64) is mangled by its AAPCS64 name, ``__Int32x2_t`` for
+  ``neon_vector_type(2)`` of ``int``: a :class:`~cfi_typeid.model.Named` type, never
+  normalised; its element one of the Neon types (not ``char``, ``_Float16``, ``_Bool``,
+  ``__int128``), 64 or 128 bits in all; poly vectors of ``unsigned char``, ``unsigned
+  short`` and the 64-bit unsigned integers only.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from .constants import LONG_DOUBLE_BYTES, Value, Variable
 from .scope import Scope
 from ..parsing.lalr import Token
 from ..model import (
-    BitInt, CInteger, FixedInteger, Named, Primitive, Qualified, Scalar, Type, Vector,
+    BitInt, CInt, CInteger, FixedInteger, Named, Primitive, Qualified, Scalar, Type, Vector,
 )
 
 #: The keyword prefix blank_noise writes before the attribute's name (``__cfi_vector_size``).
@@ -42,12 +48,17 @@ _MAX_COUNT = 0xFFFFFFFF
 
 
 class VectorAttribute(NamedTuple):
-    """``vector_size(size)`` (bytes) or ``ext_vector_type(size)`` (elements) at ``pos``, the
-    attribute's name."""
+    """``vector_size(size)`` (bytes), ``ext_vector_type(size)`` or ``neon_vector_type(size)``
+    / ``neon_polyvector_type(size)`` (elements) at ``pos``, the attribute's name; ``kind``
+    is the name without underscores."""
 
-    ext: bool
+    kind: str
     size: Value
     pos: int
+
+    @property
+    def ext(self) -> bool:
+        return self.kind == "ext_vector_type"
 
 
 class ExtVectorStep:
@@ -66,8 +77,7 @@ class ExtVectorStep:
 def vector_attribute(tok: Token, size: Value) -> VectorAttribute:
     """The rule ``VECTOR "(" constant_expression ")"``."""
     name = str(tok)[len(VECTOR_PREFIX):]
-    return VectorAttribute("ext_vector_type" in name, size,
-                           (tok.start_pos or 0) + len(VECTOR_PREFIX))
+    return VectorAttribute(name.strip("_"), size, (tok.start_pos or 0) + len(VECTOR_PREFIX))
 
 
 def vector_step(attribute: VectorAttribute, scope: Scope) -> Callable[[Type], Type]:
@@ -89,8 +99,10 @@ def check_ext_vector(steps: tuple[Callable[[Type], Type], ...], is_typedef: bool
 
 def vector_of(t: Type, attribute: VectorAttribute, scope: Scope) -> Type:
     """The vector ``attribute`` makes of ``t``, or clang's error at the attribute."""
-    ext, size, pos = attribute
-    name = "ext_vector_type" if ext else "vector_size"
+    name, size, pos = attribute
+    if name.startswith("neon"):
+        return _neon_vector(t, attribute, scope)
+    ext = attribute.ext
     element = t.base if isinstance(t, Qualified) else t
     reason = _refused_element(element, scope, ext)
     if reason:
@@ -125,6 +137,46 @@ def vector_of(t: Type, attribute: VectorAttribute, scope: Scope) -> Type:
     return Vector(t, count, ext)
 
 
+#: AArch64's Neon vectors, which clang mangles by their AAPCS64 name (``__Int8x8_t``, a
+#: ``<source-name>`` and substitution candidate like a tag): the element part of the name.
+_NEON_ELEMENTS: dict[Type, str] = {
+    **{CInteger(k): name for k, name in (
+        (CInt.SCHAR, "Int8"), (CInt.UCHAR, "Uint8"), (CInt.SHORT, "Int16"),
+        (CInt.USHORT, "Uint16"), (CInt.INT, "Int32"), (CInt.UINT, "Uint32"),
+        (CInt.LONG, "Int64"), (CInt.ULONG, "Uint64"), (CInt.LLONG, "Int64"),
+        (CInt.ULLONG, "Uint64"))},
+    Primitive(Scalar.HALF): "Float16", Primitive(Scalar.FLOAT): "Float32",
+    Primitive(Scalar.DOUBLE): "Float64", Primitive(Scalar.BFLOAT16_ARM): "Bfloat16",
+}
+_NEON_POLY_ELEMENTS: dict[Type, str] = {
+    CInteger(CInt.UCHAR): "Poly8", CInteger(CInt.USHORT): "Poly16",
+    CInteger(CInt.ULONG): "Poly64", CInteger(CInt.ULLONG): "Poly64",
+}
+
+
+def _neon_vector(t: Type, attribute: VectorAttribute, scope: Scope) -> Type:
+    """``neon_vector_type(count)`` / ``neon_polyvector_type(count)`` of ``t`` on AArch64:
+    the AAPCS64 name clang mangles (``__Poly8x8_t``), 64 or 128 bits of a Neon element."""
+    kind, size, pos = attribute
+    if scope.target.c_arch != "aarch64":
+        raise scope.error(f"'{kind}' is supported on AArch64 targets only here (clang "
+                          "refuses it on x86 and mangles it __simd64_... on 32-bit ARM)", pos)
+    if isinstance(t, Qualified):
+        raise scope.error("a Neon vector of a qualified element type is not supported", pos)
+    table = _NEON_POLY_ELEMENTS if kind == "neon_polyvector_type" else _NEON_ELEMENTS
+    element = table.get(t)
+    if element is None:
+        reason = _refused_element(t, scope, False) or "not a Neon element type"
+        raise scope.error(f"invalid vector element type: {reason}", pos)
+    if isinstance(size, Variable):
+        raise scope.error(f"'{kind}' attribute requires an integer constant", pos)
+    count = _zero_extended(size)
+    bits = _bits(t, scope)
+    if bits is None or count * bits not in (64, 128):
+        raise scope.error("Neon vector size must be 64 or 128 bits", pos)
+    return Named(f"__{element}x{count}_t", "type")
+
+
 def _zero_extended(size: int) -> int:
     """``size`` as clang's ``getZExtValue`` reads it: its bits in its type, unsigned."""
     bits = getattr(size, "bits", 32 if -(1 << 31) <= size < 1 << 31 else 64)
@@ -151,7 +203,8 @@ def _refused_element(t: Type, scope: Scope, ext: bool) -> str:
         return "a normalised integer"
     return {"Pointer": "a pointer", "Array": "an array", "FunctionType": "a function",
             "Atomic": "an _Atomic type", "Complex": "a _Complex type",
-            "Named": f"'{getattr(t, 'kind', 'struct')} {getattr(t, 'name', '')}'"
+            "Named": f"'{getattr(t, 'kind', 'struct')} {getattr(t, 'name', '')}'".replace(
+                "'type ", "'")  # (a Neon vector, or a typedef'd tagless struct)
             }.get(type(t).__name__, "not an integer or floating type")
 
 
