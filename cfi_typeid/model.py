@@ -240,11 +240,20 @@ class Named(_Node):
     extern types) named ``S2`` in different modules both ``2S2``, never one as a substitution
     for the other, so an id that spells a name twice names two types.  It is not spelled, but
     takes part in equality, so the encoder does not substitute one for the other either.
+    The C front end gives a tagless struct, union or enum named by its typedef
+    (``typedef struct {...} Anon;``) the instance :data:`TYPEDEF_NAMED`: it is spelled
+    ``4Anon`` as the tag ``struct Anon`` is, but it is another type, and clang spells both
+    (``_ZTSFvP4AnonP4AnonE`` for ``void (Anon *, struct Anon *)``).
     """
 
     name: str
     kind: TagKind = field(default="struct", compare=False)
     instance: int = 0
+
+
+#: :attr:`Named.instance` of a tagless type that takes its typedef's name (C's "typedef name
+#: for linkage purposes"): never equal to the tag of that name, and rendered as the typedef.
+TYPEDEF_NAMED = -1
 
 
 @dataclass(frozen=True, slots=True)

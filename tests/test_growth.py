@@ -126,5 +126,10 @@ MEMORY: dict[str, tuple[Callable[[], object], float]] = {
 @pytest.mark.parametrize("name", list(MEMORY))
 def test_memory_is_a_small_multiple_of_the_input(name: str) -> None:
     work, bound = MEMORY[name]
+    # what the first use of a front end builds once (its imports, grammar tables, parsers:
+    # ~7 MB for Rust) is not memory per character: warm them up with short inputs first
+    process_line(json.dumps({"decl": "void f(long);"}))
+    process_line(json.dumps({"decl": "fn f(a: i32)", "lang": "rust"}))
+    _decode("_ZTSFvlE")
     size = N if not name.startswith("decode") else N // 10
     assert _peak_bytes_per_character(work, size) <= bound

@@ -265,6 +265,21 @@ class ConstantRules:
             raise self.scope.error("sizeof of this type is not supported", kw.start_pos or 0)
         return Typed(size, self.scope.target.pointer_bits, False)  # a size_t
 
+    def alignof_type(self, kw: Token, t: Type) -> int:
+        """``_Alignof(T)`` / ``__alignof__(T)`` of a scalar (or an array of scalars) no
+        wider than a pointer, whose alignment is its size on every target (siginfo.h's
+        ``__alignof__(void *)``); wider ones differ by target and by spelling (i686:
+        ``__alignof__(long long)`` is 8, ``_Alignof`` 4), and a struct's needs its layout."""
+        element = unqualified(t)
+        while isinstance(element, Array):
+            element = unqualified(element.element)
+        size = self._sizeof(element) if isinstance(element, (CInteger, Pointer, Primitive)) \
+            and not isinstance(element, FunctionType) else None
+        if size is None or size > self.scope.target.pointer_bits // 8 or size & (size - 1) \
+                or unqualified(t) == Primitive(Scalar.VOID):
+            raise self.scope.error(f"{kw!s} of this type is not supported", kw.start_pos or 0)
+        return Typed(size, self.scope.target.pointer_bits, False)  # a size_t
+
     def _sizeof(self, t: Type) -> int | None:
         target = self.scope.target
         match unqualified(t):

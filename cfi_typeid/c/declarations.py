@@ -14,7 +14,7 @@ from typing import Container
 from .constants import ConstantRules
 from .modes import ModeError, apply_mode
 from .parts import Base, Declarator, Fields, Mode, Specifiers, flatten
-from .scope import SKIPPED, Record, has_anonymous, name_anonymous
+from .scope import SKIPPED, Record, c_qualify, has_anonymous, name_anonymous
 from .vectors import VectorAttribute, check_ext_vector, vector_attribute, vector_step
 from ..parsing.lalr import Token
 from ..model import (
@@ -87,6 +87,30 @@ class DeclarationRules(ConstantRules):
         if isinstance(t, FunctionType):
             return t
         raise self.scope.error("__typeof__(*x): x is not a pointer", 0)
+
+    def typeof_element(self, t: Type, index: object) -> Type:
+        """``x[i]``: what ``*x`` is."""
+        return self.typeof_deref(t)
+
+    def typeof_member(self, t: Type, op: Token, name: Token) -> Type:
+        """``x->m`` (``x`` a pointer) or ``x.m``: the member's type, qualified as the struct
+        or union is, when it has a tag and was defined before."""
+        whole = unqualified(t)
+        if str(op) == "->":
+            if not isinstance(whole, (Pointer, Array)):
+                raise self.scope.error(f"__typeof__(x->{name!s}): x is not a pointer",
+                                       op.start_pos or 0)
+            t = whole.pointee if isinstance(whole, Pointer) else whole.element
+            whole = unqualified(t)
+        member = self.scope.members.get(f"{whole.name}.{name!s}") \
+            if isinstance(whole, Named) and whole.kind != "enum" else None
+        if member is None:
+            raise self.scope.error(f"__typeof__(x{op!s}{name!s}): x is not a struct or union "
+                                   f"with a tag, defined before, that has a member "
+                                   f"'{name!s}'", name.start_pos or 0)
+        if isinstance(t, Qualified):
+            return c_qualify(member, t.const, t.volatile)
+        return member
 
     def typeof_address(self, *parts: object) -> Type:
         t = parts[-1]
@@ -236,6 +260,7 @@ class DeclarationRules(ConstantRules):
                      or any(map(_incompatible, (before.returns, *before.params),
                                 (t.returns, *t.params)))
                      or isinstance(unqualified(t.returns), (CInteger, Primitive))
+                     and not isinstance(unqualified(before.returns), Named)  # (an enum's int)
                      and before.returns != t.returns):  # (a return type's qualifiers count)
             raise scope.error(f"conflicting types for '{name}'", max(pos, 0))
 
@@ -311,21 +336,46 @@ class DeclarationRules(ConstantRules):
 
 
 def _incompatible(a: Type, b: Type) -> bool:
-    """Whether two types are plainly not compatible (C17 6.2.7): arithmetic types of other
-    kinds, a pointer and an arithmetic type, or pointers to such (qualifiers included).
-    Anything else (tags, enums and their integer, arrays, functions) is not judged here."""
-    a, b = unqualified(a), unqualified(b)
+    """Whether two types are plainly not compatible (C17 6.2.7), as clang judges them:
+    arithmetic types of other kinds, a pointer and an arithmetic type, two different tags (a
+    typedef-named tagless type and the tag of its name are two), pointers to such (qualifiers
+    included), arrays of such or of two lengths, prototypes of other arities or of such
+    parameters.  An enum and an integer type are compatible, but not once qualified (clang's
+    ``mergeTypes`` refuses ``const enum X *`` against ``const unsigned *``).  Anything else (a
+    tag and an arithmetic type, a prototype and none) is not judged here."""
     plain = (CInteger, Primitive)
-    if isinstance(a, plain) and isinstance(b, plain):
+    if isinstance(a, Qualified) and isinstance(b, Qualified) \
+            and (a.const or a.volatile) and (b.const or b.volatile):
+        ua, ub = a.base, b.base
+        if isinstance(ua, Named) and ua.kind == "enum" and isinstance(ub, CInteger) \
+                or isinstance(ub, Named) and ub.kind == "enum" and isinstance(ua, CInteger):
+            return True
+    a, b = unqualified(a), unqualified(b)
+    if isinstance(a, plain) and isinstance(b, plain) or isinstance(a, Named) \
+            and isinstance(b, Named):
         return a != b
     if isinstance(a, Pointer) and isinstance(b, Pointer):
         pa, pb = a.pointee, b.pointee
-        qa = (pa.const, pa.volatile) if isinstance(pa, Qualified) else (False, False)
-        qb = (pb.const, pb.volatile) if isinstance(pb, Qualified) else (False, False)
-        return (qa != qb and isinstance(unqualified(pa), plain + (Pointer,))
-                and isinstance(unqualified(pb), plain + (Pointer,))) or _incompatible(pa, pb)
+        qa, qb = _qualifiers(pa), _qualifiers(pb)
+        return (qa != qb and isinstance(unqualified(pa), plain + (Pointer, Named))
+                and isinstance(unqualified(pb), plain + (Pointer, Named))) \
+            or _incompatible(pa, pb)
+    if isinstance(a, Array) and isinstance(b, Array):
+        return (a.length is not None and b.length is not None and a.length != b.length
+                and not (a.variable or b.variable)) \
+            or _qualifiers(a.element) != _qualifiers(b.element) \
+            or _incompatible(a.element, b.element)
+    if isinstance(a, FunctionType) and isinstance(b, FunctionType):
+        return a.prototyped and b.prototyped and (
+            (len(a.params), a.variadic) != (len(b.params), b.variadic)
+            or any(map(_incompatible, (a.returns, *a.params), (b.returns, *b.params))))
     return isinstance(a, Pointer) and isinstance(b, plain) or isinstance(b, Pointer) \
         and isinstance(a, plain)
+
+
+def _qualifiers(t: Type) -> tuple[bool, bool, bool]:
+    """The qualifiers of ``t``, which compatible types have alike."""
+    return (t.const, t.volatile, t.restrict) if isinstance(t, Qualified) else (False,) * 3
 
 
 def mangles_convention(convention: str, target: Target) -> bool:

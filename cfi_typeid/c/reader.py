@@ -13,6 +13,7 @@ import re
 from collections import deque
 from typing import Callable, NamedTuple
 
+from .composite import composite
 from .frontend import MAX_NESTING, _parse, _target_scope
 from .scope import SKIPPED, Record, Scope, adjust_parameter
 from .syntax import FileSpan, blank_noise, split_file
@@ -57,15 +58,17 @@ def read_into(scope: Scope, text: str, progress: Callable[[int], None] | None = 
     or, with ``whole`` (a prelude, which is one input), the :class:`ParseError` itself."""
     refused: list[tuple[int, str]] = []
     found_labels: list[tuple[int, str]] = []
+    found_overloads: list[tuple[int, str]] = []
     skipped: list[Skipped] = []
     try:
-        blanked = blank_noise(text, scope.what, refused, found_labels)
+        blanked = blank_noise(text, scope.what, refused, found_labels, found_overloads)
     except ParseError as e:  # an unterminated comment or attribute: the rest is unreadable
         if whole:
             raise
         return [Skipped(e.offset, e.message)]
     work, spans = split_file(blanked)
     labels = deque(found_labels)
+    overloads = deque(found_overloads)
     scope.text = work
     refused.sort()
     # Parameter declarations parsed before are reused (see frontend._parse_target) while no
@@ -98,6 +101,8 @@ def read_into(scope: Scope, text: str, progress: Callable[[int], None] | None = 
                 _check_depth(records, mark, work)
             if labels:
                 _label(records, mark, labels, span, work)
+            if overloads:
+                _overloaded(records, mark, overloads, span, work)
         except (ParseError, RecursionError) as e:
             del records[mark:]
             message = e.message if isinstance(e, ParseError) else \
@@ -129,19 +134,49 @@ def _refused_in(refused: list[tuple[int, str]], span: FileSpan) -> tuple[int, st
 def _label(records: list[Record], mark: int, labels: deque[tuple[int, str]],
            span: FileSpan, work: str) -> None:
     """Give the functions just read their ``__asm__`` labels: the first label after each
-    one's name and before the next one's, and before the ``;`` that ends a definition's
-    head (an ``__asm__`` statement in its body labels nothing: clang's intrinsics headers
-    have them).  Labels come in order; used ones are dropped."""
+    one's name and before the next one's, or the last one's ``;`` (labels come in order;
+    used ones are dropped).  A definition's body became that ``;``: an ``asm("...")``
+    statement in it is no label (the kernel's inline functions are full of them)."""
     while labels and labels[0][0] < span.start:
         labels.popleft()
     for k in range(mark, len(records)):
         record = records[k]
-        limit = records[k + 1].offset if k + 1 < len(records) else span.end
-        if record.kind == "function":
-            end = work.find(";", record.offset, limit)
-            limit = limit if end < 0 else end
+        if k + 1 < len(records):
+            limit = records[k + 1].offset
+        else:
+            end = work.find(";", record.offset, span.end)
+            limit = end if end >= 0 else span.end
         if record.kind == "function" and labels and record.offset < labels[0][0] < limit:
             records[k] = record._replace(symbol=labels.popleft()[1])
+
+
+def _overloaded(records: list[Record], mark: int, overloads: deque[tuple[int, str]],
+                span: FileSpan, work: str) -> None:
+    """Apply the ``overloadable`` and ``pass_object_size`` attributes of the declaration
+    just read (before its ``;``, or the body that became it).  ``overloadable`` marks every
+    function it declares (a specifier's attribute applies to each declarator);
+    ``pass_object_size`` drops the function whose parameter has it: clang cannot take its
+    address (fortify-string.h's ``strlen``, ``memcmp``...), so no indirect call is checked
+    against it, and its symbol would spell the attribute."""
+    while overloads and overloads[0][0] < span.start:
+        overloads.popleft()
+    if not overloads or mark == len(records):
+        return
+    end = work.find(";", records[-1].offset, span.end)
+    end = end if end >= 0 else span.end
+    dropped: set[int] = set()
+    while overloads and overloads[0][0] < end:
+        at, word = overloads.popleft()
+        for k in range(mark, len(records)):
+            if records[k].kind != "function":
+                continue
+            if word == "overloadable":
+                records[k] = records[k]._replace(overloadable=True)
+            elif records[k].offset < at and (k + 1 == len(records)
+                                             or records[k + 1].offset > at):
+                dropped.add(k)
+    for k in sorted(dropped, reverse=True):
+        del records[k]
 
 
 def _check_depth(records: list[Record], mark: int, text: str) -> None:
@@ -164,10 +199,10 @@ def _skip(scope: Scope, text: str, span: FileSpan, message: str) -> str:
     """Note a declaration as skipped: a typedef's name stays a type name whose use says why.
     Returns its name, if we can tell."""
     body = text[span.start:span.end]
-    if _TYPEDEF_WORD.search(body) is None:
-        m = _FUNCTION_NAME.search(body)
+    if _TYPEDEF_WORD.search(body) is None:  # (a struct's members are not its name)
+        m = _FUNCTION_NAME.search(_outside_braces(body))
         return m.group(1) if m is not None else ""
-    body = _MODE_WORDS.sub(" ", body)
+    body = _outside_braces(_MODE_WORDS.sub(" ", body))
     m = _POINTER_NAME.search(body) or _LAST_NAME.search(body)
     if m is None:
         return ""
@@ -183,6 +218,27 @@ def _skip(scope: Scope, text: str, span: FileSpan, message: str) -> str:
         where = f"{scope.what} line {line}: "
     scope.skipped[name] = where + message
     return name
+
+
+def _outside_braces(body: str) -> str:
+    """``body`` without what its braces hold: a struct's members are not the typedef's name
+    (siginfo.h's ``typedef struct sigevent { ... void (*_function)(sigval_t); ... }
+    sigevent_t;`` names ``sigevent_t``; poisoning ``_function`` broke compat.h's member of
+    that name)."""
+    if "{" not in body:
+        return body
+    kept, depth = [], 0
+    for piece in _BRACES.split(body):
+        if piece == "{":
+            depth += 1
+        elif piece == "}":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            kept.append(piece)
+    return " ".join(kept)
+
+
+_BRACES = re.compile(r"([{}])")
 
 
 def _leading_newlines(text: str, span: FileSpan) -> int:
@@ -238,20 +294,18 @@ def knr_function(scope: Scope, text: str, span: FileSpan) -> tuple[str, Function
 
 
 def _merge(records: list[Record]) -> list[Record]:
-    """One record per (kind, name), at its last declaration; a function's type is C's
-    composite of its declarations as far as clang's ids see it: a prototype declared before
-    stays when a later declaration has none (``int f(int); int f();`` is ``int (int)``)."""
+    """One record per (kind, name), at its last declaration; a function's or a variable's
+    type is C's composite of its declarations (``c/composite.py``): a prototype declared
+    before stays when a later declaration has none (``int f(int); int f();`` is
+    ``int (int)``), an array keeps its length, an enum and its integer make the integer."""
     found: dict[tuple[str, str], Record] = {}
     for record in records:
         key = (record.kind, record.name)
         old = found.pop(key, None)
         if old is not None and old.symbol and not record.symbol:
             record = record._replace(symbol=old.symbol)  # a label holds for the redeclaration
-        if old is not None and record.kind == "function":
-            before, now = old.type, record.type
-            if isinstance(before, FunctionType) and isinstance(now, FunctionType) \
-                    and before.prototyped and not now.prototyped:
-                record = record._replace(type=before)
+        if old is not None and record.kind in ("function", "variable"):
+            record = record._replace(type=composite(old.type, record.type))
         found[key] = record
     return list(found.values())
 

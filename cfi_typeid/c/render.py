@@ -20,7 +20,7 @@ from ..errors import NotExpressibleError
 from ..model import (
     Array, Atomic, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInteger,
     FunctionType, Named, Pointer, Primitive, Projection, Qualified, Reference, RustPath, Scalar,
-    Slice, Tuple, Type, Vector,
+    Slice, TYPEDEF_NAMED, Tuple, Type, Vector,
 )
 
 #: Scalars C can spell (``char16_t``/``wchar_t`` are typedefs of integers in C, not types).
@@ -78,6 +78,8 @@ class CRenderer:
             case Named(name, kind, instance):
                 if not _IDENTIFIER.match(name) or name in _KEYWORDS:
                     raise NotExpressibleError(f"{name!r} is not a C tag name")
+                if instance == TYPEDEF_NAMED:
+                    return name
                 if instance:
                     raise NotExpressibleError(f"the id names two different types {name!r}, "
                                               "which one C translation unit cannot declare")
@@ -197,7 +199,7 @@ class CRenderer:
     def prelude(self, t: Type) -> str:
         """Declarations of the tags ``t`` mentions, in order of first mention."""
         atomic = _atomic_tags(t, False, set())
-        tags = [_complete_tag(n) if n.name in atomic and n.kind != "enum"
+        tags = [_complete_tag(n) if n in atomic and n.kind != "enum"
                 else self.tag_declaration(n) for n in _tags(t, {}).values()]
         return "\n".join(tags + [f"typedef {self.declarator(v.element, '')} "
                                  f"{ext_vector_name(self, v)} "
@@ -206,7 +208,11 @@ class CRenderer:
 
     def tag_declaration(self, tag: Named) -> str:
         """A declaration that makes ``tag`` known.  An enum cannot be forward-declared in C, so
-        it gets a one-enumerator definition; the enumerators do not reach the type id."""
+        it gets a one-enumerator definition; the enumerators do not reach the type id.  A
+        tagless type known by its typedef's name is defined, as only a definition can make
+        one."""
+        if tag.instance == TYPEDEF_NAMED:
+            return _complete_tag(tag)
         match tag.kind:
             case "enum":
                 return f"enum {tag.name} {{ {tag.name}__0 }};"
@@ -236,10 +242,10 @@ def _rust_kind(t: Reference | Slice | Tuple | RustPath | ConstValue | Projection
             assert_never(t)
 
 
-def _tags(t: Type, found: dict[str, Named]) -> dict[str, Named]:
+def _tags(t: Type, found: dict[Named, Named]) -> dict[Named, Named]:
     match t:
-        case Named(name):
-            found.setdefault(name, t)
+        case Named():
+            found.setdefault(t, t)  # (the tag and the typedef-named type spelled alike: two)
         case Qualified(inner) | Pointer(inner) | Array(inner) | Complex(inner) | Atomic(inner):
             _tags(inner, found)
         case Vector(element):  # (only an enum can be a vector's element)
@@ -287,17 +293,20 @@ def _complete_tag(tag: Named) -> str:
     """A definition of ``tag``: C has ``_Atomic`` only of complete types (the id does not say
     what is in it)."""
     body = "{ char members_unknown; }"
+    if tag.instance == TYPEDEF_NAMED:
+        inner = f"{{ {tag.name}__0 }}" if tag.kind == "enum" else body
+        return f"typedef {'struct' if tag.kind == 'type' else tag.kind} {inner} {tag.name};"
     if tag.kind == "type":
         return f"typedef struct {tag.name} {body} {tag.name};"
     return f"{tag.kind} {tag.name} {body};"
 
 
-def _atomic_tags(t: Type, under: bool, found: set[str]) -> set[str]:
-    """The names of the tags that are (possibly qualified) ``_Atomic`` types in ``t``."""
+def _atomic_tags(t: Type, under: bool, found: set[Named]) -> set[Named]:
+    """The tags that are (possibly qualified) ``_Atomic`` types in ``t``."""
     match t:
-        case Named(name):
+        case Named():
             if under:
-                found.add(name)
+                found.add(t)
         case Atomic(inner):
             _atomic_tags(inner, True, found)
         case Qualified(inner):

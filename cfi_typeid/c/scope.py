@@ -14,7 +14,8 @@ from typing import Any, MutableMapping, NamedTuple, Sequence
 
 from ..errors import ParseError
 from ..model import (
-    Array, Atomic, Complex, Encoded, FunctionType, Named, Pointer, Qualified, Type, Vector,
+    Array, Atomic, Complex, Encoded, FunctionType, Named, Pointer, Qualified, TYPEDEF_NAMED, Type,
+    Vector,
     qualify, unqualified,
 )
 from ..targets import Target
@@ -34,6 +35,9 @@ class Record(NamedTuple):
     offset: int
     #: a function's ``__asm__("label")``, the symbol it is linked by ("": its name)
     symbol: str = ""
+    #: a function declared ``__attribute__((overloadable))``: without a label, linked by its
+    #: C++ mangled name (``_Z3fooi``)
+    overloadable: bool = False
 
 
 @dataclass
@@ -59,6 +63,9 @@ class Scope:
     anonymous_typedefs: bool = False
     #: functions and variables declared so far (what ``__typeof__(name)`` reads)
     objects: MutableMapping[str, Type] = field(default_factory=dict)
+    #: ``tag.member`` -> the member's type, for every struct or union with a tag defined so
+    #: far (what ``__typeof__(p->member)`` reads)
+    members: dict[str, Type] = field(default_factory=dict)
     #: typedef names the read text itself defined (a target's predefined ones may be
     #: redefined; these only with the same type)
     defined: set[str] = field(default_factory=set)
@@ -153,6 +160,6 @@ def name_anonymous(t: Type, name: str) -> Type:
     typedef names exactly the tag (``typedef const struct {...} C;`` leaves it unnamed)."""
     match t:
         case Named(""):
-            return Named(name, t.kind)
+            return Named(name, t.kind, TYPEDEF_NAMED)
         case _:
             return t

@@ -86,6 +86,10 @@ class CTransformer(DeclarationRules):
         tag = rest[0] if rest and isinstance(rest[0], Token) else None
         base = self._tag(kw, tag, defining=True)
         self._one_member_each(rest)
+        if tag is not None:  # (what __typeof__(p->member) reads)
+            self.scope.members.update((f"{tag!s}.{name}", t) for declared in rest
+                                      if isinstance(declared, Fields)
+                                      for name, t, _ in declared.fields)
         if self.scope.records is None:
             return base
         members: list[Record] = []

@@ -235,6 +235,9 @@ _MODE_WORD = "__cfi_mode_"
 #: ``__cfi_`` before it makes a word the grammar reads (see :mod:`cfi_typeid.c.vectors`).
 _VECTOR_ATTRIBUTE = re.compile(
     r"\b(__)?(vector_size|ext_vector_type|neon_vector_type|neon_polyvector_type)(?(1)__)\b")
+#: ``overloadable``: the function's symbol is its C++ mangled name (``_Z3fooi``);
+#: ``pass_object_size`` on a parameter: clang cannot take the function's address
+_OVERLOADABLE = re.compile(r"\b_*(overloadable|pass_object_size|pass_dynamic_object_size)_*\b")
 
 
 class _Blanker:
@@ -270,20 +273,32 @@ _OPEN_PAREN = re.compile(r"\s*\(")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
+#: String and character literals, whose brackets do not count, and the brackets themselves
+#: (the kernel's ``asm("... .skip -(((" "665" ...)`` has unbalanced ones in its strings)
+_BRACKETS = {(o, c): re.compile(r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|"""
+                                + re.escape(o) + "|" + re.escape(c))
+             for o, c in (("(", ")"), ("[", "]"))}
+
+
 def _balanced_end(text: str, start: int, open_: str, close: str) -> int:
-    """Offset just past the bracket group that opens at ``start`` (-1 when it never closes)."""
-    brackets = re.compile(re.escape(open_) + "|" + re.escape(close))
+    """Offset just past the bracket group that opens at ``start`` (-1 when it never closes);
+    brackets in string and character literals do not count."""
     depth = 0
-    for m in brackets.finditer(text, start):
-        depth += 1 if m.group() == open_ else -1
-        if depth == 0:
-            return m.end()
+    for m in _BRACKETS[open_, close].finditer(text, start):
+        c = m.group()
+        if c == open_:
+            depth += 1
+        elif c == close:
+            depth -= 1
+            if depth == 0:
+                return m.end()
     return -1
 
 
 def blank_noise(text: str, what: str = "input",
                 refused: list[tuple[int, str]] | None = None,
-                labels: list[tuple[int, str]] | None = None) -> str:
+                labels: list[tuple[int, str]] | None = None,
+                overloads: list[tuple[int, str]] | None = None) -> str:
     """Replace comments, preprocessor lines, ``__attribute__((...))``, ``__asm__(...)``,
     ``_Static_assert(...)``, nullability keywords and ``[[...]]`` attributes by spaces; they
     never change a type id.  ``mode(M)`` attributes become ``__cfi_mode_M`` and the calling
@@ -293,7 +308,9 @@ def blank_noise(text: str, what: str = "input",
     :class:`ParseError`, or, when ``refused`` is given (a whole file read, where one
     declaration must not sink the rest), is blanked and noted there as (offset, reason).
     ``labels``, when given, gets each ``__asm__("name")`` label as (offset, name): the
-    symbol of the function declared before it."""
+    symbol of the function declared before it; ``overloads`` each
+    ``__attribute__((overloadable))`` (whose functions clang links by a C++ name) and
+    ``pass_object_size`` (whose function's address cannot be taken) as (offset, word)."""
     if not any(marker in text for marker in _NOISE_MARKERS) or _NOISE.search(text) is None:
         return text
     out = _Blanker(text)
@@ -314,6 +331,10 @@ def blank_noise(text: str, what: str = "input",
                                      start, what=what)
                 if m.group().startswith("__attribute"):
                     replacement = _attribute(text, paren.end(), close, what, refused, start)
+                    if overloads is not None:
+                        found = _OVERLOADABLE.search(text, paren.end(), close)
+                        if found is not None:
+                            overloads.append((start, found.group(1)))
                     star = _STAR.match(text, close) if replacement.startswith(_CC_WORD) \
                         else None
                     if star is not None:  # a pointer's qualifiers follow its '*'

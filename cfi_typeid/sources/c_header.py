@@ -26,7 +26,7 @@ from ..c.render import render_c_type
 from ..c.scope import Record, has_anonymous
 from ..errors import CfiTypeidError, UsageError
 from ..flavours import CLANG
-from ..model import Type
+from ..model import VOID, FunctionType, Type
 from ..targets import DEFAULT_TARGET, Target, get_target
 
 
@@ -67,10 +67,25 @@ def _declaration(record: Record, target: Target, file: str, line: int,
                              "gives it a module-local one)")
         found = answers[record.type] = (render_c_type(record.type),
                                         typeids_of(fn, CLANG, target))
+    symbol = ""
+    if record.kind == "function":
+        symbol = record.symbol or (_overloaded_symbol(record.name, fn, target)
+                                   if record.overloadable else record.name)
     return Declaration(
         name=record.name, kind=record.kind, lang="c", file=file, line=line,
-        text=found[0], function=fn, typeids=found[1],
-        symbol=(record.symbol or record.name) if record.kind == "function" else "")
+        text=found[0], function=fn, typeids=found[1], symbol=symbol)
+
+
+def _overloaded_symbol(name: str, fn: FunctionType, target: Target) -> str:
+    """An ``overloadable`` function's symbol, as clang mangles it: ``_Z``, the name, the
+    parameters (``_Z18fortify_memcpy_chkmmmmmPKc``; ``v`` for none).  They are what the
+    type id of the function returning ``void`` spells between ``_ZTSFv`` and ``E``: a
+    builtin return type is no substitution candidate, nor is the function's name."""
+    plain = typeids_of(FunctionType(VOID, fn.params, fn.variadic, fn.prototyped), CLANG,
+                       target).plain
+    if not (plain.startswith("_ZTSFv") and plain.endswith("E")):
+        return name  # (a calling convention's vendor qualifier: not modelled here)
+    return f"_Z{len(name)}{name}{plain[len('_ZTSFv'):-1]}"
 
 
 def read_c_files(paths: Sequence[str], *, target: str = DEFAULT_TARGET, cpp: bool = False,

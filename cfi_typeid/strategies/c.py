@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from ..c.frontend import parse_c_type
 from ..model import (
     VOID, Array, Atomic, BitInt, CInt, CInteger, Complex, Encoded, FunctionType, Named, Pointer,
-    Primitive, Qualified, Scalar, Type, Vector,
+    Primitive, Qualified, Scalar, TYPEDEF_NAMED, Type, Vector,
 )
 from ..c.render import CRenderer
 from ..targets import TARGETS, Target
@@ -40,8 +40,10 @@ STRUCTS = (Named("S"), Named("Node"))
 UNIONS = (Named("U", "union"),)
 ENUMS = (Named("E", "enum"), Named("Color", "enum"))
 #: Tagless structs known by a typedef name (``typedef struct {...} Anon;`` encodes ``4Anon``);
-#: the spelling renderer must write them by that name.
-TAGLESS = (Named("Anon"), Named("point"), Named("Mode", "enum"), Named("Onion", "union"))
+#: the spelling renderer must write them by that name.  They are not the tags of that name
+#: (:data:`~cfi_typeid.model.TYPEDEF_NAMED`).
+TAGLESS = (Named("Anon", "struct", TYPEDEF_NAMED), Named("point", "struct", TYPEDEF_NAMED),
+           Named("Mode", "enum", TYPEDEF_NAMED), Named("Onion", "union", TYPEDEF_NAMED))
 
 #: Declarations shared by clang and our parser in the differential and round-trip tests.
 SHARED_PRELUDE = """\
