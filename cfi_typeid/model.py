@@ -160,6 +160,20 @@ class Atomic(_Node):
 
 
 @dataclass(frozen=True, slots=True)
+class Vector(_Node):
+    """A GCC/clang vector: ``T __attribute__((vector_size(N)))`` (``count`` = N / sizeof T)
+    or ``T __attribute__((ext_vector_type(count)))``.  clang mangles both
+    ``Dv <count> _ <element>``, one substitution candidate, but keeps them two types: ``ext``
+    takes part in equality, so ``Dv4_iDv4_i`` is an ext and a generic vector side by side.
+    ``element`` is an arithmetic type, maybe cv-qualified (``Dv4_Ki``; see
+    :mod:`cfi_typeid.c.vectors`)."""
+
+    element: Type
+    count: int
+    ext: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Qualified(_Node):
     """A cv-qualified (or restrict-qualified) type; ``base`` is never itself ``Qualified``."""
 
@@ -379,6 +393,7 @@ Type: TypeAlias = (
     | BitInt
     | Complex
     | Atomic
+    | Vector
     | Qualified
     | Pointer
     | Array
@@ -415,6 +430,7 @@ for _cls in (CInteger, FixedInteger, Primitive, BitInt, Complex, Qualified, Poin
              RustPath, ConstValue, Projection, DynTrait):
     _keep_hash(_cls)
 del _cls
+_keep_hash(Vector)
 
 VOID = Primitive(Scalar.VOID)
 
@@ -484,6 +500,7 @@ _CHILDREN: dict[type[_Node], Callable[[Any], Iterable[_Node]]] = {
     Atomic: lambda n: (n.base,),
     Array: lambda n: (n.element,),
     Complex: lambda n: (n.element,),
+    Vector: lambda n: (n.element,),
     Slice: lambda n: (n.element,),
     FunctionType: lambda n: (n.returns, *n.params),
     Tuple: lambda n: n.elements,

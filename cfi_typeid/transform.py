@@ -22,7 +22,7 @@ from .flavours import Flavour
 from .model import (
     STATIC, VOID, Array, Atomic, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded,
     FixedInt, FixedInteger, FunctionType, Named, Pointer, Primitive, Projection, Qualified,
-    Reference, RustPath, Scalar, Slice, Tuple, Type,
+    Reference, RustPath, Scalar, Slice, Tuple, Type, Vector,
 )
 from .targets import Target
 
@@ -187,6 +187,11 @@ def _map_atomic(f: _Recurse, t: Atomic, arg: Any) -> Type:
     return t if base is t.base else Atomic(base)
 
 
+def _map_vector(f: _Recurse, t: Vector, arg: Any) -> Type:
+    element = f(t.element, arg)  # (normalised as any integer; no pointer to generalise)
+    return t if element is t.element else Vector(element, t.count, t.ext)
+
+
 def _map_qualified(f: _Recurse, t: Qualified, arg: Any) -> Type:
     base = f(t.base, arg)
     return t if base is t.base else Qualified(base, t.const, t.volatile, t.restrict)
@@ -252,6 +257,7 @@ _STRUCTURE: dict[type, Callable[[_Recurse, Any, Any], Type]] = {
     FunctionType: _map_function, Tuple: _map_tuple, RustPath: _map_rust_path,
     ConstValue: _map_const_value, Projection: _map_projection, DynTrait: _map_dyn_trait,
 }
+_STRUCTURE[Vector] = _map_vector
 
 _Map = Callable[[Any, Any], Type]
 

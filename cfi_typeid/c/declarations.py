@@ -15,6 +15,7 @@ from .constants import ConstantRules
 from .modes import ModeError, apply_mode
 from .parts import Base, Declarator, Fields, Mode, Specifiers, flatten
 from .scope import SKIPPED, Record, c_qualify, has_anonymous, name_anonymous
+from .vectors import VectorAttribute, check_ext_vector, vector_attribute, vector_step
 from ..parsing.lalr import Token
 from ..model import (
     VOID, Array, CInt, CInteger, FunctionType, Named, Pointer, Primitive, Qualified, Type,
@@ -57,6 +58,8 @@ class DeclarationRules(ConstantRules):
         default), the specifiers' calling convention put on its function type."""
         t = specs.type if base is None else base
         if decl is not None:
+            if decl.steps and not specs.is_typedef:
+                check_ext_vector(decl.steps, specs.is_typedef)
             t = decl.apply(t)
         return self.with_convention(t, specs.convention)
 
@@ -125,6 +128,15 @@ class DeclarationRules(ConstantRules):
                 t = self._mode(t, mode)
             return t
         return Declarator(decl.name, decl.pos, (moded,) + decl.steps)
+
+    def vector_attribute(self, tok: Token, size: object) -> VectorAttribute:
+        """``__attribute__((vector_size(N)))`` / ``((ext_vector_type(N)))``, rewritten."""
+        return vector_attribute(tok, size)  # type: ignore[arg-type]
+
+    def vector_declarator(self, decl: Declarator, *attributes: VectorAttribute) -> Declarator:
+        """A declarator and the vector attributes after it: vectors of the declared type."""
+        steps = tuple(vector_step(a, self.scope) for a in attributes)
+        return Declarator(decl.name, decl.pos, decl.steps + steps)
 
     def _mode(self, t: Type, mode: Mode) -> Type:
         quals = t if isinstance(t, Qualified) else None

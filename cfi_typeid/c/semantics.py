@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from .atomic import atomic_of
+from .vectors import VectorAttribute, vector_of
 from .constants import VARIABLE, Variable
 from .declarations import (
     CC_PREFIX, FUNCTION_SPECIFIERS, DeclarationRules, is_function_pointer,
@@ -175,6 +176,7 @@ class CTransformer(DeclarationRules):
         modes: list[Mode] = []
         convention = ""
         atomic = -1
+        vectors: list[VectorAttribute] = []
         for spec in flatten(specs):
             if isinstance(spec, Base):
                 bases.append(spec)
@@ -201,6 +203,8 @@ class CTransformer(DeclarationRules):
                     words.append(w)
             elif isinstance(spec, Mode):
                 modes.append(spec)
+            elif isinstance(spec, VectorAttribute):
+                vectors.append(spec)
             elif isinstance(spec, int):
                 bits = spec
         redeclared, redeclared_pos = None, 0
@@ -213,6 +217,11 @@ class CTransformer(DeclarationRules):
         base = self._base_type(words, bases, bits, max(pos, 0))
         for mode in modes:
             base = self._mode(base, mode)
+        for vector in vectors:  # (of the type before the specifiers' own qualifiers)
+            if vector.ext and not is_typedef:
+                raise self.scope.error("'ext_vector_type' attribute only applies to typedefs",
+                                       vector.pos)
+            base = vector_of(base, vector, self.scope)
         if atomic >= 0:
             base = atomic_of(base, self.scope, atomic, specifier=False)
         if "restrict" in quals:

@@ -16,7 +16,7 @@ from ..flavours import Flavour
 from ..model import (
     Array, Atomic, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInt, FixedInteger,
     FunctionType, Lifetime, Named, Pointer, Primitive, Projection, Qualified, Reference, RustPath,
-    Scalar, Slice, Tuple, Type,
+    Scalar, Slice, Tuple, Type, Vector,
 )
 
 _Dict = dict[object, int]
@@ -190,6 +190,12 @@ def _atomic(t: Atomic, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
     _type(t.base, flavour, subs, out)
 
 
+def _vector(t: Vector, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
+    # <vector-type> ::= Dv <number> _ <type>   (clang's GCC vectors, ext_vector_type too)
+    out.append(f"Dv{t.count}_")
+    _type(t.element, flavour, subs, out)
+
+
 def _qualified(t: Qualified, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
     # <type> ::= <CV-qualifiers> <type>;  <CV-qualifiers> ::= [r] [V] [K]
     out.append(("r" if t.restrict else "") + ("V" if t.volatile else "")
@@ -332,6 +338,7 @@ _COMPONENTS: dict[type, _Encode] = {
     Array: _array, Reference: _reference, Slice: _slice, Tuple: _tuple, Complex: _complex,
     BitInt: _bit_int, Atomic: _atomic, ConstValue: _const_value, Projection: _projection, DynTrait: _dyn_trait,
 }
+_COMPONENTS[Vector] = _vector
 _SPECIALS: dict[type, _Encode] = {
     Primitive: _primitive, FixedInteger: _fixed_integer, Encoded: _encoded,
     RustPath: _rust_path_type,
