@@ -390,12 +390,13 @@ def _keep_hash(cls: type[_Node]) -> None:
     compute = cls.__hash__
 
     def __hash__(self: _Node) -> int:
-        try:
-            return self._hash
-        except AttributeError:
+        # (getattr with a default: a node's first hash raised and caught an AttributeError
+        # in Python, which cost twice what its hashing does)
+        value: int | None = getattr(self, "_hash", None)
+        if value is None:
             value = compute(self)
             object.__setattr__(self, "_hash", value)
-            return value
+        return value
 
     __hash__.__qualname__ = f"{cls.__qualname__}.__hash__"
     setattr(cls, "__hash__", __hash__)
