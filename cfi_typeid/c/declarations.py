@@ -144,6 +144,8 @@ class DeclarationRules(ConstantRules):
         return decl
 
     def init_declarator_list(self, *items: object) -> list[Declarator]:
+        if len(items) == 1 and type(items[0]) is Declarator:
+            return [items[0]]  # (one declarator, the most common)
         return [d for d in flatten(items) if isinstance(d, Declarator)]
 
     def _declarators(self, specs: Specifiers, declarators: list[Declarator] | None

@@ -32,11 +32,22 @@ from .specifiers import KEYWORD_ALIASES, SPECIFIERS, TARGET_BUILTINS, VA_LIST
 from ..parsing.lalr import Token
 from ..model import (
     VOID, Array, Atomic, BitInt, CInt, CInteger, Complex, FunctionType, Named, Pointer, Primitive,
-    Scalar, TagKind, Type, qualify, unqualified,
+    Qualified, Scalar, TagKind, Type, qualify, unqualified,
 )
 from ..targets import Target
 
 _FIRST, _SECOND = itemgetter(0), itemgetter(1)
+
+
+def _has_half(returns: Type, params: tuple[Type, ...]) -> bool:
+    """Whether ``__fp16`` is the return type or a parameter's (a loop: no dataclass
+    ``__eq__`` per parameter, no generator)."""
+    for t in (returns, *params):
+        if type(t) is Qualified:
+            t = t.base
+        if type(t) is Primitive and t.kind is Scalar.HALF:
+            return True
+    return False
 
 
 # ---- the transformer ----------------------------------------------------------------------
@@ -395,9 +406,7 @@ class CTransformer(DeclarationRules):
         if isinstance(unqualified(returns), (Array, FunctionType)):
             raise self.scope.error("a function cannot return an array or a function",
                                    max(pos, 0))
-        if not self.scope.target.half_args and any(
-                type(t) is Primitive and t.kind is Scalar.HALF
-                for t in map(unqualified, (returns, *params))):  # (no dataclass __eq__ calls)
+        if not self.scope.target.half_args and _has_half(returns, params):
             raise self.scope.error(f"__fp16 cannot be a parameter or return type on "
                                    f"{self.scope.target.triple} (use __fp16 *)", max(pos, 0))
         return FunctionType(returns, params, variadic, prototyped)

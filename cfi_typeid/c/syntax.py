@@ -289,7 +289,7 @@ def blank_noise(text: str, what: str = "input",
     declaration must not sink the rest), is blanked and noted there as (offset, reason).
     ``labels``, when given, gets each ``__asm__("name")`` label as (offset, name): the
     symbol of the function declared before it."""
-    if not any(marker in text for marker in _NOISE_MARKERS) or _NOISE.search(text) is None:
+    if not any(map(text.__contains__, _NOISE_MARKERS)) or _NOISE.search(text) is None:
         return text
     out = _Blanker(text)
     for m in _NOISE.finditer(text):
