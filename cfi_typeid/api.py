@@ -63,26 +63,8 @@ def transformed(fn: FunctionType, flavour: Flavour, target: Target, *,
     return fn
 
 
-#: Whole answers of :func:`typeids_of` by (function type, id of the flavour, target, salt):
-#: a batch or a header repeats function types (a sixth of the generated batch's lines, most
-#: of a header's typedefs and members), and the key's hash is mostly kept in the nodes already
-#: (the reused parameter types are shared).  The flavour is keyed by identity (a dataclass
-#: hash of all its fields would cost more than the answer saves) and kept in the value,
-#: which keeps it alive and is checked on a hit.
-_TYPEIDS_OF: dict[tuple[object, ...], tuple[Flavour, "TypeIds"]] = {}
-
-
 def typeids_of(fn: FunctionType, flavour: Flavour, target: Target, salt: str = "") -> TypeIds:
     """All four ids of ``fn``.  ``salt`` (``cfi_salt``) goes before the option suffixes."""
-    key = (fn, id(flavour), target, salt)
-    found = _TYPEIDS_OF.get(key)
-    if found is not None and found[0] is flavour:
-        return found[1]
-    return remember(_TYPEIDS_OF, key, (flavour, _typeids_of(fn, flavour, target, salt)),
-                    _ANSWERS_MAX)[1]
-
-
-def _typeids_of(fn: FunctionType, flavour: Flavour, target: Target, salt: str) -> TypeIds:
     tail = f".{salt}" if salt else ""
     # The transforms hand back the very node they were given when nothing in it changes (no
     # pointer to generalise, no integer to normalise), and an encoding depends on nothing
