@@ -15,6 +15,7 @@ generalisation.  They mirror the options of the compilers:
 from __future__ import annotations
 
 from functools import partial
+from operator import is_
 from typing import Any, Callable, get_args
 
 from .codes import SIZED_INTS
@@ -164,7 +165,7 @@ def _with_args(t: RustPath, args: tuple[Type, ...]) -> RustPath:
 
 def _same(new: tuple[Type, ...], old: tuple[Type, ...]) -> bool:
     """Whether each of ``new`` is the very object at its place in ``old``."""
-    return all(a is b for a, b in zip(new, old))
+    return all(map(is_, new, old))  # (no generator frame: this runs for every node mapped)
 
 
 # ---- structure shared by both passes: a node rebuilt from its children, each mapped by

@@ -180,6 +180,8 @@ class DeclarationRules(ConstantRules):
         return decl
 
     def init_declarator_list(self, *items: object) -> list[Declarator]:
+        if len(items) == 1 and type(items[0]) is Declarator:
+            return [items[0]]  # (one declarator, the most common)
         return [d for d in flatten(items) if isinstance(d, Declarator)]
 
     def _declarators(self, specs: Specifiers, declarators: list[Declarator] | None
@@ -503,7 +505,12 @@ def repeated_parameter(text: str, start: int, typedefs: Container[str]
 
 
 #: A word the parameter list could name twice: before a ",", ")" or "(" (after brackets).
-_CANDIDATE = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)(?=(?:\s*\[[^\[\]{};]*\])*\s*[,)(])")
+#: A superset is as good (more candidates only send more declarations to the closer look),
+#: so the pattern is the cheap one: no look-behind for a word's start (a suffix of a word is
+#: tried only where the whole word failed, and fails the same way), and the look-ahead stops
+#: at a bracket.  (~40% less time than the exact pattern, which a look-behind tried at every
+#: position.)
+_CANDIDATE = re.compile(r"[A-Za-z_$][\w$]*+(?=\s*[,)(\[])")
 _BRACES = re.compile(r"[{}]")
 
 

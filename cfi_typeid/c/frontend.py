@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import ChainMap
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from .scope import CURRENT_SCOPE, Scope, has_anonymous
 from .semantics import CTransformer
@@ -131,7 +131,17 @@ def _run_declarations(scope: Scope, text: str, spans: list[tuple[int, int]]) -> 
 def _nonblank_spans(text: str) -> list[tuple[int, int]]:
     """The declarations, leaving out empty ones (``;``, or what ``_Static_assert(...);`` and
     a top-level ``__asm__(...);`` leave when blanked)."""
-    return [(s, e) for s, e in split_declarations(text) if text[s:e].strip(" \t\n\r\f\v;")]
+    if "'" in text or "{" in text:
+        spans: Iterable[tuple[int, int]] = split_declarations(text)
+    else:  # (no character constant or braces: every ";" ends one, found without a regex)
+        spans = []
+        start = 0
+        end = text.find(";") + 1
+        while end:
+            spans.append((start, end))
+            start, end = end, text.find(";", end) + 1
+        spans.append((start, len(text)))
+    return [(s, e) for s, e in spans if text[s:e].strip(" \t\n\r\f\v;")]
 
 
 def predefined_typedefs(target: Target) -> dict[str, str]:

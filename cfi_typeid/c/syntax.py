@@ -311,7 +311,7 @@ def blank_noise(text: str, what: str = "input",
     symbol of the function declared before it; ``overloads`` each
     ``__attribute__((overloadable))`` (whose functions clang links by a C++ name) and
     ``pass_object_size`` (whose function's address cannot be taken) as (offset, word)."""
-    if not any(marker in text for marker in _NOISE_MARKERS) or _NOISE.search(text) is None:
+    if not any(map(text.__contains__, _NOISE_MARKERS)) or _NOISE.search(text) is None:
         return text
     out = _Blanker(text)
     for m in _NOISE.finditer(text):

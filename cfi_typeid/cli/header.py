@@ -58,6 +58,7 @@ def _cmd_header(args: argparse.Namespace) -> int:
     from ..sources.c_header import display_name, read_c_text, scan_c
     from ..sources.records import Declaration, Diagnostic
     from ..targets import get_target
+    from .io import json_encoder
     get_target(args.target)
     if args.files.count("-") > 1:
         raise UsageError("'-' (standard input) can be read only once")
@@ -73,8 +74,9 @@ def _cmd_header(args: argparse.Namespace) -> int:
         for d in scan.diagnostics:
             print(f"warning: skipped: {d}", file=sys.stderr)
         if args.jsonl:
+            encode = json_encoder()
             for record in scan.declarations:
-                sys.stdout.write(json.dumps(record.to_json()) + "\n")
+                sys.stdout.write(encode(record.to_json()) + "\n")
         declarations.extend(scan.declarations)
         diagnostics.extend(scan.diagnostics)
     if args.json:

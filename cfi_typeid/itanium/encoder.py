@@ -75,7 +75,8 @@ def _function(fn: FunctionType, flavour: Flavour, subs: _Dict, out: list[str]) -
 
 
 #: ``S_`` ... for the indices an id of any realistic size uses, spelled once.
-_SEQ_IDS = tuple(seq_id(i) for i in range(512))
+_SEQ_ID_COUNT = 512
+_SEQ_IDS = tuple(seq_id(i) for i in range(_SEQ_ID_COUNT))
 
 
 def _substitution(index: int) -> str:
@@ -88,15 +89,23 @@ def _type(t: Type, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
     # the plain substitution candidates: looked up as a whole, spelled (children first) and
     # entered when new.  ``_SPECIALS`` holds the types that decide for themselves, as leaves,
     # builtin-coded or argument-first paths do.  ``_check_dispatch`` proves both complete.
+    # (a component is looked up and entered here, as _component does: one call less for
+    # every component of every id)
     if type(t) is CInteger:
         # <builtin-type> ::= c | a | h | s | t | i | j | l | m | x | y | n | o
         out.append(_C_INT_CODES[t.kind])
         return
-    spell = _COMPONENTS.get(type(t))
+    cls = type(t)
+    spell = _COMPONENTS.get(cls)
     if spell is None:
-        _SPECIALS[type(t)](t, flavour, subs, out)
+        _SPECIALS[cls](t, flavour, subs, out)
+        return
+    index = subs.get(t)
+    if index is None:
+        spell(t, flavour, subs, out)
+        subs.setdefault(t, len(subs))
     else:
-        _component(t, spell, flavour, subs, out)
+        out.append(_SEQ_IDS[index] if index < _SEQ_ID_COUNT else seq_id(index))
 
 
 def _component(t: Type, spell: _Encode, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
