@@ -211,3 +211,14 @@ def test_cli_cpp_passes_arguments_through(tmp_path: object) -> None:
     arm = _cli("--jsonl", "--target", "i686-unknown-linux-gnu", str(d / "top.h"), "--cpp",
                f"-I{d / 'inc'}", "-DWIDE")
     assert json.loads(arm.stdout)["typeids"]["normalized"] == "_ZTSFvu3i32E.normalized"
+
+
+def test_own_flags_after_cpp_are_a_usage_error(tmp_path: object) -> None:
+    """Everything after --cpp goes to the preprocessor; a flag of header's own there is a slip
+    the user is told about, not a preprocessor's 'unknown argument'."""
+    from pathlib import Path
+    path = Path(str(tmp_path)) / "a.h"
+    path.write_text("int f(long);\n")
+    done = _cli(str(path), "--cpp", "--json")
+    assert done.returncode == 2
+    assert "put --json before --cpp" in done.stderr and "Traceback" not in done.stderr

@@ -54,6 +54,10 @@ def add_header(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.set_defaults(run=_cmd_header)
 
 
+#: header's own flags, which no preprocessor has: after --cpp they are a slip, not CPP-ARGS.
+_OWN_FLAGS = frozenset({"--json", "--jsonl", "--progress", "--no-progress"})
+
+
 def _cmd_header(args: argparse.Namespace) -> int:
     from ..sources.c_header import display_name, read_c_text, scan_c
     from ..sources.records import Declaration, Diagnostic
@@ -63,6 +67,10 @@ def _cmd_header(args: argparse.Namespace) -> int:
     if args.files.count("-") > 1:
         raise UsageError("'-' (standard input) can be read only once")
     cpp = args.cpp is not None
+    for arg in args.cpp or ():
+        if arg in _OWN_FLAGS:
+            raise UsageError(f"{arg} comes after --cpp, which passes everything after it to the "
+                             f"preprocessor: put {arg} before --cpp")
     declarations: list[Declaration] = []
     diagnostics: list[Diagnostic] = []
     show = sys.stderr.isatty() if args.progress is None else args.progress
