@@ -13,8 +13,8 @@ layers meet only in the normalisation pass, where both become sized integers.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Literal, TypeAlias
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, Callable, Iterable, Literal, TypeAlias, cast
 
 
 class _IdentityEnum(enum.Enum):
@@ -157,6 +157,20 @@ class Atomic(_Node):
     function (clang refuses those)."""
 
     base: Type
+
+
+@dataclass(frozen=True, slots=True)
+class Vector(_Node):
+    """A GCC/clang vector: ``T __attribute__((vector_size(N)))`` (``count`` = N / sizeof T)
+    or ``T __attribute__((ext_vector_type(count)))``.  clang mangles both
+    ``Dv <count> _ <element>``, one substitution candidate, but keeps them two types: ``ext``
+    takes part in equality, so ``Dv4_iDv4_i`` is an ext and a generic vector side by side.
+    ``element`` is an arithmetic type, maybe cv-qualified (``Dv4_Ki``; see
+    :mod:`cfi_typeid.c.vectors`)."""
+
+    element: Type
+    count: int
+    ext: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,6 +393,7 @@ Type: TypeAlias = (
     | BitInt
     | Complex
     | Atomic
+    | Vector
     | Qualified
     | Pointer
     | Array
@@ -399,22 +414,56 @@ def _keep_hash(cls: type[_Node]) -> None:
     compute = cls.__hash__
 
     def __hash__(self: _Node) -> int:
-        try:
-            return self._hash
-        except AttributeError:
+        # (getattr with a default: a node's first hash raised and caught an AttributeError
+        # in Python, which cost twice what its hashing does)
+        value: int | None = getattr(self, "_hash", None)
+        if value is None:
             value = compute(self)
             object.__setattr__(self, "_hash", value)
-            return value
+        return value
 
     __hash__.__qualname__ = f"{cls.__qualname__}.__hash__"
     setattr(cls, "__hash__", __hash__)
 
 
-for _cls in (CInteger, FixedInteger, Primitive, BitInt, Complex, Qualified, Pointer, Array,
-             FunctionType, Named, Encoded, Lifetime, Reference, Slice, Tuple, PathSegment,
-             RustPath, ConstValue, Projection, DynTrait):
+def _store_slots(classes: Iterable[type[_Node]]) -> None:
+    """Give each of ``classes`` an ``__init__`` that stores its fields straight into their
+    slots (the member descriptors' own setters), with the dataclass one's signature.
+
+    A frozen dataclass's ``__init__`` goes through ``object.__setattr__`` by name for each
+    field, which is most of what building a node costs (a seven-field ``FunctionType``: 2 us,
+    0.85 us so); the front ends and the transforms build several nodes per declaration.
+    What is stored, and when, is the same (no field has a factory, none a
+    ``__post_init__``).  One ``exec`` for all the classes, at import."""
+    lines: list[str] = []
+    env: dict[str, Any] = {}
+    for c, cls in enumerate(classes):
+        params, stores = [], []
+        for f, spec in enumerate(fields(cast(Any, cls))):
+            default = f"=d{c}_{f}" if spec.default is not MISSING else ""
+            env[f"d{c}_{f}"] = spec.default
+            env[f"s{c}_{f}"] = cls.__dict__[spec.name].__set__
+            params.append(f"{spec.name}{default}")
+            stores.append(f"    s{c}_{f}(self, {spec.name})")
+        lines += [f"def init{c}(self, {', '.join(params)}):", *stores]
+    exec("\n".join(lines), env)
+    for c, cls in enumerate(classes):
+        init = env[f"init{c}"]
+        init.__qualname__ = f"{cls.__qualname__}.__init__"
+        init.__annotations__ = dict(cls.__init__.__annotations__)
+        init.__doc__ = cls.__init__.__doc__
+        setattr(cls, "__init__", init)
+
+
+_NODE_CLASSES: tuple[type[_Node], ...] = (
+    CInteger, FixedInteger, Primitive, BitInt, Complex, Atomic, Vector, Qualified, Pointer,
+    Array, FunctionType, Named, Encoded, Lifetime, Reference, Slice, Tuple, PathSegment,
+    RustPath, ConstValue, Projection, DynTrait)
+for _cls in _NODE_CLASSES:
     _keep_hash(_cls)
 del _cls
+# (only the classes built most often: each class compiled costs a one-off run ~0.1 ms)
+_store_slots((FunctionType, Pointer, Qualified, Array, Named))
 
 VOID = Primitive(Scalar.VOID)
 
@@ -484,6 +533,7 @@ _CHILDREN: dict[type[_Node], Callable[[Any], Iterable[_Node]]] = {
     Atomic: lambda n: (n.base,),
     Array: lambda n: (n.element,),
     Complex: lambda n: (n.element,),
+    Vector: lambda n: (n.element,),
     Slice: lambda n: (n.element,),
     FunctionType: lambda n: (n.returns, *n.params),
     Tuple: lambda n: n.elements,

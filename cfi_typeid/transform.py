@@ -15,6 +15,7 @@ generalisation.  They mirror the options of the compilers:
 from __future__ import annotations
 
 from functools import partial
+from operator import is_
 from typing import Any, Callable, get_args
 
 from .codes import SIZED_INTS
@@ -22,7 +23,7 @@ from .flavours import Flavour
 from .model import (
     STATIC, VOID, Array, Atomic, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded,
     FixedInt, FixedInteger, FunctionType, Named, Pointer, Primitive, Projection, Qualified,
-    Reference, RustPath, Scalar, Slice, Tuple, Type,
+    Reference, RustPath, Scalar, Slice, Tuple, Type, Vector,
 )
 from .targets import Target
 
@@ -164,7 +165,7 @@ def _with_args(t: RustPath, args: tuple[Type, ...]) -> RustPath:
 
 def _same(new: tuple[Type, ...], old: tuple[Type, ...]) -> bool:
     """Whether each of ``new`` is the very object at its place in ``old``."""
-    return all(a is b for a, b in zip(new, old))
+    return all(map(is_, new, old))  # (no generator frame: this runs for every node mapped)
 
 
 # ---- structure shared by both passes: a node rebuilt from its children, each mapped by
@@ -185,6 +186,11 @@ def _map_complex(f: _Recurse, t: Complex, arg: Any) -> Type:
 def _map_atomic(f: _Recurse, t: Atomic, arg: Any) -> Type:
     base = f(t.base, arg)
     return t if base is t.base else Atomic(base)
+
+
+def _map_vector(f: _Recurse, t: Vector, arg: Any) -> Type:
+    element = f(t.element, arg)  # (normalised as any integer; no pointer to generalise)
+    return t if element is t.element else Vector(element, t.count, t.ext)
 
 
 def _map_qualified(f: _Recurse, t: Qualified, arg: Any) -> Type:
@@ -252,6 +258,7 @@ _STRUCTURE: dict[type, Callable[[_Recurse, Any, Any], Type]] = {
     FunctionType: _map_function, Tuple: _map_tuple, RustPath: _map_rust_path,
     ConstValue: _map_const_value, Projection: _map_projection, DynTrait: _map_dyn_trait,
 }
+_STRUCTURE[Vector] = _map_vector
 
 _Map = Callable[[Any, Any], Type]
 

@@ -138,30 +138,20 @@ def test_no_traceback_for_odd_atomic_spellings() -> None:
 def _atomic_functions(triple: str, count: int) -> list[str]:
     """``count`` distinct prototypes (``f0``...) whose parameters and return type are drawn
     _Atomic types, pointers to them and plain types, in drawn spellings; the same each run."""
-    from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import strategies as st
 
-    from cfi_typeid.model import Atomic, FunctionType, Pointer, Qualified, Type
+    from cfi_typeid.model import Atomic, Pointer, Qualified, Type
     from cfi_typeid.targets import TARGETS
-    from strategies import object_types, spelled
+    from strategies import object_types
     from cfi_typeid.strategies.c import atomic_types
+    from test_differential_c import drawn_prototypes
 
     atomic = atomic_types(TARGETS[triple])
     part: st.SearchStrategy[Type] = st.one_of(
         atomic, atomic.map(Pointer), atomic.map(lambda t: Pointer(Qualified(t, const=True))),
         atomic.map(lambda t: Pointer(Qualified(t, volatile=True))),
         atomic.map(lambda t: Pointer(Atomic(Pointer(t)))), object_types(triple, 1))
-    texts: dict[str, None] = {}
-
-    @settings(max_examples=count * 2, derandomize=True, database=None,
-              phases=[Phase.generate], deadline=None, suppress_health_check=list(HealthCheck))
-    @given(st.data())
-    def collect(data: st.DataObject) -> None:
-        fn = FunctionType(data.draw(part), tuple(data.draw(st.lists(part, max_size=4))))
-        texts[data.draw(spelled(triple, fn, "cfi_atomic_fn"))] = None
-
-    collect()
-    return [t.replace("cfi_atomic_fn", f"f{i}") for i, t in enumerate(list(texts)[:count])]
+    return drawn_prototypes(triple, count, part)
 
 
 @needs_clang
@@ -169,17 +159,9 @@ def _atomic_functions(triple: str, count: int) -> list[str]:
 @pytest.mark.parametrize("triple", ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu",
                                     "i686-unknown-linux-gnu"])
 def test_drawn_atomic_prototypes_match_clang(triple: str) -> None:
-    from strategies import SHARED_PRELUDE
-    from test_differential_c import FIELDS, Case, c_file, clang_fields
+    from test_differential_c import mismatches_with_clang
 
     decls = _atomic_functions(triple, 60)
     assert sum("_Atomic " in d for d in decls) and sum("_Atomic(" in d for d in decls)
-    theirs = clang_fields(c_file([Case(f"f{i}", d) for i, d in enumerate(decls)]), triple)
-    mismatches = []
-    for i, decl in enumerate(decls):
-        ours = cfi_typeid.typeids(decl, target=triple, prelude=SHARED_PRELUDE).to_json()
-        for field in FIELDS:
-            if ours[field] != theirs.get(f"f{i}", {}).get(field):
-                mismatches.append(f"{field}: {decl}: ours {ours[field]}, clang "
-                                  f"{theirs.get(f'f{i}', {}).get(field)}")
+    mismatches = mismatches_with_clang(decls, triple)
     assert not mismatches, "\n".join(mismatches[:20])

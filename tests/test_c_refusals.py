@@ -218,3 +218,20 @@ def test_constant_expressions_fold_as_clang_folds_them(target: str) -> None:
                                                                 and ours != theirs):
             wrong.append(f"{line}: clang {theirs}, ours {ours}")
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("decl", [
+    "void f(int __attribute__((vector_size(3))) x);",
+    "void f(int __attribute__((mode(XX))) x);",
+    "void f(int __attribute__((vector_size(16))) x, y);",
+    "void f(int __attribute__((vector_size(16))) x, y) { int a = 1; }",
+])
+def test_an_error_shows_the_line_as_written(decl: str) -> None:
+    """The parser reads the line with attributes rewritten in place (``__cfi_mode_XX``); the
+    caret is drawn under the line the user wrote."""
+    from cfi_typeid import typeid
+    from cfi_typeid.errors import ParseError
+    with pytest.raises(ParseError) as info:
+        typeid(decl)
+    assert str(info.value).split("\n")[1] == f"  {decl}"
+    assert "__cfi_" not in str(info.value)

@@ -17,6 +17,7 @@ import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 
 import cfi_typeid
 from cfi_typeid.hashes import kcfi_hash
+from cfi_typeid.model import FunctionType
 
 from conftest import needs_clang
 from oracles import clang_ir, ids_from_ir, kcfi_from_ir
@@ -93,6 +95,36 @@ def six_fields(plain: str, normalized: str, kcfi: str,
         for name, value in kcfi_from_ir(ir).items():
             out.setdefault(name, {})[field] = f"0x{value:08x}"
     return out
+
+
+def drawn_prototypes(triple: str, count: int, part: st.SearchStrategy[Any]) -> list[str]:
+    """``count`` distinct prototypes (``f0``...) whose return and parameter types are drawn
+    from ``part``, in drawn spellings; the same each run (the sweeps of one kind of type:
+    tests/test_c_atomic.py, tests/test_c_vectors.py)."""
+    texts: dict[str, None] = {}
+
+    @settings(max_examples=count * 2, derandomize=True, database=None,
+              phases=[Phase.generate], deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.data())
+    def collect(data: st.DataObject) -> None:
+        fn = FunctionType(data.draw(part), tuple(data.draw(st.lists(part, max_size=4))))
+        texts[data.draw(spelled(triple, fn, _PLACEHOLDER))] = None
+
+    collect()
+    return [t.replace(_PLACEHOLDER, f"f{i}") for i, t in enumerate(list(texts)[:count])]
+
+
+def mismatches_with_clang(decls: list[str], triple: str) -> list[str]:
+    """Where our six fields of each prototype (``f0``...) differ from clang-19's."""
+    theirs = clang_fields(c_file([Case(f"f{i}", d) for i, d in enumerate(decls)]), triple)
+    mismatches = []
+    for i, decl in enumerate(decls):
+        ours = cfi_typeid.typeids(decl, target=triple, prelude=SHARED_PRELUDE).to_json()
+        for field in FIELDS:
+            if ours[field] != theirs.get(f"f{i}", {}).get(field):
+                mismatches.append(f"{field}: {decl}: ours {ours[field]}, clang "
+                                  f"{theirs.get(f'f{i}', {}).get(field)}")
+    return mismatches
 
 
 def our_fields(case: Case, triple: str) -> dict[str, str]:

@@ -16,6 +16,7 @@ from .layout import anonymous_at, name_anonymous_layout, note_typedef
 from .modes import ModeError, apply_mode
 from .parts import Base, Declarator, Fields, Mode, Specifiers, flatten
 from .scope import SKIPPED, Record, c_qualify, has_anonymous, name_anonymous
+from .vectors import VectorAttribute, check_ext_vector, vector_attribute, vector_step
 from ..parsing.lalr import Token
 from ..model import (
     VOID, Array, CInt, CInteger, FunctionType, Named, Pointer, Primitive, Qualified, Type,
@@ -58,6 +59,8 @@ class DeclarationRules(ConstantRules):
         default), the specifiers' calling convention put on its function type."""
         t = specs.type if base is None else base
         if decl is not None:
+            if decl.steps and not specs.is_typedef:
+                check_ext_vector(decl.steps, specs.is_typedef)
             t = decl.apply(t)
         return self.with_convention(t, specs.convention)
 
@@ -127,6 +130,15 @@ class DeclarationRules(ConstantRules):
             return t
         return Declarator(decl.name, decl.pos, (moded,) + decl.steps)
 
+    def vector_attribute(self, tok: Token, size: object) -> VectorAttribute:
+        """``__attribute__((vector_size(N)))`` / ``((ext_vector_type(N)))``, rewritten."""
+        return vector_attribute(tok, size)  # type: ignore[arg-type]
+
+    def vector_declarator(self, decl: Declarator, *attributes: VectorAttribute) -> Declarator:
+        """A declarator and the vector attributes after it: vectors of the declared type."""
+        steps = tuple(vector_step(a, self.scope) for a in attributes)
+        return Declarator(decl.name, decl.pos, decl.steps + steps)
+
     def _mode(self, t: Type, mode: Mode) -> Type:
         quals = t if isinstance(t, Qualified) else None
         try:
@@ -181,6 +193,8 @@ class DeclarationRules(ConstantRules):
         return decl
 
     def init_declarator_list(self, *items: object) -> list[Declarator]:
+        if len(items) == 1 and type(items[0]) is Declarator:
+            return [items[0]]  # (one declarator, the most common)
         return [d for d in flatten(items) if isinstance(d, Declarator)]
 
     def _declarators(self, specs: Specifiers, declarators: list[Declarator] | None
@@ -507,7 +521,12 @@ def repeated_parameter(text: str, start: int, typedefs: Container[str]
 
 
 #: A word the parameter list could name twice: before a ",", ")" or "(" (after brackets).
-_CANDIDATE = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)(?=(?:\s*\[[^\[\]{};]*\])*\s*[,)(])")
+#: A superset is as good (more candidates only send more declarations to the closer look),
+#: so the pattern is the cheap one: no look-behind for a word's start (a suffix of a word is
+#: tried only where the whole word failed, and fails the same way), and the look-ahead stops
+#: at a bracket.  (~40% less time than the exact pattern, which a look-behind tried at every
+#: position.)
+_CANDIDATE = re.compile(r"[A-Za-z_$][\w$]*+(?=\s*[,)(\[])")
 _BRACES = re.compile(r"[{}]")
 
 

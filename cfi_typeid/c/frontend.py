@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import ChainMap
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from .scope import CURRENT_SCOPE, Scope, has_anonymous
 from .semantics import CTransformer
@@ -20,7 +20,7 @@ from .syntax import (
     FileSpan, blank_noise, check_c_syntax, parse_c, parse_c_fast, parses_c, split_declarations,
     split_file,
 )
-from ..errors import ParseError
+from ..errors import ParseError, PositionedError
 from ..parsing.lalr import walk_lark_tree
 from ..model import FunctionType, Pointer, Qualified, Type, nesting
 from ..targets import Target
@@ -131,7 +131,17 @@ def _run_declarations(scope: Scope, text: str, spans: list[tuple[int, int]]) -> 
 def _nonblank_spans(text: str) -> list[tuple[int, int]]:
     """The declarations, leaving out empty ones (``;``, or what ``_Static_assert(...);`` and
     a top-level ``__asm__(...);`` leave when blanked)."""
-    return [(s, e) for s, e in split_declarations(text) if text[s:e].strip(" \t\n\r\f\v;")]
+    if "'" in text or "{" in text:
+        spans: Iterable[tuple[int, int]] = split_declarations(text)
+    else:  # (no character constant or braces: every ";" ends one, found without a regex)
+        spans = []
+        start = 0
+        end = text.find(";") + 1
+        while end:
+            spans.append((start, end))
+            start, end = end, text.find(";", end) + 1
+        spans.append((start, len(text)))
+    return [(s, e) for s, e in spans if text[s:e].strip(" \t\n\r\f\v;")]
 
 
 def predefined_typedefs(target: Target) -> dict[str, str]:
@@ -178,12 +188,29 @@ def parse_c_type(decl: str, prelude: str, target: Target) -> tuple[Type, int]:
 
 
 def _parse_target(decl: str, prelude: str, target: Target) -> tuple[Type, int, bool]:
-    """:func:`parse_c_type`, and whether the type may mention an unnamed tag."""
+    """:func:`parse_c_type`, and whether the type may mention an unnamed tag.
+
+    An error about the declaration shows the line as it was written: what the parser read is
+    ``decl`` with its noise blanked and some attributes rewritten in place (``mode(QI)`` as
+    ``__cfi_mode_QI``), at the same offsets, which the user never wrote."""
+    read: list[str] = []
+    try:
+        return _parse_blanked(decl, prelude, target, read)
+    except PositionedError as e:
+        if any(e.text is t for t in read) and len(e.text) == len(decl):
+            e.text = decl
+        raise
+
+
+def _parse_blanked(decl: str, prelude: str, target: Target, read: list[str]
+                   ) -> tuple[Type, int, bool]:
     parent = prelude_scope(prelude, target)
     text = blank_noise(decl)
+    read.append(text)
     last: FileSpan | None = None  # (a K&R definition's, when there is one)
     if "{" in text or "=" in text:  # definitions' bodies and initializers blanked
         text, file_spans = split_file(text)
+        read.append(text)
         file_spans = [span for span in file_spans
                       if text[span.start:span.end].strip(" \t\n\r\f\v;")]
         spans = [(span.start, span.end) for span in file_spans]

@@ -20,7 +20,7 @@ from ..errors import NotExpressibleError
 from ..model import (
     Array, Atomic, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInteger,
     FunctionType, Named, Pointer, Primitive, Projection, Qualified, Reference, RustPath, Scalar,
-    Slice, TYPEDEF_NAMED, Tuple, Type,
+    Slice, TYPEDEF_NAMED, Tuple, Type, Vector,
 )
 
 #: Scalars C can spell (``char16_t``/``wchar_t`` are typedefs of integers in C, not types).
@@ -71,6 +71,10 @@ class CRenderer:
             case Atomic(base):
                 # the specifier form, which also says _Atomic(int *) unambiguously
                 return f"_Atomic({self.declarator(base, '')})"
+            case Vector(element, count, ext):
+                if ext:
+                    return ext_vector_name(self, t)  # (a typedef: see prelude)
+                return self.vector(element, count)
             case Named(name, kind, instance):
                 if not _IDENTIFIER.match(name) or name in _KEYWORDS:
                     raise NotExpressibleError(f"{name!r} is not a C tag name")
@@ -97,6 +101,19 @@ class CRenderer:
                 raise AssertionError(f"{t!r} is not a leaf")
             case _:
                 assert_never(t)
+
+    def vector(self, element: Type, count: int) -> str:
+        """A ``vector_size`` vector's specifiers: the element's, or ``__typeof__`` of a
+        qualified one (specifiers' own qualifiers would go outside the vector), then the
+        attribute with the size as clang prints it, ``count * sizeof(element)`` (which holds
+        on every target)."""
+        base = element.base if isinstance(element, Qualified) else element
+        spec = self.leaf(base)
+        if isinstance(element, Qualified):
+            spec = f"__typeof__({self.declarator(element, '')})"
+        size = f"{count * base.bits // 8}" if isinstance(base, BitInt) \
+            else f"{count} * sizeof({self.leaf(base)})"
+        return f"{spec} __attribute__((vector_size({size})))"
 
     def qualifier_words(self, const: bool, volatile: bool, restrict: bool) -> list[str]:
         """The qualifier keywords, in one order (tests override: ``__restrict``, reordered)."""
@@ -182,8 +199,12 @@ class CRenderer:
     def prelude(self, t: Type) -> str:
         """Declarations of the tags ``t`` mentions, in order of first mention."""
         atomic = _atomic_tags(t, False, set())
-        return "\n".join(_complete_tag(n) if n in atomic and n.kind != "enum"
-                         else self.tag_declaration(n) for n in _tags(t, {}).values())
+        tags = [_complete_tag(n) if n in atomic and n.kind != "enum"
+                else self.tag_declaration(n) for n in _tags(t, {}).values()]
+        return "\n".join(tags + [f"typedef {self.declarator(v.element, '')} "
+                                 f"{ext_vector_name(self, v)} "
+                                 f"__attribute__((ext_vector_type({v.count})));"
+                                 for v in _ext_vectors(t, {})])
 
     def tag_declaration(self, tag: Named) -> str:
         """A declaration that makes ``tag`` known.  An enum cannot be forward-declared in C, so
@@ -227,10 +248,42 @@ def _tags(t: Type, found: dict[Named, Named]) -> dict[Named, Named]:
             found.setdefault(t, t)  # (the tag and the typedef-named type spelled alike: two)
         case Qualified(inner) | Pointer(inner) | Array(inner) | Complex(inner) | Atomic(inner):
             _tags(inner, found)
+        case Vector(element):  # (only an enum can be a vector's element)
+            _tags(_enum(element), found)
         case FunctionType():
             _tags(t.returns, found)
             for p in t.params:
                 _tags(p, found)
+        case _:
+            pass
+    return found
+
+
+def _enum(t: Type) -> Type:
+    """A vector's element, a tag in it said to be an enum (the id does not say)."""
+    if isinstance(t, Named):
+        return Named(t.name, "enum", t.instance)
+    return Qualified(_enum(t.base), t.const, t.volatile, t.restrict) \
+        if isinstance(t, Qualified) else t
+
+
+def ext_vector_name(renderer: CRenderer, t: Vector) -> str:
+    """The typedef name an ``ext_vector_type`` vector is rendered by (C allows the attribute
+    in typedefs only): ``cfi_ext_vector4_const_int``."""
+    words = re.sub(r"\W+", "_", renderer.declarator(_enum(t.element), "")).strip("_")
+    return f"cfi_ext_vector{t.count}_{words}"
+
+
+def _ext_vectors(t: Type, found: dict[Vector, None]) -> dict[Vector, None]:
+    """The ext vectors ``t`` mentions, in order of first mention."""
+    match t:
+        case Vector(element, ext=True):
+            found.setdefault(Vector(_enum(element), t.count, True), None)
+        case Qualified(inner) | Pointer(inner) | Array(inner) | Atomic(inner):
+            _ext_vectors(inner, found)
+        case FunctionType():
+            for part in (t.returns, *t.params):
+                _ext_vectors(part, found)
         case _:
             pass
     return found

@@ -15,6 +15,7 @@ from typing import Any, MutableMapping, NamedTuple, Sequence
 from ..errors import ParseError
 from ..model import (
     Array, Atomic, Complex, Encoded, FunctionType, Named, Pointer, Qualified, TYPEDEF_NAMED, Type,
+    Vector,
     qualify, unqualified,
 )
 from ..targets import Target
@@ -160,7 +161,7 @@ def has_anonymous(t: Type) -> bool:
             return name == ""
         case Qualified(base):
             return has_anonymous(base)
-        case Pointer(inner) | Array(inner) | Complex(inner) | Atomic(inner):
+        case Pointer(inner) | Array(inner) | Complex(inner) | Atomic(inner) | Vector(inner):
             return has_anonymous(inner)
         case FunctionType():
             return has_anonymous(t.returns) or any(has_anonymous(p) for p in t.params)

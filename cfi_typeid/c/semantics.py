@@ -16,9 +16,11 @@ The rules, each checked against clang-19 by the golden and differential tests:
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Sequence
 
 from .atomic import atomic_of
+from .vectors import VectorAttribute, vector_of
 from .constants import VARIABLE, Variable
 from .layout import define as define_layout, define_enum as define_enum_layout
 from .declarations import (
@@ -32,11 +34,22 @@ from .specifiers import KEYWORD_ALIASES, SPECIFIERS, TARGET_BUILTINS, VA_LIST
 from ..parsing.lalr import Token
 from ..model import (
     VOID, Array, Atomic, BitInt, CInt, CInteger, Complex, FunctionType, Named, Pointer, Primitive,
-    Scalar, TagKind, Type, qualify, unqualified,
+    Qualified, Scalar, TagKind, Type, qualify, unqualified,
 )
 from ..targets import Target
 
-_HALF = Primitive(Scalar.HALF)
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
+
+
+def _has_half(returns: Type, params: tuple[Type, ...]) -> bool:
+    """Whether ``__fp16`` is the return type or a parameter's (a loop: no dataclass
+    ``__eq__`` per parameter, no generator)."""
+    for t in (returns, *params):
+        if type(t) is Qualified:
+            t = t.base
+        if type(t) is Primitive and t.kind is Scalar.HALF:
+            return True
+    return False
 
 
 # ---- the transformer ----------------------------------------------------------------------
@@ -184,6 +197,7 @@ class CTransformer(DeclarationRules):
         modes: list[Mode] = []
         convention = ""
         atomic = -1
+        vectors: list[VectorAttribute] = []
         for spec in flatten(specs):
             if isinstance(spec, Base):
                 bases.append(spec)
@@ -210,6 +224,8 @@ class CTransformer(DeclarationRules):
                     words.append(w)
             elif isinstance(spec, Mode):
                 modes.append(spec)
+            elif isinstance(spec, VectorAttribute):
+                vectors.append(spec)
             elif isinstance(spec, int):
                 bits = spec
         redeclared, redeclared_pos = None, 0
@@ -222,6 +238,11 @@ class CTransformer(DeclarationRules):
         base = self._base_type(words, bases, bits, max(pos, 0))
         for mode in modes:
             base = self._mode(base, mode)
+        for vector in vectors:  # (of the type before the specifiers' own qualifiers)
+            if vector.ext and not is_typedef:
+                raise self.scope.error("'ext_vector_type' attribute only applies to typedefs",
+                                       vector.pos)
+            base = vector_of(base, vector, self.scope)
         if atomic >= 0:
             base = atomic_of(base, self.scope, atomic, specifier=False)
         if "restrict" in quals:
@@ -292,6 +313,8 @@ class CTransformer(DeclarationRules):
 
     def pointer_level(self, *quals: Keyword) -> Step:
         # `* const`: a pointer, then the qualifiers of that pointer itself
+        if not quals:
+            return Pointer  # (most stars: nothing to qualify, check or convene)
         step = _pointer_step(frozenset(q.word for q in quals))
         convention = next((q.word[len(CC_PREFIX):] for q in quals
                            if q.word.startswith(CC_PREFIX)), "")
@@ -405,7 +428,7 @@ class CTransformer(DeclarationRules):
         if isinstance(unqualified(returns), (Array, FunctionType)):
             raise self.scope.error("a function cannot return an array or a function",
                                    max(pos, 0))
-        if not self.scope.target.half_args and _HALF in map(unqualified, (returns, *params)):
+        if not self.scope.target.half_args and _has_half(returns, params):
             raise self.scope.error(f"__fp16 cannot be a parameter or return type on "
                                    f"{self.scope.target.triple} (use __fp16 *)", max(pos, 0))
         return FunctionType(returns, params, variadic, prototyped)
@@ -448,9 +471,9 @@ class CTransformer(DeclarationRules):
                                    and dots.start_pos is not None else 0)
         if len(params) == 1 and params[0][1] and not variadic:
             return Params((), variadic)  # (void)
-        if any(is_void for _, is_void in params):
+        if any(map(_SECOND, params)):  # (map and itemgetter: no generator frames)
             raise self.scope.error("'void' must be the only parameter", 0)
-        return Params(tuple(t for t, _ in params), variadic)
+        return Params(tuple(map(_FIRST, params)), variadic)
 
     def type_name(self, specs: Specifiers, decl: Declarator | None = None) -> Type:
         if specs.redeclared is not None:

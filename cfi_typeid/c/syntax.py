@@ -213,12 +213,12 @@ _NOISE = re.compile(
 #: that tries every alternative at every position (~10 us for a 100-character prototype).
 _NOISE_MARKERS = ("/", "#", "__", "asm", "[[", "_N", "lignas", "tatic_assert")
 
-#: Attributes that change the type id (checked with clang-19): vector and mode attributes make
-#: other types (``Dv4_i``, ``l``), address spaces and some calling conventions are mangled as
-#: vendor qualifiers (``U3AS1``, ``U7stdcall``).  They are refused, never silently dropped.
+#: Attributes that change the type id in ways not modelled (checked with clang-19): address
+#: spaces and some calling conventions are mangled as vendor qualifiers (``U3AS1``,
+#: ``U7stdcall``).  They are refused, never silently dropped.  (Mode and vector attributes,
+#: which make other types, ``l`` and ``Dv4_i``, are read: see below.)
 _TYPE_CHANGING_ATTRIBUTES = re.compile(
-    r"\b_*(vector_size|ext_vector_type|neon_vector_type|neon_polyvector_type"
-    r"|address_space|stdcall|fastcall|swiftcall|swiftasynccall)_*\b")
+    r"\b_*(address_space|stdcall|fastcall|swiftcall|swiftasynccall)_*\b")
 #: Calling conventions clang mangles as a vendor qualifier on some targets (``U6ms_abi``):
 #: the attribute becomes a qualifier keyword the grammar reads (``__cfi_cc_ms_abi``), moved
 #: after the ``*`` it precedes (``int (__attribute__((ms_abi)) *p)(int)``), where a pointer's
@@ -230,6 +230,11 @@ _STAR = re.compile(r"\s*\*")
 #: word ``__cfi_mode_M`` in the attribute's place, which the grammar reads as a specifier.
 _MODE_ATTRIBUTE = re.compile(r"\b_*mode_*\s*\(\s*([A-Za-z0-9_]+)\s*\)")
 _MODE_WORD = "__cfi_mode_"
+#: ``vector_size(N)`` and ``ext_vector_type(N)`` (clang knows no other spelling than these
+#: and ``__vector_size__``...): the name stays where it is, its argument after it, and
+#: ``__cfi_`` before it makes a word the grammar reads (see :mod:`cfi_typeid.c.vectors`).
+_VECTOR_ATTRIBUTE = re.compile(
+    r"\b(__)?(vector_size|ext_vector_type|neon_vector_type|neon_polyvector_type)(?(1)__)\b")
 #: ``overloadable``: the function's symbol is its C++ mangled name (``_Z3fooi``);
 #: ``pass_object_size`` on a parameter: clang cannot take the function's address
 _OVERLOADABLE = re.compile(r"\b_*(overloadable|pass_object_size|pass_dynamic_object_size)_*\b")
@@ -306,7 +311,7 @@ def blank_noise(text: str, what: str = "input",
     symbol of the function declared before it; ``overloads`` each
     ``__attribute__((overloadable))`` (whose functions clang links by a C++ name) and
     ``pass_object_size`` (whose function's address cannot be taken) as (offset, word)."""
-    if not any(marker in text for marker in _NOISE_MARKERS) or _NOISE.search(text) is None:
+    if not any(map(text.__contains__, _NOISE_MARKERS)) or _NOISE.search(text) is None:
         return text
     out = _Blanker(text)
     for m in _NOISE.finditer(text):
@@ -325,7 +330,7 @@ def blank_noise(text: str, what: str = "input",
                     raise ParseError(f"unbalanced parentheses after {m.group()!r}", text,
                                      start, what=what)
                 if m.group().startswith("__attribute"):
-                    replacement = _attribute(text, paren.end(), close, what, refused)
+                    replacement = _attribute(text, paren.end(), close, what, refused, start)
                     if overloads is not None:
                         found = _OVERLOADABLE.search(text, paren.end(), close)
                         if found is not None:
@@ -349,9 +354,9 @@ def blank_noise(text: str, what: str = "input",
 
 
 def _attribute(text: str, start: int, end: int, what: str,
-               refused: list[tuple[int, str]] | None) -> str:
-    """What stands for ``__attribute__((...))`` (its inside is ``text[start:end]``): nothing,
-    or a mode word."""
+               refused: list[tuple[int, str]] | None, outer: int = 0) -> str:
+    """What stands for ``__attribute__((...))`` (its inside is ``text[start:end]``, the
+    whole begins at ``outer``): nothing, a mode word, a calling convention or a vector."""
     inside = text[start:end]
     if '"' in inside:
         inside = _STRING.sub(lambda q: " " * len(q.group()), inside)  # section("mode")
@@ -366,8 +371,36 @@ def _attribute(text: str, start: int, end: int, what: str,
     convention = _CALLING_CONVENTION.search(inside)
     if convention is not None:
         return _CC_WORD + convention.group(1)
+    vector = _VECTOR_ATTRIBUTE.search(inside)
+    if vector is not None:
+        return _vector_attribute(text, start, end, inside, vector, what, refused, outer)
     mode = _MODE_ATTRIBUTE.search(inside)
     return _MODE_WORD + mode.group(1) if mode is not None else ""
+
+
+def _vector_attribute(text: str, start: int, end: int, inside: str, vector: re.Match[str],
+                      what: str, refused: list[tuple[int, str]] | None, outer: int) -> str:
+    """What stands for an ``__attribute__((...))`` with a vector attribute: blanks, then
+    ``__cfi_`` right before the attribute's name, and the name and its argument as written
+    (so that positions stay the user's)."""
+    name_at = start + vector.start()
+    paren = _OPEN_PAREN.match(text, start + vector.end())
+    close = -1 if paren is None else _balanced_end(text, paren.end() - 1, "(", ")")
+    message = ""
+    if paren is None or paren.end() > end:
+        message = f"'{vector.group(2)}' attribute takes one argument"
+    elif close < 0 or close > end:
+        message = f"unbalanced parentheses after {vector.group(2)!r}"
+    elif _MODE_ATTRIBUTE.search(inside) or _VECTOR_ATTRIBUTE.search(inside, vector.end()):
+        message = (f"{vector.group(2)} with another vector_size, ext_vector_type or mode in "
+                   "one __attribute__ is not supported")
+    if message:
+        if refused is None:
+            raise ParseError(message, text, name_at, what=what)
+        refused.append((name_at, message))
+        return ""
+    word_at = name_at - len("__cfi_")
+    return " " * (word_at - outer) + "__cfi_" + text[name_at:close]
 
 
 # ---- splitting into declarations ----------------------------------------------------------

@@ -22,7 +22,7 @@ from ..api import prelude_warnings, typeids
 from ..errors import CfiTypeidError
 from ..memo import remember
 from ..targets import DEFAULT_TARGET, Target, get_target
-from .io import decode_line, surrogate_problem
+from .io import decode_line, json_encoder, surrogate_problem
 from .limits import MAX_DECL_CHARS, MAX_INT_DIGITS, MAX_LINE_BYTES
 from .workers import LINES, pool, stopping_between_lines, written
 
@@ -55,9 +55,9 @@ def _finite(text: str) -> float:
 
 
 #: One decoder and one encoder for every line: ``json.loads`` and ``json.dumps`` given any
-#: option build a new one (and its scanner) per call.
+#: option build a new one (and its scanner) per call (see :func:`json_encoder`).
 _DECODER = json.JSONDecoder(parse_constant=_constant, parse_float=_finite)
-_ENCODER = json.JSONEncoder(allow_nan=False)
+_ENCODE = json_encoder(allow_nan=False)
 
 
 def _load(text: str) -> tuple[Any, dict[str, object] | None]:
@@ -187,7 +187,7 @@ def process_line(text: str) -> dict[str, Any]:
 
 def _dumps(result: dict[str, Any]) -> str:
     try:
-        return _ENCODER.encode(result)
+        return _ENCODE(result)
     except (ValueError, RecursionError):  # an echoed value JSON cannot hold, or too deep
         return json.dumps({"error": _error("an echoed value cannot be written as JSON")})
 

@@ -54,14 +54,23 @@ def add_header(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.set_defaults(run=_cmd_header)
 
 
+#: header's own flags, which no preprocessor has: after --cpp they are a slip, not CPP-ARGS.
+_OWN_FLAGS = frozenset({"--json", "--jsonl", "--progress", "--no-progress"})
+
+
 def _cmd_header(args: argparse.Namespace) -> int:
     from ..sources.c_header import display_name, read_c_text, scan_c
     from ..sources.records import Declaration, Diagnostic
     from ..targets import get_target
+    from .io import json_encoder
     get_target(args.target)
     if args.files.count("-") > 1:
         raise UsageError("'-' (standard input) can be read only once")
     cpp = args.cpp is not None
+    for arg in args.cpp or ():
+        if arg in _OWN_FLAGS:
+            raise UsageError(f"{arg} comes after --cpp, which passes everything after it to the "
+                             f"preprocessor: put {arg} before --cpp")
     declarations: list[Declaration] = []
     diagnostics: list[Diagnostic] = []
     show = sys.stderr.isatty() if args.progress is None else args.progress
@@ -73,8 +82,9 @@ def _cmd_header(args: argparse.Namespace) -> int:
         for d in scan.diagnostics:
             print(f"warning: skipped: {d}", file=sys.stderr)
         if args.jsonl:
+            encode = json_encoder()
             for record in scan.declarations:
-                sys.stdout.write(json.dumps(record.to_json()) + "\n")
+                sys.stdout.write(encode(record.to_json()) + "\n")
         declarations.extend(scan.declarations)
         diagnostics.extend(scan.diagnostics)
     if args.json:

@@ -16,7 +16,7 @@ from ..errors import CfiTypeidError
 from ..flavours import CLANG, RUSTC
 from ..model import (
     VOID, Array, Atomic, CInt, CInteger, Encoded, FixedInteger, FunctionType, Named, Pointer,
-    Primitive, Qualified, Reference, RustPath, Scalar, Type,
+    Primitive, Qualified, Reference, RustPath, Scalar, Type, Vector,
 )
 
 
@@ -168,6 +168,54 @@ def _atomic(p: Pair) -> Advice | None:
         "no _Atomic types, and core::sync::atomic's are structs that rustc encodes by path",
         "declare the Rust parameter with a wrapper that carries the C encoding:\n"
         + newtype_declaration(p.c, "Atomic"))
+
+
+#: Bits of the vector elements whose size no target changes, and the letter core::arch's
+#: x86 types end with for them (``__m128i``, ``__m128``, ``__m128d``).
+_VECTOR_ELEMENTS: dict[Type, tuple[int, str]] = {
+    **{CInteger(k): (bits, "i") for k, bits in (
+        (CInt.CHAR, 8), (CInt.SCHAR, 8), (CInt.UCHAR, 8), (CInt.SHORT, 16),
+        (CInt.USHORT, 16), (CInt.INT, 32), (CInt.UINT, 32), (CInt.LLONG, 64),
+        (CInt.ULLONG, 64))},
+    Primitive(Scalar.FLOAT): (32, ""), Primitive(Scalar.DOUBLE): (64, "d"),
+}
+
+
+def vector_field(v: Vector) -> str:
+    """The Rust type a newtype standing for the C vector ``v`` wraps: core::arch's x86 type
+    of its size and kind (passed in the same SIMD registers), else an array of its elements."""
+    element = v.element.base if isinstance(v.element, Qualified) else v.element
+    bits, letter = _VECTOR_ELEMENTS.get(element, (0, ""))
+    if bits and bits * v.count in (128, 256, 512):
+        return f"core::arch::x86_64::__m{bits * v.count}{letter}"
+    return f"[{rust_spelling(element)}; {v.count}]"
+
+
+def _vector(p: Pair) -> Advice | None:
+    c = p.c_shown
+    if not isinstance(c, Vector) or isinstance(p.r_shown, Vector):
+        return None
+    code = encode_type(p.c, CLANG)
+    plain = encode_type(c, CLANG)
+    field = vector_field(c)
+    decl = f'#[cfi_encoding = "{plain}"]\n#[repr(transparent)]\npub struct Vector(pub {field});'
+    note = ("" if field.startswith("core::arch") else
+            " (no core::arch type has this size and element: the array has the vector's "
+            "size, not its calling convention)")
+    normalized = ""
+    if code != plain:
+        normalized = (f"\nunder integer normalization clang writes '{code}', whose element "
+                      "is a substitution candidate of its own, which a cfi_encoding string "
+                      "is not: #[cfg_attr(sanitizer_cfi_normalize_integers, cfi_encoding = "
+                      f'"{code}")] (#![feature(cfg_sanitizer_cfi)]) matches only where no '
+                      "substitution follows it in the id")
+    return Advice(
+        c_spelling(c), rust_spelling(p.r_shown),
+        f"clang encodes the C vector type as '{code}' (Dv<count>_<element>); Rust has no "
+        "vector types: core::arch's __m128i and the like are repr(simd) structs that rustc "
+        "encodes by their path (u48NtNtNtC..4core9core_arch3x867___m128i)",
+        "declare the Rust parameter with a wrapper that carries the C encoding:\n" + decl
+        + note + normalized)
 
 
 def _named_vs_path(p: Pair) -> Advice | None:
@@ -358,7 +406,7 @@ def _array(p: Pair) -> Advice | None:
 
 #: Rules that judge a pair as a whole, before the walk looks inside it.
 RULES_HERE: tuple[Rule, ...] = (_option_callback, _generalized_fn_pointer, _reference, _never,
-                                _named_vs_integer, _named_vs_path, _atomic)
+                                _named_vs_integer, _named_vs_path, _atomic, _vector)
 #: Rules for the innermost pair that differs.
 RULES: tuple[Rule, ...] = (*RULES_HERE, _float16, _array, _encoding_not_normalized,
                            _normalized_ints, _c_int_vs_fixed,

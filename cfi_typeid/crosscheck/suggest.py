@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .advice import ATOMIC_NOTE, CFI_TYPE_NAMES, rust_spelling, without_atomic
+from .advice import ATOMIC_NOTE, CFI_TYPE_NAMES, rust_spelling, vector_field, without_atomic
 from ..c.frontend import parse_c_type
 from ..codes import BUILTIN_CODES
 from ..errors import UsageError
 from ..itanium.encoder import encode_type
 from ..flavours import CLANG
-from ..model import CInteger, Named, Type, unqualified
+from ..model import CInteger, Named, Type, Vector, unqualified
 from ..targets import DEFAULT_TARGET, get_target
 from ..transform import normalize
 
@@ -92,7 +92,13 @@ def suggest_encoding(c_type: str, *, prelude: str = "", target: str = DEFAULT_TA
                      'extern "C" signatures; the attribute matters when the Rust name differs '
                      "or the ABI is not \"C\"")
     else:
-        field = rust_spelling(normalize(without_atomic(t), tgt))
+        field = vector_field(t) if isinstance(t, Vector) else \
+            rust_spelling(normalize(without_atomic(t), tgt))
+        if isinstance(t, Vector):
+            notes.append(f"the field is core::arch's vector of that size (or an array of the "
+                         "elements, which has its size but not its calling convention); "
+                         "rustc encodes core::arch's vectors by path, never as clang's "
+                         f"'{code}'")
         if without_atomic(t) != t:
             notes.append(ATOMIC_NOTE)
         decl = (f'#[cfi_encoding = "{code}"]\n#[repr(transparent)]\n'

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..codes import C_INT_CODES, FIXED_INT_CODES, SCALAR_CODES
-from .decoder_reader import Node, Reader
+from .decoder_reader import Node, Reader, as_type
 from ..model import (
     Array, Atomic, BitInt, CInt, CInteger, Complex, FixedInt, FixedInteger, FunctionType, Lifetime,
-    Pointer, Primitive, Qualified, Scalar, Type,
+    Named, Pointer, Primitive, Qualified, Scalar, Type, Vector,
 )
 
 #: The shared code table, inverted: every leaf code → its model type.
@@ -28,6 +28,8 @@ class BuiltinTypes(Reader):
     def d_code(self) -> Node:
         """``<builtin-type> ::= DF16_ | Dh | Du | ...`` (no candidates) and
         ``DB <number> _ | DU <number> _`` (``_BitInt``, a candidate as clang makes it)."""
+        if self.peek(1) == "v":
+            return self.vector()
         if self.peek(1) in ("B", "U"):
             start = self.pos
             signed = self.peek(1) == "B"
@@ -42,6 +44,33 @@ class BuiltinTypes(Reader):
                 self.pos += len(code)
                 return self.leaf(LEAF_CODES[code])
         self.fail(f"unknown builtin type code {self.text[self.pos:self.pos + 2]!r}")
+
+    def vector(self) -> Node:
+        """``<vector-type> ::= Dv <number> _ <type>``: a GCC vector, one candidate.  Spelled
+        again where the encoder would substitute it, it is the other kind of vector
+        (``ext_vector_type``; clang keeps the two apart) or, normalised, one built on
+        another C integer of the size."""
+        start = self.pos
+        self.pos += 2
+        count = self.number("the length of a vector", max_digits=10)
+        if not 0 < count <= MAX_VECTOR_LENGTH:
+            self.fail(f"clang writes no vector of {count} elements", start + 2)
+        self.expect("_", "'_' after the length of a vector")
+        element_start = self.pos
+        element = self.type()
+        if not _vector_element(element.item):
+            self.fail("clang writes vectors of integer and floating types only",
+                      element_start)
+        ext = _ext_only(element.item)  # (which clang makes of ext_vector_type alone)
+        node = self.intern(Vector(as_type(element), count, ext), ("Dv", count, ext), [element])
+        if node.key in self.candidates:
+            other = self.intern(Vector(as_type(element), count, not ext), ("Dv", count, not ext),
+                                [element])
+            if other.key not in self.candidates:
+                node = other
+            elif self.flavour.normalized_integers_keep_c_type:
+                node = self.other_origin(node)
+        return self.add(node)
 
     def other_origin(self, node: Node) -> Node:
         """clang spells a normalised compound again when the C integers it was built on
@@ -59,6 +88,29 @@ class BuiltinTypes(Reader):
                 return found
         return node
 
+
+
+#: clang's largest vector: its element count is an unsigned 32-bit number.
+MAX_VECTOR_LENGTH = 0xFFFFFFFF
+
+
+def _vector_element(t: object) -> bool:
+    """Whether clang makes vectors of ``t`` (cv-qualified or not): integers, floating types,
+    ``_BitInt``, and (``ext_vector_type``) ``_Bool`` and enums."""
+    if isinstance(t, Qualified):
+        t = t.base
+    if isinstance(t, Primitive):
+        return t.kind is not Scalar.VOID
+    return isinstance(t, (CInteger, FixedInteger, BitInt, Named))
+
+
+def _ext_only(t: object) -> bool:
+    """Whether clang makes vectors of ``t`` only with ``ext_vector_type`` (``_Bool``, enums;
+    ``vector_size`` refuses them)."""
+    if isinstance(t, Qualified):
+        t = t.base
+    return isinstance(t, Named) or t == Primitive(Scalar.BOOL) or (
+        isinstance(t, FixedInteger) and t.origin == Primitive(Scalar.BOOL))
 
 
 #: The C integer types each normalised integer may have come from, in the order the decoder
@@ -95,6 +147,9 @@ def _with_origin(t: Type | Lifetime, variant: int) -> Type | Lifetime:
         case Atomic(inner):
             new = _with_origin(inner, variant)
             return t if new is inner or isinstance(new, Lifetime) else Atomic(new)
+        case Vector(inner):
+            new = _with_origin(inner, variant)
+            return t if new is inner or isinstance(new, Lifetime) else replace(t, element=new)
         case Qualified(inner):
             new = _with_origin(inner, variant)
             return t if new is inner or isinstance(new, Lifetime) else replace(t, base=new)

@@ -16,7 +16,7 @@ from ..flavours import Flavour
 from ..model import (
     Array, Atomic, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInt, FixedInteger,
     FunctionType, Lifetime, Named, Pointer, Primitive, Projection, Qualified, Reference, RustPath,
-    Scalar, Slice, Tuple, Type,
+    Scalar, Slice, Tuple, Type, Vector,
 )
 
 _Dict = dict[object, int]
@@ -75,7 +75,8 @@ def _function(fn: FunctionType, flavour: Flavour, subs: _Dict, out: list[str]) -
 
 
 #: ``S_`` ... for the indices an id of any realistic size uses, spelled once.
-_SEQ_IDS = tuple(seq_id(i) for i in range(512))
+_SEQ_ID_COUNT = 512
+_SEQ_IDS = tuple(seq_id(i) for i in range(_SEQ_ID_COUNT))
 
 
 def _substitution(index: int) -> str:
@@ -88,15 +89,23 @@ def _type(t: Type, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
     # the plain substitution candidates: looked up as a whole, spelled (children first) and
     # entered when new.  ``_SPECIALS`` holds the types that decide for themselves, as leaves,
     # builtin-coded or argument-first paths do.  ``_check_dispatch`` proves both complete.
+    # (a component is looked up and entered here, as _component does: one call less for
+    # every component of every id)
     if type(t) is CInteger:
         # <builtin-type> ::= c | a | h | s | t | i | j | l | m | x | y | n | o
         out.append(_C_INT_CODES[t.kind])
         return
-    spell = _COMPONENTS.get(type(t))
+    cls = type(t)
+    spell = _COMPONENTS.get(cls)
     if spell is None:
-        _SPECIALS[type(t)](t, flavour, subs, out)
+        _SPECIALS[cls](t, flavour, subs, out)
+        return
+    index = subs.get(t)
+    if index is None:
+        spell(t, flavour, subs, out)
+        subs.setdefault(t, len(subs))
     else:
-        _component(t, spell, flavour, subs, out)
+        out.append(_SEQ_IDS[index] if index < _SEQ_ID_COUNT else seq_id(index))
 
 
 def _component(t: Type, spell: _Encode, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
@@ -188,6 +197,12 @@ def _atomic(t: Atomic, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
     # <type> ::= U <source-name> <type>   (clang's vendor qualifier U7_Atomic, a candidate)
     out.append("U7_Atomic")
     _type(t.base, flavour, subs, out)
+
+
+def _vector(t: Vector, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
+    # <vector-type> ::= Dv <number> _ <type>   (clang's GCC vectors, ext_vector_type too)
+    out.append(f"Dv{t.count}_")
+    _type(t.element, flavour, subs, out)
 
 
 def _qualified(t: Qualified, flavour: Flavour, subs: _Dict, out: list[str]) -> None:
@@ -332,6 +347,7 @@ _COMPONENTS: dict[type, _Encode] = {
     Array: _array, Reference: _reference, Slice: _slice, Tuple: _tuple, Complex: _complex,
     BitInt: _bit_int, Atomic: _atomic, ConstValue: _const_value, Projection: _projection, DynTrait: _dyn_trait,
 }
+_COMPONENTS[Vector] = _vector
 _SPECIALS: dict[type, _Encode] = {
     Primitive: _primitive, FixedInteger: _fixed_integer, Encoded: _encoded,
     RustPath: _rust_path_type,

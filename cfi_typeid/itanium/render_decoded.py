@@ -23,7 +23,7 @@ from ..flavours import CLANG, RUSTC, Flavour
 from ..model import (
     VOID, Array, Atomic, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInt,
     FixedInteger, FunctionType, Named, Pointer, Primitive, Projection, Qualified, Reference,
-    RustPath, Slice, Tuple, Type,
+    RustPath, Slice, Tuple, Type, Vector,
 )
 from ..c.render import render_c_declaration
 from ..rust.render import RustSignature, render_rust_signature
@@ -60,6 +60,9 @@ def render_as_c(decoded: DecodedTypeId, name: str = "f") -> CDeclaration:
         fn = _restrict_pointees(fn)
     convention = fn.calling_convention
     fn = replace(fn, calling_convention="")
+    enums = _vector_element_tags(fn, set())
+    if enums:
+        fn = _as_enums(fn, enums)  # type: ignore[assignment]
     prelude, decl = render_c_declaration(fn, name)  # (a pointer's: `__attribute__((ms_abi)) *`)
     if convention:
         decl = f"__attribute__(({convention})) {decl}"
@@ -83,6 +86,40 @@ def _has_calling_convention(t: Type) -> bool:
             return _has_calling_convention(inner)
         case _:
             return False
+
+
+def _vector_element_tags(t: Type, found: set[str]) -> set[str]:
+    """Names of the tags that are vector elements in ``t``: enums (C has vectors of no
+    other tag), which the id does not say."""
+    match t:
+        case Vector(Named(name)) | Vector(Qualified(Named(name))):
+            found.add(name)
+        case Pointer(inner) | Qualified(inner) | Array(inner) | Atomic(inner):
+            _vector_element_tags(inner, found)
+        case FunctionType():
+            for p in (t.returns, *t.params):
+                _vector_element_tags(p, found)
+        case _:
+            pass
+    return found
+
+
+def _as_enums(t: Type, names: set[str]) -> Type:
+    """``t`` with the tags named ``names`` said to be enums, wherever they stand."""
+    match t:
+        case Named(name) if name in names:
+            return replace(t, kind="enum")
+        case Pointer(inner):
+            return Pointer(_as_enums(inner, names))
+        case Qualified(inner) | Atomic(inner):
+            return replace(t, base=_as_enums(inner, names))
+        case Array(element) | Vector(element):
+            return replace(t, element=_as_enums(element, names))
+        case FunctionType():
+            return replace(t, returns=_as_enums(t.returns, names),
+                           params=tuple(_as_enums(p, names) for p in t.params))
+        case _:
+            return t
 
 
 def _restrict_pointees(fn: FunctionType) -> FunctionType:
@@ -170,6 +207,8 @@ def _c_integers(t: Type) -> Type:
             return Complex(_c_integers(element))
         case Atomic(base):
             return Atomic(_c_integers(base))
+        case Vector(element, count, ext):
+            return Vector(_c_integers(element), count, ext)
         case Qualified(base, const, volatile, restrict):
             return Qualified(_c_integers(base), const, volatile, restrict)
         case Pointer(pointee):

@@ -28,7 +28,7 @@ from ..errors import NotExpressibleError
 from ..model import (
     VOID, Array, Atomic, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInteger,
     FunctionType, Lifetime, Named, Pointer, Primitive, Projection, Qualified, Reference, RustPath,
-    Scalar, Slice, Tuple, Type,
+    Scalar, Slice, Tuple, Type, Vector,
 )
 
 #: Crates whose paths are written out rather than defined in the prelude.
@@ -228,6 +228,11 @@ class _RustRenderer:
             case Atomic():
                 raise NotExpressibleError("Rust has no _Atomic types (core::sync::atomic's "
                                           "types are structs: rustc encodes no U7_Atomic)")
+            case Vector():
+                raise NotExpressibleError(
+                    "Rust has no GCC vector types (core::arch's __m128i and the like are "
+                    "repr(simd) structs that rustc encodes by path): a #[cfi_encoding] "
+                    "newtype carries clang's Dv encoding")
             case Qualified():
                 raise NotExpressibleError(_qualified_reason(t))
             case Pointer(pointee):

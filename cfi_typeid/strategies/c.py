@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from ..c.frontend import parse_c_type
 from ..model import (
     VOID, Array, Atomic, BitInt, CInt, CInteger, Complex, Encoded, FunctionType, Named, Pointer,
-    Primitive, Qualified, Scalar, TYPEDEF_NAMED, Type,
+    Primitive, Qualified, Scalar, TYPEDEF_NAMED, Type, Vector,
 )
 from ..c.render import CRenderer
 from ..targets import TARGETS, Target
@@ -185,6 +185,20 @@ def atomic_types(target: Target) -> st.SearchStrategy[Type]:
     return st.builds(Atomic, st.sampled_from(
         integers + [Primitive(Scalar.FLOAT), Primitive(Scalar.DOUBLE),
                     Primitive(Scalar.BOOL), *STRUCTS, *UNIONS, *ENUMS, *TAGLESS]))
+
+
+def vector_types(target: Target) -> st.SearchStrategy[Type]:
+    """GCC vectors (``vector_size``) of what clang makes them of on ``target``: C integers,
+    float, double and _Float16 where they exist, now and then const (a typedef's qualifier,
+    which stays inside the vector); 1 to 16 elements, not only powers of two."""
+    elements: list[Type] = [CInteger(k) for k in CInt
+                            if target.has_int128 or k not in (CInt.INT128, CInt.UINT128)]
+    elements += [Primitive(Scalar.FLOAT), Primitive(Scalar.DOUBLE)]
+    if target.has_float16:
+        elements.append(Primitive(Scalar.FLOAT16))
+    element = st.sampled_from(elements)
+    return st.builds(Vector, st.one_of(element, element.map(lambda t: Qualified(t, const=True))),
+                     st.sampled_from([1, 2, 3, 4, 8, 16]))
 
 
 def restrictable(t: Type) -> bool:
