@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from .layout import alignment_of, layout_of
 from .scope import CURRENT_SCOPE, Scope
 from ..parsing.lalr import Token
 from ..model import (
-    Array, CInt, CInteger, Complex, FunctionType, Pointer, Primitive, Scalar, Type, unqualified,
+    Array, CInt, CInteger, Complex, FunctionType, Named, Pointer, Primitive, Scalar, Type,
+    unqualified,
 )
 
 _BINARY: dict[str, Callable[[int, int], int]] = {
@@ -262,7 +264,7 @@ class ConstantRules:
     def sizeof_type(self, kw: Token, t: Type) -> int:
         size = self._sizeof(t)
         if size is None:
-            raise self.scope.error("sizeof of this type is not supported", kw.start_pos or 0)
+            raise self.scope.error(_refusal(t, self.scope), kw.start_pos or 0)
         return Typed(size, self.scope.target.pointer_bits, False)  # a size_t
 
     def alignof_type(self, kw: Token, t: Type) -> int:
@@ -273,6 +275,12 @@ class ConstantRules:
         element = unqualified(t)
         while isinstance(element, Array):
             element = unqualified(element.element)
+        if isinstance(element, Named):  # a struct's, union's or enum's, from its layout
+            found = alignment_of(element, self.scope, preferred=str(kw).startswith("__"))
+            if isinstance(found, str):
+                raise self.scope.error(f"{kw!s} of {_named(element)} is not supported: {found}",
+                                       kw.start_pos or 0)
+            return Typed(found, self.scope.target.pointer_bits, False)
         size = self._sizeof(element) if isinstance(element, (CInteger, Pointer, Primitive)) \
             and not isinstance(element, FunctionType) else None
         if size is None or size > self.scope.target.pointer_bits // 8 or size & (size - 1) \
@@ -299,8 +307,27 @@ class ConstantRules:
                 return None if inner is None else 2 * inner
             case FunctionType():
                 return 1
+            case Named():
+                found = layout_of(t, self.scope)
+                return None if isinstance(found, str) else found.size
             case _:
                 return None
+
+
+def _refusal(t: Type, scope: Scope) -> str:
+    """Why ``sizeof`` of ``t`` is refused: a struct's or union's reason names it."""
+    inner = unqualified(t)
+    while isinstance(inner, (Array, Complex)):
+        inner = unqualified(inner.element)
+    if isinstance(inner, Named):
+        found = layout_of(t, scope)
+        if isinstance(found, str):
+            return f"sizeof of {_named(inner)} is not supported: {found}"
+    return "sizeof of this type is not supported"
+
+
+def _named(t: Named) -> str:
+    return f"{t.kind} {t.name}" if t.name else f"an unnamed {t.kind}"
 
 
 _INTEGER_LITERAL = re.compile(r"(0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)"

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Container
 
 from .constants import ConstantRules
+from .layout import anonymous_at, name_anonymous_layout, note_typedef
 from .modes import ModeError, apply_mode
 from .parts import Base, Declarator, Fields, Mode, Specifiers, flatten
 from .scope import SKIPPED, Record, c_qualify, has_anonymous, name_anonymous
@@ -163,8 +164,20 @@ class DeclarationRules(ConstantRules):
             nested = [m._replace(name=f"{named[0]}.{m.name}") for m in nested]
         elif nested and named:
             nested = []  # several members of one unnamed type: a name each, not modelled
-        return Fields([(d.name, self.declared(specs, d), d.pos) for d in declarators if d.name],
-                       nested)
+        types = [self.declared(specs, d) for d in declarators]
+        return Fields([(d.name, t, d.pos) for d, t in zip(declarators, types) if d.name],
+                      nested, self._layout_members(specs, types))
+
+    def _layout_members(self, specs: Specifiers, types: list[Type]
+                        ) -> tuple[tuple[Type, object], ...]:
+        """What the struct's layout needs of this declaration (see :mod:`.layout`): each
+        member's type, and the unnamed struct or union it is of, if it is."""
+        anonymous = anonymous_at(self.scope, specs.pos) if has_anonymous(specs.type) else None
+        if not types:  # an unnamed struct or union member, else no member at all
+            bare = unqualified(specs.type)
+            return ((specs.type, anonymous),) if isinstance(bare, Named) and not bare.name \
+                and bare.kind != "enum" else ()
+        return tuple((t, anonymous) for t in types)
 
     def empty_declaration(self) -> Fields:
         return Fields([], [])
@@ -211,9 +224,12 @@ class DeclarationRules(ConstantRules):
             first = next((d for d in declarators if not d.steps and d.name), None)
             if first is not None and first.name is not None:
                 base = name_anonymous(base, first.name)
+                name_anonymous_layout(scope, specs.pos, base)
                 if scope.records is not None:
                     scope.records.extend(m._replace(name=f"{first.name}.{m.name}")
                                          for m in specs.members)
+        if specs.is_typedef:
+            note_typedef(scope, specs.pos, [d.name for d in declarators if d.name])
         for d in declarators:
             if d.name is None:
                 continue

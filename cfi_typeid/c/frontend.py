@@ -225,7 +225,8 @@ def _parse_blanked(decl: str, prelude: str, target: Target, read: list[str]
                   objects=parent.objects if alone else dict(parent.objects),
                   defined=parent.defined if alone else set(parent.defined),
                   skipped=parent.skipped,
-                  tags=ChainMap({}, parent.tags) if parent.tags else {})
+                  tags=ChainMap({}, parent.tags) if parent.tags else {},
+                  source=decl, layouts=ChainMap({}, parent.layouts) if parent.layouts else {})
     _run_declarations(scope, text, spans[:-1])
     start, end = spans[-1]
     scope.text = text

@@ -34,6 +34,9 @@ class Fields(NamedTuple):
 
     fields: list[tuple[str, Type, int]]
     nested: list[Record]
+    #: every member in order, named or not, for the layout: its type, and
+    #: the layout of the unnamed struct or union it is of (see cfi_typeid.c.layout.aggregate)
+    members: tuple[tuple[Type, object], ...] = ()
 
 
 class Mode(NamedTuple):

@@ -70,6 +70,7 @@ def read_into(scope: Scope, text: str, progress: Callable[[int], None] | None = 
     labels = deque(found_labels)
     overloads = deque(found_overloads)
     scope.text = work
+    scope.source = text  # (the same offsets; what a struct's layout reads attributes from)
     refused.sort()
     # Parameter declarations parsed before are reused (see frontend._parse_target) while no
     # typedef name changes its type: a new typedef or enum constant changes no reused value,

@@ -87,6 +87,20 @@ class Scope:
     #: whether the declaration being read is a K&R definition's head (identifier lists are
     #: allowed only there)
     knr_definition: bool = False
+    #: the text as given, before blank_noise (at the same offsets as ``text``): what a
+    #: struct's layout reads its attributes from (see :mod:`cfi_typeid.c.layout`)
+    source: str = ""
+    #: the layouts of the structs and unions defined so far (``cfi_typeid.c.layout.Found``),
+    #: by ``tag#instance``; and of the unnamed ones, by the offset of their keyword in text
+    layouts: MutableMapping[str, Any] = field(default_factory=dict)
+    anonymous_layouts: dict[int, Any] = field(default_factory=dict)
+    #: (offset in text, value) of each enumerator read since the last enum's definition
+    enum_values: list[tuple[int, int]] = field(default_factory=list)
+    #: typedef names declared with a layout attribute (``__attribute__((aligned(8)))``), which
+    #: the types they name do not carry
+    aligned_typedefs: set[str] = field(default_factory=set)
+    #: what cfi_typeid.c.layout found once in ``source`` (where attributes may be)
+    source_marks: object = None
 
     def skipped_reason(self, name: str) -> str:
         return f"uses {name!r}, whose declaration was skipped ({self.skipped.get(name, '?')})"

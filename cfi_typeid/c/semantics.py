@@ -22,6 +22,7 @@ from typing import Sequence
 from .atomic import atomic_of
 from .vectors import VectorAttribute, vector_of
 from .constants import VARIABLE, Variable
+from .layout import define as define_layout, define_enum as define_enum_layout
 from .declarations import (
     CC_PREFIX, FUNCTION_SPECIFIERS, DeclarationRules, is_function_pointer,
 )
@@ -98,6 +99,10 @@ class CTransformer(DeclarationRules):
         tag = rest[0] if rest and isinstance(rest[0], Token) else None
         base = self._tag(kw, tag, defining=True)
         self._one_member_each(rest)
+        define_layout(self.scope, "union" if kw == "union" else "struct",
+                      None if tag is None else str(tag), self.scope.base + (kw.start_pos or 0),
+                      [m for declared in rest if isinstance(declared, Fields)
+                       for m in declared.members])
         if tag is not None:  # (what __typeof__(p->member) reads)
             self.scope.members.update((f"{tag!s}.{name}", t) for declared in rest
                                       if isinstance(declared, Fields)
@@ -131,7 +136,10 @@ class CTransformer(DeclarationRules):
     def enum_definition(self, kw: Token, *rest: object) -> Base:
         self.scope.next_enum_value = 0
         tag = rest[0] if rest and isinstance(rest[0], Token) else None
-        return self._tag(kw, tag, defining=True)
+        base = self._tag(kw, tag, defining=True)
+        define_enum_layout(self.scope, None if tag is None else str(tag),
+                           self.scope.base + (kw.start_pos or 0))
+        return base
 
     enum_reference = struct_reference
 
@@ -154,6 +162,7 @@ class CTransformer(DeclarationRules):
             raise scope.error(f"redefinition of '{name!s}'", name.start_pos or 0)
         scope.next_enum_value = scope.next_enum_value if value is None else value
         scope.set_constant(str(name), scope.next_enum_value)
+        scope.enum_values.append((scope.base + (name.start_pos or 0), scope.next_enum_value))
         scope.next_enum_value += 1
 
     def storage_class(self, tok: Token) -> Keyword:
