@@ -21,6 +21,9 @@ from ..flavours import CLANG, RUSTC
 from ..hashes import kcfi_hash
 from ..model import Array, FunctionType, Pointer, Qualified, Type
 from ..targets import DEFAULT_TARGET, Target, get_target
+from ..dataclass_code import compiled_once
+
+_METHODS = compiled_once(__name__)  # dataclass methods compiled once (see its module)
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,3 +343,6 @@ def _never_on_msvc(c: str, rust: str, target: str, c_prelude: str, rust_prelude:
                           "check these calls with something other than CFI type ids")
         comparisons.append(Comparison(c_set, r_set, "(Microsoft-mangled: ?...@Z)", r_id, diff))
     return CheckResult(c, rust, target, tuple(comparisons))
+
+
+_METHODS.close()

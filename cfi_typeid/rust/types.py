@@ -17,6 +17,9 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, TypeAlias
 
 from ..model import CInt, FixedInt, Lifetime, Scalar
+from ..dataclass_code import compiled_once
+
+_METHODS = compiled_once(__name__)  # dataclass methods compiled once (see its module)
 
 if TYPE_CHECKING:
     from .items import AdtDef, ForeignDef, TraitDef
@@ -282,3 +285,6 @@ def shift(t: RTy, by: int, depth: int = 0) -> RTy:
 def shift_lifetime(lt: Lifetime, by: int) -> Lifetime:
     """A lifetime argument moved under ``by`` more binders."""
     return lt if lt.binder is None else Lifetime(lt.binder + by, lt.index)
+
+
+_METHODS.close()
