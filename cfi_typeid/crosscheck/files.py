@@ -77,7 +77,8 @@ def check_bindings(c_paths: Sequence[str], rust_paths: Sequence[str], *,
     read_rust_files = _reader("rust_file", "read_rust_files")
     try:
         rust: Scan = read_rust_files(rust_paths, target=target, edition=edition, crate=crate,
-                                     crates=crates if asked is None else asked.result)
+                                     crates=crates if asked is None else asked.result,
+                                     parallel=None)
     except Exception:
         finish_c()  # C's error, if it has one, is the one to report
         raise

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import pickle
+import select
+import signal
 import sys
 import threading
 from typing import Callable, Generic, TypeVar
@@ -61,10 +63,10 @@ class Forked(Generic[T]):
     :meth:`result`, so what it raises, and anything it writes, are exactly what calling it
     there gives.
 
-    Fork before starting any thread (a lock another thread held stays held in the child).
-    The child writes to standard error as this process would (both streams are flushed
-    before the fork, so nothing buffered is written twice); ``call`` must not read standard
-    input, nor change anything but what it returns."""
+    ``call`` must not read standard input or write anything (the child leaves with
+    ``os._exit``: what it buffered is lost, and it takes no lock another thread may have held
+    at the fork), nor change anything but what it returns.  Both streams are flushed before
+    the fork, so nothing buffered here is written twice."""
 
     def __init__(self, call: Callable[[], T], *, fork: bool | None = None) -> None:
         self._call = call
@@ -89,6 +91,26 @@ class Forked(Generic[T]):
         os.close(write)
         self._pid, self._pipe = pid, read
 
+    def ready(self) -> bool:
+        """Whether :meth:`result` would not wait: the child has written its value (or
+        ended); False when the call runs here."""
+        if not self._pid:
+            return False
+        readable, _, _ = select.select([self._pipe], [], [], 0)
+        return bool(readable)
+
+    def cancel(self) -> None:
+        """End the child without waiting for its value (:meth:`result` then runs the call
+        here)."""
+        if self._pid:
+            pid, self._pid = self._pid, 0
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            os.close(self._pipe)
+            os.waitpid(pid, 0)
+
     def result(self) -> T:
         if self._pid:
             pid, self._pid = self._pid, 0
@@ -106,7 +128,7 @@ class Forked(Generic[T]):
 
 def _child(call: Callable[[], object], pipe: int) -> None:
     """Run ``call`` and write its pickled value to ``pipe``; exit 0 if that all went well.
-    (``os._exit``: nothing of the parent's, no exit handler, runs here.)"""
+    (``os._exit``: nothing of the parent's, no exit handler, no flush, runs here.)"""
     status = 1
     try:
         data = pickle.dumps(call(), pickle.HIGHEST_PROTOCOL)
@@ -116,11 +138,7 @@ def _child(call: Callable[[], object], pipe: int) -> None:
     except BaseException:  # noqa: BLE001 - the parent runs the call again, for its error
         pass
     finally:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(status)
+        os._exit(status)
 
 
 __all__ = ["Background", "Forked", "spare_cpu"]
