@@ -209,7 +209,11 @@ class FileReader(ItemCutter):
         shift = start - len(before)
         lexed = None if snippet.startswith("#!") else (  # a shebang there: lex it as it is
             lambda: self.lexed(raw, before, after, shift))
-        items = read_source(snippet, "prelude", self.out.filename, lexed, fast_only).items
+        if fast_only:
+            items = read_source(snippet, "prelude", self.out.filename, lexed,
+                                fast_only=True).items
+        else:
+            items = read_source(snippet, "prelude", self.out.filename, lexed).items
         return tuple(shifted(x, shift) for x in items)
 
     def lexed(self, raw: RawItem, before: str, after: str, shift: int) -> Lexed:
