@@ -35,9 +35,12 @@ class OptionSet:
 
     @property
     def name(self) -> str:
-        parts = [p for p, on in (("normalized", self.normalize_integers),
-                                 ("generalized", self.generalize_pointers)) if on]
-        return "+".join(parts) or "plain"
+        return _OPTION_NAMES[self.normalize_integers, self.generalize_pointers]
+
+
+#: Each option set's name (asked for several times per pair when a report is written).
+_OPTION_NAMES = {(False, False): "plain", (True, False): "normalized",
+                 (False, True): "generalized", (True, True): "normalized+generalized"}
 
 
 OPTION_SETS: Mapping[str, OptionSet] = {
@@ -92,7 +95,7 @@ class Comparison:
 
     @property
     def name(self) -> str:
-        if self.c_options == self.rust_options:
+        if self.c_options is self.rust_options or self.c_options == self.rust_options:
             return self.c_options.name
         return f"C {self.c_options.name} / Rust {self.rust_options.name}"
 

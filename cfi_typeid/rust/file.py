@@ -295,6 +295,10 @@ _Job = tuple[tuple[int, int], str, str]
 #: Files with fewer characters to parse are parsed in one process (a fork, and sending the
 #: syntax back, cost a few milliseconds).
 MIN_SHARED_CHARACTERS = 40_000
+#: The share of the characters to parse that the other process takes, from the end: a
+#: little less than half, as it also lists the items and sends their syntax back, and this
+#: process should not reach them first.
+OTHER_SHARE = 0.45
 
 
 class _Planner(FileReader):
@@ -313,7 +317,8 @@ class _Planner(FileReader):
 
 class _Shared:
     """A file's parsing shared with another process, which never waits for it: that process
-    lists the items to parse and parses the second half (by characters) while this one
+    lists the items to parse and parses the last ones (:data:`OTHER_SHARE` of the
+    characters) while this one
     parses from the start, taking the other's items once they have come (:meth:`get`).  An
     item the other process could not parse the fast way is parsed here (for its error, or
     the slow path's answer), as is every item when the other process is slow or fails."""
@@ -324,7 +329,7 @@ class _Shared:
 
     @staticmethod
     def start(reader: FileReader, elsewhere: Elsewhere) -> _Shared:
-        return _Shared(elsewhere(lambda: _parse_second_half(reader)))
+        return _Shared(elsewhere(lambda: _parse_last_items(reader)))
 
     def get(self, span: tuple[int, int], before: str, after: str) -> tuple[Item, ...] | None:
         """The items the other process parsed for this job, or None: parse it here."""
@@ -340,9 +345,10 @@ class _Shared:
             self.done = {}
 
 
-def _parse_second_half(reader: FileReader) -> bytes:
-    """(In the other process.)  The pickled items of the second half of the jobs, by job;
-    b"" for a file too small to share.  Never raises: a job that fails is left out."""
+def _parse_last_items(reader: FileReader) -> bytes:
+    """(In the other process.)  The pickled items of the last jobs (see :class:`_Shared`),
+    by job; b"" for a file too small to share.  Never raises: a job that fails is left
+    out."""
     try:
         planner = _Planner(reader)
         planner.module(planner.out.root, 0, len(reader.tokens))
@@ -353,7 +359,7 @@ def _parse_second_half(reader: FileReader) -> bytes:
         counted, split = 0, len(jobs)
         for i, (_, (start, end), _, _) in enumerate(jobs):
             counted += end - start
-            if counted * 2 >= total:
+            if counted >= total * (1 - OTHER_SHARE):
                 split = i + 1
                 break
         done: dict[_Job, tuple[Item, ...]] = {}
