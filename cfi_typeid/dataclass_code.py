@@ -53,7 +53,7 @@ class CompiledOnce:
         if self in _OPEN:
             _OPEN.remove(self)
         if not _OPEN and vars(dataclasses).get("exec") is _exec:
-            del dataclasses.exec  # type: ignore[attr-defined]
+            delattr(dataclasses, "exec")
         if self.missed and os.environ.get("CFI_TYPEID_PARSER_NO_CACHE") != "1":
             _store(self.path, self.used)
 
@@ -64,7 +64,7 @@ def compiled_once(name: str) -> CompiledOnce:
     cache = CompiledOnce(name)
     _OPEN.append(cache)
     if callable(getattr(dataclasses, "_create_fn", None)) or hasattr(dataclasses, "_FuncBuilder"):
-        dataclasses.exec = _exec  # type: ignore[attr-defined]  # looked up before builtins'
+        setattr(dataclasses, "exec", _exec)  # found there before the builtin
     return cache
 
 

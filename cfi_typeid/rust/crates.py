@@ -135,11 +135,12 @@ def cached_probe_disambiguators(crate: str = "probe", rustc: str | None = None
 def _sha256_hex(text: str) -> str:
     """SHA-256 of ``text``, from CPython's own ``_sha256`` where it has one: ``hashlib``'s
     import loads OpenSSL (~2.5 ms of every rust-file start, only for a cache file's name)."""
+    from importlib import import_module  # (by name: mypy may or may not know _sha256)
     try:
-        from _sha256 import sha256  # type: ignore[import-not-found]
+        module = import_module("_sha256")
     except ImportError:
-        from hashlib import sha256
-    return str(sha256(text.encode()).hexdigest())
+        module = import_module("hashlib")
+    return str(module.sha256(text.encode()).hexdigest())
 
 
 def _cached(name: str, probe: Callable[[], dict[str, str]]) -> dict[str, str]:
