@@ -313,7 +313,8 @@ def _keep_hash(cls: type[_Kept]) -> None:
     setattr(cls, "__hash__", __hash__)
 
 
-for _cls in (RRef, RPtr, RSlice, RArray, RTuple, RFnPtr, RAdt, RConst, RTraitRef, RProjection, RDyn):
+for _cls in (RRef, RPtr, RSlice, RArray, RTuple, RFnPtr, RAdt, RConst, RTraitRef, RProjection,
+             RDyn):
     _keep_hash(_cls)
 del _cls
 
