@@ -1,12 +1,17 @@
 """sources.background: a call run in a thread gives its value, or raises its error, in the
-caller's thread, each time it is asked."""
+caller's thread, each time it is asked; a call run in a forked process gives the value it
+would give here, and its error is raised here as if it had run here."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
+from cfi_typeid.crosscheck import files
 from cfi_typeid.errors import UsageError
-from cfi_typeid.sources.background import Background
+from cfi_typeid.sources.background import Background, Forked
 
 
 def test_value_and_error() -> None:
@@ -19,3 +24,59 @@ def test_value_and_error() -> None:
     for _ in range(2):
         with pytest.raises(UsageError, match="no rustc"):
             failed.result()
+
+
+# ---- Forked: a call in a forked process, or here when there is no spare CPU ---------------
+
+def _scan_like() -> dict[str, object]:
+    return {"declarations": (1, "two", (3.0, None)), "pid": os.getpid()}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_forked_value_comes_from_the_child() -> None:
+    value = Forked(_scan_like, fork=True).result()
+    assert value["declarations"] == (1, "two", (3.0, None)) and value["pid"] != os.getpid()
+
+
+def test_without_a_spare_cpu_the_call_runs_here() -> None:
+    value = Forked(_scan_like, fork=False).result()
+    assert value["pid"] == os.getpid()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_failing_child_is_run_again_here_for_its_error() -> None:
+    calls: list[int] = []
+
+    def fails() -> None:
+        calls.append(os.getpid())  # (the child's append is not seen here)
+        raise UsageError("cannot read x.h")
+    with pytest.raises(UsageError, match="cannot read x.h"):
+        Forked(fails, fork=True).result()
+    assert calls == [os.getpid()]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_value_that_does_not_pickle_is_made_here() -> None:
+    made = Forked(lambda: (lambda: os.getpid()), fork=True).result()
+    assert made() == os.getpid()
+
+
+def test_check_bindings_alike_forked_or_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                            ) -> None:
+    """check-bindings reads the C side in a forked process when there is a spare CPU: the
+    report is the one read in one process."""
+    h, rs = tmp_path / "a.h", tmp_path / "a.rs"
+    h.write_text("typedef int (*cb)(void *, long);\nint f(int, const char *);\n"
+                 "long g(cb, unsigned char);\nstruct s { void (*m)(short); };\n")
+    rs.write_text('pub type cb = ::std::option::Option<unsafe extern "C" fn('
+                  'arg1: *mut ::std::os::raw::c_void, arg2: ::std::os::raw::c_long) -> '
+                  '::std::os::raw::c_int>;\n#[repr(C)] pub struct s { pub m: '
+                  'unsafe extern "C" fn(arg1: i16) }\n'
+                  'extern "C" { pub fn f(a: i32, b: *const ::std::os::raw::c_char) -> i32;\n'
+                  '    pub fn g(a: cb, b: u8) -> i64; }\n')
+    crates = {"core": "sgEmfK2I1SDT_", "std": "sjrHSEGnQ3la_", "alloc": "slNYArtu3iFW_"}
+    reports = []
+    for spare in (True, False):
+        monkeypatch.setattr(files, "spare_cpu", lambda spare=spare: spare)
+        reports.append(files.check_bindings([str(h)], [str(rs)], crates=crates).to_json())
+    assert reports[0] == reports[1] and reports[0]["pairs"]

@@ -63,7 +63,8 @@ def _cmd_rust_file(args: argparse.Namespace) -> int:
     try:
         scan, reports = read_rust_files_reporting(
             args.files, target=args.target, edition=args.edition, crate=args.crate,
-            crates=lambda: asked.result()[0], uses=args.use, progress=sys.stderr.isatty())
+            crates=lambda: asked.result()[0], uses=args.use, progress=sys.stderr.isatty(),
+            parallel=None)
     except Exception:
         asked.result()  # an error finding the crates comes first, as when it was asked first
         raise

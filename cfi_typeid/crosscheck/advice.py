@@ -18,6 +18,9 @@ from ..model import (
     VOID, Array, Atomic, CInt, CInteger, Encoded, FixedInteger, FunctionType, Named, Pointer,
     Primitive, Qualified, Reference, RustPath, Scalar, Type, Vector,
 )
+from ..dataclass_code import compiled_once
+
+_METHODS = compiled_once(__name__)  # dataclass methods compiled once (see its module)
 
 
 @dataclass(frozen=True, slots=True)
@@ -464,3 +467,6 @@ def advise_structure(what: str, c: FunctionType, r: FunctionType) -> Advice:
         "references",
         "nothing in Rust can express this; avoid repeating a type after a function pointer in "
         "the signature, or pass the callback as *mut c_void", "substitutions")
+
+
+_METHODS.close()

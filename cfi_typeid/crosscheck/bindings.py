@@ -21,6 +21,9 @@ from .remedy import Remedy, remedy
 from ..sources.records import Declaration, Scan
 from .suggest import RUST_KEYWORDS
 from ..targets import DEFAULT_TARGET, Target, get_target
+from ..dataclass_code import compiled_once
+
+_METHODS = compiled_once(__name__)  # dataclass methods compiled once (see its module)
 
 #: Pair kinds: C record kinds and the Rust kind each pairs with.
 _PAIRED_KINDS = {"function": "function", "member": "field", "typedef": "type"}
@@ -219,3 +222,6 @@ def _pair(key: tuple[str, str], c: Declaration, r: Declaration, target: Target,
         for comp in comps if not comp.matches and comp.c_options == comp.rust_options)
     kind = {"function": "function", "field": "member", "type": "typedef"}[key[0]]
     return BindingPair(key[1], kind, c, r, comps, remedies)
+
+
+_METHODS.close()

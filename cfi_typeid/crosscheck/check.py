@@ -21,6 +21,9 @@ from ..flavours import CLANG, RUSTC
 from ..hashes import kcfi_hash
 from ..model import Array, FunctionType, Pointer, Qualified, Type
 from ..targets import DEFAULT_TARGET, Target, get_target
+from ..dataclass_code import compiled_once
+
+_METHODS = compiled_once(__name__)  # dataclass methods compiled once (see its module)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +35,12 @@ class OptionSet:
 
     @property
     def name(self) -> str:
-        parts = [p for p, on in (("normalized", self.normalize_integers),
-                                 ("generalized", self.generalize_pointers)) if on]
-        return "+".join(parts) or "plain"
+        return _OPTION_NAMES[self.normalize_integers, self.generalize_pointers]
+
+
+#: Each option set's name (asked for several times per pair when a report is written).
+_OPTION_NAMES = {(False, False): "plain", (True, False): "normalized",
+                 (False, True): "generalized", (True, True): "normalized+generalized"}
 
 
 OPTION_SETS: Mapping[str, OptionSet] = {
@@ -89,7 +95,7 @@ class Comparison:
 
     @property
     def name(self) -> str:
-        if self.c_options == self.rust_options:
+        if self.c_options is self.rust_options or self.c_options == self.rust_options:
             return self.c_options.name
         return f"C {self.c_options.name} / Rust {self.rust_options.name}"
 
@@ -340,3 +346,6 @@ def _never_on_msvc(c: str, rust: str, target: str, c_prelude: str, rust_prelude:
                           "check these calls with something other than CFI type ids")
         comparisons.append(Comparison(c_set, r_set, "(Microsoft-mangled: ?...@Z)", r_id, diff))
     return CheckResult(c, rust, target, tuple(comparisons))
+
+
+_METHODS.close()

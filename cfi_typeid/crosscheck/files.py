@@ -8,14 +8,14 @@ Reads the C side with :func:`~cfi_typeid.sources.c_header.read_c_files` and the 
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from . import bindings
 from .check import option_pairs
 from ..errors import UsageError
-from ..sources.background import Background
+from ..sources.background import Background, Forked, spare_cpu
 from ..sources.records import Scan
-from ..targets import DEFAULT_TARGET
+from ..targets import DEFAULT_TARGET, get_target
 
 
 def _reader(module: str, name: str) -> Any:
@@ -38,6 +38,28 @@ def local_crates(crate: str) -> Mapping[str, str] | None:
         return None
 
 
+def _read_c_side(c_paths: Sequence[str], target: str, cpp: bool, cpp_args: Sequence[str]
+                  ) -> Callable[[], Scan]:
+    """Start reading the C side; what this returns finishes it and gives its records (or
+    raises its error).  With a spare CPU the whole C side (the preprocessor and the reading)
+    runs in a forked process while this one reads the Rust side; else the preprocessor runs
+    in a thread meanwhile (it waits on a subprocess) and the reading is done here."""
+    if "-" not in c_paths and spare_cpu():
+        get_target(target)  # an unknown target is refused before any work, as below
+        forked = Forked(lambda: _read_c_files_later(c_paths, target, cpp, cpp_args)(),
+                        fork=True)
+        return forked.result
+    return _read_c_files_later(c_paths, target, cpp, cpp_args)
+
+
+def _read_c_files_later(c_paths: Sequence[str], target: str, cpp: bool,
+                        cpp_args: Sequence[str]) -> Callable[[], Scan]:
+    read_c_files_later = _reader("c_header", "read_c_files_later")
+    finish: Callable[[], Scan] = read_c_files_later(c_paths, target=target, cpp=cpp,
+                                                    cpp_args=cpp_args)
+    return finish
+
+
 def check_bindings(c_paths: Sequence[str], rust_paths: Sequence[str], *,
                    target: str = DEFAULT_TARGET, options: Iterable[str] | None = None,
                    c_options: Sequence[str] | None = None,
@@ -49,15 +71,14 @@ def check_bindings(c_paths: Sequence[str], rust_paths: Sequence[str], *,
     standard input) under each option set; see :func:`.bindings.check_bindings`.  Without
     ``crates``, the crate disambiguators are the local rustc's (:func:`local_crates`)."""
     option_pairs(options, c_options, rust_options)  # bad option sets fail before any reading
+    finish_c = _read_c_side(c_paths, target, cpp, cpp_args)
     # the local rustc's crates (rustc -vV) are asked for while the files are read
     asked = Background(lambda: local_crates(crate)) if crates is None else None
-    read_c_files_later = _reader("c_header", "read_c_files_later")
     read_rust_files = _reader("rust_file", "read_rust_files")
-    # the C side first, as always; its preprocessor runs while the Rust side is read
-    finish_c = read_c_files_later(c_paths, target=target, cpp=cpp, cpp_args=cpp_args)
     try:
         rust: Scan = read_rust_files(rust_paths, target=target, edition=edition, crate=crate,
-                                     crates=crates if asked is None else asked.result)
+                                     crates=crates if asked is None else asked.result,
+                                     parallel=None)
     except Exception:
         finish_c()  # C's error, if it has one, is the one to report
         raise

@@ -30,6 +30,9 @@ from ..model import (
 )
 from ..targets import Target
 from ..transform import generalize, normalize
+from ..dataclass_code import compiled_once
+
+_METHODS = compiled_once(__name__)  # dataclass methods compiled once (see its module)
 
 #: The local module the ``cfi_types`` integers live in (the cfi-types crate's newtypes).
 CFI_TYPES = "cfi_types"
@@ -355,3 +358,6 @@ CFI_TYPES_MODULE = (
         f"    pub struct {name}(pub core::ffi::{name});\n"
         for name, code in ((n, C_INT_CODES[kind]) for kind, n in CFI_TYPE_NAMES.items()))
     + "}\n")
+
+
+_METHODS.close()

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .advice import ATOMIC_NOTE, CFI_TYPE_NAMES, rust_spelling, vector_field, without_atomic
-from ..c.frontend import parse_c_type
 from ..codes import BUILTIN_CODES
 from ..errors import UsageError
 from ..itanium.encoder import encode_type
@@ -68,6 +67,9 @@ def _default_name(t: Type) -> str:
 def suggest_encoding(c_type: str, *, prelude: str = "", target: str = DEFAULT_TARGET,
                      name: str | None = None) -> Suggestion:
     """The ``cfi_encoding`` string and a Rust declaration for the C type named ``c_type``."""
+    # imported here: check-bindings imports this module, and reads its C side in another
+    # process when it can (the C front end's import is then that process's)
+    from ..c.frontend import parse_c_type
     tgt = get_target(target)
     t, _ = parse_c_type(c_type, prelude, tgt)
     t = unqualified(t)

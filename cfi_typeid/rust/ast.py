@@ -13,6 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
+from ..dataclass_code import compiled_once
+
+_METHODS = compiled_once(__name__)  # dataclass methods compiled once (see its module)
+
 
 def _offset() -> Any:
     """The ``at`` field of every node: 0 unless given, and left out of equality and hashing
@@ -435,3 +439,6 @@ class SourceFile:
 
     items: tuple[Item, ...]
     tail: TypeExpr | None = None
+
+
+_METHODS.close()

@@ -11,13 +11,11 @@ cargo's ``-C metadata`` makes the local crate's disambiguator differ from a plai
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -85,6 +83,7 @@ def probe_disambiguators(crate: str = "probe", rustc: str | None = None) -> dict
     if not crate.isidentifier():
         raise UsageError(f"{crate!r} is not a crate name")
     rustc_version(exe)
+    import tempfile  # (only when probing: most runs find the cache)
     with tempfile.TemporaryDirectory() as d:
         src, out = Path(d) / "probe.rs", Path(d) / "probe.ll"
         src.write_text(_PROBE)
@@ -114,7 +113,7 @@ def standard_disambiguators(rustc: str | None = None) -> tuple[dict[str, str], s
     def probe() -> dict[str, str]:
         found = probe_disambiguators("probe", rustc)
         return {k: found[k] for k in STANDARD_CRATES if k in found}
-    key = hashlib.sha256(version.encode()).hexdigest()[:16]
+    key = _sha256_hex(version)[:16]
     return _cached(f"crates-{key}.json", probe), version.splitlines()[0]
 
 
@@ -129,8 +128,19 @@ def cached_probe_disambiguators(crate: str = "probe", rustc: str | None = None
     version = rustc_version(exe)
     what = json.dumps([version, crate, _PROBE, _FLAGS,
                        os.environ.get("RUSTC_FORCE_RUSTC_VERSION")])
-    key = hashlib.sha256(what.encode()).hexdigest()[:16]
+    key = _sha256_hex(what)[:16]
     return _cached(f"probe-{key}.json", lambda: probe_disambiguators(crate, exe))
+
+
+def _sha256_hex(text: str) -> str:
+    """SHA-256 of ``text``, from CPython's own ``_sha256`` where it has one: ``hashlib``'s
+    import loads OpenSSL (~2.5 ms of every rust-file start, only for a cache file's name)."""
+    from importlib import import_module  # (by name: mypy may or may not know _sha256)
+    try:
+        module = import_module("_sha256")
+    except ImportError:
+        module = import_module("hashlib")
+    return str(module.sha256(text.encode()).hexdigest())
 
 
 def _cached(name: str, probe: Callable[[], dict[str, str]]) -> dict[str, str]:

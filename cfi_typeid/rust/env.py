@@ -13,6 +13,9 @@ from ..model import Lifetime
 from .ast import Generics
 from .items import Module, Source
 from .types import RConst, RTy
+from ..dataclass_code import compiled_once
+
+_METHODS = compiled_once(__name__)  # dataclass methods compiled once (see its module)
 
 
 @dataclass(eq=False)
@@ -53,3 +56,6 @@ def bind(module: Module, generics: Generics, args: tuple[RTy, ...],
         else:
             consts[name] = arg if isinstance(arg, RConst) else None
     return Env(module, types, dict(zip(generics.lifetimes, lifetimes)), consts=consts)
+
+
+_METHODS.close()

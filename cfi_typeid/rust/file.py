@@ -17,10 +17,16 @@ The cutting is :mod:`cfi_typeid.rust.cut`, the records of a read file
 from __future__ import annotations
 
 import bisect
+import copyreg
+import dataclasses
+import io
+import operator
+import pickle
 import re
-from typing import Any
+from typing import Any, Callable, Protocol
 
 from ..errors import ParseError, PositionedError
+from . import ast
 from .ast import AdtItem, AliasItem, ExternBlock, FnItem, FnPtrType, Item, ModItem, UseItem
 from .cut import ItemCutter, RawItem
 from .file_items import Candidate, FileItems, Problem
@@ -43,13 +49,18 @@ class FileReader(ItemCutter):
     """Enters the items of one file (cut by :class:`~cfi_typeid.rust.cut.ItemCutter`) that we
     read into modules, and notes the candidates for a type id."""
 
-    def __init__(self, text: str, filename: str, crate: str) -> None:
+    def __init__(self, text: str, filename: str, crate: str,
+                 elsewhere: Elsewhere | None = None) -> None:
         super().__init__(text)
+        self.crate = crate
         self.out = FileItems(text, filename, Module(crate, crate, (), None,
                                                     Source(text, filename)))
         #: The spans of the file's comments, in order (the items cut from it reuse its
         #: tokens, see :meth:`lexed`).
         self.comments: list[tuple[int, int]] = []
+        #: How to run a share of the parsing in another process (see :class:`_Shared`).
+        self.run_elsewhere = elsewhere
+        self.elsewhere: _Shared | None = None
 
     def read(self) -> FileItems:
         try:
@@ -58,7 +69,14 @@ class FileReader(ItemCutter):
         except ParseError as e:
             self.out.problems.append(Problem(e.offset, e.message))
             return self.out
-        self.module(self.out.root, 0, len(self.tokens))
+        if self.run_elsewhere is not None:
+            self.elsewhere = _Shared.start(self, self.run_elsewhere)
+        try:
+            self.module(self.out.root, 0, len(self.tokens))
+        finally:
+            if self.elsewhere is not None:
+                self.elsewhere.close()
+                self.elsewhere = None
         return self.out
 
     def module(self, module: Module, i: int, end: int) -> None:
@@ -159,13 +177,12 @@ class FileReader(ItemCutter):
                after: str) -> None:
         """Parse the item at ``span`` (wrapped in ``before``/``after``), enter it into
         ``module``, and note what may have a type id."""
-        start, end = span
-        snippet = before + self.text[start:end] + after
+        start, _ = span
         shift = start - len(before)
-        lexed = None if snippet.startswith("#!") else (  # a shebang there: lex it as it is
-            lambda: self.lexed(raw, before, after, shift))
         try:
-            items = read_source(snippet, "prelude", self.out.filename, lexed).items
+            items = self.elsewhere.get(span, before, after) if self.elsewhere else None
+            if items is None:
+                items = self.parse(raw, span, before, after)
         except ParseError as e:
             if raw.kind == "const":  # a value we do not evaluate: what uses it will say so
                 self.skip(raw, "const with a value this tool does not read")
@@ -176,13 +193,28 @@ class FileReader(ItemCutter):
         except RecursionError:
             self.problem(raw, "nested too deeply to read")
             return
-        items = tuple(shifted(x, shift) for x in items)
         try:
             add_items(module, items)
         except ParseError as e:
             self.problem(raw, e.message, e.offset)
             return
         self.candidates(module, raw, items)
+
+    def parse(self, raw: RawItem, span: tuple[int, int], before: str, after: str,
+              fast_only: bool = False) -> tuple[Item, ...]:
+        """The items parsed from ``span`` wrapped in ``before``/``after``, moved to the
+        file's offsets (see :meth:`parsed`; ``fast_only``: see :func:`read_source`)."""
+        start, end = span
+        snippet = before + self.text[start:end] + after
+        shift = start - len(before)
+        lexed = None if snippet.startswith("#!") else (  # a shebang there: lex it as it is
+            lambda: self.lexed(raw, before, after, shift))
+        if fast_only:
+            items = read_source(snippet, "prelude", self.out.filename, lexed,
+                                fast_only=True).items
+        else:
+            items = read_source(snippet, "prelude", self.out.filename, lexed).items
+        return tuple(shifted(x, shift) for x in items)
 
     def lexed(self, raw: RawItem, before: str, after: str, shift: int) -> Lexed:
         """The tokens and comment spans of the snippet :meth:`parsed` reads (``before``, the
@@ -243,6 +275,136 @@ class FileReader(ItemCutter):
 
     def add(self, c: Candidate) -> None:
         self.out.candidates.append(c)
+
+
+class Pending(Protocol):
+    """A call running in another process (:class:`cfi_typeid.sources.background.Forked`,
+    from a layer above): whether its value has come, the value, or ending it unasked."""
+
+    def ready(self) -> bool: ...
+
+    def result(self) -> Any: ...
+
+    def cancel(self) -> None: ...
+
+
+#: Starts a call in another process.
+Elsewhere = Callable[[Callable[[], Any]], Pending]
+#: A parse job: an item's span and the wrappers around it (see :meth:`FileReader.parsed`).
+_Job = tuple[tuple[int, int], str, str]
+#: Files with fewer characters to parse are parsed in one process (a fork, and sending the
+#: syntax back, cost a few milliseconds).
+MIN_SHARED_CHARACTERS = 40_000
+#: The share of the characters to parse that the other process takes, from the end: a
+#: little less than half, as it also lists the items and sends their syntax back, and this
+#: process should not reach them first.
+OTHER_SHARE = 0.45
+
+
+class _Planner(FileReader):
+    """Walks a file as :class:`FileReader` does, into a throwaway crate root, only listing
+    what it would parse (which items are parsed does not depend on what parsing gives)."""
+
+    def __init__(self, reader: FileReader) -> None:
+        super().__init__(reader.text, reader.out.filename, reader.crate)
+        self.tokens, self.comments = reader.tokens, reader.comments
+        self.jobs: list[tuple[RawItem, tuple[int, int], str, str]] = []
+
+    def parsed(self, module: Module, raw: RawItem, span: tuple[int, int], before: str,
+               after: str) -> None:
+        self.jobs.append((raw, span, before, after))
+
+
+class _Shared:
+    """A file's parsing shared with another process, which never waits for it: that process
+    lists the items to parse and parses the last ones (:data:`OTHER_SHARE` of the
+    characters) while this one
+    parses from the start, taking the other's items once they have come (:meth:`get`).  An
+    item the other process could not parse the fast way is parsed here (for its error, or
+    the slow path's answer), as is every item when the other process is slow or fails."""
+
+    def __init__(self, pending: Pending) -> None:
+        self.pending = pending
+        self.done: dict[_Job, tuple[Item, ...] | None] | None = None
+
+    @staticmethod
+    def start(reader: FileReader, elsewhere: Elsewhere) -> _Shared:
+        return _Shared(elsewhere(lambda: _parse_last_items(reader)))
+
+    def get(self, span: tuple[int, int], before: str, after: str) -> tuple[Item, ...] | None:
+        """The items the other process parsed for this job, or None: parse it here."""
+        if self.done is None:
+            if not self.pending.ready():
+                return None
+            self.done = _loads(self.pending.result())
+        return self.done.get((span, before, after))
+
+    def close(self) -> None:
+        if self.done is None:
+            self.pending.cancel()
+            self.done = {}
+
+
+def _parse_last_items(reader: FileReader) -> bytes:
+    """(In the other process.)  The pickled items of the last jobs (see :class:`_Shared`),
+    by job; b"" for a file too small to share.  Never raises: a job that fails is left
+    out."""
+    try:
+        planner = _Planner(reader)
+        planner.module(planner.out.root, 0, len(reader.tokens))
+        jobs = planner.jobs
+        total = sum(end - start for _, (start, end), _, _ in jobs)
+        if total < MIN_SHARED_CHARACTERS:
+            return b""
+        counted, split = 0, len(jobs)
+        for i, (_, (start, end), _, _) in enumerate(jobs):
+            counted += end - start
+            if counted >= total * (1 - OTHER_SHARE):
+                split = i + 1
+                break
+        done: dict[_Job, tuple[Item, ...]] = {}
+        for raw, span, before, after in jobs[split:]:
+            try:
+                done[span, before, after] = reader.parse(raw, span, before, after, True)
+            except Exception:  # noqa: BLE001 - parsed again there, for its error
+                pass
+        return _dumps(done)
+    except Exception:  # noqa: BLE001 - the other process parses everything itself
+        return b""
+
+
+def _dumps(value: object) -> bytes:
+    """``pickle.dumps``, the syntax classes sent as ``Class(*fields)`` (their dataclass
+    ``__getstate__``/``__setstate__`` call ``fields()`` for every object: twice as slow)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _dispatch_table()
+    pickler.dump(value)
+    return buffer.getvalue()
+
+
+def _loads(data: object) -> dict[_Job, tuple[Item, ...] | None]:
+    try:
+        value = pickle.loads(data) if isinstance(data, bytes) and data else {}
+    except Exception:  # noqa: BLE001 - nothing came: everything is parsed here
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _dispatch_table() -> dict[type, Callable[[Any], Any]]:
+    table: dict[type, Callable[[Any], Any]] = dict(copyreg.dispatch_table)
+    for cls in vars(ast).values():
+        if isinstance(cls, type) and dataclasses.is_dataclass(cls) \
+                and cls.__module__ == ast.__name__:
+            table[cls] = _reducer(cls, [f.name for f in dataclasses.fields(cls)])
+    return table
+
+
+def _reducer(cls: type, names: list[str]) -> Callable[[Any], Any]:
+    get = operator.attrgetter(*names)
+    if len(names) == 1:
+        return lambda o: (cls, (get(o),))
+    return lambda o: (cls, get(o))
 
 
 def _maybe_blanked(text: str, tokens: list[Tok]) -> bool:

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .items import Module
+from ..dataclass_code import compiled_once
+
+_METHODS = compiled_once(__name__)  # dataclass methods compiled once (see its module)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,3 +61,6 @@ class FileItems:
             self._lines = [0] + [m.end() for m in re.finditer("\n", self.text)]
         line = bisect.bisect_right(self._lines, offset)
         return line, offset - self._lines[line - 1] + 1
+
+
+_METHODS.close()

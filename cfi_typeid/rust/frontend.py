@@ -50,14 +50,16 @@ _TRANSFORMER = RustTransformer()
 
 
 def read_source(text: str, rule: str, what: str,
-                lexed: Callable[[], Lexed] | None = None) -> SourceFile:
+                lexed: Callable[[], Lexed] | None = None, fast_only: bool = False
+                ) -> SourceFile:
     """Parse Rust ``text`` (``rule``: ``prelude`` or ``decl``) into syntax objects
     (``lexed``: its tokens, if the caller has them; see :func:`blank_noise`).
 
     The fast way (:mod:`cfi_typeid.parsing.lalr`) runs the rule methods during the parse.  If it fails
     for any reason, Lark parses the text into a tree first and the methods run over that: a
     syntax error anywhere is reported (with Lark's expected-token sets) before any error of
-    meaning, as a tree parse always did."""
+    meaning, as a tree parse always did.  (``fast_only``: the fast way's failure is raised
+    as it is, for a caller that reads the text again this way if it fails.)"""
     check_text(text, what)
     blanked = blank_noise(text, what, impls=rule == "decl", lexed=lexed)
     context = SOURCE.set((text, what))
@@ -65,6 +67,8 @@ def read_source(text: str, rule: str, what: str,
         try:
             result: Any = rust_fast_parser(_TRANSFORMER).parse(blanked, rule)
         except Exception:  # noqa: BLE001 - the slow path below says what is wrong
+            if fast_only:
+                raise
             tree = parse_rust(blanked, rule, what)
             result = walk_lark_tree(tree, _TRANSFORMER, positions=True)
     finally:

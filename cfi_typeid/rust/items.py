@@ -23,6 +23,9 @@ from .ast import (
     ModItem, TraitItem, UseItem,
 )
 from ..targets import Target
+from ..dataclass_code import compiled_once
+
+_METHODS = compiled_once(__name__)  # dataclass methods compiled once (see its module)
 
 #: The crate whose items a prelude defines, when none is named.
 DEFAULT_CRATE = "probe"
@@ -375,3 +378,6 @@ def add_cfi_integers(core: Module) -> None:
     assert isinstance(cfi, Module)
     for name, kind in CFI_C_INTEGERS.items():
         cfi.types[name] = CIntDef(kind)
+
+
+_METHODS.close()

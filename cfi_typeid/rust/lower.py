@@ -33,6 +33,9 @@ from .types import (
 
 #: Memo entries kept per :class:`Lowering` before it starts afresh (a bound on memory).
 _MAX_MEMO = 16384
+#: The resolved types that may be zero-sized (see LayoutFacts.is_zst): integers, pointers,
+#: references, fn pointers, slices and trait objects never are.
+_MAYBE_ZERO_SIZED = (RScalar, RArray, RTuple, RAdt)
 
 
 class Lowering:
@@ -62,6 +65,8 @@ class Lowering:
                             variadic, True, abi, unsafe)
 
     def _is_zst(self, t: RTy) -> bool:
+        if not isinstance(t, _MAYBE_ZERO_SIZED):
+            return False  # (what LayoutFacts.is_zst says of them: most parameters)
         if not isinstance(t, RAdt):
             return self.resolver.is_zst(t)  # cheaper than hashing it: no fields to look at
         zst = self._zst.get(t)

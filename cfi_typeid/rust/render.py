@@ -30,6 +30,9 @@ from ..model import (
     FunctionType, Lifetime, Named, Pointer, Primitive, Projection, Qualified, Reference, RustPath,
     Scalar, Slice, Tuple, Type, Vector,
 )
+from ..dataclass_code import compiled_once
+
+_METHODS = compiled_once(__name__)  # dataclass methods compiled once (see its module)
 
 #: Crates whose paths are written out rather than defined in the prelude.
 STANDARD_CRATES = frozenset({"core", "std", "alloc"})
@@ -519,3 +522,6 @@ def _zero_sized(t: Type) -> bool:
             return [s.name for s in segments] == ["marker", "PhantomData"]
         case _:
             return False
+
+
+_METHODS.close()

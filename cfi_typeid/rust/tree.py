@@ -18,6 +18,9 @@ from .ast import (
 from .tree_types import (
     TYPE_CLASSES, Quals, Return, TypeRules, Variadic, Where, has, of, one, pos, tokens, unquote,
 )
+from ..dataclass_code import compiled_once
+
+_METHODS = compiled_once(__name__)  # dataclass methods compiled once (see its module)
 
 _NO_GENERICS = Generics()
 _ITEM_CLASSES = (AdtItem, AliasItem, ForeignTypeItem, FnItem, ConstItem, UseItem, ModItem,
@@ -338,3 +341,6 @@ class RustTransformer(TypeRules):
 
     def literal(self, meta: Meta, ch: list[Any]) -> Token:
         return ch[0]  # type: ignore[no-any-return]
+
+
+_METHODS.close()

@@ -17,6 +17,9 @@ from .ast import (
     UnsupportedType,
 )
 from .lexer import EscapeError, int_value, unescape
+from ..dataclass_code import compiled_once
+
+_METHODS = compiled_once(__name__)  # dataclass methods compiled once (see its module)
 
 _INT_SUFFIX = re.compile(r"[iu](?:8|16|32|64|128|size)$")
 TYPE_CLASSES = (PathType, RefType, PtrType, SliceType, ArrayType, TupleType, NeverType,
@@ -333,3 +336,6 @@ class TypeRules:
         segs = tuple(PathSeg(t.value, (), t.start_pos or 0) for t in ch
                      if isinstance(t, Token) and t.type != "COLONS")
         return PathType(segs, has(ch[:1], "COLONS"), pos(meta, ch))
+
+
+_METHODS.close()

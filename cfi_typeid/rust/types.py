@@ -17,9 +17,21 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, TypeAlias
 
 from ..model import CInt, FixedInt, Lifetime, Scalar
+from ..dataclass_code import compiled_once
+
+_METHODS = compiled_once(__name__)  # dataclass methods compiled once (see its module)
 
 if TYPE_CHECKING:
     from .items import AdtDef, ForeignDef, TraitDef
+
+
+class _Kept:
+    """The base of the types that hold types: a slot for the hash, kept once computed (see
+    :func:`_keep_hash`), as the model's nodes keep theirs: the lowering's and the layout's
+    memos look the same resolved parameter types up line after line."""
+
+    __slots__ = ("_hash",)
+    _hash: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,38 +54,38 @@ class RScalar:
 
 
 @dataclass(frozen=True, slots=True)
-class RRef:
+class RRef(_Kept):
     inner: RTy
     mutable: bool
     lifetime: Lifetime
 
 
 @dataclass(frozen=True, slots=True)
-class RPtr:
+class RPtr(_Kept):
     inner: RTy
     mutable: bool
 
 
 @dataclass(frozen=True, slots=True)
-class RSlice:
+class RSlice(_Kept):
     inner: RTy
 
 
 @dataclass(frozen=True, slots=True)
-class RArray:
+class RArray(_Kept):
     inner: RTy
     length: int
 
 
 @dataclass(frozen=True, slots=True)
-class RTuple:
+class RTuple(_Kept):
     """A tuple; ``RTuple(())`` is ``()``."""
 
     elements: tuple[RTy, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class RFnPtr:
+class RFnPtr(_Kept):
     params: tuple[RTy, ...]
     returns: RTy
     abi: str
@@ -82,7 +94,7 @@ class RFnPtr:
 
 
 @dataclass(frozen=True, slots=True)
-class RAdt:
+class RAdt(_Kept):
     """A struct, union or enum with its generic arguments."""
 
     adt: AdtDef = field(compare=False)
@@ -109,7 +121,7 @@ class RParam:
 
 
 @dataclass(frozen=True, slots=True)
-class RConst:
+class RConst(_Kept):
     """A const generic argument: its type and its value as rustc spells it (``32``,
     ``true``)."""
 
@@ -118,7 +130,7 @@ class RConst:
 
 
 @dataclass(frozen=True, slots=True)
-class RTraitRef:
+class RTraitRef(_Kept):
     """A trait with its generic arguments but no ``Self``: a trait object's principal trait
     or auto trait (rustc's ``ExistentialTraitRef``)."""
 
@@ -129,7 +141,7 @@ class RTraitRef:
 
 
 @dataclass(frozen=True, slots=True)
-class RProjection:
+class RProjection(_Kept):
     """``Item = u8`` in a trait object: the associated type of ``trait`` (the trait that
     declares it, with that trait's arguments) bound to ``term``."""
 
@@ -142,7 +154,7 @@ class RProjection:
 
 
 @dataclass(frozen=True, slots=True)
-class RDyn:
+class RDyn(_Kept):
     """``dyn Trait + Send + 'a``: its predicates in rustc's order (principal, projections,
     auto traits), each under a binder of its own (``Fn(&u8)``'s elided lifetime is bound
     there), and its region."""
@@ -282,3 +294,29 @@ def shift(t: RTy, by: int, depth: int = 0) -> RTy:
 def shift_lifetime(lt: Lifetime, by: int) -> Lifetime:
     """A lifetime argument moved under ``by`` more binders."""
     return lt if lt.binder is None else Lifetime(lt.binder + by, lt.index)
+
+
+def _keep_hash(cls: type[_Kept]) -> None:
+    """Make ``cls``'s hash the one its dataclass generates, computed once per object (not a
+    field: equality, ``repr``, ``replace`` and pickling never see it)."""
+    compute = cls.__hash__
+
+    def __hash__(self: _Kept) -> int:
+        try:
+            return self._hash
+        except AttributeError:
+            value = compute(self)
+            object.__setattr__(self, "_hash", value)
+            return value
+
+    __hash__.__qualname__ = f"{cls.__qualname__}.__hash__"
+    setattr(cls, "__hash__", __hash__)
+
+
+for _cls in (RRef, RPtr, RSlice, RArray, RTuple, RFnPtr, RAdt, RConst, RTraitRef, RProjection,
+             RDyn):
+    _keep_hash(_cls)
+del _cls
+
+
+_METHODS.close()

@@ -1,9 +1,16 @@
-"""One call run in a thread while the caller works: for the steps of a whole-file command
-that wait on a subprocess (``rustc -vV`` for the crate disambiguators), so that the wait and
-the reading overlap."""
+"""Work that overlaps the caller's: :class:`Background`, one call in a thread, for the steps of
+a whole-file command that wait on a subprocess (``rustc -vV`` for the crate disambiguators);
+and :class:`Forked`, one call in a forked process, for work that needs a CPU of its own (the C
+side of ``check-bindings`` while this process reads the Rust side: threads would take turns
+under the GIL)."""
 
 from __future__ import annotations
 
+import os
+import pickle
+import select
+import signal
+import sys
 import threading
 from typing import Callable, Generic, TypeVar
 
@@ -37,4 +44,101 @@ class Background(Generic[T]):
         return self._value[0]
 
 
-__all__ = ["Background"]
+def spare_cpu() -> bool:
+    """Whether this process may run on two CPUs or more (its affinity, where the system
+    says), and can fork: what makes a :class:`Forked` call really run alongside."""
+    if not hasattr(os, "fork"):
+        return False
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return cpus >= 2
+
+
+class Forked(Generic[T]):
+    """``call()`` run now in a forked child process, when there is a spare CPU for it
+    (:func:`spare_cpu`), its value pickled back; :meth:`result` gives it (once).  Without a
+    spare CPU, or when the child fails in any way, ``call`` runs in this process at
+    :meth:`result`, so what it raises, and anything it writes, are exactly what calling it
+    there gives.
+
+    ``call`` must not read standard input or write anything (the child leaves with
+    ``os._exit``: what it buffered is lost, and it takes no lock another thread may have held
+    at the fork), nor change anything but what it returns.  Both streams are flushed before
+    the fork, so nothing buffered here is written twice."""
+
+    def __init__(self, call: Callable[[], T], *, fork: bool | None = None) -> None:
+        self._call = call
+        self._pid = 0
+        self._pipe = -1
+        if spare_cpu() if fork is None else fork:
+            self._start()
+
+    def _start(self) -> None:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        read, write = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            return
+        if pid == 0:  # the child: never returns
+            os.close(read)
+            _child(self._call, write)
+        os.close(write)
+        self._pid, self._pipe = pid, read
+
+    def ready(self) -> bool:
+        """Whether :meth:`result` would not wait: the child has written its value (or
+        ended); False when the call runs here."""
+        if not self._pid:
+            return False
+        readable, _, _ = select.select([self._pipe], [], [], 0)
+        return bool(readable)
+
+    def cancel(self) -> None:
+        """End the child without waiting for its value (:meth:`result` then runs the call
+        here)."""
+        if self._pid:
+            pid, self._pid = self._pid, 0
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            os.close(self._pipe)
+            os.waitpid(pid, 0)
+
+    def result(self) -> T:
+        if self._pid:
+            pid, self._pid = self._pid, 0
+            with os.fdopen(self._pipe, "rb") as pipe:
+                data = pipe.read()
+            _, status = os.waitpid(pid, 0)
+            if os.waitstatus_to_exitcode(status) == 0 and data:
+                try:
+                    value: T = pickle.loads(data)
+                    return value
+                except Exception:  # noqa: BLE001 - run it here: the same value, or its error
+                    pass
+        return self._call()
+
+
+def _child(call: Callable[[], object], pipe: int) -> None:
+    """Run ``call`` and write its pickled value to ``pipe``; exit 0 if that all went well.
+    (``os._exit``: nothing of the parent's, no exit handler, no flush, runs here.)"""
+    status = 1
+    try:
+        data = pickle.dumps(call(), pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(pipe, "wb") as out:
+            out.write(data)
+        status = 0
+    except BaseException:  # noqa: BLE001 - the parent runs the call again, for its error
+        pass
+    finally:
+        os._exit(status)
+
+
+__all__ = ["Background", "Forked", "spare_cpu"]

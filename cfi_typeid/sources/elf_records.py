@@ -6,6 +6,9 @@ import the reader)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from ..dataclass_code import compiled_once
+
+_METHODS = compiled_once(__name__)  # dataclass methods compiled once (see its module)
 
 #: Bytes per prefix nop (x86 ``90``, AArch64 ``nop``, RISC-V ``c.nop``).
 NOP_SIZE = {"x86_64": 1, "i686": 1, "aarch64": 4, "riscv": 2, "arm": 4}
@@ -104,3 +107,6 @@ class ElfObject:
                 "typeid_symbols": len(self.typeid_symbols), "kcfi_traps": self.kcfi_traps,
                 "prefix_nops": prefixes, "call_site_prefix_nops": assumed,
                 "notes": list(self.notes)}
+
+
+_METHODS.close()

@@ -15,6 +15,9 @@ from typing import Literal
 
 from ..api import TypeIds
 from ..model import FunctionType
+from ..dataclass_code import compiled_once
+
+_METHODS = compiled_once(__name__)  # dataclass methods compiled once (see its module)
 
 Language = Literal["c", "rust"]
 
@@ -86,3 +89,6 @@ class Scan:
 
     declarations: tuple[Declaration, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
+
+
+_METHODS.close()

@@ -25,13 +25,16 @@ from ..api import typeids_of
 from ..errors import CfiTypeidError, PositionedError, UsageError
 from ..flavours import RUSTC
 from ..model import FunctionType
-from ..rust.file import EDITIONS, Candidate, FileItems, FileReader, is_fn_pointer_syntax, use_glob
+from ..rust.file import (
+    EDITIONS, Candidate, Elsewhere, FileItems, FileReader, is_fn_pointer_syntax, use_glob,
+)
 from ..rust.frontend import builtin_crates, function_item, pointee_function
 from ..rust.items import DEFAULT_CRATE
 from ..rust.lower import Lowering
 from ..rust.resolve import Env, Resolver
 from ..rust.types import RAdt, RFnPtr, RTy
 from ..targets import DEFAULT_TARGET, get_target
+from .background import Forked, spare_cpu
 from .records import Declaration, Diagnostic, Scan
 
 
@@ -51,26 +54,31 @@ class RustFileReport:
 
 def scan_rust(text: str, *, target: str = DEFAULT_TARGET, filename: str = "<input>",
               edition: str = "2021", crate: str = DEFAULT_CRATE,
-              crates: Mapping[str, str] | None = None, uses: Sequence[str] = ()) -> Scan:
-    """The records of one Rust file's text (see the module docstring)."""
-    return _scan(text, target, filename, edition, crate, crates or {}, uses)[0]
+              crates: Mapping[str, str] | None = None, uses: Sequence[str] = (),
+              parallel: bool | None = False) -> Scan:
+    """The records of one Rust file's text (see the module docstring; ``parallel``: see
+    :func:`read_rust_files`)."""
+    return _scan(text, target, filename, edition, crate, crates or {}, uses, parallel)[0]
 
 
 def read_rust_files(paths: Sequence[str], *, target: str = DEFAULT_TARGET,
                     edition: str = "2021", crate: str = DEFAULT_CRATE,
                     crates: Crates | None = None, uses: Sequence[str] = (),
-                    progress: bool = False) -> Scan:
+                    progress: bool = False, parallel: bool | None = False) -> Scan:
     """The records of every file of ``paths`` ("-" = stdin), in order; each file is its own
     crate root.  A file that cannot be read is a diagnostic.  ``crates`` may be a call
-    giving them (see :data:`Crates`)."""
+    giving them (see :data:`Crates`).  ``parallel``: a large file's second half is parsed in
+    a forked process (None: when there is a spare CPU; the whole-file commands' choice); the
+    records are the same."""
     return read_rust_files_reporting(paths, target=target, edition=edition, crate=crate,
-                                     crates=crates, uses=uses, progress=progress)[0]
+                                     crates=crates, uses=uses, progress=progress,
+                                     parallel=parallel)[0]
 
 
 def read_rust_files_reporting(
         paths: Sequence[str], *, target: str = DEFAULT_TARGET, edition: str = "2021",
         crate: str = DEFAULT_CRATE, crates: Crates | None = None,
-        uses: Sequence[str] = (), progress: bool = False
+        uses: Sequence[str] = (), progress: bool = False, parallel: bool | None = False
 ) -> tuple[Scan, list[RustFileReport]]:
     """:func:`read_rust_files`, and per file how many items it had and what was skipped
     (``crates`` may be a call, see :data:`Crates`)."""
@@ -83,7 +91,7 @@ def read_rust_files_reporting(
             diagnostics.append(problem)
             reports.append(RustFileReport(path))
             continue
-        scan, report = _scan(text, target, path, edition, crate, crates or {}, uses)
+        scan, report = _scan(text, target, path, edition, crate, crates or {}, uses, parallel)
         declarations += scan.declarations
         diagnostics += scan.diagnostics
         reports.append(report)
@@ -121,10 +129,11 @@ def _check(edition: str, crate: str) -> None:
 
 
 def _scan(text: str, target: str, filename: str, edition: str, crate: str,
-          crates: Crates, uses: Sequence[str]) -> tuple[Scan, RustFileReport]:
+          crates: Crates, uses: Sequence[str], parallel: bool | None = False
+          ) -> tuple[Scan, RustFileReport]:
     _check(edition, crate)
     t = get_target(target)
-    out = FileReader(text, filename, crate).read()
+    out = FileReader(text, filename, crate, _elsewhere(parallel)).read()
     for path in uses:  # --use 'std::ffi::*': as if the file began with that use
         use = use_glob(path)
         if use.alias == "*":
@@ -157,6 +166,13 @@ def _scan(text: str, target: str, filename: str, edition: str, crate: str,
     diagnostics.sort(key=lambda d: d.line)
     report = RustFileReport(filename, out.items, out.skipped)
     return Scan(tuple(declarations), tuple(diagnostics)), report
+
+
+def _elsewhere(parallel: bool | None) -> Elsewhere | None:
+    """How a file's reader runs a share of its parsing in a forked process, if it may."""
+    if parallel is False or (parallel is None and not spare_cpu()):
+        return None
+    return lambda call: Forked(call, fork=True)
 
 
 def _function(c: Candidate, lowering: Lowering, known: dict[Any, RTy]) -> FunctionType | None:
