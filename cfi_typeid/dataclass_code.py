@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
-import marshal
 import os
 import sys
 import zlib
 from typing import Any
+
+from .cache_files import cache_path, read_cached, write_cached
 
 #: The caches open now, innermost last (a module opening one may import another that does).
 _OPEN: list[CompiledOnce] = []
@@ -33,7 +34,7 @@ class CompiledOnce:
     cache file (see the module docstring)."""
 
     def __init__(self, name: str) -> None:
-        self.path = os.path.join(_temp_dir(), f"cfi_typeid-dataclasses-{name}-{_KEY}.code")
+        self.path = cache_path(f"cfi_typeid-dataclasses-{name}-{_KEY}.code")
         self.code: dict[str, Any] = {}
         self.used: dict[str, Any] = {}
         self.missed = False
@@ -55,7 +56,7 @@ class CompiledOnce:
         if not _OPEN and vars(dataclasses).get("exec") is _exec:
             delattr(dataclasses, "exec")
         if self.missed and os.environ.get("CFI_TYPEID_PARSER_NO_CACHE") != "1":
-            _store(self.path, self.used)
+            write_cached(self.path, (_KEY, self.used))
 
 
 def compiled_once(name: str) -> CompiledOnce:
@@ -76,37 +77,11 @@ def _exec(source: Any, globals: Any = None, locals: Any = None, /) -> None:
 
 
 def _load(path: str) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as f:
-            stored = marshal.loads(f.read())
-    except (OSError, ValueError, EOFError, TypeError):
-        return {}
+    stored = read_cached(path)
     if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == _KEY \
             and isinstance(stored[1], dict):
         return stored[1]
     return {}
-
-
-def _store(path: str, code: dict[str, Any]) -> None:
-    try:
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            marshal.dump((_KEY, code), f)
-        os.replace(tmp, path)
-    except (OSError, ValueError):
-        pass
-
-
-def _temp_dir() -> str:
-    """The temporary directory, as ``tempfile.gettempdir`` usually finds it (without its
-    import), as the parser's cache finds it."""
-    for name in ("TMPDIR", "TEMP", "TMP"):
-        if os.environ.get(name):
-            return os.environ[name]
-    if os.name == "nt":
-        import tempfile
-        return tempfile.gettempdir()
-    return "/tmp"
 
 
 #: The Python whose bytecode the cache holds.

@@ -29,7 +29,8 @@ from typing import Any, Callable, Mapping
 
 from .lalr import _EMPTY, Default, Meta, Node, Parser, SpanKey, Token, Unparsable, _WARM, \
     _keep_reused
-from .tables import Rule, Tables, _temp_dir
+from .tables import Rule, Tables
+from ..cache_files import cache_path, read_cached, write_cached
 
 #: Bumped whenever the generated code changes.
 GENERATOR_VERSION = 6
@@ -101,23 +102,13 @@ def _generator_source() -> int:
 
 def _load_code(key: str, source: Callable[[], str]) -> Any:
     """The compiled generated module: from the cache, or generated, compiled and stored."""
-    path = os.path.join(_temp_dir(), f"cfi_typeid-parser-{key}.code")
+    path = cache_path(f"cfi_typeid-parser-{key}.code")
     if os.environ.get("CFI_TYPEID_PARSER_NO_CACHE") != "1":
-        try:
-            with open(path, "rb") as f:
-                stored = marshal.loads(f.read())
-            if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
-                return stored[1]
-        except (OSError, ValueError, EOFError, TypeError):
-            pass
+        stored = read_cached(path)
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
+            return stored[1]
     code = compile(source(), f"<cfi_typeid generated parser {key}>", "exec")
-    try:
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            marshal.dump((key, code), f)
-        os.replace(tmp, path)
-    except (OSError, ValueError):
-        pass
+    write_cached(path, (key, code))
     return code
 
 

@@ -7,11 +7,12 @@ plainer tools).  :mod:`cfi_typeid.parsing.lalr` runs them.
 
 from __future__ import annotations
 
-import marshal
 import os
 import re
 import zlib
 from typing import Any, Callable, NamedTuple
+
+from ..cache_files import cache_path, read_cached, write_cached
 
 #: Bumped whenever the stored tables change shape.
 _FORMAT = 3
@@ -137,21 +138,9 @@ def grammar_text(filename: str) -> str:
         return f.read()
 
 
-def _temp_dir() -> str:
-    """The temporary directory, as ``tempfile.gettempdir`` would usually find it (without
-    importing ``tempfile``, whose import alone costs more than loading the tables)."""
-    for name in ("TMPDIR", "TEMP", "TMP"):
-        if os.environ.get(name):
-            return os.environ[name]
-    if os.name == "nt":
-        import tempfile
-        return tempfile.gettempdir()
-    return "/tmp"
-
-
 def _cache_path(name: str, grammar: str) -> str:
     key = zlib.crc32(f"{_FORMAT}\0{grammar}".encode()) ^ (len(grammar) << 32)
-    return os.path.join(_temp_dir(), f"cfi_typeid-{name}-{key:x}.tables")
+    return cache_path(f"cfi_typeid-{name}-{key:x}.tables")
 
 
 def load_tables(name: str, grammar: str, build: Callable[[], Any]) -> Tables:
@@ -159,27 +148,17 @@ def load_tables(name: str, grammar: str, build: Callable[[], Any]) -> Tables:
     instance for that grammar) and written to it.  A cache that cannot be read is rebuilt, one
     that cannot be written is no error; the stored grammar text guards against a collision."""
     path = _cache_path(name, grammar)
+    data = read_cached(path)
     try:
-        with open(path, "rb") as f:
-            # (one read, then loads: marshal.load on a file reads it object by object, which
-            # costs a fresh process several milliseconds)
-            data = marshal.loads(f.read())
         if data["grammar"] == grammar:
             return Tables(data["states"], data["start"], data["end"],
                           [Rule(o, s, c, k, x) for o, s, c, k, x in data["rules"]],
                           [Terminal(*t) for t in data["terminals"]], data["ignore"],
                           data["silent"], data["embeds"])
-    except (OSError, ValueError, EOFError, KeyError, TypeError):
+    except (KeyError, TypeError, ValueError):
         pass
     tables = extract_tables(build())
-    stored = {**tables._asdict(), "grammar": grammar,
-              "rules": [tuple(r) for r in tables.rules],
-              "terminals": [tuple(t) for t in tables.terminals]}
-    try:
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            marshal.dump(stored, f)
-        os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one
-    except (OSError, ValueError):
-        pass
+    write_cached(path, {**tables._asdict(), "grammar": grammar,
+                        "rules": [tuple(r) for r in tables.rules],
+                        "terminals": [tuple(t) for t in tables.terminals]})
     return tables
