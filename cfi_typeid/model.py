@@ -33,7 +33,7 @@ class _Node:
 
     A node's dataclass hash hashes the tuple of its fields, which hashes every child again,
     so a tree was hashed whole at each dictionary look-up (the encoder's substitutions, the
-    memoised answers).  :func:`_keep_hash` wraps each class's generated hash to compute it at
+    memoised answers).  :func:`keep_hash` wraps each class's generated hash to compute it at
     the first call and keep it in this slot: the same value, as nodes are immutable.  Not a
     dataclass field, so equality, ``repr``, ``replace`` and pickling never see it (an
     unpickled or replaced node computes its hash again).  :func:`nesting` keeps each node's
@@ -409,11 +409,13 @@ Type: TypeAlias = (
     | DynTrait
 )
 
-def _keep_hash(cls: type[_Node]) -> None:
-    """Make ``cls``'s hash the one its dataclass generates, computed once per node."""
-    compute = cls.__hash__
+def keep_hash(cls: type[Any]) -> None:
+    """Make ``cls``'s hash the one its dataclass generates, computed once per object and kept
+    in its ``_hash`` slot (not a field: equality, ``repr``, ``replace`` and pickling never see
+    it).  The model's nodes and the Rust front end's resolved types use it."""
+    compute: Callable[[Any], int] = getattr(cls, "__hash__")
 
-    def __hash__(self: _Node) -> int:
+    def __hash__(self: Any) -> int:
         # (getattr with a default: a node's first hash raised and caught an AttributeError
         # in Python, which cost twice what its hashing does)
         value: int | None = getattr(self, "_hash", None)
@@ -460,7 +462,7 @@ _NODE_CLASSES: tuple[type[_Node], ...] = (
     Array, FunctionType, Named, Encoded, Lifetime, Reference, Slice, Tuple, PathSegment,
     RustPath, ConstValue, Projection, DynTrait)
 for _cls in _NODE_CLASSES:
-    _keep_hash(_cls)
+    keep_hash(_cls)
 del _cls
 # (only the classes built most often: each class compiled costs a one-off run ~0.1 ms)
 _store_slots((FunctionType, Pointer, Qualified, Array, Named))

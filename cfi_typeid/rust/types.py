@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, TypeAlias
 
-from ..model import CInt, FixedInt, Lifetime, Scalar
+from ..model import CInt, FixedInt, Lifetime, Scalar, keep_hash
 from ..dataclass_code import compiled_once
 
 _METHODS = compiled_once(__name__)  # dataclass methods compiled once (see its module)
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 class _Kept:
     """The base of the types that hold types: a slot for the hash, kept once computed (see
-    :func:`_keep_hash`), as the model's nodes keep theirs: the lowering's and the layout's
-    memos look the same resolved parameter types up line after line."""
+    :func:`cfi_typeid.model.keep_hash`), as the model's nodes keep theirs: the lowering's and
+    the layout's memos look the same resolved parameter types up line after line."""
 
     __slots__ = ("_hash",)
     _hash: int
@@ -296,26 +296,9 @@ def shift_lifetime(lt: Lifetime, by: int) -> Lifetime:
     return lt if lt.binder is None else Lifetime(lt.binder + by, lt.index)
 
 
-def _keep_hash(cls: type[_Kept]) -> None:
-    """Make ``cls``'s hash the one its dataclass generates, computed once per object (not a
-    field: equality, ``repr``, ``replace`` and pickling never see it)."""
-    compute = cls.__hash__
-
-    def __hash__(self: _Kept) -> int:
-        try:
-            return self._hash
-        except AttributeError:
-            value = compute(self)
-            object.__setattr__(self, "_hash", value)
-            return value
-
-    __hash__.__qualname__ = f"{cls.__qualname__}.__hash__"
-    setattr(cls, "__hash__", __hash__)
-
-
 for _cls in (RRef, RPtr, RSlice, RArray, RTuple, RFnPtr, RAdt, RConst, RTraitRef, RProjection,
              RDyn):
-    _keep_hash(_cls)
+    keep_hash(_cls)
 del _cls
 
 
