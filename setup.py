@@ -8,9 +8,14 @@ A compiled build that cannot be made (no mypyc, no C compiler, a compiler error)
 falls back to pure Python, so ``pip install .`` works on a machine without a C compiler.
 
 Only modules measured to gain are compiled (benchmarks/README.md): the transforms and the
-encoder, the C front end's lexing-level code and driver, the library and batch.  The model
-stays Python (compiled, its dataclasses were slower from the Python code around them), and
-so does the generated parser (compiled untyped, it gained nothing).
+encoder, the C front end's lexing-level code and driver, the library and batch, and the C
+grammar's parser, generated here as a typed module
+(:mod:`cfi_typeid.parsing.typed`; the untyped code that the pure package exec's gained
+nothing compiled).  Generating it needs Lark, a build requirement of the compiled build
+alone, as mypy is.  The model stays Python (compiled, its dataclasses were slower from the
+Python code around them), and so do the C rule methods: mypyc keeps an ``int``-typed value
+as a machine integer, which drops ``c/constants.Typed`` (an ``int`` subclass carrying its C
+type) wherever it passes through one, and so folds ``-1 < 0u`` to 1.
 """
 
 from __future__ import annotations
@@ -32,6 +37,13 @@ COMPILED = [
     "cfi_typeid/api.py",
     "cfi_typeid/cli/batch.py",
 ]
+
+#: The modules that ``CFI_TYPEID_COMPILE=1`` generates into the source tree, compiles with
+#: those above, and removes from the tree again once the wheel has them (see
+#: :func:`_generate`): grammar name -> module.
+GENERATED = {"c": "cfi_typeid/parsing/_built_c.py"}
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _say(message: str) -> None:
@@ -77,9 +89,40 @@ class FreshBuildPy(build_py):
         super().run()
 
 
-def _has_mypyc() -> bool:
+def _has(module: str) -> bool:
     import importlib.util
-    return importlib.util.find_spec("mypyc") is not None
+    return importlib.util.find_spec(module) is not None
+
+
+def _generate() -> list[str]:
+    """Write the typed parser modules of :data:`GENERATED` (the C grammar's, for the C front
+    end's rule methods) and return their paths; none when that fails, which only leaves
+    them out of the compiled build (the pure package never needs them)."""
+    sys.path.insert(0, _HERE)
+    try:
+        from cfi_typeid.c.semantics import CTransformer
+        from cfi_typeid.c.syntax import _LEXER_CALLBACKS, _grammar, c_parser
+        from cfi_typeid.parsing.tables import load_tables
+        from cfi_typeid.parsing.typed import write_module
+        grammar = _grammar()
+        write_module(os.path.join(_HERE, GENERATED["c"]), "c", grammar,
+                     load_tables("c", grammar, c_parser), CTransformer(),
+                     bool(_LEXER_CALLBACKS), True)
+    except Exception as e:  # noqa: BLE001 - any failure: compile without the parser
+        _say(f"generating the C parser failed ({type(e).__name__}: {e}); not compiling it")
+        _remove_generated()
+        return []
+    finally:
+        sys.path.remove(_HERE)
+    return list(GENERATED.values())
+
+
+def _remove_generated() -> None:
+    for path in GENERATED.values():
+        try:
+            os.unlink(os.path.join(_HERE, path))
+        except OSError:
+            pass
 
 
 def _extensions() -> list[object]:
@@ -91,8 +134,8 @@ def _extensions() -> list[object]:
     try:
         # (an isolated build environment has mypy but not the runtime dependencies: their
         # types are then Any to mypyc, which compiles the calls generically)
-        return list(mypycify(["--ignore-missing-imports", *COMPILED], opt_level="3",
-                             group_name="cfi_typeid"))
+        return list(mypycify(["--ignore-missing-imports", *COMPILED, *_generate()],
+                             opt_level="3", group_name="cfi_typeid"))
     except BaseException as e:  # noqa: BLE001 - mypyc exits on a type error
         _say(f"mypyc failed ({type(e).__name__}: {e}); installing pure Python")
         return []
@@ -104,13 +147,18 @@ _EDITABLE = bool({"editable_wheel", "develop"} & set(sys.argv))
 _COMPILE = os.environ.get("CFI_TYPEID_COMPILE") == "1"
 if _COMPILE and _EDITABLE:
     _say("not compiling for an editable install (pure Python)")
-# mypyc only when asked for, a build requirement of that build alone: an isolated build
-# (pip's default) learns it from PEP 517's get_requires_for_build_wheel and installs it,
-# then runs this again with mypyc there.
-_FETCH_MYPYC = _COMPILE and not _has_mypyc()
+# mypyc (and Lark, to generate the parser) only when asked for, build requirements of that
+# build alone: an isolated build (pip's default) learns them from PEP 517's
+# get_requires_for_build_wheel and installs them, then runs this again with them there.
+_FETCH = _COMPILE and not (_has("mypyc") and _has("lark"))
 
-setup(
-    ext_modules=_extensions() if _COMPILE and not _FETCH_MYPYC and not _EDITABLE else [],
-    cmdclass={"build_ext": OptionalBuildExt, "build_py": FreshBuildPy},
-    setup_requires=["mypy>=1.8"] if _FETCH_MYPYC else [],
-)
+try:
+    setup(
+        ext_modules=_extensions() if _COMPILE and not _FETCH and not _EDITABLE else [],
+        cmdclass={"build_ext": OptionalBuildExt, "build_py": FreshBuildPy},
+        setup_requires=["mypy>=1.8", "lark>=1.1.9"] if _FETCH else [],
+    )
+finally:
+    # (the wheel has them by now: a generated module left in the tree would be
+    # packed into a later pure build, or shadow nothing but confuse a reader)
+    _remove_generated()

@@ -221,3 +221,103 @@ def test_rule_names_that_are_python_keywords() -> None:
         generated = compiled.CompiledParser(tables, methods, positions=positions)
         for text in ("c x ;", "d a b c y, z ;", "d a", "c ;", "cx;dyz zz"):
             assert _outcome(generated, text) == _outcome(reference, text)
+
+
+# ---- the typed module (cfi_typeid.parsing.typed), which the compiled build compiles ---------
+
+def _typed_parser(tables: lalr_tables.Tables, methods: object, monkeypatch: pytest.MonkeyPatch,
+                  callbacks: dict[str, Any] | None = None) -> compiled.CompiledParser:
+    """A CompiledParser that runs the typed module generated for ``tables``, as plain
+    Python (registered as load_tables registers a built one)."""
+    import types
+    from cfi_typeid.parsing import typed
+    source = typed.generate_module(tables, "grammar", compiled._method_shapes(tables, methods),
+                                   bool(callbacks), False,
+                                   (compiled.GENERATOR_VERSION, compiled._generator_source()))
+    module = types.ModuleType("cfi_typeid.parsing._built_test")
+    exec(compile(source, "<typed>", "exec"), module.__dict__)
+    monkeypatch.setitem(lalr_tables._BUILT, id(tables), (tables, module))
+    parser = compiled.CompiledParser(tables, methods, lexer_callbacks=callbacks)
+    assert parser._parse is module.parse
+    return parser
+
+
+def test_typed_module_agrees_with_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    methods = _InlineMethods()
+    reference = _PAIRS["inline"][0]
+    typed = _typed_parser(_TABLES, methods, monkeypatch, {"NAME": _shout})
+    texts = ["", "   ", "x: 1, yz, *, - - 2;", "let x = 1 + 2 * 3 - (yz) / 4;",
+             "(x: 1; (y: 2;)) end", "end done", "end over ", "lets: 1;", "let: 1;", "x: 1 2;",
+             "x: 1,;", "@", "end end", "let x = 1 * x;", " " * 300 + "@",
+             "x: 1, 2, 3, 4; y: *; (z: -1;) let q = (1 + 2) * 3;"]
+    for i in range(lalr._WARM + 5):  # (past the warm-up, every state has its own lexer)
+        for text in texts:
+            assert _outcome(typed, text) == _outcome(reference, text), text
+
+
+def test_typed_module_of_rule_names_that_are_python_keywords(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    grammar = r"""
+    start: class+
+    class: "c" lambda ";" -> def
+         | "d" _if
+    lambda: NAME | NAME "," lambda
+    _if: NAME NAME
+    NAME: /[a-z]+/
+    %ignore " "
+    """
+    tables = lalr_tables.extract_tables(Lark(grammar, parser="lalr", lexer="contextual",
+                                             maybe_placeholders=False))
+    reference = lalr.Parser(tables, _InlineMethods())
+    typed = _typed_parser(tables, _InlineMethods(), monkeypatch)
+    for text in ("c x ;", "d a b c y, z ;", "d a", "c ;", "cx;dyz zz"):
+        assert _outcome(typed, text) == _outcome(reference, text)
+
+
+def test_typed_c_module_gives_byte_identical_output(tmp_path: Path) -> None:
+    """The C grammar's typed module, as setup.py writes it for mypyc, run uncompiled
+    (``CFI_TYPEID_PARSER=typed``) in a copy of the package: batch's output on the benchmark
+    and differential lines is the reference parser's, byte for byte.  (The compiled build
+    runs it compiled: tests/test_packaging.py compares that build's output with pure
+    Python's.)"""
+    import shutil
+    copy = tmp_path / "tree"
+    shutil.copytree(ROOT / "cfi_typeid", copy / "cfi_typeid",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    shutil.copytree(ROOT / "grammar", copy / "grammar")
+    write = ("import sys; sys.path.insert(0, sys.argv[1]); "
+             "from cfi_typeid.c.semantics import CTransformer; "
+             "from cfi_typeid.c.syntax import _LEXER_CALLBACKS, _grammar, c_parser; "
+             "from cfi_typeid.parsing.tables import load_tables; "
+             "from cfi_typeid.parsing.typed import write_module; "
+             "g = _grammar(); write_module(sys.argv[2], 'c', g, load_tables('c', g, c_parser), "
+             "CTransformer(), True, True)")
+    built = copy / "cfi_typeid" / "parsing" / "_built_c.py"
+    subprocess.run([sys.executable, "-c", write, str(copy), str(built)], check=True,
+                   cwd=tmp_path)
+    probe = ("from cfi_typeid.c.frontend import _TRANSFORMER; "
+             "from cfi_typeid.c.syntax import c_fast_parser; "
+             "import cfi_typeid.parsing._built_c as m; "
+             "assert c_fast_parser(_TRANSFORMER)._parse is m.parse")
+    env = {**os.environ, "CFI_TYPEID_PARSER": "typed", "PYTHONPATH": str(copy)}
+    subprocess.run([sys.executable, "-c", probe], check=True, env=env, cwd=tmp_path)
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import generate as gen
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    lines = gen.c_batch_lines(gen.c_prototypes(10_000 if FULL else 1_500)).splitlines()
+    import test_c_fast_path
+    lines += [json.dumps({"prelude": prelude, "decl": decl})
+              for prelude, decl in test_c_fast_path._EXTRA]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(line + "\n" for line in lines))
+    outputs = []
+    for parser, path in (("typed", copy), ("tables", ROOT)):
+        proc = subprocess.run([sys.executable, "-m", "cfi_typeid", "batch", str(source)],
+                              capture_output=True, cwd=tmp_path, timeout=900,
+                              env={**os.environ, "CFI_TYPEID_PARSER": parser,
+                                   "PYTHONPATH": str(path)})
+        assert not proc.stderr, proc.stderr.decode()
+        outputs.append(proc.stdout)
+    assert outputs[0].count(b"\n") == len(lines) and outputs[0] == outputs[1]

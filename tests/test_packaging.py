@@ -123,16 +123,21 @@ def _pure_env() -> dict[str, str]:
     return dict(os.environ, PYTHONPATH=str(ROOT))
 
 
-def _setup_modules() -> list[str]:
-    """setup.py's COMPILED list, read without running setup.py."""
+def _setup_value(name: str) -> object:
+    """A literal assigned at setup.py's top level, read without running setup.py."""
     import ast
     tree = ast.parse((ROOT / "setup.py").read_text())
     for node in tree.body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "COMPILED":
-            value = ast.literal_eval(node.value)
-            assert isinstance(value, list)
-            return [str(v) for v in value]
-    raise AssertionError("setup.py has no COMPILED list")
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == name:
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"setup.py has no {name}")
+
+
+def _setup_modules() -> list[str]:
+    """setup.py's COMPILED list and the modules it generates (GENERATED)."""
+    compiled, generated = _setup_value("COMPILED"), _setup_value("GENERATED")
+    assert isinstance(compiled, list) and isinstance(generated, dict)
+    return [str(v) for v in compiled] + [str(v) for v in generated.values()]
 
 
 def _c_compiler() -> bool:
@@ -174,6 +179,18 @@ def test_compiled_build_answers_as_the_pure_one(
     assert _loaded_from(compiled_env, tmp_path, "cfi_typeid.itanium.encoder").endswith(".so")
     assert _loaded_from(pure_env, tmp_path, "cfi_typeid.itanium.encoder").endswith(".py")
     assert _outputs(compiled_env, tmp_path) == _outputs(pure_env, tmp_path)
+    # the C front end runs the generated parser module compiled (and the pure package, which
+    # has none, the exec'd code; so does the compiled one with CFI_TYPEID_PARSER=exec)
+    probe = ("from cfi_typeid.c.frontend import _TRANSFORMER; "
+             "from cfi_typeid.c.syntax import c_fast_parser; "
+             "print(getattr(c_fast_parser(_TRANSFORMER)._parse, '__module__', None))")
+    for env, expected in ((compiled_env, "cfi_typeid.parsing._built_c"), (pure_env, None),
+                          (dict(compiled_env, CFI_TYPEID_PARSER="exec"), None)):
+        run = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, check=True)
+        assert run.stdout.strip() == str(expected), run.stdout
+    assert _outputs(dict(compiled_env, CFI_TYPEID_PARSER="exec"), tmp_path) \
+        == _outputs(pure_env, tmp_path)
 
 
 #: The tests of the compiled modules' code, run against the compiled build by
@@ -182,6 +199,7 @@ _COMPILED_SUITE = [
     "test_c_fast_path.py", "test_batch_contract.py", "test_cli.py", "test_golden_c.py",
     "test_c_reader.py", "test_c_headers.py", "test_compiled_parser.py", "test_c_modes.py",
     "test_c_calling_conventions.py", "test_c_roundtrip.py", "test_targets.py",
+    "test_c_layout.py", "test_c_vectors.py", "test_c_refusals.py", "test_c_typedef_names.py",
 ]
 
 

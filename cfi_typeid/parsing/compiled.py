@@ -29,7 +29,7 @@ from typing import Any, Callable, Mapping
 
 from .lalr import _EMPTY, Default, Meta, Node, Parser, SpanKey, Token, Unparsable, _WARM, \
     _keep_reused
-from .tables import Rule, Tables
+from .tables import Rule, Tables, built_parser
 from ..cache_files import cache_path, read_cached, write_cached
 
 #: Bumped whenever the generated code changes.
@@ -47,14 +47,19 @@ class CompiledParser(Parser):
                  reused: tuple[str, SpanKey] | None = None) -> None:
         super().__init__(tables, methods, lexer_callbacks, default, positions, reused)
         shapes = _method_shapes(tables, methods)
-        source_key = _key(tables, shapes, positions, bool(self._user_callbacks),
-                          reused is not None)
-        namespace = _driver_globals()
-        exec(_load_code(source_key, lambda: generate(tables, shapes, positions,
-                                                     bool(self._user_callbacks),
-                                                     reused is not None)), namespace)
-        self._reductions = namespace["build"](methods, default, Meta, _EMPTY)
-        self._parse = namespace["parse"]
+        flags = (positions, bool(self._user_callbacks), reused is not None)
+        built = built_parser(tables)
+        if built is not None and built.SHAPES == shapes and built.FLAGS == flags \
+                and built.GENERATOR == (GENERATOR_VERSION, _generator_source()):
+            # the build's compiled module for these very tables (cfi_typeid.parsing.typed)
+            self._reductions = built.Reductions(methods, default)
+            self._parse = built.parse
+        else:
+            namespace = _driver_globals()
+            exec(_load_code(_key(tables, shapes, *flags),
+                            lambda: generate(tables, shapes, *flags)), namespace)
+            self._reductions = namespace["build"](methods, default, Meta, _EMPTY)
+            self._parse = namespace["parse"]
         # the reused rules whose reduction makes a value (a ?rule's one child is no new value)
         self._reused_kept = frozenset(r for r in self._reused_rules
                                       if self._rules[r][2] is not None)

@@ -143,12 +143,18 @@ def _cache_path(name: str, grammar: str) -> str:
     return cache_path(f"cfi_typeid-{name}-{key:x}.tables")
 
 
-def load_tables(name: str, grammar: str, build: Callable[[], Any]) -> Tables:
-    """The tables of ``grammar``: read from the cache, or extracted from ``build()`` (a Lark
-    instance for that grammar) and written to it.  A cache that cannot be read is rebuilt, one
-    that cannot be written is no error; the stored grammar text guards against a collision."""
-    path = _cache_path(name, grammar)
-    data = read_cached(path)
+def table_data(tables: Tables, grammar: str) -> dict[str, Any]:
+    """``tables`` as plain data that ``marshal`` stores (with the grammar text, which guards
+    against a collision): what the cache file holds, and a built parser module (see
+    :mod:`cfi_typeid.parsing.typed`)."""
+    return {**tables._asdict(), "grammar": grammar,
+            "rules": [tuple(r) for r in tables.rules],
+            "terminals": [tuple(t) for t in tables.terminals]}
+
+
+def _from_data(data: Any, grammar: str) -> Tables | None:
+    """The tables in ``data`` (from :func:`table_data`), or None when they are not
+    ``grammar``'s or not tables at all."""
     try:
         if data["grammar"] == grammar:
             return Tables(data["states"], data["start"], data["end"],
@@ -157,8 +163,64 @@ def load_tables(name: str, grammar: str, build: Callable[[], Any]) -> Tables:
                           data["silent"], data["embeds"])
     except (KeyError, TypeError, ValueError):
         pass
+    return None
+
+
+#: The parser modules that setup.py generates and mypyc compiles (see
+#: :mod:`cfi_typeid.parsing.typed`): grammar name -> module under ``cfi_typeid.parsing``.
+BUILT_MODULES = {"c": "_built_c"}
+
+#: The compiled parser modules whose tables :func:`load_tables` returned: id of the tables ->
+#: the tables (kept, so that the id stays theirs) and the module.
+_BUILT: dict[int, tuple[Tables, Any]] = {}
+
+
+def built_parser(tables: Tables) -> Any:
+    """The compiled parser module generated for exactly these tables (the object
+    :func:`load_tables` returned), or None."""
+    entry = _BUILT.get(id(tables))
+    return entry[1] if entry is not None and entry[0] is tables else None
+
+
+def _built_tables(name: str, grammar: str) -> Tables | None:
+    """The tables of the compiled parser module of grammar ``name``, if the build made one
+    for this grammar text.  A module found as plain Python source is not used (one left in a
+    source tree, or in a build whose compiling failed): the pure package runs the exec'd
+    code.  ``CFI_TYPEID_PARSER=exec`` runs that in a compiled build too;
+    ``CFI_TYPEID_PARSER=typed`` takes a module found as source too (the tests run the typed
+    code so, uncompiled)."""
+    choice = os.environ.get("CFI_TYPEID_PARSER")
+    if name not in BUILT_MODULES or choice == "exec":
+        return None
+    qualified = f"{__package__}.{BUILT_MODULES[name]}"
+    for known, module in _BUILT.values():
+        if module.__name__ == qualified and module.DATA["grammar"] == grammar:
+            return known
+    from importlib import import_module
+    try:
+        module = import_module(qualified)
+    except ImportError:
+        return None
+    if str(getattr(module, "__file__", "")).endswith(".py") and choice != "typed":
+        return None
+    tables = _from_data(module.DATA, grammar)
+    if tables is not None:
+        _BUILT[id(tables)] = (tables, module)
+    return tables
+
+
+def load_tables(name: str, grammar: str, build: Callable[[], Any]) -> Tables:
+    """The tables of ``grammar``: those of the build's compiled parser for it, if any; else
+    read from the cache, or extracted from ``build()`` (a Lark instance for that grammar) and
+    written to it.  A cache that cannot be read is rebuilt, one that cannot be written is no
+    error; the stored grammar text guards against a collision."""
+    built = _built_tables(name, grammar)
+    if built is not None:
+        return built
+    path = _cache_path(name, grammar)
+    tables = _from_data(read_cached(path), grammar)
+    if tables is not None:
+        return tables
     tables = extract_tables(build())
-    write_cached(path, {**tables._asdict(), "grammar": grammar,
-                        "rules": [tuple(r) for r in tables.rules],
-                        "terminals": [tuple(t) for t in tables.terminals]})
+    write_cached(path, table_data(tables, grammar))
     return tables
