@@ -8,12 +8,56 @@ against clang's predefined macros, so a wrong row fails a test rather than an en
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Mapping
 
 from .errors import UsageError
 from .model import CInt
+
+@dataclass(frozen=True, slots=True)
+class CStandard:
+    """What a C language standard (clang's ``-std=``) changes in what a declaration means.
+
+    Each flag is a rule clang-19 applies under ``-std=c23`` and not under its default,
+    ``gnu17`` (``tests/test_c23.py`` checks each against clang-19).  Everything else is the
+    same in both: clang accepts ``[[attributes]]``, ``typeof``, ``_BitInt(N)``, ``alignof``
+    and binary literals in gnu17 too, and so do we.
+    """
+
+    name: str
+    #: C23 6.7.6.3: ``void f()`` is a prototype without parameters (``_ZTSFvvE``), not an
+    #: unprototyped declaration (``_ZTSFvE``)
+    empty_parentheses_are_void: bool = False
+    #: ``void f(...)``, a variadic function without a named parameter
+    bare_ellipsis: bool = False
+    #: the keywords ``true``, ``false`` (constants 1 and 0) and ``nullptr``
+    bool_and_nullptr_keywords: bool = False
+    #: digit separators in integer literals (``1'000``)
+    digit_separators: bool = False
+    #: ``constexpr`` objects, whose values are integer constant expressions
+    constexpr: bool = False
+    #: K&R definitions (``int f(a) int a; {...}``), which C23 removed
+    knr_definitions: bool = True
+
+    @property
+    def clang_flag(self) -> str:
+        """The flag that asks clang for this standard."""
+        return f"-std={self.name}"
+
+
+_C23_RULES: dict[str, bool] = dict(
+    empty_parentheses_are_void=True, bare_ellipsis=True, bool_and_nullptr_keywords=True,
+    digit_separators=True, constexpr=True, knr_definitions=False)
+
+#: The standards ``--std`` takes: clang-19's default and C23 (``c2x`` is clang's older name).
+C_STANDARDS: Mapping[str, CStandard] = MappingProxyType({
+    "gnu17": CStandard("gnu17"),
+    "c23": CStandard("c23", **_C23_RULES),
+    "gnu23": CStandard("gnu23", **_C23_RULES),
+})
+DEFAULT_C_STANDARD = "gnu17"
+
 
 _LP64_TYPEDEFS: Mapping[str, str] = {
     "size_t": "unsigned long",
@@ -89,6 +133,9 @@ class Target:
     #: The CFI sanitizers rustc 1.95's built-in spec of this target supports (others need a
     #: custom target spec that adds them; the type ids do not change).
     rustc_sanitizers: frozenset[str] = frozenset()
+    #: The C standard declarations are read in (see :func:`with_c_standard`): part of the
+    #: target's value so that every cache keyed by the target keeps the two apart.
+    c_standard: CStandard = C_STANDARDS[DEFAULT_C_STANDARD]
 
     def __hash__(self) -> int:
         # The front ends' caches key on the target several times a line, and a dataclass
@@ -279,3 +326,13 @@ def get_target(triple: str) -> Target:
     if found is None:
         raise UsageError(f"unknown target {triple!r}; known targets: {', '.join(TARGETS)}")
     return found
+
+
+def with_c_standard(target: Target, name: str) -> Target:
+    """``target`` reading C as the standard ``name`` (``gnu17``, ``c23``, ``gnu23``)."""
+    standard = C_STANDARDS.get(name)
+    if standard is None:
+        raise UsageError(f"unknown C standard {name!r}; known: {', '.join(C_STANDARDS)}")
+    if standard is target.c_standard:
+        return target
+    return replace(target, c_standard=standard)

@@ -407,13 +407,16 @@ class CTransformer(DeclarationRules):
             + inner.steps)
 
     def unprototyped_of(self, inner: Declarator) -> Declarator:
+        # (C23: `()` is `(void)`, a prototype)
+        prototyped = self.scope.target.c_standard.empty_parentheses_are_void
         return Declarator(inner.name, inner.pos, (
-            lambda t: self._function(t, (), False, False, inner.pos),) + inner.steps)
+            lambda t: self._function(t, (), False, prototyped, inner.pos),) + inner.steps)
 
     def knr_of(self, inner: Declarator, names: list[Token]) -> Declarator:
         """A K&R identifier list: unprototyped here; a definition's declaration list gives
         the parameter types (see :func:`cfi_typeid.c.reader`)."""
-        if not self.scope.knr_definition:
+        if not (self.scope.knr_definition and self.scope.target.c_standard.knr_definitions):
+            # (C23 has no K&R definitions: clang-19 reads the names as unknown types)
             first = names[0]
             raise self.scope.error(
                 f"unknown type name '{first!s}' (declare it in the prelude, e.g. 'typedef "
@@ -463,6 +466,8 @@ class CTransformer(DeclarationRules):
     def parameter_type_list(self, *items: object) -> Params:
         variadic = bool(items) and isinstance(items[-1], Token)
         params = [item for item in items if isinstance(item, tuple)]
+        if variadic and not params and self.scope.target.c_standard.bare_ellipsis:
+            return Params((), variadic)
         if variadic and not params:
             # (C23 allows it; clang-19's default, gnu17, refuses it, and so do we)
             dots = items[-1]
