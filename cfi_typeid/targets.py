@@ -35,7 +35,7 @@ class CStandard:
     bool_and_nullptr_keywords: bool = False
     #: digit separators in integer literals (``1'000``)
     digit_separators: bool = False
-    #: ``constexpr`` objects, whose values are integer constant expressions
+    #: the keyword ``constexpr`` (its objects are refused, saying so: not modelled)
     constexpr: bool = False
     #: K&R definitions (``int f(a) int a; {...}``), which C23 removed
     knr_definitions: bool = True

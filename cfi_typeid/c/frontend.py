@@ -22,7 +22,7 @@ from .syntax import (
 )
 from ..errors import ParseError, PositionedError
 from ..parsing.lalr import walk_lark_tree
-from ..model import FunctionType, Pointer, Qualified, Type, nesting
+from ..model import FunctionType, Pointer, Primitive, Qualified, Scalar, Type, nesting
 from ..targets import Target
 
 #: Typedefs every target has besides its table of integer typedefs.
@@ -164,7 +164,19 @@ def _target_scope(target: Target) -> Scope:
             scope.typedefs[name] = _TRANSFORMER.keyword_type(spelling)
     finally:
         CURRENT_SCOPE.reset(context)
+    if target.c_standard.bool_and_nullptr_keywords:
+        _c23_keywords(scope)
     return scope
+
+
+def _c23_keywords(scope: Scope) -> None:
+    """C23's ``true`` and ``false`` (integer constants 1 and 0 in a constant expression, as
+    clang-19 folds them), ``nullptr`` (an object of type ``nullptr_t``, which is all that
+    ``typeof(nullptr)`` asks), and ``<stddef.h>``'s ``typedef typeof(nullptr) nullptr_t``,
+    predefined as ``size_t`` is."""
+    scope.constants.update(true=1, false=0)
+    scope.objects = {**scope.objects, "nullptr": Primitive(Scalar.NULLPTR)}
+    scope.typedefs["nullptr_t"] = Primitive(Scalar.NULLPTR)
 
 
 @lru_cache(maxsize=256)
@@ -172,7 +184,8 @@ def prelude_scope(prelude: str, target: Target) -> Scope:
     """The scope after reading ``prelude`` on ``target`` (cached: treat it as read-only)."""
     from .reader import read_into  # (the reader builds on this module)
     base = _target_scope(target)
-    scope = Scope(target, dict(base.typedefs), dict(base.constants), what="prelude")
+    scope = Scope(target, dict(base.typedefs), dict(base.constants), what="prelude",
+                  objects=dict(base.objects))
     # As tolerant as a whole file: a declaration that cannot be read is skipped, and a use
     # of a typedef it declared says why (its reasons stay in scope.skipped)
     scope.prelude_skipped = read_into(scope, prelude, whole=True)

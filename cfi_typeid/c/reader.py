@@ -44,7 +44,8 @@ def read_c_declarations(text: str, target: Target, what: str = "input",
     typedefs, members and variables, in the order of their last declarations.
     ``progress``, when given, is called now and then with how many characters are read."""
     base = _target_scope(target)
-    scope = Scope(target, dict(base.typedefs), dict(base.constants), what=what)
+    scope = Scope(target, dict(base.typedefs), dict(base.constants), what=what,
+                  objects=dict(base.objects))
     scope.records = []
     skipped = read_into(scope, text, progress)
     return FileDeclarations(_merge(scope.records), skipped)

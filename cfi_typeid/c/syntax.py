@@ -586,6 +586,16 @@ def _c_checker() -> Lark:
     return Lark(_grammar(), **_lark_options(), transformer=discard())
 
 
+_CONSTEXPR_REFUSED = ("constexpr objects (C23) are not supported: write the constant as an "
+                      "enumerator ('enum { N = 3 };'), which has the same value in a type")
+
+
+def _reading_c23() -> bool:
+    """Whether the declaration being parsed is read as C23 (for an error's wording)."""
+    scope = CURRENT_SCOPE.get(None)
+    return scope is not None and scope.target.c_standard.constexpr
+
+
 def _lark_parse(parser: Lark, text: str, start: int, end: int, rule: str,
                 typedef_names: Container[str], what: str) -> Any:
     from lark.exceptions import (
@@ -604,6 +614,9 @@ def _lark_parse(parser: Lark, text: str, start: int, end: int, rule: str,
                              text, end, what=what) from None
         expected = e.accepts or e.expected
         if e.token.type == "IDENTIFIER" and "TYPEDEF_NAME" in expected:
+            if e.token.value == "constexpr" and _reading_c23():
+                raise ParseError(_CONSTEXPR_REFUSED, text, start + (e.token.start_pos or 0),
+                                 what=what) from None
             raise ParseError(f"unknown type name {e.token.value!r} (declare it in the prelude, "
                              f"e.g. 'typedef struct {e.token.value} {e.token.value};')", text,
                              start + (e.token.start_pos or 0), what=what) from None
