@@ -218,7 +218,8 @@ def _parse_target(decl: str, prelude: str, target: Target) -> tuple[Type, int, b
 def _parse_blanked(decl: str, prelude: str, target: Target, read: list[str]
                    ) -> tuple[Type, int, bool]:
     parent = prelude_scope(prelude, target)
-    text = blank_noise(decl)
+    overloads: list[tuple[int, str]] = []
+    text = blank_noise(decl, overloads=overloads)
     read.append(text)
     last: FileSpan | None = None  # (a K&R definition's, when there is one)
     if "{" in text or "=" in text:  # definitions' bodies and initializers blanked
@@ -239,7 +240,8 @@ def _parse_blanked(decl: str, prelude: str, target: Target, read: list[str]
                   defined=parent.defined if alone else set(parent.defined),
                   skipped=parent.skipped,
                   tags=ChainMap({}, parent.tags) if parent.tags else {},
-                  source=decl, layouts=ChainMap({}, parent.layouts) if parent.layouts else {})
+                  source=decl, layouts=ChainMap({}, parent.layouts) if parent.layouts else {},
+                  overloading=any(word == "overloadable" for _, word in overloads))
     _run_declarations(scope, text, spans[:-1])
     start, end = spans[-1]
     scope.text = text
