@@ -21,7 +21,7 @@ from typing import Sequence
 
 from .atomic import atomic_of
 from .vectors import VectorAttribute, vector_of
-from .constants import VARIABLE, Variable
+from .constants import VARIABLE, Unfolded, Variable
 from .layout import define as define_layout, define_enum as define_enum_layout
 from .declarations import (
     CC_PREFIX, FUNCTION_SPECIFIERS, DeclarationRules, is_function_pointer,
@@ -391,6 +391,9 @@ class CTransformer(DeclarationRules):
         return self.array_of(inner, size if isinstance(size, (int, Variable)) else None)
 
     def array_suffix(self, *parts: object) -> int | Variable | None:
+        if any(isinstance(p, Unfolded) for p in parts):
+            raise self.scope.error("the array's length calls a function: not a constant "
+                                   "clang folds", 0)
         if any(isinstance(p, Variable) for p in parts):
             return VARIABLE  # a variable length: `A_` (see constants.Variable)
         sizes = [p for p in parts if isinstance(p, int) and not isinstance(p, bool)]
