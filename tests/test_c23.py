@@ -4,7 +4,8 @@ What C23 changes in a type id: ``void f()`` is a prototype without parameters (`
 gnu17 ``_ZTSFvE``), ``void f(...)`` is accepted (``_ZTSFvzE``), ``true``/``false`` are constants
 and ``nullptr_t`` is a type (``Dn``, a builtin: no substitution candidate, unlike ``PDn``).  What
 clang-19 accepts in both (``[[attributes]]``, ``typeof_unqual``, ``_BitInt(N)``, ``alignof``,
-binary literals, ``static_assert``) is checked in C23 here too.  Each case is one function of one
+binary literals, ``static_assert``) is checked in C23 here too, and so are digit
+separators (``1'000``), which gnu17 refuses.  Each case is one function of one
 translation unit compiled by clang-19 with its address taken; the ids are compared with what
 :func:`cfi_typeid.typeids` and the header reader give.
 """
@@ -33,6 +34,7 @@ typedef typeof(nullptr) nullptr_t;  // (<stddef.h>; predefined here too)
 static_assert(sizeof(int) == 4, "int");
 static_assert(1);
 alignas(8) int aligned_global;
+enum { SEPARATED = 1'0, SEMICOLON = ';' };
 """
 
 #: C23 declarations, each of one function named ``fN`` (N its index).
@@ -53,6 +55,8 @@ CASES = [
     "void NAME(int (*)[alignof(long)], int (*)[_Alignof(short)]);",
     "void (*NAME(void))();",
     "int NAME(int, ...);",
+    "void NAME(int (*)[1'000], int (*)[0xf'f], int (*)[0b1'0'1], int (*)[1'0u]);",
+    "void NAME(int (*)[SEPARATED], int (*)[SEMICOLON], int (*)[sizeof(1'0LL)]);",
 ]
 
 
@@ -104,6 +108,7 @@ def test_gnu17_is_unchanged_and_matches_clang() -> None:
 
 
 @pytest.mark.parametrize("decl", ["void f(...);", "void f(typeof(nullptr));",
+                                  "void f(int (*)[1'000]);",
                                   "void f(int (*)[true]);", "void f(nullptr_t);"])
 def test_gnu17_refuses_what_only_c23_has(decl: str) -> None:
     with pytest.raises(ParseError):

@@ -122,6 +122,8 @@ class ConstantRules:
     # -- constant expressions --
     def integer(self, tok: Token) -> int:
         # the suffix is matched, not stripped: `b`/`B` are hex digits too (`0x1b` is 27)
+        if "'" in tok:
+            tok = self._separated(tok)
         m = _INTEGER_LITERAL.fullmatch(str(tok))
         if m is None:
             raise self.scope.error(f"invalid integer literal {tok!s}", tok.start_pos or 0)
@@ -137,6 +139,14 @@ class ConstantRules:
                 raise self.scope.error(f"invalid octal literal {digits}", tok.start_pos or 0)
             return self._literal(int(digits, 8), tok)
         return self._literal(int(digits), tok)
+
+    def _separated(self, tok: Token) -> Token:
+        """A literal with C23's digit separators (``1'000``), without them: before C23,
+        clang-19 reads the ``'`` as a character constant's start and refuses the line."""
+        if not self.scope.target.c_standard.digit_separators:
+            raise self.scope.error(f"digit separators ({tok!s}) are C23's: read the text as "
+                                   "C23 (--std c23)", tok.start_pos or 0)
+        return Token(tok.type, str(tok).replace("'", ""), tok.start_pos)
 
     def character(self, tok: Token) -> int:
         """A character constant's int value as clang computes it: escapes (``\\x41``,

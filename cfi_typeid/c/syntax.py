@@ -269,13 +269,16 @@ class _Blanker:
 
 
 _NOT_NEWLINE = re.compile(r"[^\n]")
+#: A character constant (``'a'``, ``L'\0'``, ``u8'x'``), not a digit separator: a ``'`` after a
+#: (hex) digit is one (C23's ``1'000``, ``0xff'ff``), or the text is not C.
+CHARACTER_CONSTANT = r"(?:(?<![0-9A-Fa-f])|(?<=u8))'(?:[^'\\\n]|\\.)*'"
 _OPEN_PAREN = re.compile(r"\s*\(")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
 #: String and character literals, whose brackets do not count, and the brackets themselves
 #: (the kernel's ``asm("... .skip -(((" "665" ...)`` has unbalanced ones in its strings)
-_BRACKETS = {(o, c): re.compile(r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|"""
+_BRACKETS = {(o, c): re.compile(r""""(?:[^"\\\n]|\\.)*"|""" + CHARACTER_CONSTANT + "|"
                                 + re.escape(o) + "|" + re.escape(c))
              for o, c in (("(", ")"), ("[", "]"))}
 
@@ -405,7 +408,7 @@ def _vector_attribute(text: str, start: int, end: int, inside: str, vector: re.M
 
 # ---- splitting into declarations ----------------------------------------------------------
 
-_SPLIT = re.compile(r"'(?:[^'\\\n]|\\.)*'|[{};]")
+_SPLIT = re.compile(CHARACTER_CONSTANT + r"|[{};]")
 
 
 def split_declarations(text: str) -> Iterator[tuple[int, int]]:
@@ -438,7 +441,7 @@ class FileSpan(NamedTuple):
     parameters: tuple[tuple[int, int], ...] = ()
 
 
-_FILE_TOKENS = re.compile(r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|[{}()\[\];=,]""")
+_FILE_TOKENS = re.compile(CHARACTER_CONSTANT + r"""|"(?:[^"\\\n]|\\.)*"|[{}()\[\];=,]""")
 #: a `)` followed by a name: where a K&R identifier list ends and its declarations begin
 _KNR_HEAD = re.compile(r"\)\s*(?=[A-Za-z_$])")
 
