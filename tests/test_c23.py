@@ -48,6 +48,7 @@ CASES = [
     "void NAME(typeof(nullptr));",
     "nullptr_t NAME(struct S *, struct S *);",
     "void NAME(int (*)[true], int (*)[false + 2]);",
+    "void NAME(int (*)[sizeof(true)], int (*)[true + true], int (*)[-true + 3]);",
     "void NAME(_BitInt(7), unsigned _BitInt(65), _BitInt(128));",
     "[[deprecated]] void NAME([[maybe_unused]] int x, [[maybe_unused]] long);",
     "[[nodiscard]] int NAME(int (*)[0b101]);",

@@ -14,6 +14,7 @@ from collections import ChainMap
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
+from .constants import Typed
 from .scope import CURRENT_SCOPE, Scope, has_anonymous
 from .semantics import CTransformer
 from .syntax import (
@@ -170,11 +171,11 @@ def _target_scope(target: Target) -> Scope:
 
 
 def _c23_keywords(scope: Scope) -> None:
-    """C23's ``true`` and ``false`` (integer constants 1 and 0 in a constant expression, as
-    clang-19 folds them), ``nullptr`` (an object of type ``nullptr_t``, which is all that
+    """C23's ``true`` and ``false`` (constants 1 and 0 of type ``bool``: ``sizeof(true)`` is 1,
+    ``true + true`` an int 2, as clang-19 folds them), ``nullptr`` (an object of type ``nullptr_t``, which is all that
     ``typeof(nullptr)`` asks), and ``<stddef.h>``'s ``typedef typeof(nullptr) nullptr_t``,
     predefined as ``size_t`` is."""
-    scope.constants.update(true=1, false=0)
+    scope.constants.update(true=Typed(1, 8, False), false=Typed(0, 8, False))
     scope.objects = {**scope.objects, "nullptr": Primitive(Scalar.NULLPTR)}
     scope.typedefs["nullptr_t"] = Primitive(Scalar.NULLPTR)
 
