@@ -1,8 +1,8 @@
 """Overloads of one name declared ``__attribute__((overloadable))``, against clang-19.
 
-clang's C overloading: two ``overloadable`` declarations of one name with other parameter
-types are two functions (``_Z2ovi``, ``_Z2ovl``), each with its own ids; with the same
-parameter types (a typedef of them too) they are one function declared again.  The header
+clang's C overloading: two ``overloadable`` (or ``[[clang::overloadable]]``) declarations of
+one name with other parameter types are two functions (``_Z2ovi``, ``_Z2ovl``), each with its
+own ids; with the same parameter types (a typedef of them too) they are one function declared again.  The header
 reader reports one record per overload, with the symbol clang links it by, and a prelude's
 overload does not conflict with a declaration's.
 """
@@ -61,3 +61,17 @@ def test_a_prelude_overload_and_the_declaration_asked_for() -> None:
 def test_without_the_attribute_two_signatures_still_conflict() -> None:
     scan = scan_c("void f(int);\nvoid f(long);\n")
     assert [d.message for d in scan.diagnostics] == ["conflicting types for 'f'"]
+
+
+@needs_clang
+@pytest.mark.parametrize("std", ["gnu17", "c23"])
+def test_the_standard_attribute_spelling(std: str) -> None:
+    source = ("[[clang::overloadable]] void ov(int);\n[[clang::overloadable]] void ov(long);\n"
+              "void (*p1)(int) = ov;\nvoid (*p2)(long) = ov;\n")
+    truth = clang_ids(source, TARGET, std=std)
+    scan = scan_c(source, target=TARGET, std=std)
+    assert scan.diagnostics == ()
+    found = {d.symbol: [d.typeids.plain, d.typeids.generalized]
+             for d in scan.declarations if d.kind == "function"}
+    assert found == truth == {"_Z2ovi": ["_ZTSFviE", "_ZTSFviE.generalized"],
+                              "_Z2ovl": ["_ZTSFvlE", "_ZTSFvlE.generalized"]}

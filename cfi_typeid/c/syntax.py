@@ -238,6 +238,8 @@ _VECTOR_ATTRIBUTE = re.compile(
 #: ``overloadable``: the function's symbol is its C++ mangled name (``_Z3fooi``);
 #: ``pass_object_size`` on a parameter: clang cannot take the function's address
 _OVERLOADABLE = re.compile(r"\b_*(overloadable|pass_object_size|pass_dynamic_object_size)_*\b")
+#: ``[[clang::overloadable]]`` (clang ignores ``[[gnu::overloadable]]``, which it does not know)
+_OVERLOADABLE_ATTRIBUTE = re.compile(r"\b_?_?[cC]lang\s*::\s*(?:__)?overloadable(?:__)?\b")
 
 
 class _Blanker:
@@ -351,6 +353,10 @@ def blank_noise(text: str, what: str = "input",
             close = _balanced_end(text, start, "[", "]")
             if close < 0:
                 raise ParseError("unterminated [[attribute]]", text, start, what=what)
+            if overloads is not None:
+                found = _OVERLOADABLE_ATTRIBUTE.search(text, start, close)
+                if found is not None:
+                    overloads.append((start, "overloadable"))
             end = close
         out.blank(start, end, replacement)
     return out.result()
