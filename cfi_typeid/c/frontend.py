@@ -242,7 +242,8 @@ def _parse_blanked(decl: str, prelude: str, target: Target, read: list[str]
                   skipped=parent.skipped,
                   tags=ChainMap({}, parent.tags) if parent.tags else {},
                   source=decl, layouts=ChainMap({}, parent.layouts) if parent.layouts else {},
-                  overloading=any(word == "overloadable" for _, word in overloads))
+                  overloading=bool(overloads) and any(
+                      word == "overloadable" for _, word in overloads))
     _run_declarations(scope, text, spans[:-1])
     start, end = spans[-1]
     scope.text = text

@@ -272,8 +272,10 @@ class _Blanker:
 
 _NOT_NEWLINE = re.compile(r"[^\n]")
 #: A character constant (``'a'``, ``L'\0'``, ``u8'x'``), not a digit separator: a ``'`` after a
-#: (hex) digit is one (C23's ``1'000``, ``0xff'ff``), or the text is not C.
-CHARACTER_CONSTANT = r"(?:(?<![0-9A-Fa-f])|(?<=u8))'(?:[^'\\\n]|\\.)*'"
+#: (hex) digit is one (C23's ``1'000``, ``0xff'ff``), or the text is not C.  (The quote
+#: first, then what is before it: a lookbehind tried at every position of a file slowed the
+#: header reader's scan by 4%.)
+CHARACTER_CONSTANT = r"'(?:(?<![0-9A-Fa-f]')|(?<=u8'))(?:[^'\\\n]|\\.)*'"
 _OPEN_PAREN = re.compile(r"\s*\(")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
