@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import needs_clang
+from conftest import needs_clang, needs_rustc
 from oracles import clang_ids
 from cfi_typeid import ParseError, UsageError, typeid, typeids
 from cfi_typeid.api import prelude_warnings
@@ -165,3 +165,13 @@ def test_header_cpp_passes_the_standard(tmp_path: Path) -> None:
     out = _cli("header", "--jsonl", str(header), "--cpp").stdout
     records = {r["name"]: r["typeids"]["plain"] for r in map(json.loads, out.splitlines())}
     assert records == {"gnu17": "_ZTSFvlE", "f": "_ZTSFvE"}
+
+
+@needs_rustc
+def test_check_bindings_reads_the_header_as_c23(tmp_path: Path) -> None:
+    # a C23 header's `void f()` is `void f(void)`: Rust's `fn f()` matches it (gnu17: no)
+    (tmp_path / "h.h").write_text("void f();\n")
+    (tmp_path / "b.rs").write_text('extern "C" { pub fn f(); }\n')
+    args = ("check-bindings", "--c", str(tmp_path / "h.h"), "--rust", str(tmp_path / "b.rs"))
+    assert _cli(*args, "--std", "c23").returncode == 0
+    assert _cli(*args).returncode == 1
