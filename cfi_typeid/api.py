@@ -20,7 +20,7 @@ from .hashes import kcfi_hash
 from .itanium.suffixes import GENERALIZED_SUFFIX, NORMALIZED_SUFFIX
 from .memo import remember
 from .model import FunctionType, Type
-from .targets import DEFAULT_TARGET, Target, get_target
+from .targets import DEFAULT_C_STANDARD, DEFAULT_TARGET, Target, get_target, with_c_standard
 from .transform import generalize_function, normalize_function
 
 
@@ -115,24 +115,26 @@ def _rust_front_end(decl: str, prelude: str, target: Target, crate: str | None,
 LANGUAGES: Mapping[str, FrontEnd] = MappingProxyType({"c": _c_front_end, "rust": _rust_front_end})
 
 
-def prelude_warnings(prelude: str, *, lang: str = "c", target: str = DEFAULT_TARGET
-                     ) -> tuple[str, ...]:
+def prelude_warnings(prelude: str, *, lang: str = "c", target: str = DEFAULT_TARGET,
+                     std: str = DEFAULT_C_STANDARD) -> tuple[str, ...]:
     """The declarations of a C ``prelude`` that were skipped (it is read as tolerantly as a
     header: one bad declaration costs itself only), each as ``prelude:LINE:COL: warning:
     ...``; a declaration that uses one of them fails, saying so.  Rust preludes are read
     strictly: none."""
-    return _prelude_warnings(prelude, lang, target)
+    return _prelude_warnings(prelude, lang, target, std)
 
 
 @lru_cache(maxsize=256)
-def _prelude_warnings(prelude: str, lang: str, target: str) -> tuple[str, ...]:
+def _prelude_warnings(prelude: str, lang: str, target: str, std: str = DEFAULT_C_STANDARD
+                      ) -> tuple[str, ...]:
     # (cached by position: batch asks once per line, and lru_cache keys keyword arguments
     # several times slower)
     if lang != "c" or not prelude:
         return ()
     from .c.frontend import prelude_scope
     out = []
-    for skipped in prelude_scope(prelude, get_target(target)).prelude_skipped:
+    t = with_c_standard(get_target(target), std)
+    for skipped in prelude_scope(prelude, t).prelude_skipped:
         offset: int = getattr(skipped, "offset", 0)
         message: str = getattr(skipped, "message", "")
         name: str = getattr(skipped, "name", "")
@@ -145,9 +147,10 @@ def _prelude_warnings(prelude: str, lang: str, target: str) -> tuple[str, ...]:
 
 def parse_function(decl: str, *, lang: str = "c", target: str = DEFAULT_TARGET,
                    prelude: str = "", crate: str | None = None,
-                   crates: Mapping[str, str] | None = None) -> FunctionType:
+                   crates: Mapping[str, str] | None = None,
+                   std: str = DEFAULT_C_STANDARD) -> FunctionType:
     """The model of the function type ``decl`` declares (see :func:`typeid`)."""
-    return _parse(lang, decl, prelude, target, crate, _crates_key(crates))[0]
+    return _parse(lang, decl, prelude, target, crate, _crates_key(crates), std)[0]
 
 
 def _crates_key(crates: Mapping[str, str] | None) -> CratesKey:
@@ -156,19 +159,22 @@ def _crates_key(crates: Mapping[str, str] | None) -> CratesKey:
 
 @lru_cache(maxsize=4096)
 def _parse(lang: str, decl: str, prelude: str, target: str, crate: str | None,
-           crates: CratesKey) -> tuple[FunctionType, Flavour, Target]:
+           crates: CratesKey, std: str = DEFAULT_C_STANDARD
+           ) -> tuple[FunctionType, Flavour, Target]:
     front_end = LANGUAGES.get(lang)
     if front_end is None:
         raise UsageError(f"unknown language {lang!r}; known: {', '.join(LANGUAGES)}")
     t = get_target(target)
+    if std != DEFAULT_C_STANDARD:
+        t = with_c_standard(t, std)
     fn, flavour = front_end(decl, prelude, t, crate, crates)
     return fn, flavour, t
 
 
 @lru_cache(maxsize=65536)
 def _typeids(lang: str, decl: str, prelude: str, target: str, crate: str | None,
-             crates: CratesKey, salt: str) -> TypeIds:
-    fn, flavour, t = _parse(lang, decl, prelude, target, crate, crates)
+             crates: CratesKey, salt: str, std: str = DEFAULT_C_STANDARD) -> TypeIds:
+    fn, flavour, t = _parse(lang, decl, prelude, target, crate, crates, std)
     if flavour is CLANG and t.microsoft_mangling:
         raise UsageError(microsoft_mangling_reason(t))
     return typeids_of(fn, flavour, t, salt)
@@ -185,10 +191,10 @@ def microsoft_mangling_reason(t: Target) -> str:
 
 def typeids(decl: str, *, lang: str = "c", target: str = DEFAULT_TARGET, prelude: str = "",
             crate: str | None = None, crates: Mapping[str, str] | None = None,
-            salt: str = "") -> TypeIds:
+            salt: str = "", std: str = DEFAULT_C_STANDARD) -> TypeIds:
     """All four type ids of ``decl`` (see :func:`typeid` for the arguments)."""
     return _typeids(lang, decl, prelude, target, crate, _crates_key(crates),
-                    salt)
+                    salt, std)
 
 
 # ---- the memoised entry points ------------------------------------------------------------
@@ -207,7 +213,7 @@ _KCFI_ANSWERS: dict[tuple[object, ...], int] = {}
 def typeid(decl: str, *, lang: str = "c", target: str = DEFAULT_TARGET, prelude: str = "",
            normalize_integers: bool = False, generalize_pointers: bool = False,
            crate: str | None = None, crates: Mapping[str, str] | None = None,
-           salt: str = "") -> str:
+           salt: str = "", std: str = DEFAULT_C_STANDARD) -> str:
     """The CFI type id the compiler gives the function ``decl`` declares.
 
     ``decl`` is a C prototype (``int f(const char *, ...);``), a C type name (``void (long)``;
@@ -217,17 +223,20 @@ def typeid(decl: str, *, lang: str = "c", target: str = DEFAULT_TARGET, prelude:
     :data:`cfi_typeid.targets.TARGETS`).  ``normalize_integers`` and ``generalize_pointers``
     mirror ``-fsanitize-cfi-icall-experimental-normalize-integers`` /
     ``-Zsanitizer-cfi-normalize-integers`` and ``-fsanitize-cfi-icall-generalize-pointers``.
-    ``salt`` is a ``cfi_salt`` string.  Raises :class:`cfi_typeid.CfiTypeidError` subclasses
+    ``salt`` is a ``cfi_salt`` string.  ``std`` is the C standard (clang's ``-std=``:
+    ``gnu17``, clang-19's default, or ``c23``/``gnu23``).  Raises :class:`cfi_typeid.CfiTypeidError` subclasses
     for bad input.
     """
     key: tuple[object, ...] = (decl, prelude, normalize_integers, generalize_pointers, lang,
                                target, crate, salt)
     if crates:
         key += (_crates_key(crates),)
+    if std != DEFAULT_C_STANDARD:
+        key += ("std", std)
     answer = _TYPEID_ANSWERS.get(key)
     if answer is None:
         ids = typeids(decl, lang=lang, target=target, prelude=prelude, crate=crate,
-                      crates=crates, salt=salt)
+                      crates=crates, salt=salt, std=std)
         answer = remember(_TYPEID_ANSWERS, key, ids.select(
             normalize_integers=normalize_integers, generalize_pointers=generalize_pointers),
             _ANSWERS_MAX)
@@ -237,17 +246,19 @@ def typeid(decl: str, *, lang: str = "c", target: str = DEFAULT_TARGET, prelude:
 def kcfi(decl: str, *, lang: str = "c", target: str = DEFAULT_TARGET, prelude: str = "",
          normalize_integers: bool = False, generalize_pointers: bool = False,
          crate: str | None = None, crates: Mapping[str, str] | None = None, salt: str = "",
-         hash: str = "xxhash64") -> int:
+         hash: str = "xxhash64", std: str = DEFAULT_C_STANDARD) -> int:
     """The KCFI type hash (``!kcfi_type``) of ``decl``: see :func:`typeid`.  ``hash`` is
     ``xxhash64`` (LLVM's default) or ``fnv1a`` (``-fsanitize-kcfi-hash=FNV-1a``)."""
     key: tuple[object, ...] = (decl, prelude, normalize_integers, generalize_pointers, lang,
                                target, crate, salt, hash)
     if crates:
         key += (_crates_key(crates),)
+    if std != DEFAULT_C_STANDARD:
+        key += ("std", std)
     answer = _KCFI_ANSWERS.get(key)
     if answer is None:
         answer = remember(_KCFI_ANSWERS, key, kcfi_hash(typeid(
             decl, lang=lang, target=target, prelude=prelude,
             normalize_integers=normalize_integers, generalize_pointers=generalize_pointers,
-            crate=crate, crates=crates, salt=salt), hash), _ANSWERS_MAX)
+            crate=crate, crates=crates, salt=salt, std=std), hash), _ANSWERS_MAX)
     return answer

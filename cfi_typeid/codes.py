@@ -28,6 +28,7 @@ SCALAR_CODES: Mapping[Scalar, str] = MappingProxyType({
     # clang's ARM targets spell __bf16 as a vendor name, but it stays a builtin: no candidate.
     Scalar.BFLOAT16_ARM: "u6__bf16",
     Scalar.CHAR8: "Du", Scalar.CHAR16: "Ds", Scalar.CHAR32: "Di", Scalar.WCHAR: "w",
+    Scalar.NULLPTR: "Dn",
     # rustc's vendor types: substitution candidates, unlike the Itanium builtins above.
     Scalar.RUST_CHAR: "u4char", Scalar.STR: "u3str", Scalar.NEVER: "u5never",
 })

@@ -99,6 +99,8 @@ class Scalar(_IdentityEnum):
     CHAR16 = "char16_t"
     CHAR32 = "char32_t"
     WCHAR = "wchar_t"
+    #: C23's ``nullptr_t`` (``typeof(nullptr)``), Itanium's ``Dn``
+    NULLPTR = "nullptr_t"
     RUST_CHAR = "rust char"
     STR = "str"
     NEVER = "!"

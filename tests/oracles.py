@@ -46,7 +46,8 @@ def kcfi_from_ir(ir: str) -> dict[str, int]:
     return out
 
 
-def clang_ir(source: str, target: str, *, normalize: bool = False, kcfi: bool = False) -> str:
+def clang_ir(source: str, target: str, *, normalize: bool = False, kcfi: bool = False,
+             std: str = "gnu17") -> str:
     """LLVM IR that clang-19 makes of C ``source`` for ``target`` (raises on a compile error)."""
     assert CLANG is not None, "clang-19 is not installed"
     flags = ["-fsanitize=kcfi"] if kcfi else ["-fsanitize=cfi-icall", "-flto",
@@ -58,17 +59,18 @@ def clang_ir(source: str, target: str, *, normalize: bool = False, kcfi: bool = 
         path.write_text(source)
         proc = subprocess.run(
             [CLANG, "-target", target, *flags, "-S", "-emit-llvm", "-O0", "-w",
-             "-std=gnu17", str(path), "-o", "-"],
+             f"-std={std}", str(path), "-o", "-"],
             capture_output=True, text=True, timeout=600)
     if proc.returncode != 0:
         raise RuntimeError(f"clang-19 failed:\n{proc.stderr[:4000]}")
     return proc.stdout
 
 
-def clang_ids(source: str, target: str, *, normalize: bool = False) -> dict[str, list[str]]:
+def clang_ids(source: str, target: str, *, normalize: bool = False, std: str = "gnu17"
+              ) -> dict[str, list[str]]:
     """Function name → ids clang-19 gives it (plain and .generalized; .normalized ones too
     when ``normalize``)."""
-    return ids_from_ir(clang_ir(source, target, normalize=normalize))
+    return ids_from_ir(clang_ir(source, target, normalize=normalize, std=std))
 
 
 RUST_FLAGS = ["--edition=2021", "--crate-type=lib", "-Zsanitizer=cfi",

@@ -51,6 +51,24 @@ VARIABLE = Variable()
 Value = int | Variable
 
 
+class Unfolded(Variable):
+    """The value of a call of a function clang does not fold (not one of
+    :data:`_FOLDED_BUILTINS`): no constant, and no variable length either (an array of it is
+    refused).  It may stand in a branch of ``?:`` not taken: the kernel's ``ilog2(n)`` is
+    ``__builtin_constant_p(n) ? ... : __ilog2_u32(n)``."""
+
+    def __repr__(self) -> str:
+        return "UNFOLDED"
+
+
+UNFOLDED = Unfolded()
+
+
+def _not_constant(a: Value, b: Value) -> Variable:
+    """What an operation on a value that is not a constant gives: a call's stays one."""
+    return a if isinstance(a, Unfolded) else b if isinstance(b, Unfolded) else VARIABLE
+
+
 class Typed(int):
     """An integer constant with its C type, ``bits`` wide and ``signed`` or not: what C's
     conversions and wrap-around need (``0u - 1`` is 4294967295, ``(char)300`` 44).  A plain
@@ -104,6 +122,8 @@ class ConstantRules:
     # -- constant expressions --
     def integer(self, tok: Token) -> int:
         # the suffix is matched, not stripped: `b`/`B` are hex digits too (`0x1b` is 27)
+        if "'" in tok:
+            tok = self._separated(tok)
         m = _INTEGER_LITERAL.fullmatch(str(tok))
         if m is None:
             raise self.scope.error(f"invalid integer literal {tok!s}", tok.start_pos or 0)
@@ -119,6 +139,14 @@ class ConstantRules:
                 raise self.scope.error(f"invalid octal literal {digits}", tok.start_pos or 0)
             return self._literal(int(digits, 8), tok)
         return self._literal(int(digits), tok)
+
+    def _separated(self, tok: Token) -> Token:
+        """A literal with C23's digit separators (``1'000``), without them: before C23,
+        clang-19 reads the ``'`` as a character constant's start and refuses the line."""
+        if not self.scope.target.c_standard.digit_separators:
+            raise self.scope.error(f"digit separators ({tok!s}) are C23's: read the text as "
+                                   "C23 (--std c23)", tok.start_pos or 0)
+        return Token(tok.type, str(tok).replace("'", ""), tok.start_pos)
 
     def character(self, tok: Token) -> int:
         """A character constant's int value as clang computes it: escapes (``\\x41``,
@@ -169,7 +197,7 @@ class ConstantRules:
             assert isinstance(op, Token) and isinstance(b, (int, Variable))
             self._no_increment(op)
             if isinstance(value, Variable) or isinstance(b, Variable):
-                value = VARIABLE
+                value = _not_constant(value, b)
             else:
                 value = self._binary(value, op, b)
         return value
@@ -244,7 +272,7 @@ class ConstantRules:
 
     def ternary(self, c: Value, a: Value, b: Value) -> Value:
         if isinstance(c, Variable):
-            return VARIABLE
+            return _not_constant(c, VARIABLE)
         if isinstance(a, Variable) or isinstance(b, Variable):
             return a if c else b
         return Typed(a if c else b, *_common(a, b))
@@ -266,6 +294,41 @@ class ConstantRules:
         if size is None:
             raise self.scope.error(_refusal(t, self.scope), kw.start_pos or 0)
         return Typed(size, self.scope.target.pointer_bits, False)  # a size_t
+
+    def sizeof_expression(self, kw: Token, a: Value) -> int:
+        """``sizeof(expr)`` of an integer constant expression: the size of its type, which
+        the evaluator carries (``sizeof(8192 < 32 ? 8192 : 32)`` is 4, ``sizeof((char)1)``
+        1: no promotion), as clang folds it.  Of anything else the type is not known here."""
+        if isinstance(a, Variable):
+            raise self.scope.error(f"{kw!s} of an expression that is not an integer constant "
+                                   "is not supported", kw.start_pos or 0)
+        return Typed(_type(a)[0] // 8, self.scope.target.pointer_bits, False)  # a size_t
+
+    def call(self, name: Token, *args: Value) -> Value:
+        """A call in a constant expression: a builtin clang folds, with the arguments it
+        takes, else :data:`UNFOLDED`."""
+        builtin = _FOLDED_BUILTINS.get(str(name))
+        if builtin is None:
+            return UNFOLDED
+        arity, fold = builtin
+        if len(args) != arity:
+            raise self.scope.error(f"{name!s} takes {arity} argument{'s' * (arity > 1)}",
+                                   name.start_pos or 0)
+        if str(name) == "__builtin_constant_p":  # (of anything: 0 when it is no constant)
+            return Typed(int(not isinstance(args[0], Variable)), 32, True)
+        if str(name) == "__builtin_choose_expr":  # (only the condition must be constant)
+            if isinstance(args[0], Variable):
+                raise self.scope.error("__builtin_choose_expr's condition is not a constant",
+                                       name.start_pos or 0)
+            return args[1] if args[0] else args[2]
+        numbers = [a for a in args if not isinstance(a, Variable)]
+        if len(numbers) < len(args):
+            return next(a for a in args if isinstance(a, Variable))
+        value = fold(self.scope.target.long_bits, *numbers)
+        if value is None:
+            raise self.scope.error(f"{name!s}({', '.join(map(str, args))}) is not a constant "
+                                   "(clang does not fold it)", name.start_pos or 0)
+        return value if isinstance(value, Typed) else Typed(value, 32, True)
 
     def alignof_type(self, kw: Token, t: Type) -> int:
         """``_Alignof(T)`` / ``__alignof__(T)`` of a scalar (or an array of scalars) no
@@ -332,6 +395,44 @@ def _named(t: Named) -> str:
 
 _INTEGER_LITERAL = re.compile(r"(0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)"
                               r"(?:[uU](?:ll|LL|[lL]|wb|WB)?|(?:ll|LL|[lL]|wb|WB)[uU]?)?")
+
+def _leading_zeros(bits: int) -> Callable[..., int | None]:
+    def fold(long_bits: int, x: int) -> int | None:
+        width = bits or long_bits
+        x = _wrap(x, width, False)
+        return width - x.bit_length() if x else None  # (of 0: undefined, not folded)
+    return fold
+
+
+def _trailing_zeros(bits: int) -> Callable[..., int | None]:
+    def fold(long_bits: int, x: int) -> int | None:
+        x = _wrap(x, bits or long_bits, False)
+        return (x & -x).bit_length() - 1 if x else None
+    return fold
+
+
+def _population(bits: int) -> Callable[..., int | None]:
+    def fold(long_bits: int, x: int) -> int | None:
+        return bin(_wrap(x, bits or long_bits, False)).count("1")
+    return fold
+
+
+def _first(long_bits: int, x: int, *rest: int) -> int:
+    return x
+
+
+#: The builtins clang folds in a constant expression that the kernel's headers use there
+#: (``ilog2()``, ``GENMASK()``, ``likely()``): name -> (arity, fold of (long's bits, args)).
+#: The bit counts' widths are their argument types' (0: ``long``'s); their value is an int.
+_FOLDED_BUILTINS: dict[str, tuple[int, Callable[..., int | None]]] = {
+    **{f"__builtin_clz{s}": (1, _leading_zeros(b)) for s, b in (("", 32), ("l", 0), ("ll", 64))},
+    **{f"__builtin_ctz{s}": (1, _trailing_zeros(b)) for s, b in (("", 32), ("l", 0), ("ll", 64))},
+    **{f"__builtin_popcount{s}": (1, _population(b))
+       for s, b in (("", 32), ("l", 0), ("ll", 64))},
+    "__builtin_constant_p": (1, _first),
+    "__builtin_choose_expr": (3, _first),
+    "__builtin_expect": (2, _first),
+}
 
 _CHAR_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]+|[0-7]{1,3}|.)|.", re.S)
 _SIMPLE_ESCAPES = {"n": 10, "t": 9, "r": 13, "a": 7, "b": 8, "f": 12, "v": 11, "e": 27}

@@ -273,7 +273,7 @@ class DeclarationRules(ConstantRules):
             raise scope.error(f"redefinition of '{name}' as different kind of symbol",
                               max(pos, 0))
         if isinstance(before, FunctionType) and isinstance(t, FunctionType) \
-                and before.prototyped and t.prototyped \
+                and before.prototyped and t.prototyped and not scope.overloading \
                 and ((len(before.params), before.variadic) != (len(t.params), t.variadic)
                      or any(map(_incompatible, (before.returns, *before.params),
                                 (t.returns, *t.params)))

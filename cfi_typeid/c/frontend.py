@@ -14,6 +14,7 @@ from collections import ChainMap
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
+from .constants import Typed
 from .scope import CURRENT_SCOPE, Scope, has_anonymous
 from .semantics import CTransformer
 from .syntax import (
@@ -22,7 +23,7 @@ from .syntax import (
 )
 from ..errors import ParseError, PositionedError
 from ..parsing.lalr import walk_lark_tree
-from ..model import FunctionType, Pointer, Qualified, Type, nesting
+from ..model import FunctionType, Pointer, Primitive, Qualified, Scalar, Type, nesting
 from ..targets import Target
 
 #: Typedefs every target has besides its table of integer typedefs.
@@ -164,7 +165,19 @@ def _target_scope(target: Target) -> Scope:
             scope.typedefs[name] = _TRANSFORMER.keyword_type(spelling)
     finally:
         CURRENT_SCOPE.reset(context)
+    if target.c_standard.bool_and_nullptr_keywords:
+        _c23_keywords(scope)
     return scope
+
+
+def _c23_keywords(scope: Scope) -> None:
+    """C23's ``true`` and ``false`` (constants 1 and 0 of type ``bool``: ``sizeof(true)`` is 1,
+    ``true + true`` an int 2, as clang-19 folds them), ``nullptr`` (an object of type ``nullptr_t``, which is all that
+    ``typeof(nullptr)`` asks), and ``<stddef.h>``'s ``typedef typeof(nullptr) nullptr_t``,
+    predefined as ``size_t`` is."""
+    scope.constants.update(true=Typed(1, 8, False), false=Typed(0, 8, False))
+    scope.objects = {**scope.objects, "nullptr": Primitive(Scalar.NULLPTR)}
+    scope.typedefs["nullptr_t"] = Primitive(Scalar.NULLPTR)
 
 
 @lru_cache(maxsize=256)
@@ -172,7 +185,8 @@ def prelude_scope(prelude: str, target: Target) -> Scope:
     """The scope after reading ``prelude`` on ``target`` (cached: treat it as read-only)."""
     from .reader import read_into  # (the reader builds on this module)
     base = _target_scope(target)
-    scope = Scope(target, dict(base.typedefs), dict(base.constants), what="prelude")
+    scope = Scope(target, dict(base.typedefs), dict(base.constants), what="prelude",
+                  objects=dict(base.objects))
     # As tolerant as a whole file: a declaration that cannot be read is skipped, and a use
     # of a typedef it declared says why (its reasons stay in scope.skipped)
     scope.prelude_skipped = read_into(scope, prelude, whole=True)
@@ -205,7 +219,8 @@ def _parse_target(decl: str, prelude: str, target: Target) -> tuple[Type, int, b
 def _parse_blanked(decl: str, prelude: str, target: Target, read: list[str]
                    ) -> tuple[Type, int, bool]:
     parent = prelude_scope(prelude, target)
-    text = blank_noise(decl)
+    overloads: list[tuple[int, str]] = []
+    text = blank_noise(decl, overloads=overloads)
     read.append(text)
     last: FileSpan | None = None  # (a K&R definition's, when there is one)
     if "{" in text or "=" in text:  # definitions' bodies and initializers blanked
@@ -226,7 +241,9 @@ def _parse_blanked(decl: str, prelude: str, target: Target, read: list[str]
                   defined=parent.defined if alone else set(parent.defined),
                   skipped=parent.skipped,
                   tags=ChainMap({}, parent.tags) if parent.tags else {},
-                  source=decl, layouts=ChainMap({}, parent.layouts) if parent.layouts else {})
+                  source=decl, layouts=ChainMap({}, parent.layouts) if parent.layouts else {},
+                  overloading=bool(overloads) and any(
+                      word == "overloadable" for _, word in overloads))
     _run_declarations(scope, text, spans[:-1])
     start, end = spans[-1]
     scope.text = text

@@ -44,7 +44,8 @@ def read_c_declarations(text: str, target: Target, what: str = "input",
     typedefs, members and variables, in the order of their last declarations.
     ``progress``, when given, is called now and then with how many characters are read."""
     base = _target_scope(target)
-    scope = Scope(target, dict(base.typedefs), dict(base.constants), what=what)
+    scope = Scope(target, dict(base.typedefs), dict(base.constants), what=what,
+                  objects=dict(base.objects))
     scope.records = []
     skipped = read_into(scope, text, progress)
     return FileDeclarations(_merge(scope.records), skipped)
@@ -94,8 +95,12 @@ def read_into(scope: Scope, text: str, progress: Callable[[int], None] | None = 
                 _read_knr(scope, work, span)
             else:
                 braces = work.find("{", span.start, span.end) >= 0
-                _parse(scope, work, span.start, span.end, "declaration",
-                       None if braces else parameters)
+                scope.overloading = bool(overloads) and _overloadable(overloads, span)
+                try:
+                    _parse(scope, work, span.start, span.end, "declaration",
+                           None if braces else parameters)
+                finally:
+                    scope.overloading = False
             # each level of a type takes a character of its declaration or comes from a
             # typedef: a declaration short enough needs no walk
             if span.end - span.start + scope.typedef_depth >= MAX_NESTING:
@@ -149,6 +154,17 @@ def _label(records: list[Record], mark: int, labels: deque[tuple[int, str]],
             limit = end if end >= 0 else span.end
         if record.kind == "function" and labels and record.offset < labels[0][0] < limit:
             records[k] = record._replace(symbol=labels.popleft()[1])
+
+
+def _overloadable(overloads: deque[tuple[int, str]], span: FileSpan) -> bool:
+    """Whether the declaration ``span`` has an ``overloadable`` attribute (``overloads``
+    holds the attributes from this declaration's on, and maybe an earlier one's)."""
+    for at, word in overloads:
+        if at >= span.end:
+            return False
+        if at >= span.start and word == "overloadable":
+            return True
+    return False
 
 
 def _overloaded(records: list[Record], mark: int, overloads: deque[tuple[int, str]],
@@ -295,13 +311,18 @@ def knr_function(scope: Scope, text: str, span: FileSpan) -> tuple[str, Function
 
 
 def _merge(records: list[Record]) -> list[Record]:
-    """One record per (kind, name), at its last declaration; a function's or a variable's
+    """One record per (kind, name), at its last declaration (per overload of an
+    ``overloadable`` function: its parameter types, as C++ tells overloads apart); a
+    function's or a variable's
     type is C's composite of its declarations (``c/composite.py``): a prototype declared
     before stays when a later declaration has none (``int f(int); int f();`` is
     ``int (int)``), an array keeps its length, an enum and its integer make the integer."""
-    found: dict[tuple[str, str], Record] = {}
+    found: dict[tuple[object, ...], Record] = {}
     for record in records:
-        key = (record.kind, record.name)
+        key: tuple[object, ...] = (record.kind, record.name)
+        if record.overloadable:  # one record per overload: clang's own redeclaration rule
+            fn = function_of(record)
+            key += (tuple(map(unqualified, fn.params)), fn.variadic)
         old = found.pop(key, None)
         if old is not None and old.symbol and not record.symbol:
             record = record._replace(symbol=old.symbol)  # a label holds for the redeclaration

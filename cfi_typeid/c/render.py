@@ -29,6 +29,7 @@ C_SCALARS: dict[Scalar, str] = {
     Scalar.LONG_DOUBLE: "long double", Scalar.FLOAT128: "__float128",
     Scalar.FLOAT16: "_Float16", Scalar.HALF: "__fp16", Scalar.BFLOAT16: "__bf16",
     Scalar.BFLOAT16_ARM: "__bf16",
+    Scalar.NULLPTR: "typeof(nullptr)",  # (C23)
 }
 
 #: ``Encoded`` codes that stand for a C builtin: the AAPCS ``va_list`` (aarch64, armv7).

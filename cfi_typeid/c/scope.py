@@ -101,6 +101,10 @@ class Scope:
     aligned_typedefs: set[str] = field(default_factory=set)
     #: what cfi_typeid.c.layout found once in ``source`` (where attributes may be)
     source_marks: object = None
+    #: whether the declaration being read is ``__attribute__((overloadable))``: its functions
+    #: are overloads, which another signature declares beside, not again (clang's C
+    #: overloading: ``void f(int)`` and ``void f(long)`` are ``_Z1fi`` and ``_Z1fl``)
+    overloading: bool = False
 
     def skipped_reason(self, name: str) -> str:
         return f"uses {name!r}, whose declaration was skipped ({self.skipped.get(name, '?')})"

@@ -21,7 +21,7 @@ from typing import Sequence
 
 from .atomic import atomic_of
 from .vectors import VectorAttribute, vector_of
-from .constants import VARIABLE, Variable
+from .constants import VARIABLE, Unfolded, Variable
 from .layout import define as define_layout, define_enum as define_enum_layout
 from .declarations import (
     CC_PREFIX, FUNCTION_SPECIFIERS, DeclarationRules, is_function_pointer,
@@ -391,6 +391,9 @@ class CTransformer(DeclarationRules):
         return self.array_of(inner, size if isinstance(size, (int, Variable)) else None)
 
     def array_suffix(self, *parts: object) -> int | Variable | None:
+        if any(isinstance(p, Unfolded) for p in parts):
+            raise self.scope.error("the array's length calls a function: not a constant "
+                                   "clang folds", 0)
         if any(isinstance(p, Variable) for p in parts):
             return VARIABLE  # a variable length: `A_` (see constants.Variable)
         sizes = [p for p in parts if isinstance(p, int) and not isinstance(p, bool)]
@@ -407,13 +410,16 @@ class CTransformer(DeclarationRules):
             + inner.steps)
 
     def unprototyped_of(self, inner: Declarator) -> Declarator:
+        # (C23: `()` is `(void)`, a prototype)
+        prototyped = self.scope.target.c_standard.empty_parentheses_are_void
         return Declarator(inner.name, inner.pos, (
-            lambda t: self._function(t, (), False, False, inner.pos),) + inner.steps)
+            lambda t: self._function(t, (), False, prototyped, inner.pos),) + inner.steps)
 
     def knr_of(self, inner: Declarator, names: list[Token]) -> Declarator:
         """A K&R identifier list: unprototyped here; a definition's declaration list gives
         the parameter types (see :func:`cfi_typeid.c.reader`)."""
-        if not self.scope.knr_definition:
+        if not (self.scope.knr_definition and self.scope.target.c_standard.knr_definitions):
+            # (C23 has no K&R definitions: clang-19 reads the names as unknown types)
             first = names[0]
             raise self.scope.error(
                 f"unknown type name '{first!s}' (declare it in the prelude, e.g. 'typedef "
@@ -463,6 +469,8 @@ class CTransformer(DeclarationRules):
     def parameter_type_list(self, *items: object) -> Params:
         variadic = bool(items) and isinstance(items[-1], Token)
         params = [item for item in items if isinstance(item, tuple)]
+        if variadic and not params and self.scope.target.c_standard.bare_ellipsis:
+            return Params((), variadic)
         if variadic and not params:
             # (C23 allows it; clang-19's default, gnu17, refuses it, and so do we)
             dots = items[-1]

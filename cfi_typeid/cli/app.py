@@ -13,7 +13,7 @@ import sys
 from importlib import import_module
 from typing import Callable, Mapping, Sequence
 
-from .io import open_binary, parse_crates, raw_lines, read_text, surrogate_problem
+from .io import add_c_standard, open_binary, parse_crates, raw_lines, read_text, surrogate_problem
 from .limits import MAX_DECL_CHARS, cpu_count
 from .workers import Stopped
 from ..errors import CfiTypeidError, UsageError
@@ -58,6 +58,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="Rust: crate name of the prelude's items (default: probe)")
     p.add_argument("--crates", default="", metavar="NAME=DIS,...",
                    help="Rust: crate disambiguators, e.g. core=sgEmfK2I1SDT_,probe=sXXId2UFtzX_")
+    add_c_standard(p)
 
 
 def _cmd_encode(args: argparse.Namespace) -> int:
@@ -67,8 +68,10 @@ def _cmd_encode(args: argparse.Namespace) -> int:
                          f"({MAX_DECL_CHARS:,})")
     prelude = read_text(args.prelude, args.prelude_file)
     ids = typeids(args.decl, lang=args.lang, target=args.target, prelude=prelude,
-                  crate=args.crate, crates=parse_crates(args.crates), salt=args.salt)
-    for warning in prelude_warnings(prelude, lang=args.lang, target=args.target):
+                  crate=args.crate, crates=parse_crates(args.crates), salt=args.salt,
+                  std=args.std)
+    for warning in prelude_warnings(prelude, lang=args.lang, target=args.target,
+                                    std=args.std):
         print(warning, file=sys.stderr)
     if args.json:
         import json
@@ -112,7 +115,8 @@ def _add_batch(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="""\
 Each input line is a JSON object {"decl": ..., "lang": "c"|"rust", "prelude": ..., "target":
-..., "crate": ..., "crates": {...}, "salt": ...}; only "decl" is required. Each output line holds
+..., "crate": ..., "crates": {...}, "salt": ..., "std": "gnu17"|"c23"|"gnu23"}; only "decl" is
+required. Each output line holds
 the keys batch does not read ("id" and the like; not "decl", "prelude", ...) plus "typeids":
 {"plain", "generalized", "normalized", "normalized_generalized", "kcfi", "kcfi_normalized"}, or
 "error": {"message", "line", "column"} ("in": "prelude" when the prelude is at fault).

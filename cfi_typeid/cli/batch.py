@@ -21,14 +21,14 @@ from typing import Any, Iterable, Iterator, Mapping, TextIO
 from ..api import prelude_warnings, typeids
 from ..errors import CfiTypeidError
 from ..memo import remember
-from ..targets import DEFAULT_TARGET, Target, get_target
+from ..targets import DEFAULT_C_STANDARD, DEFAULT_TARGET, Target, get_target, with_c_standard
 from .io import decode_line, json_encoder, surrogate_problem
 from .limits import MAX_DECL_CHARS, MAX_INT_DIGITS, MAX_LINE_BYTES
 from .workers import LINES, pool, stopping_between_lines, written
 
 #: The keys batch reads: they are not echoed.  Only ``decl`` is required.
-READ_KEYS = frozenset({"decl", "lang", "prelude", "target", "crate", "crates", "salt"})
-_OPTIONAL_STRINGS = ("lang", "prelude", "target", "crate", "salt")
+READ_KEYS = frozenset({"decl", "lang", "prelude", "target", "crate", "crates", "salt", "std"})
+_OPTIONAL_STRINGS = ("lang", "prelude", "target", "crate", "salt", "std")
 
 _JSON_TYPES = {str: "a string", int: "a number", float: "a number", bool: "a boolean",
                type(None): "null", list: "an array", dict: "an object"}
@@ -114,16 +114,17 @@ _PRELUDES_MAX = 256
 
 
 def _prelude_error(lang: str, prelude: str, target: str, crate: str | None,
-                   crates: Mapping[str, str] | None) -> dict[str, object] | None:
+                   crates: Mapping[str, str] | None, std: str = DEFAULT_C_STANDARD
+                   ) -> dict[str, object] | None:
     """The error of ``prelude`` on its own (cached), or None when it parses.  A good prelude
     is cached by the front end, so parsing it here costs the line nothing."""
     if not prelude or lang not in ("c", "rust"):
         return None
-    key = (lang, prelude, target, crate, tuple(sorted(crates.items())) if crates else ())
+    key = (lang, prelude, target, crate, tuple(sorted(crates.items())) if crates else (), std)
     if key in _PRELUDES:
         return _PRELUDES[key]
     try:
-        t = get_target(target)
+        t = with_c_standard(get_target(target), std)
     except CfiTypeidError:
         return None  # the line's own error, reported by the front end
     try:
@@ -155,13 +156,15 @@ def _answer(item: Mapping[str, Any]) -> dict[str, Any]:
     # repeats its prelude on every line.
     prelude = sys.intern(item.get("prelude") or "")
     crate, crates = item.get("crate"), item.get("crates")
-    failed = _prelude_error(lang, prelude, target, crate, crates)
+    std = item.get("std") or DEFAULT_C_STANDARD
+    failed = _prelude_error(lang, prelude, target, crate, crates, std)
     if failed is not None:
         return {"error": failed}
     try:
         ids = typeids(item["decl"], lang=lang, target=target, prelude=prelude,
-                      crate=crate, crates=crates, salt=item.get("salt") or "")
-        warnings = prelude_warnings(prelude, lang=lang, target=target) if prelude else ()
+                      crate=crate, crates=crates, salt=item.get("salt") or "", std=std)
+        warnings = prelude_warnings(prelude, lang=lang, target=target, std=std) \
+            if prelude else ()
         return {"typeids": ids.to_json(), **({"warnings": list(warnings)} if warnings else {})}
     except CfiTypeidError as e:
         return {"error": e.to_json()}

@@ -13,7 +13,7 @@ import textwrap
 
 from ..crosscheck.check import CheckResult, Comparison
 from .app import EXIT_MISMATCH, EXIT_OK
-from .io import parse_crates, read_text
+from .io import add_c_standard, parse_crates, read_text
 from ..errors import UsageError
 from ..hashes import kcfi_hash
 
@@ -38,7 +38,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
                    crate=args.crate, crates=parse_crates(args.crates),
                    options=_split(args.options, "--options"),
                    c_options=_split(args.c_options, "--c-options"),
-                   rust_options=_split(args.rust_options, "--rust-options"))
+                   rust_options=_split(args.rust_options, "--rust-options"),
+                   c_std=args.std)
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
         return EXIT_OK if result.matches else EXIT_MISMATCH
@@ -140,6 +141,7 @@ Example:
                    help="mixed settings: the C side's option sets, paired with --rust-options")
     p.add_argument("--rust-options", metavar="SETS",
                    help="mixed settings: the Rust side's option sets")
+    add_c_standard(p)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(run=_cmd_check)
 

@@ -16,7 +16,7 @@ from json.encoder import encode_basestring_ascii as _string
 from pathlib import Path
 
 from .app import EXIT_MISMATCH, EXIT_OK
-from .io import parse_crates
+from .io import add_c_standard, parse_crates
 from ..crosscheck.bindings import BindingPair, BindingsReport
 from ..errors import UsageError
 from ..targets import DEFAULT_TARGET, TARGETS
@@ -53,7 +53,7 @@ def _cmd_check_bindings(args: argparse.Namespace) -> int:
         args.c, args.rust, target=args.target, options=_split(args.options),
         c_options=_split(args.c_options), rust_options=_split(args.rust_options),
         cpp=args.cpp, cpp_args=args.cpp_arg or (), edition=args.edition, crate=args.crate,
-        crates=parse_crates(args.crates) or None)
+        crates=parse_crates(args.crates) or None, c_std=args.std)
     if args.json:
         doc = report.to_json()
         if args.suggest:
@@ -278,6 +278,7 @@ Example:
                         "rustc's, which bindgen's Option<fn> callbacks need)")
     p.add_argument("--edition", default="2021", help="Rust edition (default 2021)")
     p.add_argument("--cpp", action="store_true", help="run the C preprocessor on the headers")
+    add_c_standard(p)
     p.add_argument("--cpp-arg", action="append", metavar="ARG",
                    help="an argument for the preprocessor (-I..., -D...); repeatable")
     p.add_argument("--json", action="store_true", help="print one JSON document")

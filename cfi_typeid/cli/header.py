@@ -14,6 +14,7 @@ from typing import IO, Any, Callable, Sequence
 
 from ..errors import UsageError
 from ..targets import DEFAULT_TARGET, TARGETS
+from .io import add_c_standard
 
 EXIT_OK = 0
 
@@ -48,6 +49,7 @@ def add_header(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     form.add_argument("--jsonl", action="store_true", help="one JSON object per record")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="show progress on standard error (default: when it is a terminal)")
+    add_c_standard(p)
     p.add_argument("--cpp", nargs=argparse.REMAINDER, default=None, metavar="CPP-ARGS",
                    help="preprocess each FILE first; the arguments after it go to the "
                         "preprocessor (must come last)")
@@ -55,15 +57,15 @@ def add_header(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 #: header's own flags, which no preprocessor has: after --cpp they are a slip, not CPP-ARGS.
-_OWN_FLAGS = frozenset({"--json", "--jsonl", "--progress", "--no-progress"})
+_OWN_FLAGS = frozenset({"--json", "--jsonl", "--progress", "--no-progress", "--std"})
 
 
 def _cmd_header(args: argparse.Namespace) -> int:
     from ..sources.c_header import display_name, read_c_text, scan_c
     from ..sources.records import Declaration, Diagnostic
-    from ..targets import get_target
+    from ..targets import get_target, with_c_standard
     from .io import json_encoder
-    get_target(args.target)
+    with_c_standard(get_target(args.target), args.std)
     if args.files.count("-") > 1:
         raise UsageError("'-' (standard input) can be read only once")
     cpp = args.cpp is not None
@@ -75,10 +77,11 @@ def _cmd_header(args: argparse.Namespace) -> int:
     diagnostics: list[Diagnostic] = []
     show = sys.stderr.isatty() if args.progress is None else args.progress
     for path in args.files:
-        text = read_c_text(path, target=args.target, cpp=cpp, cpp_args=args.cpp or ())
+        text = read_c_text(path, target=args.target, cpp=cpp, cpp_args=args.cpp or (),
+                           std=args.std)
         with _progress_bar(show, len(text), display_name(path)) as tick:
             scan = scan_c(text, target=args.target, filename=display_name(path),
-                          progress=tick)
+                          progress=tick, std=args.std)
         for d in scan.diagnostics:
             print(f"warning: skipped: {d}", file=sys.stderr)
         if args.jsonl:

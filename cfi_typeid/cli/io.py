@@ -9,6 +9,7 @@ the same answer.  Text that is not UTF-8 is an error of the line it is on, never
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from contextlib import contextmanager
@@ -123,3 +124,12 @@ def json_encoder(*, allow_nan: bool = True) -> Callable[[object], str]:
     def encode(value: object) -> str:
         return "".join(one_shot(value, 0))
     return encode
+
+
+def add_c_standard(p: argparse.ArgumentParser) -> None:
+    """``--std``: the C standard C text is read in, as clang's ``-std=`` (which ``--cpp``
+    is given too)."""
+    from ..targets import C_STANDARDS, DEFAULT_C_STANDARD
+    p.add_argument("--std", default=DEFAULT_C_STANDARD, choices=list(C_STANDARDS),
+                   help=f"C standard, as clang's -std= (default: {DEFAULT_C_STANDARD}, "
+                        "clang-19's; c23 reads 'void f()' as 'void f(void)')")

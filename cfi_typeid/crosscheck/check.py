@@ -20,7 +20,7 @@ from ..errors import UsageError
 from ..flavours import CLANG, RUSTC
 from ..hashes import kcfi_hash
 from ..model import Array, FunctionType, Pointer, Qualified, Type
-from ..targets import DEFAULT_TARGET, Target, get_target
+from ..targets import DEFAULT_C_STANDARD, DEFAULT_TARGET, Target, get_target
 from ..dataclass_code import compiled_once
 
 _METHODS = compiled_once(__name__)  # dataclass methods compiled once (see its module)
@@ -134,8 +134,10 @@ def check(c: str, rust: str, *, target: str = DEFAULT_TARGET, c_prelude: str = "
           crates: Mapping[str, str] | None = None,
           options: Iterable[str] | None = None,
           c_options: Sequence[str] | None = None,
-          rust_options: Sequence[str] | None = None) -> CheckResult:
-    """Compare the CFI ids of C prototype ``c`` and Rust declaration ``rust``.
+          rust_options: Sequence[str] | None = None,
+          c_std: str = DEFAULT_C_STANDARD) -> CheckResult:
+    """Compare the CFI ids of C prototype ``c`` (read as the C standard ``c_std``) and Rust
+    declaration ``rust``.
 
     By default every option set both sides may use (plain, normalized, generalized, both) is
     compared with the same setting on both sides.  ``options`` narrows that list; ``c_options``
@@ -144,11 +146,12 @@ def check(c: str, rust: str, *, target: str = DEFAULT_TARGET, c_prelude: str = "
     """
     pairs = option_pairs(options, c_options, rust_options)
     if get_target(target).microsoft_mangling:
-        return _never_on_msvc(c, rust, target, c_prelude, rust_prelude, crate, crates, pairs)
-    c_ids = typeids(c, lang="c", target=target, prelude=c_prelude)
+        return _never_on_msvc(c, rust, target, c_prelude, rust_prelude, crate, crates, pairs,
+                              c_std)
+    c_ids = typeids(c, lang="c", target=target, prelude=c_prelude, std=c_std)
     r_ids = typeids(rust, lang="rust", target=target, prelude=rust_prelude, crate=crate,
                     crates=crates)
-    c_fn = parse_function(c, lang="c", target=target, prelude=c_prelude)
+    c_fn = parse_function(c, lang="c", target=target, prelude=c_prelude, std=c_std)
     r_fn = parse_function(rust, lang="rust", target=target, prelude=rust_prelude, crate=crate,
                           crates=crates)
     comparisons = compare_functions(c_fn, r_fn, c_ids, r_ids, get_target(target), pairs)
@@ -327,12 +330,13 @@ def _difference(where: str, c: Type, r: Type, advice: Advice) -> Difference:
 
 def _never_on_msvc(c: str, rust: str, target: str, c_prelude: str, rust_prelude: str,
                    crate: str | None, crates: Mapping[str, str] | None,
-                   pairs: list[tuple[OptionSet, OptionSet]]) -> CheckResult:
+                   pairs: list[tuple[OptionSet, OptionSet]], c_std: str = DEFAULT_C_STANDARD
+                   ) -> CheckResult:
     """On ``*-windows-msvc`` clang mangles the Microsoft way and rustc the Itanium way: every
     comparison is a mismatch, whatever the declarations (both are still parsed, so that bad
     input is reported)."""
     t = get_target(target)
-    parse_function(c, lang="c", target=target, prelude=c_prelude)
+    parse_function(c, lang="c", target=target, prelude=c_prelude, std=c_std)
     r_ids = typeids(rust, lang="rust", target=target, prelude=rust_prelude, crate=crate,
                     crates=crates)
     reason = microsoft_mangling_reason(t)

@@ -15,7 +15,7 @@ from .check import option_pairs
 from ..errors import UsageError
 from ..sources.background import Background, Forked, spare_cpu
 from ..sources.records import Scan
-from ..targets import DEFAULT_TARGET, get_target
+from ..targets import DEFAULT_C_STANDARD, DEFAULT_TARGET, get_target, with_c_standard
 
 
 def _reader(module: str, name: str) -> Any:
@@ -38,25 +38,26 @@ def local_crates(crate: str) -> Mapping[str, str] | None:
         return None
 
 
-def _read_c_side(c_paths: Sequence[str], target: str, cpp: bool, cpp_args: Sequence[str]
-                  ) -> Callable[[], Scan]:
+def _read_c_side(c_paths: Sequence[str], target: str, cpp: bool, cpp_args: Sequence[str],
+                 std: str = DEFAULT_C_STANDARD) -> Callable[[], Scan]:
     """Start reading the C side; what this returns finishes it and gives its records (or
     raises its error).  With a spare CPU the whole C side (the preprocessor and the reading)
     runs in a forked process while this one reads the Rust side; else the preprocessor runs
     in a thread meanwhile (it waits on a subprocess) and the reading is done here."""
     if "-" not in c_paths and spare_cpu():
-        get_target(target)  # an unknown target is refused before any work, as below
-        forked = Forked(lambda: _read_c_files_later(c_paths, target, cpp, cpp_args)(),
+        with_c_standard(get_target(target), std)  # refused before any work, as below
+        forked = Forked(lambda: _read_c_files_later(c_paths, target, cpp, cpp_args, std)(),
                         fork=True)
         return forked.result
-    return _read_c_files_later(c_paths, target, cpp, cpp_args)
+    return _read_c_files_later(c_paths, target, cpp, cpp_args, std)
 
 
 def _read_c_files_later(c_paths: Sequence[str], target: str, cpp: bool,
-                        cpp_args: Sequence[str]) -> Callable[[], Scan]:
+                        cpp_args: Sequence[str], std: str = DEFAULT_C_STANDARD
+                        ) -> Callable[[], Scan]:
     read_c_files_later = _reader("c_header", "read_c_files_later")
     finish: Callable[[], Scan] = read_c_files_later(c_paths, target=target, cpp=cpp,
-                                                    cpp_args=cpp_args)
+                                                    cpp_args=cpp_args, std=std)
     return finish
 
 
@@ -65,13 +66,14 @@ def check_bindings(c_paths: Sequence[str], rust_paths: Sequence[str], *,
                    c_options: Sequence[str] | None = None,
                    rust_options: Sequence[str] | None = None, cpp: bool = False,
                    cpp_args: Sequence[str] = (), edition: str = "2021",
-                   crate: str = "probe", crates: Mapping[str, str] | None = None
-                   ) -> bindings.BindingsReport:
+                   crate: str = "probe", crates: Mapping[str, str] | None = None,
+                   c_std: str = DEFAULT_C_STANDARD) -> bindings.BindingsReport:
     """Compare the C headers ``c_paths`` with their Rust bindings ``rust_paths`` (``-``:
     standard input) under each option set; see :func:`.bindings.check_bindings`.  Without
-    ``crates``, the crate disambiguators are the local rustc's (:func:`local_crates`)."""
+    ``crates``, the crate disambiguators are the local rustc's (:func:`local_crates`).
+    ``c_std`` is the C standard the headers are read in (clang's ``-std=``)."""
     option_pairs(options, c_options, rust_options)  # bad option sets fail before any reading
-    finish_c = _read_c_side(c_paths, target, cpp, cpp_args)
+    finish_c = _read_c_side(c_paths, target, cpp, cpp_args, c_std)
     # the local rustc's crates (rustc -vV) are asked for while the files are read
     asked = Background(lambda: local_crates(crate)) if crates is None else None
     read_rust_files = _reader("rust_file", "read_rust_files")

@@ -27,16 +27,17 @@ from ..c.scope import Record, has_anonymous
 from ..errors import CfiTypeidError, UsageError
 from ..flavours import CLANG
 from ..model import VOID, FunctionType, Type
-from ..targets import DEFAULT_TARGET, Target, get_target
+from ..targets import DEFAULT_C_STANDARD, DEFAULT_TARGET, Target, get_target, with_c_standard
 
 
 def scan_c(text: str, *, target: str = DEFAULT_TARGET, filename: str = "<input>",
-           progress: Callable[[int], None] | None = None) -> Scan:
+           progress: Callable[[int], None] | None = None, std: str = DEFAULT_C_STANDARD
+           ) -> Scan:
     """The function types preprocessed C ``text`` declares, and what could not be read.
     Records and diagnostics name the original file and line where line markers say it,
     else ``filename`` and the line in ``text``.  ``progress`` is called now and then with
-    how many characters of ``text`` are read."""
-    t = get_target(target)
+    how many characters of ``text`` are read.  ``std`` is the C standard (``-std=``)."""
+    t = with_c_standard(get_target(target), std)
     found = read_c_declarations(text, t, filename, progress)
     where = LineMap(text, filename)
     declarations: list[Declaration] = []
@@ -89,32 +90,33 @@ def _overloaded_symbol(name: str, fn: FunctionType, target: Target) -> str:
 
 
 def read_c_files(paths: Sequence[str], *, target: str = DEFAULT_TARGET, cpp: bool = False,
-                 cpp_args: Sequence[str] = ()) -> Scan:
+                 cpp_args: Sequence[str] = (), std: str = DEFAULT_C_STANDARD) -> Scan:
     """:func:`scan_c` over each file of ``paths`` (``"-"``: standard input), in order.  With
     ``cpp``, each is a raw header run through the preprocessor first (``clang-19 -E`` for
     ``target``, else ``cc -E`` for the host), with ``cpp_args`` (``-I``, ``-D``, ``-U``,
     ``-include``, ``--sysroot``) passed through.  An unreadable file raises
     :class:`UsageError`."""
-    get_target(target)  # an unknown target is refused before any work
+    with_c_standard(get_target(target), std)  # an unknown one is refused before any work
     declarations: list[Declaration] = []
     diagnostics: list[Diagnostic] = []
     for path in paths:
-        scan = scan_c(read_c_text(path, target=target, cpp=cpp, cpp_args=cpp_args),
-                      target=target, filename=display_name(path))
+        scan = scan_c(read_c_text(path, target=target, cpp=cpp, cpp_args=cpp_args, std=std),
+                      target=target, filename=display_name(path), std=std)
         declarations.extend(scan.declarations)
         diagnostics.extend(scan.diagnostics)
     return Scan(tuple(declarations), tuple(diagnostics))
 
 
 def read_c_files_later(paths: Sequence[str], *, target: str = DEFAULT_TARGET,
-                       cpp: bool = False, cpp_args: Sequence[str] = ()) -> Callable[[], Scan]:
+                       cpp: bool = False, cpp_args: Sequence[str] = (),
+                       std: str = DEFAULT_C_STANDARD) -> Callable[[], Scan]:
     """:func:`read_c_files`, to be finished by calling what this returns.  With ``cpp`` (and
     no standard input), the preprocessor runs start now, in a thread: they wait on their
     subprocesses, so the caller can read the other side of a check meanwhile.  The records,
     or the error, are the ones read_c_files gives; anything else is read now."""
-    get_target(target)  # an unknown target is refused before any work
+    with_c_standard(get_target(target), std)  # an unknown one is refused before any work
     if not cpp or "-" in paths:
-        scan = read_c_files(paths, target=target, cpp=cpp, cpp_args=cpp_args)
+        scan = read_c_files(paths, target=target, cpp=cpp, cpp_args=cpp_args, std=std)
         return lambda: scan
     texts: list[str] = []
     failed: list[Exception] = []
@@ -122,7 +124,7 @@ def read_c_files_later(paths: Sequence[str], *, target: str = DEFAULT_TARGET,
     def preprocess_all() -> None:
         try:
             for path in paths:
-                texts.append(preprocess(path, target, cpp_args))
+                texts.append(preprocess(path, target, cpp_args, std))
         except Exception as e:  # noqa: BLE001 - raised by finish, where read_c_files would
             failed.append(e)
     thread = threading.Thread(target=preprocess_all, name="cfi_typeid-cpp", daemon=True)
@@ -135,7 +137,7 @@ def read_c_files_later(paths: Sequence[str], *, target: str = DEFAULT_TARGET,
         for i, path in enumerate(paths):
             if i == len(texts):
                 raise failed[0]
-            scan = scan_c(texts[i], target=target, filename=display_name(path))
+            scan = scan_c(texts[i], target=target, filename=display_name(path), std=std)
             declarations.extend(scan.declarations)
             diagnostics.extend(scan.diagnostics)
         return Scan(tuple(declarations), tuple(diagnostics))
@@ -148,9 +150,9 @@ def display_name(path: str) -> str:
 
 
 def read_c_text(path: str, *, target: str = DEFAULT_TARGET, cpp: bool = False,
-                cpp_args: Sequence[str] = ()) -> str:
+                cpp_args: Sequence[str] = (), std: str = DEFAULT_C_STANDARD) -> str:
     """The text :func:`read_c_files` reads of ``path``: as is, or preprocessed."""
-    return preprocess(path, target, cpp_args) if cpp else _read(path)
+    return preprocess(path, target, cpp_args, std) if cpp else _read(path)
 
 
 def _read(path: str) -> str:
@@ -163,22 +165,27 @@ def _read(path: str) -> str:
         raise UsageError(f"cannot read {path}: {e.strerror or e}") from None
 
 
-def preprocessor(target: str) -> list[str]:
+def preprocessor(target: str, std: str = DEFAULT_C_STANDARD) -> list[str]:
     """The preprocessor command for ``target``: clang-19 (``-target``, so its predefines
-    are the target's), else the host's ``cc`` (for the default target only)."""
+    are the target's), else the host's ``cc`` (for the default target only).  A standard
+    other than the default is passed as ``-std=`` (``__STDC_VERSION__``, ``bool`` in
+    ``<stdbool.h>`` and ``nullptr_t`` in ``<stddef.h>`` depend on it)."""
+    flags = [] if std == DEFAULT_C_STANDARD else \
+        [with_c_standard(get_target(target), std).c_standard.clang_flag]
     clang = os.environ.get("CFI_TYPEID_CLANG") or shutil.which("clang-19")
     if clang:
-        return [clang, "-target", get_target(target).triple, "-E", "-x", "c"]
+        return [clang, "-target", get_target(target).triple, "-E", "-x", "c", *flags]
     cc = shutil.which("cc") or shutil.which("gcc")
     if cc and get_target(target).triple == DEFAULT_TARGET:
-        return [cc, "-E", "-x", "c"]
+        return [cc, "-E", "-x", "c", *flags]
     raise UsageError("--cpp needs a C preprocessor: install clang-19 (any target) or cc "
                      f"(the host's target), or preprocess yourself and pass the output")
 
 
-def preprocess(path: str, target: str, cpp_args: Sequence[str] = ()) -> str:
+def preprocess(path: str, target: str, cpp_args: Sequence[str] = (),
+               std: str = DEFAULT_C_STANDARD) -> str:
     """``path`` run through :func:`preprocessor` (``"-"``: standard input)."""
-    command = [*preprocessor(target), *cpp_args, path]
+    command = [*preprocessor(target, std), *cpp_args, path]
     stdin = sys.stdin.buffer.read() if path == "-" else None
     if path != "-" and not os.path.exists(path):
         raise UsageError(f"cannot read {path}: No such file or directory")
