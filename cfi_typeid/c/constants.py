@@ -12,6 +12,7 @@ from typing import Callable
 
 from .layout import alignment_of, layout_of
 from .scope import CURRENT_SCOPE, Scope
+from .typed_int import Typed, wrap as _wrap
 from ..parsing.lalr import Token
 from ..model import (
     Array, CInt, CInteger, Complex, FunctionType, Named, Pointer, Primitive, Scalar, Type,
@@ -67,25 +68,6 @@ UNFOLDED = Unfolded()
 def _not_constant(a: Value, b: Value) -> Variable:
     """What an operation on a value that is not a constant gives: a call's stays one."""
     return a if isinstance(a, Unfolded) else b if isinstance(b, Unfolded) else VARIABLE
-
-
-class Typed(int):
-    """An integer constant with its C type, ``bits`` wide and ``signed`` or not: what C's
-    conversions and wrap-around need (``0u - 1`` is 4294967295, ``(char)300`` 44).  A plain
-    int (an enumerator) has the type of its value: int, else a 64-bit type."""
-
-    bits: int
-    signed: bool
-
-    def __new__(cls, value: int, bits: int, signed: bool) -> Typed:
-        self = super().__new__(cls, _wrap(value, bits, signed))
-        self.bits, self.signed = bits, signed
-        return self
-
-
-def _wrap(value: int, bits: int, signed: bool) -> int:
-    value &= (1 << bits) - 1
-    return value - (1 << bits) if signed and value >> (bits - 1) else value
 
 
 def _type(v: int) -> tuple[int, bool]:

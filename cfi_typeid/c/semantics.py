@@ -141,7 +141,10 @@ class CTransformer(DeclarationRules):
                            self.scope.base + (kw.start_pos or 0))
         return base
 
-    enum_reference = struct_reference
+    def enum_reference(self, kw: Token, tag: Token) -> Base:
+        # (a method of its own, not an alias: mypyc makes a class attribute an instance
+        # attribute of a compiled class, never set)
+        return self._tag(kw, tag)
 
     def _tag(self, kw: Token, tag: Token | None, defining: bool = False) -> Base:
         kind: TagKind = "union" if kw == "union" else "enum" if kw == "enum" else "struct"
@@ -168,7 +171,8 @@ class CTransformer(DeclarationRules):
     def storage_class(self, tok: Token) -> Keyword:
         return Keyword(str(tok), tok.start_pos or 0)
 
-    type_qualifier = storage_class
+    def type_qualifier(self, tok: Token) -> Keyword:
+        return Keyword(str(tok), tok.start_pos or 0)
 
     def atomic_type(self, tok: Token, t: Type) -> Base:
         """``_Atomic ( type-name )``"""
