@@ -13,10 +13,11 @@ to a bit), ``aligned(N)`` raising a member's or the struct's alignment, a typede
 (and suppressing bit-field padding).  An enum is ``int`` or ``unsigned int``, or a wider
 integer when its values need one.  A scalar is aligned to its size, except that i386 System
 V aligns the 8-byte ones to 4; ``long double`` is each target's.  mingw's clang lays structs
-out as ``ms_struct``: a scalar aligned to its size even when its typedef says less.
+out as ``ms_struct``: a scalar aligned to its size even when its typedef says less, and
+bit-fields in units of their type's size (see :meth:`_Placement._ms_bit_field`).
 
 What is not modelled gives a reason instead of a :class:`Layout`, and ``sizeof`` of it is
-refused with that reason: bit-fields in the Microsoft layout (mingw), ``_BitInt``,
+refused with that reason: ``_BitInt``,
 ``_Atomic``, packed enums, the Microsoft ABI's layouts (``*-msvc``), the attribute forms
 :mod:`.layout_text` refuses, and incomplete types (a tag declared but not defined, which clang
 refuses too).
@@ -177,7 +178,7 @@ class _Placement:
         target = scope.target
         self.union, self.scope = union, scope
         self.packed, self.pack = attributes.packed, attributes.pack * 8
-        self.data = self.unfilled = self.size = 0
+        self.data = self.unfilled = self.size = self.unit = 0
         self.align = max(attributes.align, 1) * 8
         # (AAPCS: unnamed bit-fields align the struct; Apple's arm64 and the others: not)
         self.unnamed_align = target.arch in ("aarch64", "arm") and target.os != "macos"
@@ -199,7 +200,7 @@ class _Placement:
         if self.pack:
             align = min(align, self.pack)
         offset = 0 if self.union else _round(self.data, align)
-        self.unfilled = 0
+        self.unfilled = self.unit = 0
         self.data = max(self.data, found.size * 8) if self.union else offset + found.size * 8
         self.size = max(self.size, self.data)
         self.align = max(self.align, align)
@@ -208,8 +209,6 @@ class _Placement:
     def bit_field(self, member: Member, rules: MemberAttributes) -> Refusal:
         width = member.bits if member.bits is not None else -1
         t = unqualified(member.type)
-        if self.microsoft:
-            return "bit-fields in the Microsoft layout (mingw's ms_struct) are not modelled"
         if width < 0:
             return "a bit-field whose width is not a constant is not modelled"
         if not (isinstance(t, CInteger) or t == Primitive(Scalar.BOOL)
@@ -221,6 +220,8 @@ class _Placement:
         storage = 1 if t == Primitive(Scalar.BOOL) else found.size * 8
         if width > storage or (width == 0 and member.named):
             return "a bit-field wider than its type, or named with width 0 (clang refuses it)"
+        if self.microsoft:
+            return self._ms_bit_field(member, rules, found.size * 8)
         packed = self.packed or rules.packed
         natural = (rules.typedef_align or found.align) * 8
         explicit = rules.align * 8
@@ -243,6 +244,42 @@ class _Placement:
         else:
             self.data = _round(offset + width, 8)
             self.unfilled = self.data - offset - width
+        self.size = max(self.size, self.data)
+        self.align = max(self.align, align // 8 * 8)
+        return ""
+
+    def _ms_bit_field(self, member: Member, rules: MemberAttributes, unit: int) -> Refusal:
+        """ms_struct's: a bit-field goes in the unit its predecessor opened if it is of the
+        same size and has room, else opens one aligned to its size (``packed`` is ignored;
+        a zero-width one after a member that is not a bit-field, too), and an unnamed one
+        aligns the struct."""
+        width = member.bits or 0
+        align = unit
+        if self.unit != unit or self.unfilled < width:
+            if not self.unit and not width:
+                align = 1
+            self.unfilled = self.unit = 0
+        offset = 0 if self.union else self.data - self.unfilled
+        explicit = rules.align * 8
+        align = max(align, explicit)
+        if self.pack and width:
+            align = min(align, self.pack)
+        if width == 0 or width > self.unfilled:
+            offset = _round(offset, align)
+            self.unfilled = 0
+        if self.union:  # (which ms_struct aligns to none of its bit-fields, even aligned(N))
+            align = 1
+            self.data = max(self.data, unit if width else 8)
+        elif width:
+            if not self.unfilled:
+                self.data = offset + unit
+                self.unfilled = unit
+            self.unfilled -= width
+            self.unit = unit
+        else:
+            self.data = _round(offset, 8)
+            self.unfilled = self.data - offset
+            self.unit = 0
         self.size = max(self.size, self.data)
         self.align = max(self.align, align // 8 * 8)
         return ""
