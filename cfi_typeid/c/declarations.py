@@ -179,8 +179,12 @@ class DeclarationRules(ConstantRules):
             return (Member(specs.type, anonymous),) if isinstance(bare, Named) \
                 and not bare.name and bare.kind != "enum" else ()
         base = self.scope.base
-        return tuple(Member(t, anonymous, d.bits, d.name is not None,
-                            base + d.pos if d.name is not None else -1)
+        if len(types) == 1:  # (the most common)
+            d = declarators[0]
+            return (Member(types[0], anonymous, d.bits, True, base + d.pos) if d.name
+                    else Member(types[0], anonymous, d.bits, False),)
+        return tuple(Member(t, anonymous, d.bits, True, base + d.pos) if d.name
+                     else Member(t, anonymous, d.bits, False)
                      for d, t in zip(declarators, types))
 
     def empty_declaration(self) -> Fields:

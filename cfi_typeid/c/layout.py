@@ -30,7 +30,7 @@ from typing import NamedTuple, Sequence
 
 from .layout_text import (
     PLAIN, PLAIN_MEMBER, Attributes, MemberAttributes, after_attributes, closing_brace,
-    Measure, attributes_in, element_type, has_layout_words, member_attributes, struct_rules,
+    Measure, Member as Member, attributes_in, element_type, has_layout_words, member_attributes, struct_rules,
 )
 from .scope import Scope
 from .specifiers import SPECIFIERS
@@ -124,18 +124,6 @@ def alignment_of(t: Named, scope: Scope, preferred: bool) -> int | Refusal:
     if preferred and t.kind == "enum" and found.size == 8:
         return max(found.align, 8)
     return found.align
-
-
-class Member(NamedTuple):
-    """A struct or union member as its layout needs it: its type, the layout of the unnamed
-    struct or union it is of (if it is), its bit-field width (None: not a bit-field; -1: not
-    a constant), whether it has a name, and where (an offset in the scope's text; -1)."""
-
-    type: Type
-    anonymous: object = None
-    bits: int | None = None
-    named: bool = True
-    at: int = -1
 
 
 def aggregate(kind: str, members: Sequence[Member], scope: Scope,
@@ -327,8 +315,7 @@ def define(scope: Scope, kind: str, tag: str | None, kw: int,
     found: Found = rules if isinstance(rules, str) else ""
     if isinstance(rules, Attributes):
         open_ = scope.text.find("{", kw)
-        own = member_attributes(scope, open_, closing_brace(scope.text, open_),
-                                [[(m.type, m.at) for m in ms] for ms in groups],
+        own = member_attributes(scope, open_, closing_brace(scope.text, open_), groups,
                                 _measure(scope))
         found = own if isinstance(own, str) else \
             aggregate(kind, [m for ms in groups for m in ms], scope, rules, own)

@@ -39,6 +39,18 @@ class MemberAttributes(NamedTuple):
     typedef_align: int = 0
 
 
+class Member(NamedTuple):
+    """A struct or union member as its layout needs it: its type, the layout of the unnamed
+    struct or union it is of (if it is), its bit-field width (None: not a bit-field; -1: not
+    a constant), whether it has a name, and where (an offset in the scope's text; -1)."""
+
+    type: Type
+    anonymous: object = None
+    bits: int | None = None
+    named: bool = True
+    at: int = -1
+
+
 PLAIN = Attributes()
 PLAIN_MEMBER = MemberAttributes()
 Refusal = str
@@ -130,6 +142,8 @@ def _pragma_pack(items: list[str], current: int | Refusal,
 def pack_at(scope: Scope, at: int) -> int | Refusal:
     """The ``#pragma pack`` in force at offset ``at`` (0: none)."""
     found = marks(scope)
+    if not found.pragma_at:
+        return 0
     i = bisect_right(found.pragma_at, at)
     return 0 if i == 0 else found.pragma_state[i - 1]
 
@@ -172,7 +186,7 @@ def struct_rules(scope: Scope, kw: int, measure: Measure) -> Attributes | Refusa
     pack = pack_at(scope, kw)
     if isinstance(pack, str):
         return pack
-    if pack_at(scope, close) != pack or pack_at(scope, open_) != pack:
+    if pack_at(scope, close) != pack or marks(scope).pragma_at and pack_at(scope, open_) != pack:
         return "a #pragma pack inside a struct's body is not modelled"
     start = max(text.rfind(";", 0, kw), text.rfind("{", 0, kw), text.rfind("}", 0, kw)) + 1
     tail = after_attributes(text, close)
@@ -360,26 +374,32 @@ def _segments(text: str, open_: int, close: int) -> list[_Segment]:
 
 
 def member_attributes(scope: Scope, open_: int, close: int,
-                      groups: Sequence[Sequence[tuple[Type, int]]], measure: Measure
-                      ) -> list[MemberAttributes] | Refusal:
+                      groups: Sequence[Sequence[Member]], measure: Measure
+                      ) -> list[MemberAttributes] | Refusal | None:
     """Each member's attributes, in order, for the members the parse found in each member
-    declaration of the body ``open_``..``close`` (its type and where its name is, or -1)."""
-    count = sum(map(len, groups))
+    declaration of the body ``open_``..``close``; None when every member has none."""
     if not has_layout_words(scope, open_, close) and not (
-            scope.aligned_typedefs and any(w in scope.aligned_typedefs
-                                           for w in _WORD.findall(scope.text, open_, close))):
-        return [PLAIN_MEMBER] * count
+            scope.aligned_typedefs and _mentions(scope, open_, close)):
+        return None  # (the most common: every member plain)
     segments = _segments(scope.text, open_, close)
     if len(segments) != len(groups):
         return "a struct body whose member declarations are not found in its text"
     out: list[MemberAttributes] = []
     for segment, members in zip(segments, groups):
-        for t, at in members:
-            found = _member(scope, segment, t, at, len(members), measure)
+        for member in members:
+            found = _member(scope, segment, member.type, member.at, len(members), measure)
             if isinstance(found, str):
                 return found
             out.append(found)
     return out
+
+
+def _mentions(scope: Scope, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` may name a typedef with an aligned attribute (a
+    substring test first: there are few such typedefs, and most bodies name none)."""
+    body = scope.text[start:end]
+    return any(name in body for name in scope.aligned_typedefs) and any(
+        w in scope.aligned_typedefs for w in _WORD.findall(body))
 
 
 def _member(scope: Scope, segment: _Segment, t: Type, at: int, count: int,
