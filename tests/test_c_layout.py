@@ -330,6 +330,7 @@ _NOT_MODELLED = [
 #: what was refused before bit-fields and member attributes were modelled, and the kernel's
 #: spellings: each against clang-19 on every target
 _ONCE_REFUSED = """
+enum e_long { EL = -0x80000001ll };
 struct b1 { int a : 3; int b; };
 struct b2 { char c; int i __attribute__((packed)); };
 struct b3 { char c; } x3 __attribute__((aligned(8)));
@@ -356,6 +357,8 @@ struct b21 { char c; long long : 9; } __attribute__((packed));
 union b22 { char c; int x : 9 __attribute__((aligned(8))); };
 struct b23 { char c; int : 0; char d; };
 struct b24 { char c : 2; int : 0; char d; };
+struct b26 { char c; int i __attribute__((aligned(__alignof__(enum e_long)))); };
+struct b27 { char c; int i __attribute__((aligned(_Alignof(double)))); } __attribute__((aligned(__alignof__(double))));
 struct b25 { char a : 4; short b : 4; short c : 12; short d : 4; int e : 20; };
 """
 

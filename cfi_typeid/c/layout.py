@@ -415,6 +415,9 @@ def _measure(scope: Scope) -> Measure:
             return None
         if op == "sizeof":
             return found.size
+        if isinstance(t, Named):
+            align = alignment_of(t, scope, preferred=op != "_Alignof")
+            return align if isinstance(align, int) else None
         if op != "_Alignof" and isinstance(t, (CInteger, Primitive)) and found.size == 8:
             return 8  # (__alignof__ is the preferred alignment: i386's long long is 8)
         return found.align
@@ -425,7 +428,7 @@ def _spelled(scope: Scope, spelling: str) -> Type | None:
     words = [w for w in spelling.replace("*", " * ").split() if w not in ("const", "volatile")]
     if words and words[-1] == "*":
         return Pointer(VOID)
-    if len(words) == 2 and words[0] in ("struct", "union"):
+    if len(words) == 2 and words[0] in ("struct", "union", "enum"):
         return Named(words[1], words[0])  # type: ignore[arg-type]
     if len(words) == 1 and words[0] in scope.typedefs:
         found = scope.typedefs[words[0]]
