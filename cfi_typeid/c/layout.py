@@ -170,8 +170,8 @@ class _Placement:
         self.align = max(attributes.align, 1) * 8
         # (AAPCS: unnamed bit-fields align the struct; Apple's arm64 and the others: not)
         self.unnamed_align = target.arch in ("aarch64", "arm") and target.os != "macos"
-        # (mingw's clang lays structs out as ms_struct by default)
-        self.microsoft = target.os == "windows"
+        # (mingw's clang lays structs out as ms_struct by default; others on request)
+        self.microsoft = target.os == "windows" or attributes.microsoft
 
     def field(self, found: Layout, rules: MemberAttributes, bare: Type) -> Refusal:
         natural = rules.typedef_align or found.align
@@ -182,7 +182,9 @@ class _Placement:
                 return "an array of a typedef aligned to more than its size (clang refuses it)"
         if self.microsoft and isinstance(element, (CInteger, Primitive)):
             scalar = layout_of(element, self.scope)
-            if isinstance(scalar, Layout) and scalar.size & (scalar.size - 1) == 0:
+            if isinstance(scalar, Layout) and scalar.size & (scalar.size - 1):
+                return "ms_struct with a scalar of a size not a power of two (clang refuses it)"
+            if isinstance(scalar, Layout):
                 natural = max(natural, scalar.size)  # (ms_struct: a scalar aligns to its size)
         align = max(1 if self.packed or rules.packed else natural, rules.align) * 8
         if self.pack:
@@ -398,7 +400,7 @@ def _typedef_alignment(scope: Scope, regions: list[tuple[int, int]], names: int
     found = attributes_in(scope, regions, _measure(scope))
     if isinstance(found, str):
         return found
-    if found.packed or not found.align:
+    if found.packed or found.ms_struct or not found.align:
         return "a typedef's packed attribute is not modelled"
     return found.align
 

@@ -6,7 +6,7 @@ source at the same offsets), on the struct, on each member and on typedefs, and 
 Each is read as clang-19 reads it, or refused with the reason: a spelling or an argument not
 modelled (``aligned`` with no argument, whose value is the target's largest alignment,
 ``[[gnu::packed]]``, ``_Alignas``), an attribute on one of several declarators of one member
-declaration, or on a pointer inside a declarator, and ``ms_struct``.
+declaration, or on a pointer inside a declarator, and ``#pragma ms_struct``.
 """
 
 from __future__ import annotations
@@ -23,20 +23,23 @@ from ..model import Array, Type, unqualified
 class Attributes(NamedTuple):
     """A struct's own layout rules: ``packed`` (every member aligned to 1), ``aligned(N)``
     (the struct aligned to at least N), and the ``#pragma pack`` in force (``pack``: no member
-    aligned to more than it; 0 when none)."""
+    aligned to more than it; 0 when none), ``ms_struct`` (laid out as mingw's are)."""
 
     packed: bool = False
     align: int = 1
     pack: int = 0
+    microsoft: bool = False
 
 
 class MemberAttributes(NamedTuple):
     """A member's own: ``packed``, ``aligned(N)`` (0 when none), and, declared with a typedef
-    that has an ``aligned(N)`` of its own, that alignment (which may be less than its type's)."""
+    that has an ``aligned(N)`` of its own, that alignment (which may be less than its type's);
+    and ``ms_struct`` (a struct's own attribute)."""
 
     packed: bool = False
     align: int = 0
     typedef_align: int = 0
+    ms_struct: bool = False
 
 
 class Member(NamedTuple):
@@ -202,12 +205,14 @@ def struct_rules(scope: Scope, kw: int, measure: Measure) -> Attributes | Refusa
         return "this spelling of packed and aligned is not modelled"
     found = _attributes(_groups(source, kw, open_) + _groups(source, close, tail), measure)
     return found if isinstance(found, str) else \
-        Attributes(found.packed, max(found.align, 1), pack)
+        Attributes(found.packed, max(found.align, 1), pack, found.ms_struct)
 
 
 def _attributes(groups: list[str], measure: Measure) -> MemberAttributes | Refusal:
-    """``packed`` and ``aligned(N)`` among ``__attribute__((...))`` groups' insides."""
-    packed, align = False, 0
+    """``packed``, ``aligned(N)`` and ``ms_struct`` among ``__attribute__((...))`` groups'
+    insides (``gcc_struct`` changes nothing: clang-19 lays mingw's structs out as ms_struct
+    all the same)."""
+    packed, align, ms_struct = False, 0, False
     for inside in groups:
         for item in _items(inside):
             m = _ATTRIBUTE_ITEM.fullmatch(item)
@@ -220,11 +225,13 @@ def _attributes(groups: list[str], measure: Measure) -> MemberAttributes | Refus
                 else _constant(argument, measure)
             if word == "packed" and argument is None:
                 packed = True
+            elif word in ("ms_struct", "gcc_struct") and argument is None:
+                ms_struct = ms_struct or word == "ms_struct"
             elif word == "aligned" and value is not None and _power_of_two(value):
                 align = max(align, value)
             elif _LAYOUT_WORDS.fullmatch(m.group(1)):
                 return f"__attribute__(({m.group().strip()})) is not modelled"
-    return MemberAttributes(packed, align)
+    return MemberAttributes(packed, align, 0, ms_struct)
 
 
 def _groups(source: str, start: int, end: int) -> list[str]:
@@ -430,7 +437,9 @@ def _member(scope: Scope, segment: _Segment, t: Type, at: int, count: int,
                 or (segment.stars and segment.stars[0] < a and (at < 0 or a < at)):
             return "an attribute inside a member's declarator is not modelled"
     found = _attributes([source[a:b] for a, b in spans], measure)
-    return found if isinstance(found, str) else found._replace(typedef_align=typedef_align)
+    if isinstance(found, str) or found.ms_struct:
+        return found if isinstance(found, str) else "ms_struct on a member is not modelled"
+    return found._replace(typedef_align=typedef_align)
 
 
 def element_type(t: Type | None) -> Type | None:
