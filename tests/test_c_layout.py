@@ -362,7 +362,8 @@ union b22 { char c; int x : 9 __attribute__((aligned(8))); };
 struct b23 { char c; int : 0; char d; };
 struct b24 { char c : 2; int : 0; char d; };
 struct b26 { char c; int i __attribute__((aligned(__alignof__(enum e_long)))); };
-struct b27 { char c; int i __attribute__((aligned(_Alignof(double)))); } __attribute__((aligned(__alignof__(double))));
+struct b27 { char c; int i __attribute__((aligned(_Alignof(double)))); }
+  __attribute__((aligned(__alignof__(double))));
 struct b25 { char a : 4; short b : 4; short c : 12; short d : 4; int e : 20; };
 """
 

@@ -25,12 +25,12 @@ refuses too).
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple, Sequence
 
 from .layout_text import (
-    PLAIN, PLAIN_MEMBER, Attributes, MemberAttributes, after_attributes, closing_brace,
-    Measure, Member as Member, attributes_in, element_type, has_layout_words, member_attributes, struct_rules,
+    PLAIN, PLAIN_MEMBER, TAG_KEYWORD, WORD, Attributes, Measure, Member as Member,
+    MemberAttributes, after_attributes, attributes_in, closing_brace, element_type,
+    has_layout_words, member_attributes, struct_rules,
 )
 from .scope import Scope
 from .specifiers import SPECIFIERS
@@ -289,7 +289,8 @@ def define_enum(scope: Scope, tag: str | None, kw: int) -> None:
     fit, else the first of ``long``, ``long long`` (signed or not) that holds them all."""
     values = [v for at, v in scope.enum_values if at > kw]
     scope.enum_values.clear()
-    rules = _MICROSOFT if scope.target.microsoft_mangling else struct_rules(scope, kw, _measure(scope))
+    rules = _MICROSOFT if scope.target.microsoft_mangling \
+        else struct_rules(scope, kw, _measure(scope))
     if isinstance(rules, Attributes) and rules._replace(pack=0) != PLAIN:
         rules = "packed and aligned enums are not modelled"
     found: Found = rules if isinstance(rules, str) else "an enum with no enumerators"
@@ -313,7 +314,8 @@ def define(scope: Scope, kind: str, tag: str | None, kw: int,
     """Note the layout of the struct or union defined at ``kw`` (an offset in the scope's
     text), under its tag, or, unnamed, under its offset (see :func:`anonymous_at`), from its
     members, one sequence for each member declaration."""
-    rules = _MICROSOFT if scope.target.microsoft_mangling else struct_rules(scope, kw, _measure(scope))
+    rules = _MICROSOFT if scope.target.microsoft_mangling \
+        else struct_rules(scope, kw, _measure(scope))
     found: Found = rules if isinstance(rules, str) else ""
     if isinstance(rules, Attributes):
         open_ = scope.text.find("{", kw)
@@ -339,8 +341,6 @@ def _set(scope: Scope, key: str, found: object) -> None:
 #: (clang on *-msvc lays C structs out as MSVC does: an empty struct has size 4, and more)
 _MICROSOFT = "the Microsoft ABI's struct layout is not modelled"
 
-_TAG_KEYWORD = re.compile(r"(?<![\w$])(?:struct|union|enum)(?![\w$])")
-_WORD = re.compile(r"[A-Za-z_$][\w$]*")
 
 
 def anonymous_at(scope: Scope, pos: int) -> Found | None:
@@ -349,7 +349,7 @@ def anonymous_at(scope: Scope, pos: int) -> Found | None:
     specifier would be an error)."""
     at = scope.base + max(pos, 0)
     end = scope.text.find(";", at)  # (the keyword comes before the first ';' of its body)
-    m = _TAG_KEYWORD.search(scope.text, at, len(scope.text) if end < 0 else end)
+    m = TAG_KEYWORD.search(scope.text, at, len(scope.text) if end < 0 else end)
     return None if m is None else scope.anonymous_layouts.get(m.start())
 
 
@@ -371,7 +371,7 @@ def note_typedef(scope: Scope, pos: int, names: Sequence[str]) -> None:
     end = len(text) if end < 0 else end
     regions = [(start, end)]
     open_ = text.find("{", at, end)
-    keyword = _TAG_KEYWORD.search(text, start, open_) if open_ >= 0 else None
+    keyword = TAG_KEYWORD.search(text, start, open_) if open_ >= 0 else None
     if keyword is not None:  # (a definition's own attributes are its layout's, not T's)
         tail = after_attributes(text, closing_brace(text, open_))
         end = text.find(";", tail)
@@ -380,7 +380,7 @@ def note_typedef(scope: Scope, pos: int, names: Sequence[str]) -> None:
     own = len(scope.source) == len(text) and any(has_layout_words(scope, a, b)
                                                  for a, b in regions)
     chained = bool(scope.aligned_typedefs) and any(
-        w in scope.aligned_typedefs for a, b in regions for w in _WORD.findall(text, a, b))
+        w in scope.aligned_typedefs for a, b in regions for w in WORD.findall(text, a, b))
     if not (own or chained):
         return
     found: int | Refusal = "a typedef of a typedef with an aligned attribute is not modelled"

@@ -68,9 +68,9 @@ _LAYOUT_WORDS = re.compile(r"(?<![\w$])_*(?:packed|aligned|ms_struct|gcc_struct|
 _PRAGMA = re.compile(r"^[ \t]*#[ \t]*pragma[ \t]+(pack|ms_struct|options[ \t]+align)"
                      r"([^\n]*)", re.M)
 _MARKER = re.compile(r"__attribute|\[\[|lignas|__declspec")
-_TAG_KEYWORD = re.compile(r"(?<![\w$])(?:struct|union|enum)(?![\w$])")
+TAG_KEYWORD = re.compile(r"(?<![\w$])(?:struct|union|enum)(?![\w$])")
 _NEXT_TOKEN = re.compile(r"[^\s]")
-_WORD = re.compile(r"[A-Za-z_$][\w$]*")
+WORD = re.compile(r"[A-Za-z_$][\w$]*")
 _BODY = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|[{}()\[\];,*]")
 
 
@@ -196,7 +196,7 @@ def struct_rules(scope: Scope, kw: int, measure: Measure) -> Attributes | Refusa
     end = text.find(";", tail)
     if has_layout_words(scope, start, kw):
         return "packed and aligned attributes before a struct's keyword are not modelled"
-    if _WORD.findall(text, start, kw).count("typedef") \
+    if WORD.findall(text, start, kw).count("typedef") \
             and has_layout_words(scope, tail, len(text) if end < 0 else end):
         return "a typedef's aligned attribute on a struct it defines is not modelled"
     if not (has_layout_words(scope, kw, open_) or has_layout_words(scope, close, tail)):
@@ -357,7 +357,7 @@ def _segments(text: str, open_: int, close: int) -> list[_Segment]:
         elif c == "}":
             braces -= 1
             if braces == 0:
-                kw = [k.start() for k in _TAG_KEYWORD.finditer(text, start, nest_open)]
+                kw = [k.start() for k in TAG_KEYWORD.finditer(text, start, nest_open)]
                 skip = (kw[-1] if kw else nest_open, after_attributes(text, at))
         elif braces:
             continue
@@ -406,7 +406,7 @@ def _mentions(scope: Scope, start: int, end: int) -> bool:
     substring test first: there are few such typedefs, and most bodies name none)."""
     body = scope.text[start:end]
     return any(name in body for name in scope.aligned_typedefs) and any(
-        w in scope.aligned_typedefs for w in _WORD.findall(body))
+        w in scope.aligned_typedefs for w in WORD.findall(body))
 
 
 def _member(scope: Scope, segment: _Segment, t: Type, at: int, count: int,
@@ -416,7 +416,7 @@ def _member(scope: Scope, segment: _Segment, t: Type, at: int, count: int,
         if segment.skip[1] else [(segment.start, segment.end)]
     typedef_align = 0
     for a, b in regions:
-        for word in _WORD.findall(scope.text, a, b):
+        for word in WORD.findall(scope.text, a, b):
             if word in scope.aligned_typedefs:
                 found = scope.layouts.get(f"typedef {word}")
                 if not isinstance(found, int):
