@@ -289,11 +289,11 @@ strlen_(const char * const __attribute__((__pass_object_size__(1))) p) { return 
 
 
 #: siginfo.h's sigevent, skipped (``sizeof(sigval_t)`` of a union: no layout then; here a
-#: bit-field keeps it unmodelled, see c/layout.py), poisoned its member's name ``_function``
+#: _BitInt member keeps it unmodelled, see c/layout.py), poisoned its member's name ``_function``
 #: as if it were the typedef's; compat.h's struct with a member of that name was skipped with
 #: it.
 SKIPPED_TYPEDEF = """\
-typedef union sigval { int sival_int : 31; void *sival_ptr; } sigval_t;
+typedef union sigval { _BitInt(31) sival_int; void *sival_ptr; } sigval_t;
 typedef struct sigevent {
  sigval_t sigev_value;
  union {
@@ -314,7 +314,7 @@ def test_a_skipped_typedef_poisons_its_name_only() -> None:
     scan = c_header.scan_c(SKIPPED_TYPEDEF)
     assert [(d.name, d.message) for d in scan.diagnostics] == [
         ("sigevent_t",
-         "sizeof of union sigval is not supported: bit-fields are not modelled")]
+         "sizeof of union sigval is not supported: _BitInt is not modelled")]
     result = check_text(SKIPPED_TYPEDEF, target=kernel_headers.TARGET)
     assert not result.wrong and result.right_functions == result.clang_functions == 1
     assert result.right_others == result.others_checked == result.others == 1

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Container
 
 from .constants import ConstantRules
-from .layout import anonymous_at, name_anonymous_layout, note_typedef
+from .layout import Member, anonymous_at, name_anonymous_layout, note_typedef
 from .modes import ModeError, apply_mode
 from .parts import Base, Declarator, Fields, Mode, Specifiers, flatten
 from .scope import SKIPPED, Record, c_qualify, has_anonymous, name_anonymous
@@ -166,18 +166,26 @@ class DeclarationRules(ConstantRules):
             nested = []  # several members of one unnamed type: a name each, not modelled
         types = [self.declared(specs, d) for d in declarators]
         return Fields([(d.name, t, d.pos) for d, t in zip(declarators, types) if d.name],
-                      nested, self._layout_members(specs, types))
+                      nested, self._layout_members(specs, declarators, types))
 
-    def _layout_members(self, specs: Specifiers, types: list[Type]
-                        ) -> tuple[tuple[Type, object], ...]:
+    def _layout_members(self, specs: Specifiers, declarators: list[Declarator],
+                        types: list[Type]) -> tuple[Member, ...]:
         """What the struct's layout needs of this declaration (see :mod:`.layout`): each
-        member's type, and the unnamed struct or union it is of, if it is."""
+        member's type, the unnamed struct or union it is of, if it is, its bit-field width
+        and where its name is."""
         anonymous = anonymous_at(self.scope, specs.pos) if has_anonymous(specs.type) else None
         if not types:  # an unnamed struct or union member, else no member at all
             bare = unqualified(specs.type)
-            return ((specs.type, anonymous),) if isinstance(bare, Named) and not bare.name \
-                and bare.kind != "enum" else ()
-        return tuple((t, anonymous) for t in types)
+            return (Member(specs.type, anonymous),) if isinstance(bare, Named) \
+                and not bare.name and bare.kind != "enum" else ()
+        base = self.scope.base
+        if len(types) == 1:  # (the most common)
+            d = declarators[0]
+            return (Member(types[0], anonymous, d.bits, True, base + d.pos) if d.name
+                    else Member(types[0], anonymous, d.bits, False),)
+        return tuple(Member(t, anonymous, d.bits, True, base + d.pos) if d.name
+                     else Member(t, anonymous, d.bits, False)
+                     for d, t in zip(declarators, types))
 
     def empty_declaration(self) -> Fields:
         return Fields([], [])
@@ -190,7 +198,8 @@ class DeclarationRules(ConstantRules):
 
     def bit_field(self, *parts: object) -> Declarator:
         decl = parts[0] if isinstance(parts[0], Declarator) else Declarator(None, -1)
-        return decl
+        width = parts[-1]
+        return decl._replace(bits=width if isinstance(width, int) and width >= 0 else -1)
 
     def init_declarator_list(self, *items: object) -> list[Declarator]:
         if len(items) == 1 and type(items[0]) is Declarator:

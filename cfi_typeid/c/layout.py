@@ -1,31 +1,42 @@
 """The size and alignment of C types, structs and unions among them, as clang-19 lays them out
-on each target (the SysV and AAPCS rules, which agree on what is modelled here): what
-``sizeof (struct S)`` in a constant expression folds to (glibc's ``sin_zero[sizeof (struct
-sockaddr) - ...]``, ``elf_gregset_t[sizeof (struct user_regs_struct) / ...]``).
+on each target: what ``sizeof (struct S)`` in a constant expression folds to (glibc's
+``sin_zero[sizeof (struct sockaddr) - ...]``, the kernel's ``_pad7[0x290 - 0x1f1 -
+sizeof(struct setup_header)]``).
 
-A struct's members are placed in order, each at the next multiple of its alignment; the
-struct's alignment is its members' largest (1 when it has none: GNU C's empty struct has size
-0), and its size the end of its last member rounded up to that alignment.  A union's size is
-its largest member's, rounded the same way.  A flexible array member (``T tail[];``, last)
-adds its element's alignment and no size.  An enum is ``int`` or ``unsigned int``, or a wider integer when its values need one.  A
-scalar is aligned to its size, except that i386
-System V aligns the 8-byte ones (``long long``, ``double``, ``_Complex double``'s parts) to 4.
+The rules are clang's ItaniumRecordLayoutBuilder for C (see :func:`aggregate`): members placed
+in order, each at the next multiple of its alignment; bit-fields at the next bit where they fit
+in an aligned unit of their type (System V), a zero-width one rounding up to its type's
+alignment; unnamed bit-fields aligning the struct only on AAPCS (32-bit Arm, Linux AArch64,
+not Apple's); ``packed`` (the struct's or a member's) aligning members to a byte (bit-fields
+to a bit), ``aligned(N)`` raising a member's or the struct's alignment, a typedef's own
+``aligned(N)`` setting its alignment (lower, too), and ``#pragma pack(N)`` capping members'
+(and suppressing bit-field padding).  An enum is ``int`` or ``unsigned int``, or a wider
+integer when its values need one.  A scalar is aligned to its size, except that i386 System
+V aligns the 8-byte ones to 4; ``long double`` is each target's.  mingw's clang lays structs
+out as ``ms_struct``: a scalar aligned to its size even when its typedef says less, and
+bit-fields in units of their type's size (see :meth:`_Placement._ms_bit_field`).
 
 What is not modelled gives a reason instead of a :class:`Layout`, and ``sizeof`` of it is
-refused with that reason: bit-fields, ``packed`` / ``aligned`` attributes, ``_Alignas``,
-``#pragma pack``, ``long double``, ``_BitInt``,
-``_Atomic``, the Microsoft ABI's layouts (``*-msvc``), and incomplete types (a tag declared but not defined, which clang refuses too).
+refused with that reason: ``_BitInt``,
+``_Atomic``, packed enums, the Microsoft ABI's layouts (``*-msvc``), the attribute forms
+:mod:`.layout_text` refuses, and incomplete types (a tag declared but not defined, which clang
+refuses too).
 """
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_left
 from typing import NamedTuple, Sequence
 
+from .layout_text import (
+    PLAIN, PLAIN_MEMBER, TAG_KEYWORD, WORD, Attributes, Measure, Member as Member,
+    MemberAttributes, after_attributes, attributes_in, closing_brace, element_type,
+    has_layout_words, member_attributes, struct_rules,
+)
 from .scope import Scope
+from .specifiers import SPECIFIERS
 from ..model import (
-    Array, Atomic, BitInt, CInteger, Complex, Named, Pointer, Primitive, Scalar, Type, unqualified,
+    VOID, Array, Atomic, BitInt, CInteger, Complex, Named, Pointer, Primitive, Scalar, Type,
+    unqualified,
 )
 from ..targets import Target
 
@@ -35,17 +46,6 @@ class Layout(NamedTuple):
 
     size: int
     align: int
-
-
-class Attributes(NamedTuple):
-    """What a struct's own attributes change: ``packed`` (every member aligned to 1) and
-    ``aligned(N)`` (the struct aligned to at least N)."""
-
-    packed: bool = False
-    align: int = 1
-
-
-_PLAIN = Attributes()
 
 
 #: What a layout is not known for: why, said after "sizeof of T is not supported: ".
@@ -64,6 +64,16 @@ def _scalar(size: int, target: Target) -> Layout:
     return Layout(size, size)
 
 
+def _long_double(target: Target) -> Layout:
+    """(clang-19: a double on 32-bit Arm and Apple's arm64, x87's 80 bits in 12 bytes on
+    i386 System V, 16 bytes elsewhere)"""
+    if target.arch == "arm" or (target.arch == "aarch64" and target.os == "macos"):
+        return Layout(8, 8)
+    if target.arch == "x86" and target.os != "windows":
+        return Layout(12, 4)
+    return Layout(16, 16)
+
+
 def layout_of(t: Type, scope: Scope, anonymous: Found | None = None) -> Found:
     """The layout of ``t`` on the scope's target, from the tags defined in it; ``anonymous``
     is the layout of the unnamed struct or union ``t`` mentions (``Named("")``), if any."""
@@ -73,6 +83,8 @@ def layout_of(t: Type, scope: Scope, anonymous: Found | None = None) -> Found:
             return _scalar(target.int_bits(kind) // 8, target)
         case Pointer():
             return _scalar(target.pointer_bits // 8, target)
+        case Primitive(Scalar.LONG_DOUBLE):
+            return _long_double(target)
         case Primitive(kind):
             size = _SCALAR_BYTES.get(kind)
             return f"{kind.value} is not modelled" if size is None else _scalar(size, target)
@@ -114,37 +126,161 @@ def alignment_of(t: Named, scope: Scope, preferred: bool) -> int | Refusal:
     return found.align
 
 
-def aggregate(kind: str, members: Sequence[tuple[Type, object]], scope: Scope,
-              attributes: Attributes = _PLAIN) -> Found:
-    """The layout of a struct or union (``kind``) with these members, in order, and its own
-    ``packed`` and ``aligned`` attributes."""
-    offset, size, align = 0, 0, attributes.align
-    packed = attributes.packed
-    for i, (t, given) in enumerate(members):
-        anonymous = given if isinstance(given, (Layout, str)) else None
-        bare = unqualified(t)
+def aggregate(kind: str, members: Sequence[Member], scope: Scope,
+              attributes: Attributes = PLAIN,
+              own: Sequence[MemberAttributes] | None = None) -> Found:
+    """The layout of a struct or union (``kind``) with these members, in order, its own
+    rules and each member's ``own`` attributes: clang's ItaniumRecordLayoutBuilder, for C
+    (``LayoutField``, ``LayoutBitField``), in bits."""
+    union = kind == "union"
+    state = _Placement(union, scope, attributes)
+    for i, member in enumerate(members):
+        rules = own[i] if own is not None else PLAIN_MEMBER
+        bare = unqualified(member.type)
         if isinstance(bare, Array) and bare.length is None and not bare.variable:
-            if kind != "struct" or i != len(members) - 1 or i == 0:
+            if union or i != len(members) - 1 or i == 0:
                 return "a flexible array member other than a struct's last is not modelled"
-            inner = layout_of(bare.element, scope, anonymous)
-            if isinstance(inner, str):
-                return inner
-            if not packed:
-                align = max(align, inner.align)
-                offset = -(-offset // inner.align) * inner.align
-            continue
-        found = layout_of(t, scope, anonymous)
+            found = layout_of(bare.element, scope, _anonymous(member))
+            failed = found if isinstance(found, str) else state.field(Layout(0, found.align),
+                                                                      rules, bare.element)
+        elif member.bits is not None:
+            failed = state.bit_field(member, rules)
+        else:
+            found = layout_of(member.type, scope, _anonymous(member))
+            failed = found if isinstance(found, str) else state.field(found, rules, bare)
+        if failed:
+            return failed
+    return state.finish()
+
+
+def _anonymous(member: Member) -> Found | None:
+    return member.anonymous if isinstance(member.anonymous, (Layout, str)) else None
+
+
+class _Placement:
+    """Where the next member goes: ``data`` (bits, whole bytes) and the bits of its last
+    byte a bit-field left unfilled, the size and alignment so far (clang's DataSize,
+    UnfilledBitsInLastUnit, Size, Alignment)."""
+
+    def __init__(self, union: bool, scope: Scope, attributes: Attributes) -> None:
+        target = scope.target
+        self.union, self.scope = union, scope
+        self.packed, self.pack = attributes.packed, attributes.pack * 8
+        self.data = self.unfilled = self.size = self.unit = 0
+        self.align = max(attributes.align, 1) * 8
+        # (AAPCS: unnamed bit-fields align the struct; Apple's arm64 and the others: not)
+        self.unnamed_align = target.arch in ("aarch64", "arm") and target.os != "macos"
+        # (mingw's clang lays structs out as ms_struct by default; others on request)
+        self.microsoft = target.os == "windows" or attributes.microsoft
+
+    def field(self, found: Layout, rules: MemberAttributes, bare: Type) -> Refusal:
+        natural = rules.typedef_align or found.align
+        element = element_type(bare)
+        if rules.typedef_align and isinstance(bare, Array):
+            scalar = layout_of(element, self.scope) if element is not None else "?"
+            if isinstance(scalar, str) or scalar.size % rules.typedef_align:
+                return "an array of a typedef aligned to more than its size (clang refuses it)"
+        if self.microsoft and isinstance(element, (CInteger, Primitive)):
+            scalar = layout_of(element, self.scope)
+            if isinstance(scalar, Layout) and scalar.size & (scalar.size - 1):
+                return "ms_struct with a scalar of a size not a power of two (clang refuses it)"
+            if isinstance(scalar, Layout):
+                natural = max(natural, scalar.size)  # (ms_struct: a scalar aligns to its size)
+        align = max(1 if self.packed or rules.packed else natural, rules.align) * 8
+        if self.pack:
+            align = min(align, self.pack)
+        offset = 0 if self.union else _round(self.data, align)
+        self.unfilled = self.unit = 0
+        self.data = max(self.data, found.size * 8) if self.union else offset + found.size * 8
+        self.size = max(self.size, self.data)
+        self.align = max(self.align, align)
+        return ""
+
+    def bit_field(self, member: Member, rules: MemberAttributes) -> Refusal:
+        width = member.bits if member.bits is not None else -1
+        t = unqualified(member.type)
+        if width < 0:
+            return "a bit-field whose width is not a constant is not modelled"
+        if not (isinstance(t, CInteger) or t == Primitive(Scalar.BOOL)
+                or (isinstance(t, Named) and t.kind == "enum")):
+            return f"a bit-field of type {type(t).__name__} is not modelled"
+        found = layout_of(t, self.scope, _anonymous(member))
         if isinstance(found, str):
             return found
-        if packed:
-            found = Layout(found.size, 1)
-        align = max(align, found.align)
-        if kind == "union":
-            size = max(size, found.size)
+        storage = 1 if t == Primitive(Scalar.BOOL) else found.size * 8
+        if width > storage or (width == 0 and member.named):
+            return "a bit-field wider than its type, or named with width 0 (clang refuses it)"
+        if self.microsoft:
+            return self._ms_bit_field(member, rules, found.size * 8)
+        packed = self.packed or rules.packed
+        natural = (rules.typedef_align or found.align) * 8
+        explicit = rules.align * 8
+        offset = 0 if self.union else self.data - self.unfilled
+        align = max(natural, explicit)
+        unpacked = align
+        if packed and width:
+            align = max(1, explicit)
+        if self.pack and width:
+            unpacked = min(unpacked, self.pack)
+            align = unpacked if packed else min(align, self.pack)
+        if width == 0 or (not self.pack and offset % align + width > found.size * 8):
+            offset = _round(offset, align)
+        elif explicit and (not self.pack or explicit <= self.pack):
+            offset = _round(offset, explicit)
+        if not self.unnamed_align and not member.named:
+            align = 1
+        if self.union:
+            self.data = max(self.data, _round(width, 8))
         else:
-            offset = -(-offset // found.align) * found.align + found.size
-    end = size if kind == "union" else offset
-    return Layout(-(-end // align) * align, align)
+            self.data = _round(offset + width, 8)
+            self.unfilled = self.data - offset - width
+        self.size = max(self.size, self.data)
+        self.align = max(self.align, align // 8 * 8)
+        return ""
+
+    def _ms_bit_field(self, member: Member, rules: MemberAttributes, unit: int) -> Refusal:
+        """ms_struct's: a bit-field goes in the unit its predecessor opened if it is of the
+        same size and has room, else opens one aligned to its size (``packed`` is ignored;
+        a zero-width one after a member that is not a bit-field, too), and an unnamed one
+        aligns the struct."""
+        width = member.bits or 0
+        align = unit
+        if self.unit != unit or self.unfilled < width:
+            if not self.unit and not width:
+                align = 1
+            self.unfilled = self.unit = 0
+        offset = 0 if self.union else self.data - self.unfilled
+        explicit = rules.align * 8
+        align = max(align, explicit)
+        if self.pack and width:
+            align = min(align, self.pack)
+        if width == 0 or width > self.unfilled:
+            offset = _round(offset, align)
+            self.unfilled = 0
+        if self.union:  # (which ms_struct aligns to none of its bit-fields, even aligned(N))
+            align = 1
+            self.data = max(self.data, unit if width else 8)
+        elif width:
+            if not self.unfilled:
+                self.data = offset + unit
+                self.unfilled = unit
+            self.unfilled -= width
+            self.unit = unit
+        else:
+            self.data = _round(offset, 8)
+            self.unfilled = self.data - offset
+            self.unit = 0
+        self.size = max(self.size, self.data)
+        self.align = max(self.align, align // 8 * 8)
+        return ""
+
+    def finish(self) -> Layout:
+        align = self.align // 8
+        return Layout(_round(self.size, self.align) // 8, align)
+
+
+def _round(n: int, align: int) -> int:
+    return -(-n // align) * align
 
 
 def define_enum(scope: Scope, tag: str | None, kw: int) -> None:
@@ -153,9 +289,9 @@ def define_enum(scope: Scope, tag: str | None, kw: int) -> None:
     fit, else the first of ``long``, ``long long`` (signed or not) that holds them all."""
     values = [v for at, v in scope.enum_values if at > kw]
     scope.enum_values.clear()
-    rules = _MICROSOFT if scope.target.microsoft_mangling else \
-        _text_rules(scope, kw, bit_fields=False)
-    if isinstance(rules, Attributes) and rules != _PLAIN:
+    rules = _MICROSOFT if scope.target.microsoft_mangling \
+        else struct_rules(scope, kw, _measure(scope))
+    if isinstance(rules, Attributes) and rules._replace(pack=0) != PLAIN:
         rules = "packed and aligned enums are not modelled"
     found: Found = rules if isinstance(rules, str) else "an enum with no enumerators"
     if not isinstance(rules, str) and values:
@@ -170,27 +306,34 @@ def define_enum(scope: Scope, tag: str | None, kw: int) -> None:
     if tag is None:
         scope.anonymous_layouts[kw] = found
     else:
-        _set(scope, Named(tag, "enum"), found)
+        _set(scope, _key(Named(tag, "enum")), found)
 
 
 def define(scope: Scope, kind: str, tag: str | None, kw: int,
-           members: Sequence[tuple[Type, object]]) -> None:
+           groups: Sequence[Sequence[Member]]) -> None:
     """Note the layout of the struct or union defined at ``kw`` (an offset in the scope's
-    text), under its tag, or, unnamed, under its offset (see :func:`anonymous_at`)."""
-    rules = _MICROSOFT if scope.target.microsoft_mangling else _text_rules(scope, kw)
-    found = rules if isinstance(rules, str) else aggregate(kind, members, scope, rules)
+    text), under its tag, or, unnamed, under its offset (see :func:`anonymous_at`), from its
+    members, one sequence for each member declaration."""
+    rules = _MICROSOFT if scope.target.microsoft_mangling \
+        else struct_rules(scope, kw, _measure(scope))
+    found: Found = rules if isinstance(rules, str) else ""
+    if isinstance(rules, Attributes):
+        open_ = scope.text.find("{", kw)
+        own = member_attributes(scope, open_, closing_brace(scope.text, open_), groups,
+                                _measure(scope))
+        found = own if isinstance(own, str) else \
+            aggregate(kind, [m for ms in groups for m in ms], scope, rules, own)
     if tag is None:
         scope.anonymous_layouts[kw] = found
         return
-    _set(scope, Named(tag), found)
+    _set(scope, _key(Named(tag)), found)
 
 
 def _key(named: Named) -> str:
     return f"{named.name}#{named.instance}"  # (a tag's, or a typedef-named unnamed one's)
 
 
-def _set(scope: Scope, named: Named, found: Found) -> None:
-    key = _key(named)
+def _set(scope: Scope, key: str, found: object) -> None:
     scope.undo.append((scope.layouts, key, scope.layouts.get(key)))
     scope.layouts[key] = found
 
@@ -198,7 +341,6 @@ def _set(scope: Scope, named: Named, found: Found) -> None:
 #: (clang on *-msvc lays C structs out as MSVC does: an empty struct has size 4, and more)
 _MICROSOFT = "the Microsoft ABI's struct layout is not modelled"
 
-_TAG_KEYWORD = re.compile(r"(?<![\w$])(?:struct|union|enum)(?![\w$])")
 
 
 def anonymous_at(scope: Scope, pos: int) -> Found | None:
@@ -207,7 +349,7 @@ def anonymous_at(scope: Scope, pos: int) -> Found | None:
     specifier would be an error)."""
     at = scope.base + max(pos, 0)
     end = scope.text.find(";", at)  # (the keyword comes before the first ';' of its body)
-    m = _TAG_KEYWORD.search(scope.text, at, len(scope.text) if end < 0 else end)
+    m = TAG_KEYWORD.search(scope.text, at, len(scope.text) if end < 0 else end)
     return None if m is None else scope.anonymous_layouts.get(m.start())
 
 
@@ -215,169 +357,82 @@ def name_anonymous_layout(scope: Scope, pos: int, named: Type) -> None:
     """``typedef struct {...} T;``: the unnamed struct's layout is ``T``'s."""
     found = anonymous_at(scope, pos)
     if isinstance(named, Named) and found is not None:
-        _set(scope, named, found)
+        _set(scope, _key(named), found)
 
 
 def note_typedef(scope: Scope, pos: int, names: Sequence[str]) -> None:
-    """Remember the typedef names declared (at ``pos``) with a layout attribute, or with a
-    typedef name that has one: a struct with a member of such a type is not laid out."""
-    text, source = scope.text, scope.source
+    """Note the alignment the typedef names declared at ``pos`` have of their own: an
+    ``aligned(N)`` attribute of the typedef (which may lower its type's alignment), or why
+    it is not known (a typedef of such a typedef, several names, a pointer)."""
+    text = scope.text
     at = scope.base + max(pos, 0)
     start = max(text.rfind(";", 0, at), text.rfind("}", 0, at)) + 1
     end = text.find(";", at)
     end = len(text) if end < 0 else end
     regions = [(start, end)]
     open_ = text.find("{", at, end)
-    keyword = _TAG_KEYWORD.search(text, start, open_) if open_ >= 0 else None
+    keyword = TAG_KEYWORD.search(text, start, open_) if open_ >= 0 else None
     if keyword is not None:  # (a definition's own attributes are its layout's, not T's)
-        close = _closing_brace(text, open_)
-        after = _NEXT_TOKEN.search(text, close + 1)
-        tail = len(text) if after is None else after.start()
+        tail = after_attributes(text, closing_brace(text, open_))
         end = text.find(";", tail)
         end = len(text) if end < 0 else end
         regions = [(start, keyword.start()), (tail, end)]
-    if (len(source) == len(text) and any(_has_layout_words(scope, a, b) for a, b in regions)) \
-            or (scope.aligned_typedefs and any(w in scope.aligned_typedefs
-                                               for a, b in regions
-                                               for w in _WORD.findall(text, a, b))):
-        scope.aligned_typedefs.update(names)
+    own = len(scope.source) == len(text) and any(has_layout_words(scope, a, b)
+                                                 for a, b in regions)
+    chained = bool(scope.aligned_typedefs) and any(
+        w in scope.aligned_typedefs for a, b in regions for w in WORD.findall(text, a, b))
+    if not (own or chained):
+        return
+    found: int | Refusal = "a typedef of a typedef with an aligned attribute is not modelled"
+    if not chained:
+        found = _typedef_alignment(scope, regions, len(names))
+    scope.aligned_typedefs.update(names)
+    for name in names:
+        _set(scope, f"typedef {name}", found)
 
 
-def _closing_brace(text: str, open_: int) -> int:
-    """The offset of the ``}`` that closes the ``{`` at ``open_``."""
-    depth = 0
-    for m in _BRACE.finditer(text, open_):
-        depth += 1 if m.group() == "{" else -1
-        if depth == 0:
-            return m.start()
-    return len(text)
+def _typedef_alignment(scope: Scope, regions: list[tuple[int, int]], names: int
+                       ) -> int | Refusal:
+    if names != 1:
+        return "an aligned attribute on a typedef of several names is not modelled"
+    if any(c in scope.text[a:b] for a, b in regions for c in "*(["):
+        return "an aligned attribute on a typedef of a pointer, function or array is not modelled"
+    found = attributes_in(scope, regions, _measure(scope))
+    if isinstance(found, str):
+        return found
+    if found.packed or found.ms_struct or not found.align:
+        return "a typedef's packed attribute is not modelled"
+    return found.align
 
 
-_BRACE = re.compile(r"[{}]")
+def _measure(scope: Scope) -> Measure:
+    """What an ``aligned(...)`` argument may ask of a type (see layout_text.Measure): a
+    scalar spelled with keywords, a typedef name, ``struct T``, a pointer."""
+    def measure(op: str, spelling: str) -> int | None:
+        if op == "aligned":  # (clang: 8 on 32-bit Arm, 16 elsewhere)
+            return 8 if scope.target.arch == "arm" else 16
+        t = _spelled(scope, spelling)
+        found = None if t is None else layout_of(t, scope)
+        if not isinstance(found, Layout):
+            return None
+        if op == "sizeof":
+            return found.size
+        if isinstance(t, Named):
+            align = alignment_of(t, scope, preferred=op != "_Alignof")
+            return align if isinstance(align, int) else None
+        if op != "_Alignof" and isinstance(t, (CInteger, Primitive)) and found.size == 8:
+            return 8  # (__alignof__ is the preferred alignment: i386's long long is 8)
+        return found.align
+    return measure
 
 
-# ---- what the text says that the parse does not keep ---------------------------------------
-
-#: Attributes and specifiers that change a layout (blank_noise blanks attributes, so they are
-#: looked for in the source text, at the same offsets)
-_LAYOUT_WORDS = re.compile(r"(?<![\w$])_*(?:packed|aligned|ms_struct|gcc_struct|"
-                           r"randomize_layout|align|Alignas|alignas)_*(?![\w$])")
-_PACK_PRAGMA = re.compile(r"^[ \t]*#[ \t]*pragma[ \t]+(?:pack|ms_struct|options[ \t]+align)",
-                          re.M)
-
-
-
-
-def _text_rules(scope: Scope, kw: int, bit_fields: bool = True) -> Attributes | Refusal:
-    """The attributes the definition at ``kw`` has in the source text (blank_noise blanked
-    them in the text parsed), or why they are not modelled: bit-fields (``:`` in its body
-    outside brackets), attributes on members or declarators, a typedef declared with one,
-    a packing pragma before it; or that the source text is unknown."""
-    text, source = scope.text, scope.source
-    if len(source) != len(text):
-        return "the text's attributes are not known here"
-    open_ = text.find("{", kw)
-    depth, brackets, close = 0, 0, open_
-    for m in _BODY.finditer(text, open_):
-        c, close = m.group(), m.start()
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                break
-        elif c in "([":
-            brackets += 1
-        elif c in ")]":
-            brackets -= 1
-        elif c == ":" and brackets == 0 and bit_fields:
-            return "bit-fields are not modelled"
-    if _marks(scope).first_pack_pragma < close:  # (before it or in its body)
-        return "#pragma pack is not modelled"
-    start = max(text.rfind(";", 0, kw), text.rfind("{", 0, kw), text.rfind("}", 0, kw)) + 1
-    after = _NEXT_TOKEN.search(text, close + 1)
-    tail = len(text) if after is None else after.start()
-    end = text.find(";", tail)
-    for a, b in ((start, kw), (open_, close), (tail, len(text) if end < 0 else end)):
-        if _has_layout_words(scope, a, b):
-            return "packed and aligned attributes on members or declarators are not modelled"
-    if scope.aligned_typedefs and any(
-            w in scope.aligned_typedefs for w in _WORD.findall(text, open_, close)):
-        return "a member's typedef has an aligned attribute, which is not modelled"
-    if not (_has_layout_words(scope, kw, open_) or _has_layout_words(scope, close, tail)):
-        return _PLAIN
-    if any(w in source[kw:open_] + source[close:tail] for w in ("[[", "lignas", "__declspec")):
-        return "this spelling of packed and aligned is not modelled"
-    return _attributes(_groups(source, kw, open_) + _groups(source, close, tail))
-
-
-def _has_layout_words(scope: Scope, start: int, end: int) -> bool:
-    """Whether ``source[start:end]`` has a layout word in what may be an attribute."""
-    source, markers = scope.source, _marks(scope).markers
-    i = bisect_left(markers, start)
-    return i < len(markers) and markers[i] < end \
-        and _LAYOUT_WORDS.search(source, start, end) is not None
-
-
-class _SourceMarks(NamedTuple):
-    """Found once per source text: where attributes may begin (most declarations have none,
-    and are then checked with a bisection), and where the first packing pragma is."""
-
-    source: str
-    markers: list[int]
-    first_pack_pragma: int
-
-
-def _marks(scope: Scope) -> _SourceMarks:
-    marks = scope.source_marks
-    if not isinstance(marks, _SourceMarks) or marks.source is not scope.source:
-        source = scope.source
-        pragma = _PACK_PRAGMA.search(source)
-        marks = scope.source_marks = _SourceMarks(
-            source, [m.start() for m in _MARKER.finditer(source)],
-            len(source) if pragma is None else pragma.start())
-    return marks
-
-
-_MARKER = re.compile(r"__attribute|\[\[|lignas|__declspec")
-
-
-def _attributes(groups: list[str]) -> Attributes | Refusal:
-    """``packed`` and ``aligned(N)`` among ``__attribute__((...))`` groups' insides."""
-    packed, align = False, 1
-    for inside in groups:
-        for m in _ATTRIBUTE_ITEM.finditer(inside):
-            word, argument = m.group(1).strip("_"), m.group(2)
-            if word == "packed" and argument is None:
-                packed = True
-            elif word == "aligned" and argument is not None and _NUMBER.fullmatch(argument) \
-                    and _power_of_two(int(argument, 0)):
-                align = max(align, int(argument, 0))
-            elif _LAYOUT_WORDS.fullmatch(m.group(1)):
-                return f"__attribute__(({m.group().strip()})) is not modelled"
-    return Attributes(packed, align)
-
-
-def _groups(source: str, start: int, end: int) -> list[str]:
-    """The insides of the ``__attribute__((...))`` groups in ``source[start:end]``."""
-    out = []
-    for m in _ATTRIBUTE.finditer(source, start, end):
-        depth = 0
-        for i in range(m.end() - 1, end):
-            depth += (source[i] == "(") - (source[i] == ")")
-            if depth == 0:
-                out.append(source[m.end():i])
-                break
-    return out
-
-
-_ATTRIBUTE = re.compile(r"(?<![\w$])__attribute(?:__)?\s*\(")
-_ATTRIBUTE_ITEM = re.compile(r"(?<![\w$])([A-Za-z_]\w*)(?:\s*\(\s*([^()]*?)\s*\))?")
-_NUMBER = re.compile(r"[1-9][0-9]*|0[xX][0-9a-fA-F]+")
-
-
-def _power_of_two(n: int) -> bool:
-    return 0 < n <= 1 << 28 and n & (n - 1) == 0  # (clang refuses the others)
-_NEXT_TOKEN = re.compile(r"[^\s]")
-_WORD = re.compile(r"[A-Za-z_$][\w$]*")
-_BODY = re.compile(r"'(?:[^'\\\n]|\\.)*'|[{}()\[\]:]")
+def _spelled(scope: Scope, spelling: str) -> Type | None:
+    words = [w for w in spelling.replace("*", " * ").split() if w not in ("const", "volatile")]
+    if words and words[-1] == "*":
+        return Pointer(VOID)
+    if len(words) == 2 and words[0] in ("struct", "union", "enum"):
+        return Named(words[1], words[0])  # type: ignore[arg-type]
+    if len(words) == 1 and words[0] in scope.typedefs:
+        found = scope.typedefs[words[0]]
+        return found if isinstance(found, Type) else None
+    return SPECIFIERS.get(tuple(sorted(words)))

@@ -7,7 +7,7 @@ much to build, and they never leave the C front end.)
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 from .scope import Record
 from ..model import Type
@@ -34,9 +34,9 @@ class Fields(NamedTuple):
 
     fields: list[tuple[str, Type, int]]
     nested: list[Record]
-    #: every member in order, named or not, for the layout: its type, and
-    #: the layout of the unnamed struct or union it is of (see cfi_typeid.c.layout.aggregate)
-    members: tuple[tuple[Type, object], ...] = ()
+    #: every member in order, named or not, for the layout (``cfi_typeid.c.layout.Member``:
+    #: its type, the layout of the unnamed struct or union it is of, its bit-field width)
+    members: tuple[Any, ...] = ()
 
 
 class Mode(NamedTuple):
@@ -69,6 +69,8 @@ class Declarator(NamedTuple):
     name: str | None
     pos: int
     steps: tuple[Step, ...] = ()
+    #: a bit-field's width (-1 when it is not a constant), for the struct's layout
+    bits: int | None = None
 
     def apply(self, base: Type) -> Type:
         for step in self.steps:

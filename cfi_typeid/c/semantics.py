@@ -101,8 +101,7 @@ class CTransformer(DeclarationRules):
         self._one_member_each(rest)
         define_layout(self.scope, "union" if kw == "union" else "struct",
                       None if tag is None else str(tag), self.scope.base + (kw.start_pos or 0),
-                      [m for declared in rest if isinstance(declared, Fields)
-                       for m in declared.members])
+                      [declared.members for declared in rest if isinstance(declared, Fields)])
         if tag is not None:  # (what __typeof__(p->member) reads)
             self.scope.members.update((f"{tag!s}.{name}", t) for declared in rest
                                       if isinstance(declared, Fields)
