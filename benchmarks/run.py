@@ -765,9 +765,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=None,
                         help="timed runs per side (default 3; quick 1)")
     parser.add_argument("--compiled", nargs="?", const="build", default=None, metavar="DIR",
-                        help="also time the mypyc-compiled build in (a), (b), (d), (g), (i) and (r), side by "
-                        "side with the pure one: installed in DIR (pip install --target DIR), "
-                        "or, without DIR, built here (CFI_TYPEID_COMPILE=1 pip wheel)")
+                        help="also time the mypyc-compiled build in (a), (b), (d), (g), (i) "
+                        "and (r), side by side with the pure one: installed in DIR (pip "
+                        "install --target DIR), or, without DIR, built here "
+                        "(CFI_TYPEID_COMPILE=1 pip wheel)")
     parser.add_argument("--only", default="abcdefgrik",
                         help="sections to run, e.g. a,d (g: header, r: rust-file, i: check-bindings, k: KCFI index)")
     args = parser.parse_args(argv)
