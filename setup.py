@@ -41,6 +41,18 @@ COMPILED = [
     "cfi_typeid/c/constants.py",
     "cfi_typeid/api.py",
     "cfi_typeid/cli/batch.py",
+    "cfi_typeid/rust/frontend.py",
+    "cfi_typeid/rust/lower.py",
+    "cfi_typeid/rust/tree_types.py",
+    "cfi_typeid/rust/tree.py",
+    "cfi_typeid/rust/item_checks.py",
+    "cfi_typeid/rust/abi.py",
+    "cfi_typeid/rust/env.py",
+    "cfi_typeid/rust/lexer.py",
+    "cfi_typeid/rust/cut.py",
+    "cfi_typeid/rust/file.py",
+    "cfi_typeid/rust/offsets.py",
+    "cfi_typeid/rust/syntax.py",
 ]
 
 #: The modules that ``CFI_TYPEID_COMPILE=1`` generates into the source tree, compiles with

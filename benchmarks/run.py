@@ -363,8 +363,10 @@ def rust_batch_vs_rustc(b: Bench) -> None:
     jsonl.write_text(gen.rust_batch_lines(sigs))
     sides: dict[str, Callable[[], Run]] = {}
     available = _rust_front_end_available(b, jsonl)
+    compiled_out = b.tmp / "b.compiled.jsonl"
     if available:
         sides.update(_batch_sides(b, jsonl, out))
+        b.compiled_side(sides, "batch", str(jsonl), stdout=compiled_out)
     else:
         b.report.say("(b) ours: skipped: Rust front end not available")
     if RUSTC:
@@ -384,6 +386,8 @@ def rust_batch_vs_rustc(b: Bench) -> None:
     b.report.compare("(b)", f"batch {b.n} Rust signatures vs rustc", ours, rustc, 1.0)
     _report_cpu(b, "(b)", runs, "rustc")
     _report_parallel(b, "(b)", runs, rustc)
+    b.compare_compiled("(b)", f"batch {b.n} Rust signatures vs rustc", runs, "rustc", 1.0,
+                       (out, compiled_out))
 
 
 def _rust_front_end_available(b: Bench, jsonl: Path) -> bool:
@@ -563,16 +567,21 @@ def bindings_vs_rustc(b: Bench) -> None:
     _bindgen(wrapper, rs)
     from oracles import rust_flags
     flags = ["--crate-name", "probe", *rust_flags(normalize=False), "--emit=llvm-ir"]
-    sides = {"ours": lambda: run(b.ours("check-bindings", "--c", str(wrapper), "--cpp",
-                                        "--rust", str(rs), "--json"), env=b.env),
+    args = ("check-bindings", "--c", str(wrapper), "--cpp", "--rust", str(rs), "--json")
+    out, compiled_out = b.tmp / "i.out.json", b.tmp / "i.compiled.json"
+    sides = {"ours": lambda: run(b.ours(*args), stdout=out, env=b.env),
              "rustc": lambda: run([RUSTC, *flags, str(rs), "-o", str(b.tmp / "g.ll")],
                                   env=rustc_env())}
+    b.compiled_side(sides, *args, stdout=compiled_out)
     runs = alternate(sides, b.repeat)
     ours, rustc = median(runs["ours"]), median(runs["rustc"])
     b.report.say(f"(i) check-bindings on sqlite3.h: ours {_fmt(ours, 's')}, rustc compiling "
                  f"the bindings {_fmt(rustc, 's')}")
     b.report.compare("(i)", "check-bindings sqlite3.h vs rustc on its bindings", ours, rustc,
                      1.0)
+    _report_cpu(b, "(i)", runs, "rustc")
+    b.compare_compiled("(i)", "check-bindings sqlite3.h vs rustc on its bindings", runs,
+                       "rustc", 1.0, (out, compiled_out))
 
 
 def _readers_available() -> bool:
@@ -615,8 +624,10 @@ def rust_file_vs_rustc(b: Bench) -> None:
     source = b.tmp / "sqlite3.rs"
     _bindgen(SQLITE3_H, source)
     sides: dict[str, Callable[[], Run]] = {}
+    out, compiled_out = b.tmp / "r.out", b.tmp / "r.compiled.out"
     if _has_command(b, "rust-file"):
-        sides["ours"] = lambda: run(b.ours("rust-file", str(source)), env=b.env)
+        sides["ours"] = lambda: run(b.ours("rust-file", str(source)), stdout=out, env=b.env)
+        b.compiled_side(sides, "rust-file", str(source), stdout=compiled_out)
     else:
         b.report.say("(r) ours: skipped: the rust-file command does not exist yet")
     if RUSTC:
@@ -633,6 +644,9 @@ def rust_file_vs_rustc(b: Bench) -> None:
                  f"lines): ours {_fmt(ours, 's')}, rustc {_fmt(rustc, 's')}")
     b.report.compare("(r)", "rust-file sqlite3.rs vs rustc", ours, rustc, 1.0)
     _report_cpu(b, "(r)", runs, "rustc")
+    b.compare_compiled("(r)", "rust-file sqlite3.rs vs rustc", runs, "rustc", 1.0,
+                       (out, compiled_out))
+
 
 def _clang_functions(text: str) -> list[str]:
     """The functions clang-19's AST of ``text`` declares at file scope (not its builtins)."""
@@ -751,9 +765,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=None,
                         help="timed runs per side (default 3; quick 1)")
     parser.add_argument("--compiled", nargs="?", const="build", default=None, metavar="DIR",
-                        help="also time the mypyc-compiled build in (a), (d) and (g), side by "
-                        "side with the pure one: installed in DIR (pip install --target DIR), "
-                        "or, without DIR, built here (CFI_TYPEID_COMPILE=1 pip wheel)")
+                        help="also time the mypyc-compiled build in (a), (b), (d), (g), (i) "
+                        "and (r), side by side with the pure one: installed in DIR (pip "
+                        "install --target DIR), or, without DIR, built here "
+                        "(CFI_TYPEID_COMPILE=1 pip wheel)")
     parser.add_argument("--only", default="abcdefgrik",
                         help="sections to run, e.g. a,d (g: header, r: rust-file, i: check-bindings, k: KCFI index)")
     args = parser.parse_args(argv)

@@ -203,13 +203,16 @@ _COMPILED_SUITE = [
     "test_c_layout.py", "test_c_vectors.py", "test_c_refusals.py", "test_c_typedef_names.py",
     "test_c23.py", "test_c_atomic.py", "test_c_composite.py", "test_c_folded_builtins.py",
     "test_c_memory.py", "test_c_overloadable.py", "test_differential_c.py",
+    "test_rust_frontend.py", "test_rust_file.py", "test_rust_golden.py", "test_rust_file_tokens.py",
+    "test_rust_item_checks.py", "test_rust_methods.py", "test_rust_traits.py", "test_rust_abi.py",
+    "test_rust_reuse.py", "test_rust_signature_rules.py",
 ]
 
 
 @_NEEDS_MYPYC
 @_NEEDS_CC
 @pytest.mark.skipif(os.environ.get("CFI_TYPEID_TEST_COMPILED") != "1",
-                    reason="CFI_TYPEID_TEST_COMPILED=1 runs the C tests on the compiled build")
+                    reason="CFI_TYPEID_TEST_COMPILED=1: the C and Rust tests on the compiled build")
 def test_c_tests_pass_on_the_compiled_build(compiled_site: tuple[dict[str, str], Path]) -> None:
     env, _ = compiled_site
     env = dict(env, CFI_TYPEID_TEST_COMPILED="0")

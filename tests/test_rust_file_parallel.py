@@ -66,6 +66,9 @@ def test_mixed_file_alike(monkeypatch: pytest.MonkeyPatch) -> None:
     assert report == shared_report
 
 
+@pytest.mark.skipif(str(rust_file.__file__).endswith(".so"),
+                    reason="compiled (mypyc), FileReader calls its own parse directly: the "
+                    "method cannot be replaced to count the calls")
 def test_other_process_parses_the_second_half(monkeypatch: pytest.MonkeyPatch) -> None:
     text = "".join(f"extern \"C\" {{ pub fn f{i}(a: *mut u8, b: i64) -> u32; }}\n"
                    for i in range(40))

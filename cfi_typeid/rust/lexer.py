@@ -51,7 +51,7 @@ _KINDS = {"ident": "ident", "punct": "punct", "number": "number", "plainstring":
           "rawstring": "string", "char": "char", "lifetime": "lifetime"}
 
 _SHEBANG = re.compile(r"#!(?!\s*\[)[^\n]*")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = re.compile(f"[{chr(0xD800)}-{chr(0xDFFF)}]")  # (mypyc takes no surrogate literal)
 
 
 def check_text(text: str, what: str) -> None:

@@ -59,7 +59,8 @@ def _shift_plan(cls: type) -> _Plan | None:
         names = tuple(f.name for f in dataclasses.fields(cls))
         offsets = tuple(i for i, n in enumerate(names) if n == "at" or n.endswith("_at"))
         inner = tuple(i for i in range(len(names)) if i not in offsets)
-        get = operator.attrgetter(*names)
+        # (typed Any -> Any: typeshed has it return a tuple, which mypyc would check)
+        get: Callable[[Any], Any] = operator.attrgetter(*names)
         values: Callable[[Any], Any] = get if len(names) > 1 else (lambda node: (get(node),))
         plan = (values, names, offsets, inner)
     _SHIFT_PLANS[cls] = plan

@@ -281,7 +281,8 @@ def parse_rust(text: str, rule: str, what: str = "input") -> Any:
         raise ParseError(f"unexpected {e.token.value!r}" + _expected(expected), text,
                          e.token.start_pos or 0, what=what) from None
     except UnexpectedCharacters as e:
-        at = e.pos_in_stream or 0
+        # (read untyped: Lark declares pos_in_stream None, and mypyc checks declared types)
+        at = getattr(e, "pos_in_stream", None) or 0
         raise ParseError(f"unexpected character {text[at]!r}", text, at, what=what) from None
     except UnexpectedEOF:
         raise ParseError("unexpected end of input", text, len(text), what=what) from None

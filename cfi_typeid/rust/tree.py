@@ -112,7 +112,8 @@ class RustTransformer(TypeRules):
             item = _fn_attrs(item, of(ch, _Attr))
         return item if isinstance(item, (tuple, *_ITEM_CLASSES)) else None
 
-    foreign_item = item
+    def foreign_item(self, meta: Meta, ch: list[Any]) -> Item | tuple[UseItem, ...] | None:
+        return self.item(meta, ch)
 
     def last_fn(self, meta: Meta, ch: list[Any]) -> FnItem:
         return _fn_attrs(one(ch, FnItem), of(ch, _Attr))
@@ -145,7 +146,8 @@ class RustTransformer(TypeRules):
     def fields(self, meta: Meta, ch: list[Any]) -> list[Field]:
         return of(ch, Field)
 
-    tuple_fields = fields
+    def tuple_fields(self, meta: Meta, ch: list[Any]) -> list[Field]:
+        return of(ch, Field)
 
     def field(self, meta: Meta, ch: list[Any]) -> Field:
         return Field(tokens(ch, "IDENT")[-1].value, ch[-1])
@@ -162,7 +164,8 @@ class RustTransformer(TypeRules):
     def variant_named(self, meta: Meta, ch: list[Any]) -> list[Field]:
         return list(one(ch, list) or [])
 
-    variant_tuple = variant_named
+    def variant_tuple(self, meta: Meta, ch: list[Any]) -> list[Field]:
+        return list(one(ch, list) or [])
 
     def alias_item(self, meta: Meta, ch: list[Any]) -> AliasItem:
         name = tokens(ch, "IDENT")[0]
@@ -176,7 +179,11 @@ class RustTransformer(TypeRules):
     def static_item(self, meta: Meta, ch: list[Any]) -> None:
         return None
 
-    extern_crate = foreign_static = static_item
+    def extern_crate(self, meta: Meta, ch: list[Any]) -> None:
+        return None
+
+    def foreign_static(self, meta: Meta, ch: list[Any]) -> None:
+        return None
 
     def mod_item(self, meta: Meta, ch: list[Any]) -> ModItem:
         name = tokens(ch, "IDENT")[0]

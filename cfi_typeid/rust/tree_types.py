@@ -113,7 +113,9 @@ SOURCE: ContextVar[tuple[str, str]] = ContextVar("SOURCE", default=("", "input")
 
 class TypeRules:
     """Types, generics and constant expressions.  Each method takes a :class:`Meta` and the
-    rule's children (Lark's ``v_args(meta=True)`` style); ``text``/``what`` locate errors."""
+    rule's children (Lark's ``v_args(meta=True)`` style); ``text``/``what`` locate errors.
+    Rules that share a method each have a ``def`` (no ``b = a`` in the class body): mypyc,
+    which compiles this module and :mod:`.tree`, cannot bind a method under a second name."""
 
     @property
     def text(self) -> str:
@@ -186,7 +188,8 @@ class TypeRules:
     def lifetime_bounds(self, meta: Meta, ch: list[Any]) -> None:
         return None
 
-    generic_default = lifetime_bounds
+    def generic_default(self, meta: Meta, ch: list[Any]) -> None:
+        return None
 
     def bounds(self, meta: Meta, ch: list[Any]) -> list[TraitBound]:
         return of(ch, TraitBound)
