@@ -11,11 +11,13 @@ Only modules measured to gain are compiled (benchmarks/README.md): the transform
 encoder, the C front end's lexing-level code and driver, the library and batch, and the C
 grammar's parser, generated here as a typed module
 (:mod:`cfi_typeid.parsing.typed`; the untyped code that the pure package exec's gained
-nothing compiled).  Generating it needs Lark, a build requirement of the compiled build
-alone, as mypy is.  The model stays Python (compiled, its dataclasses were slower from the
-Python code around them), and so do the C rule methods: mypyc keeps an ``int``-typed value
-as a machine integer, which drops ``c/constants.Typed`` (an ``int`` subclass carrying its C
-type) wherever it passes through one, and so folds ``-1 < 0u`` to 1.
+nothing compiled), and the C grammar's rule methods (``c/semantics``, ``c/declarations``,
+``c/constants``).  Generating the parser needs Lark, a build requirement of the compiled
+build alone, as mypy is.  The model stays Python (compiled, its dataclasses were slower from
+the Python code around them), and so does ``c/typed_int.Typed``, an ``int`` subclass that
+mypyc refuses; mypyc keeps an ``int``-typed value as a machine integer, which would drop a
+``Typed`` (and its C type: ``-1 < 0u`` folded to 1), so the constant folder types its values
+``Typed``, never ``int``.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ COMPILED = [
     "cfi_typeid/c/syntax.py",
     "cfi_typeid/c/frontend.py",
     "cfi_typeid/c/reader.py",
+    "cfi_typeid/c/semantics.py",
+    "cfi_typeid/c/declarations.py",
+    "cfi_typeid/c/constants.py",
     "cfi_typeid/api.py",
     "cfi_typeid/cli/batch.py",
     "cfi_typeid/rust/frontend.py",

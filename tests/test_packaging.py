@@ -194,12 +194,15 @@ def test_compiled_build_answers_as_the_pure_one(
 
 
 #: The tests of the compiled modules' code, run against the compiled build by
-#: CFI_TYPEID_TEST_COMPILED=1 (a few minutes: not in the default run).
+#: CFI_TYPEID_TEST_COMPILED=1 (a few minutes: not in the default run): every C test file,
+#: since the C grammar's rule methods (constant folding included) are compiled.
 _COMPILED_SUITE = [
     "test_c_fast_path.py", "test_batch_contract.py", "test_cli.py", "test_golden_c.py",
     "test_c_reader.py", "test_c_headers.py", "test_compiled_parser.py", "test_c_modes.py",
     "test_c_calling_conventions.py", "test_c_roundtrip.py", "test_targets.py",
     "test_c_layout.py", "test_c_vectors.py", "test_c_refusals.py", "test_c_typedef_names.py",
+    "test_c23.py", "test_c_atomic.py", "test_c_composite.py", "test_c_folded_builtins.py",
+    "test_c_memory.py", "test_c_overloadable.py", "test_differential_c.py",
     "test_rust_frontend.py", "test_rust_file.py", "test_rust_golden.py", "test_rust_file_tokens.py",
     "test_rust_item_checks.py", "test_rust_methods.py", "test_rust_traits.py", "test_rust_abi.py",
     "test_rust_reuse.py", "test_rust_signature_rules.py",

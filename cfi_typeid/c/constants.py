@@ -12,6 +12,7 @@ from typing import Callable
 
 from .layout import alignment_of, layout_of
 from .scope import CURRENT_SCOPE, Scope
+from .typed_int import Typed as Typed, of_value, wrap as _wrap
 from ..parsing.lalr import Token
 from ..model import (
     Array, CInt, CInteger, Complex, FunctionType, Named, Pointer, Primitive, Scalar, Type,
@@ -48,7 +49,8 @@ class Variable:
 
 
 VARIABLE = Variable()
-Value = int | Variable
+#: A constant expression's value.  (Never a plain ``int``: see :mod:`cfi_typeid.c.typed_int`.)
+Value = Typed | Variable
 
 
 class Unfolded(Variable):
@@ -69,40 +71,13 @@ def _not_constant(a: Value, b: Value) -> Variable:
     return a if isinstance(a, Unfolded) else b if isinstance(b, Unfolded) else VARIABLE
 
 
-class Typed(int):
-    """An integer constant with its C type, ``bits`` wide and ``signed`` or not: what C's
-    conversions and wrap-around need (``0u - 1`` is 4294967295, ``(char)300`` 44).  A plain
-    int (an enumerator) has the type of its value: int, else a 64-bit type."""
-
-    bits: int
-    signed: bool
-
-    def __new__(cls, value: int, bits: int, signed: bool) -> Typed:
-        self = super().__new__(cls, _wrap(value, bits, signed))
-        self.bits, self.signed = bits, signed
-        return self
-
-
-def _wrap(value: int, bits: int, signed: bool) -> int:
-    value &= (1 << bits) - 1
-    return value - (1 << bits) if signed and value >> (bits - 1) else value
-
-
-def _type(v: int) -> tuple[int, bool]:
-    if isinstance(v, Typed):
-        return v.bits, v.signed
-    if -(1 << 31) <= v < 1 << 31:
-        return 32, True
-    return (64, True) if -(1 << 63) <= v < 1 << 63 else (128 if v >= 1 << 64 else 64, False)
-
-
-def _promoted(v: int) -> tuple[int, bool]:
+def _promoted(v: Typed) -> tuple[int, bool]:
     """C's integer promotions: what is narrower than int becomes int."""
-    bits, signed = _type(v)
-    return (32, True) if bits < 32 else (bits, signed)
+    bits: int = v.bits
+    return (32, True) if bits < 32 else (bits, v.signed)
 
 
-def _common(a: int, b: int) -> tuple[int, bool]:
+def _common(a: Typed, b: Typed) -> tuple[int, bool]:
     """C's usual arithmetic conversions of two integer operands (C17 6.3.1.8)."""
     (abits, asigned), (bbits, bsigned) = _promoted(a), _promoted(b)
     if asigned == bsigned:
@@ -120,7 +95,7 @@ class ConstantRules:
         return CURRENT_SCOPE.get()
 
     # -- constant expressions --
-    def integer(self, tok: Token) -> int:
+    def integer(self, tok: Token) -> Typed:
         # the suffix is matched, not stripped: `b`/`B` are hex digits too (`0x1b` is 27)
         if "'" in tok:
             tok = self._separated(tok)
@@ -148,7 +123,7 @@ class ConstantRules:
                                    "C23 (--std c23)", tok.start_pos or 0)
         return Token(tok.type, str(tok).replace("'", ""), tok.start_pos)
 
-    def character(self, tok: Token) -> int:
+    def character(self, tok: Token) -> Typed:
         """A character constant's int value as clang computes it: escapes (``\\x41``,
         ``\\101``), ``char``'s signedness for one byte, big-endian packing for several."""
         values: list[int] = []
@@ -194,7 +169,7 @@ class ConstantRules:
         value = first
         for i in range(0, len(rest), 2):
             op, b = rest[i], rest[i + 1]
-            assert isinstance(op, Token) and isinstance(b, (int, Variable))
+            assert isinstance(op, Token) and isinstance(b, (Typed, Variable))
             self._no_increment(op)
             if isinstance(value, Variable) or isinstance(b, Variable):
                 value = _not_constant(value, b)
@@ -202,7 +177,7 @@ class ConstantRules:
                 value = self._binary(value, op, b)
         return value
 
-    def _binary(self, a: int, op: Token, b: int) -> int:
+    def _binary(self, a: Typed, op: Token, b: Typed) -> Typed:
         """``a op b`` in C's types, wrapping as clang's constant folder does (it accepts an
         overflow with a warning, and so folds ``(1 << 30) * 4`` to 0)."""
         if op in ("&&", "||"):
@@ -213,34 +188,34 @@ class ConstantRules:
             if count < 0:  # (clang folds a negative shift as one the other way)
                 op, count = Token(op.type, ">>" if op == "<<" else "<<", op.start_pos), -count
             count = min(count, bits - 1)  # (and a count past the width as width - 1)
-            a = _wrap(a, bits, signed)
-            return Typed(a << count if op == "<<" else a >> count, bits, signed)
+            x = _wrap(a, bits, signed)
+            return Typed(x << count if op == "<<" else x >> count, bits, signed)
         bits, signed = _common(a, b)
-        a, b = _wrap(a, bits, signed), _wrap(b, bits, signed)
+        x, y = _wrap(a, bits, signed), _wrap(b, bits, signed)
         if op in ("/", "%"):
-            if b == 0:
+            if y == 0:
                 raise self.scope.error("division by zero in constant expression",
                                        op.start_pos or 0)
-            q = abs(a) // abs(b) * (1 if (a < 0) == (b < 0) else -1)
-            return Typed(q if op == "/" else a - q * b, bits, signed)
-        value = _BINARY[str(op)](a, b)
+            q = abs(x) // abs(y) * (1 if (x < 0) == (y < 0) else -1)
+            return Typed(q if op == "/" else x - q * y, bits, signed)
+        value = _BINARY[str(op)](x, y)
         if op in ("==", "!=", "<", ">", "<=", ">="):
             return Typed(value, 32, True)
         return Typed(value, bits, signed)
 
-    def _literal(self, value: int, tok: Token) -> int:
+    def _literal(self, value: int, tok: Token) -> Typed:
         # no C integer type is wider than 64 bits for a literal (clang-19 refuses the rest)
         if value >= 1 << 64:
             raise self.scope.error(_LITERAL_TOO_LARGE, tok.start_pos or 0)
         return self._literal_type(value, str(tok))
 
-    def _literal_type(self, value: int, text: str) -> int:
+    def _literal_type(self, value: int, text: str) -> Typed:
         """The literal as the first type of its list that holds it (C17 6.4.4.1p5)."""
         suffix = text.lower().lstrip("0123456789abcdefx")
         if text[:2] in ("0x", "0X", "0b", "0B"):
             suffix = text[2:].lower().lstrip("0123456789abcdef")
         if "wb" in suffix:
-            return value  # (a _BitInt literal: the width its value needs)
+            return of_value(value)  # (a _BitInt literal: the width its value needs)
         decimal = not (text.startswith("0") and len(text) > 1)
         long_bits = self.scope.target.int_bits(CInt.LONG)
         rank = 2 if "ll" in suffix else 1 if "l" in suffix else 0
@@ -289,20 +264,20 @@ class ConstantRules:
             return Typed(int(bool(a)), 8, False)
         return a
 
-    def sizeof_type(self, kw: Token, t: Type) -> int:
+    def sizeof_type(self, kw: Token, t: Type) -> Typed:
         size = self._sizeof(t)
         if size is None:
             raise self.scope.error(_refusal(t, self.scope), kw.start_pos or 0)
         return Typed(size, self.scope.target.pointer_bits, False)  # a size_t
 
-    def sizeof_expression(self, kw: Token, a: Value) -> int:
+    def sizeof_expression(self, kw: Token, a: Value) -> Typed:
         """``sizeof(expr)`` of an integer constant expression: the size of its type, which
         the evaluator carries (``sizeof(8192 < 32 ? 8192 : 32)`` is 4, ``sizeof((char)1)``
         1: no promotion), as clang folds it.  Of anything else the type is not known here."""
         if isinstance(a, Variable):
             raise self.scope.error(f"{kw!s} of an expression that is not an integer constant "
                                    "is not supported", kw.start_pos or 0)
-        return Typed(_type(a)[0] // 8, self.scope.target.pointer_bits, False)  # a size_t
+        return Typed(a.bits // 8, self.scope.target.pointer_bits, False)  # a size_t
 
     def call(self, name: Token, *args: Value) -> Value:
         """A call in a constant expression: a builtin clang folds, with the arguments it
@@ -330,7 +305,7 @@ class ConstantRules:
                                    "(clang does not fold it)", name.start_pos or 0)
         return value if isinstance(value, Typed) else Typed(value, 32, True)
 
-    def alignof_type(self, kw: Token, t: Type) -> int:
+    def alignof_type(self, kw: Token, t: Type) -> Typed:
         """``_Alignof(T)`` / ``__alignof__(T)`` of a scalar (or an array of scalars) no
         wider than a pointer, whose alignment is its size on every target (siginfo.h's
         ``__alignof__(void *)``); wider ones differ by target and by spelling (i686:
@@ -417,7 +392,7 @@ def _population(bits: int) -> Callable[..., int | None]:
     return fold
 
 
-def _first(long_bits: int, x: int, *rest: int) -> int:
+def _first(long_bits: int, x: Typed, *rest: Typed) -> Typed:
     return x
 
 

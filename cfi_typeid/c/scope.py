@@ -19,6 +19,7 @@ from ..model import (
     qualify, unqualified,
 )
 from ..targets import Target
+from .typed_int import Typed
 
 #: The value of a typedef whose declaration was skipped: the name still lexes as a type name
 #: (so what uses it parses as C does), and using it reports why it was skipped.
@@ -46,7 +47,7 @@ class Scope:
 
     target: Target
     typedefs: MutableMapping[str, Type] = field(default_factory=dict)
-    constants: MutableMapping[str, int] = field(default_factory=dict)
+    constants: MutableMapping[str, Typed] = field(default_factory=dict)
     text: str = ""
     base: int = 0
     what: str = "input"
@@ -112,7 +113,7 @@ class Scope:
     def error(self, message: str, pos: int) -> ParseError:
         return ParseError(message, self.text, self.base + pos, what=self.what)
 
-    def set_constant(self, name: str, value: int) -> None:
+    def set_constant(self, name: str, value: Typed) -> None:
         self.undo.append((self.constants, name, self.constants.get(name)))
         self.constants[name] = value
 

@@ -22,6 +22,7 @@ from typing import Sequence
 from .atomic import atomic_of
 from .vectors import VectorAttribute, vector_of
 from .constants import VARIABLE, Unfolded, Variable
+from .typed_int import Typed, of_value
 from .layout import define as define_layout, define_enum as define_enum_layout
 from .declarations import (
     CC_PREFIX, FUNCTION_SPECIFIERS, DeclarationRules, is_function_pointer,
@@ -140,7 +141,10 @@ class CTransformer(DeclarationRules):
                            self.scope.base + (kw.start_pos or 0))
         return base
 
-    enum_reference = struct_reference
+    def enum_reference(self, kw: Token, tag: Token) -> Base:
+        # (a method of its own, not an alias: mypyc makes a class attribute an instance
+        # attribute of a compiled class, never set)
+        return self._tag(kw, tag)
 
     def _tag(self, kw: Token, tag: Token | None, defining: bool = False) -> Base:
         kind: TagKind = "union" if kw == "union" else "enum" if kw == "enum" else "struct"
@@ -153,21 +157,23 @@ class CTransformer(DeclarationRules):
 
     def enumerator(self, name: Token, value: object = None) -> None:
         scope = self.scope
-        if value is not None and not isinstance(value, int):
+        if value is not None and not isinstance(value, Typed):
             raise scope.error(f"{name!s}'s value is not a constant", name.start_pos or 0)
         if str(name) in scope.constants:  # (clang: one translation unit, one enumerator)
             raise scope.error(f"redefinition of enumerator '{name!s}'", name.start_pos or 0)
         if str(name) in scope.objects:
             raise scope.error(f"redefinition of '{name!s}'", name.start_pos or 0)
-        scope.next_enum_value = scope.next_enum_value if value is None else value
-        scope.set_constant(str(name), scope.next_enum_value)
-        scope.enum_values.append((scope.base + (name.start_pos or 0), scope.next_enum_value))
-        scope.next_enum_value += 1
+        # (a Typed throughout, never passed as an int: see c/typed_int)
+        constant = of_value(scope.next_enum_value) if value is None else value
+        scope.set_constant(str(name), constant)
+        scope.enum_values.append((scope.base + (name.start_pos or 0), constant))
+        scope.next_enum_value = constant + 1
 
     def storage_class(self, tok: Token) -> Keyword:
         return Keyword(str(tok), tok.start_pos or 0)
 
-    type_qualifier = storage_class
+    def type_qualifier(self, tok: Token) -> Keyword:
+        return Keyword(str(tok), tok.start_pos or 0)
 
     def atomic_type(self, tok: Token, t: Type) -> Base:
         """``_Atomic ( type-name )``"""
