@@ -30,12 +30,17 @@ CASES = [
     "void NAME(int (*)[__builtin_expect(7, 1)]);",
     f"void NAME(int (*)[{ILOG2.replace('X', '8192 < 32 ? 8192 : 32')}]);",
     "void NAME(int (*)[sizeof(struct K) / sizeof(struct mutex)]);",
+    # an enumerator whose value fits is an int, whatever its initializer's type (C; clang)
+    "void NAME(int (*)[-1 < EU_A], int (*)[-1 < EU_B], int (*)[-1 < EU_C]);",
+    "void NAME(int (*)[sizeof(EL_A)], int (*)[sizeof(EL_B)], int (*)[EL_C]);",
 ]
 
 PRELUDE = f"""\
 int g(int);
 struct mutex {{ int x; }};
 struct K {{ struct mutex m[1 << (2 * {ILOG2.replace('X', '8192 < 32 ? 8192 : 32')})]; }};
+enum EU {{ EU_A = 1u, EU_B, EU_C = 0x80000000u }};
+enum EL {{ EL_A = 5ul, EL_B = (char)3, EL_C = 1 + (-1 < EL_A) }};
 """
 
 

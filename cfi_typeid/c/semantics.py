@@ -163,8 +163,11 @@ class CTransformer(DeclarationRules):
             raise scope.error(f"redefinition of enumerator '{name!s}'", name.start_pos or 0)
         if str(name) in scope.objects:
             raise scope.error(f"redefinition of '{name!s}'", name.start_pos or 0)
-        # (a Typed throughout, never passed as an int: see c/typed_int)
-        constant = of_value(scope.next_enum_value) if value is None else value
+        # (a Typed throughout, never passed as an int: see c/typed_int).  C gives an
+        # enumerator type int when its value fits (clang: `enum { A = 1u }`'s A is an int, so
+        # `-1 < A` is 1); a larger one keeps its initializer's type, clang's extension.
+        constant = of_value(scope.next_enum_value) if value is None else \
+            of_value(value) if -(1 << 31) <= value < 1 << 31 else value
         scope.set_constant(str(name), constant)
         scope.enum_values.append((scope.base + (name.start_pos or 0), constant))
         scope.next_enum_value = constant + 1
