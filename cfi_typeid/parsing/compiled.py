@@ -293,30 +293,14 @@ def _kept_starts(keep: tuple[tuple[int, bool], ...]) -> str:
     return f"[{', '.join(parts)}]"
 
 
-def _driver(positions: bool, callbacks: bool, reuse: bool) -> list[str]:
-    """The parse loop: :meth:`cfi_typeid.parsing.lalr.Parser.parse` with the parts this parser
-    does not need left out."""
+def _lex_step(reuse: bool) -> list[str]:
+    """The start of one step of the parse loop, the same in the exec'd and the typed loop: a
+    reused value taken where the reuse memo has one, else the next token matched by the state's
+    lexer (the master lexer first while cold, checked against the state's accepts)."""
     def when(flag: bool, *code: str) -> list[str]:
         return list(code) if flag else []
 
     return [
-        "def parse(self, text, state, end_state, reuse, master, warm):",
-        "    states, lexers, reductions = self._states, self._lexers, self._reductions",
-        "    silent, trailing = self._silent, self._trailing",
-        "    new_token = str.__new__",
-        *when(callbacks, "    user_callbacks = self._user_callbacks"),
-        *when(reuse,
-              "    reused_gotos = self._reused_gotos if reuse is not None else None",
-              "    memo = reuse if reuse is not None else {}",
-              "    reused_rules, span_key = self._reused_kept, self._span_key",
-              "    began = {}"),
-        "    S = [state]",
-        "    V = []",
-        *when(positions, "    P = []", "    I = []"),
-        "    pos, size_text = 0, len(text)",
-        "    master_pattern = master.pattern",
-        "    master_unless = master.unless",
-        "    while True:",
         "        token = None",
         "        m = None",
         "        top = S[-1]",
@@ -345,6 +329,34 @@ def _driver(positions: bool, callbacks: bool, reuse: bool) -> list[str]:
         "                m = lexer.pattern.match(text, pos)",
         "                if m is None and trailing.fullmatch(text, pos) is None:",
         "                    raise Unparsable(pos)",
+    ]
+
+
+def _driver(positions: bool, callbacks: bool, reuse: bool) -> list[str]:
+    """The parse loop: :meth:`cfi_typeid.parsing.lalr.Parser.parse` with the parts this parser
+    does not need left out."""
+    def when(flag: bool, *code: str) -> list[str]:
+        return list(code) if flag else []
+
+    return [
+        "def parse(self, text, state, end_state, reuse, master, warm):",
+        "    states, lexers, reductions = self._states, self._lexers, self._reductions",
+        "    silent, trailing = self._silent, self._trailing",
+        "    new_token = str.__new__",
+        *when(callbacks, "    user_callbacks = self._user_callbacks"),
+        *when(reuse,
+              "    reused_gotos = self._reused_gotos if reuse is not None else None",
+              "    memo = reuse if reuse is not None else {}",
+              "    reused_rules, span_key = self._reused_kept, self._span_key",
+              "    began = {}"),
+        "    S = [state]",
+        "    V = []",
+        *when(positions, "    P = []", "    I = []"),
+        "    pos, size_text = 0, len(text)",
+        "    master_pattern = master.pattern",
+        "    master_unless = master.unless",
+        "    while True:",
+        *_lex_step(reuse),
         "        if m is not None:",
         "            kind = m.lastgroup",
         "            at, pos = m.span(kind)  # (a token ends where the match does)",

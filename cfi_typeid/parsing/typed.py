@@ -25,6 +25,7 @@ from __future__ import annotations
 import marshal
 from typing import Any
 
+from .compiled import _lex_step
 from .tables import Rule, Tables, table_data
 
 
@@ -173,34 +174,7 @@ def _driver(callbacks: bool, reuse: bool) -> list[str]:
         "    size_text = len(text)",
         "    master_unless: dict[str, dict[str, str]] = master.unless",
         "    while True:",
-        "        token = None",
-        "        m = None",
-        "        top = S[-1]",
-        *when(reuse,
-              "        if reused_gotos is not None and top in reused_gotos and pos < size_text:",
-              "            found = span_key(text, pos)",
-              "            if found is not None:",
-              "                value = memo.get((top, found[0]))",
-              "                if value is not None:",
-              "                    S.append(reused_gotos[top])",
-              "                    V.append(value)",
-              "                    pos = found[1]",
-              "                    continue",
-              "                began[len(S)] = (top, found)"),
-        "        if pos < size_text:",
-        "            lexer = lexers[top] or (self._lexer(top) if warm else master)",
-        "            m = lexer.pattern.match(text, pos)",
-        "            if m is not None and lexer is master:",
-        "                accepts = states[top]",
-        "                kind = m.lastgroup",
-        "                if kind not in accepts or kind in master_unless and master_unless[kind]"
-        ".get(m.group(kind), kind) not in accepts:",
-        "                    m = None",
-        "            if m is None:",
-        "                lexer = lexers[top] or self._lexer(top)",
-        "                m = lexer.pattern.match(text, pos)",
-        "                if m is None and trailing.fullmatch(text, pos) is None:",
-        "                    raise Unparsable(pos)",
+        *_lex_step(reuse),
         "        end = False",
         "        if m is not None:",
         "            kind = m.lastgroup",
