@@ -333,11 +333,17 @@ def get_target(triple: str) -> Target:
     return found
 
 
-def with_c_standard(target: Target, name: str) -> Target:
-    """``target`` reading C as the standard ``name`` (``gnu17``, ``c23``, ``gnu23``)."""
+def c_standard(name: str) -> CStandard:
+    """The C standard ``name`` (``gnu17``, ``c23``, ``gnu23``), or a usage error."""
     standard = C_STANDARDS.get(name)
     if standard is None:
         raise UsageError(f"unknown C standard {name!r}; known: {', '.join(C_STANDARDS)}")
+    return standard
+
+
+def with_c_standard(target: Target, name: str) -> Target:
+    """``target`` reading C as the standard ``name`` (``gnu17``, ``c23``, ``gnu23``)."""
+    standard = c_standard(name)
     if standard is target.c_standard:
         return target
     return replace(target, c_standard=standard)

@@ -27,7 +27,9 @@ from ..c.scope import Record, has_anonymous
 from ..errors import CfiTypeidError, UsageError
 from ..flavours import CLANG
 from ..model import VOID, FunctionType, Type
-from ..targets import DEFAULT_C_STANDARD, DEFAULT_TARGET, Target, get_target, with_c_standard
+from ..targets import (
+    DEFAULT_C_STANDARD, DEFAULT_TARGET, Target, c_standard, get_target, with_c_standard,
+)
 
 
 def scan_c(text: str, *, target: str = DEFAULT_TARGET, filename: str = "<input>",
@@ -170,8 +172,7 @@ def preprocessor(target: str, std: str = DEFAULT_C_STANDARD) -> list[str]:
     are the target's), else the host's ``cc`` (for the default target only).  A standard
     other than the default is passed as ``-std=`` (``__STDC_VERSION__``, ``bool`` in
     ``<stdbool.h>`` and ``nullptr_t`` in ``<stddef.h>`` depend on it)."""
-    flags = [] if std == DEFAULT_C_STANDARD else \
-        [with_c_standard(get_target(target), std).c_standard.clang_flag]
+    flags = [] if std == DEFAULT_C_STANDARD else [c_standard(std).clang_flag]
     clang = os.environ.get("CFI_TYPEID_CLANG") or shutil.which("clang-19")
     if clang:
         return [clang, "-target", get_target(target).triple, "-E", "-x", "c", *flags]
