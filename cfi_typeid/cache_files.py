@@ -42,10 +42,13 @@ def read_cached(path: str) -> Any:
 
 def write_cached(path: str, value: Any) -> None:
     """Store ``value`` at ``path`` atomically; a failure to write is ignored."""
+    tmp = f"{path}.{os.getpid()}.tmp"
     try:
-        tmp = f"{path}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:
             marshal.dump(value, f)
         os.replace(tmp, path)
     except (OSError, ValueError):
-        pass
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass

@@ -16,6 +16,10 @@ import enum
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, Callable, Iterable, Literal, TypeAlias, cast
 
+from .dataclass_code import compiled_once
+
+_METHODS = compiled_once("model")  # dataclass methods compiled once (see its module)
+
 
 class _IdentityEnum(enum.Enum):
     """An enum whose members hash by identity, as they compare.
@@ -450,7 +454,7 @@ def _store_slots(classes: Iterable[type[_Node]]) -> None:
             params.append(f"{spec.name}{default}")
             stores.append(f"    s{c}_{f}(self, {spec.name})")
         lines += [f"def init{c}(self, {', '.join(params)}):", *stores]
-    exec("\n".join(lines), env)
+    exec(_METHODS.compiled("\n".join(lines)), env)
     for c, cls in enumerate(classes):
         init = env[f"init{c}"]
         init.__qualname__ = f"{cls.__qualname__}.__init__"
@@ -468,6 +472,7 @@ for _cls in _NODE_CLASSES:
 del _cls
 # (only the classes built most often: each class compiled costs a one-off run ~0.1 ms)
 _store_slots((FunctionType, Pointer, Qualified, Array, Named))
+_METHODS.close()
 
 VOID = Primitive(Scalar.VOID)
 

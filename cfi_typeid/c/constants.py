@@ -18,6 +18,7 @@ from ..model import (
     Array, CInt, CInteger, Complex, FunctionType, Named, Pointer, Primitive, Scalar, Type,
     unqualified,
 )
+from ..regex_code import cached_regex
 
 _BINARY: dict[str, Callable[[int, int], int]] = {
     "||": lambda a, b: int(bool(a) or bool(b)), "&&": lambda a, b: int(bool(a) and bool(b)),
@@ -368,7 +369,7 @@ def _named(t: Named) -> str:
     return f"{t.kind} {t.name}" if t.name else f"an unnamed {t.kind}"
 
 
-_INTEGER_LITERAL = re.compile(r"(0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)"
+_INTEGER_LITERAL = cached_regex(r"(0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)"
                               r"(?:[uU](?:ll|LL|[lL]|wb|WB)?|(?:ll|LL|[lL]|wb|WB)[uU]?)?")
 
 def _leading_zeros(bits: int) -> Callable[..., int | None]:
@@ -409,7 +410,7 @@ _FOLDED_BUILTINS: dict[str, tuple[int, Callable[..., int | None]]] = {
     "__builtin_expect": (2, _first),
 }
 
-_CHAR_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]+|[0-7]{1,3}|.)|.", re.S)
+_CHAR_ESCAPE = cached_regex(r"\\(x[0-9a-fA-F]+|[0-7]{1,3}|.)|.", re.S)
 _SIMPLE_ESCAPES = {"n": 10, "t": 9, "r": 13, "a": 7, "b": 8, "f": 12, "v": 11, "e": 27}
 
 _CONSTANT_BITS = 128

@@ -7,7 +7,6 @@ check is made against (see :class:`cfi_typeid.c.scope.Record`).  A base of
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Container
 
@@ -23,6 +22,7 @@ from ..model import (
     nesting, qualify, unqualified,
 )
 from ..targets import Target
+from ..regex_code import cached_regex
 
 #: The keyword prefix blank_noise writes for a calling-convention attribute
 #: (``__attribute__((ms_abi))`` → ``__cfi_cc_ms_abi``).
@@ -438,7 +438,7 @@ def is_function_pointer(t: Type) -> bool:
 # read from the declaration's text instead, which blank_noise has cleared of comments,
 # attributes and strings.
 
-_PARAMETER_TOKENS = re.compile(r"([A-Za-z_$][\w$]*)|([(),;{}*])|\[[^\[\]{};]*\]")
+_PARAMETER_TOKENS = cached_regex(r"([A-Za-z_$][\w$]*)|([(),;{}*])|\[[^\[\]{};]*\]")
 #: Words that are never a parameter's name: type keywords, qualifiers, storage classes.
 _NOT_NAMES = frozenset(
     "void char short int long signed unsigned float double _Bool _Complex __complex__ "
@@ -535,8 +535,8 @@ def repeated_parameter(text: str, start: int, typedefs: Container[str]
 #: tried only where the whole word failed, and fails the same way), and the look-ahead stops
 #: at a bracket.  (~40% less time than the exact pattern, which a look-behind tried at every
 #: position.)
-_CANDIDATE = re.compile(r"[A-Za-z_$][\w$]*+(?=\s*[,)(\[])")
-_BRACES = re.compile(r"[{}]")
+_CANDIDATE = cached_regex(r"[A-Za-z_$][\w$]*+(?=\s*[,)(\[])")
+_BRACES = cached_regex(r"[{}]")
 
 
 def _may_repeat(text: str, start: int, typedefs: Container[str]) -> bool:

@@ -9,7 +9,6 @@ every identifier, stay in C), so nothing leaks back.
 
 from __future__ import annotations
 
-import re
 from collections import ChainMap
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
@@ -25,6 +24,7 @@ from ..errors import ParseError, PositionedError
 from ..parsing.lalr import walk_lark_tree
 from ..model import FunctionType, Pointer, Primitive, Qualified, Scalar, Type, nesting
 from ..targets import Target
+from ..regex_code import cached_regex
 
 #: Typedefs every target has besides its table of integer typedefs.
 _BUILTIN_TYPEDEFS = {"va_list": "__builtin_va_list", "__gnuc_va_list": "__builtin_va_list"}
@@ -62,7 +62,7 @@ _TRANSFORMER = CTransformer()
 
 #: Brackets, whose nesting is what can run deep in a declaration (lists are flat: a 10,000
 #: item enum or parameter list is no deeper than one item).
-_BRACKETS = re.compile(r"[()\[\]{}]")
+_BRACKETS = cached_regex(r"[()\[\]{}]")
 _SHALLOW = 100
 #: Longer than this, a declaration whose rule methods refused it is not parsed again into a
 #: tree when it has no syntax error (see _parse).

@@ -18,6 +18,7 @@ from typing import Callable, NamedTuple, Sequence
 
 from .scope import Scope
 from ..model import Array, Type, unqualified
+from ..regex_code import cached_regex
 
 
 class Attributes(NamedTuple):
@@ -63,15 +64,15 @@ Refusal = str
 Measure = Callable[[str, str], "int | None"]
 
 #: Attributes and specifiers that change a layout
-_LAYOUT_WORDS = re.compile(r"(?<![\w$])_*(?:packed|aligned|ms_struct|gcc_struct|"
+_LAYOUT_WORDS = cached_regex(r"(?<![\w$])_*(?:packed|aligned|ms_struct|gcc_struct|"
                            r"randomize_layout|align|Alignas|alignas)_*(?![\w$])")
-_PRAGMA = re.compile(r"^[ \t]*#[ \t]*pragma[ \t]+(pack|ms_struct|options[ \t]+align)"
+_PRAGMA = cached_regex(r"^[ \t]*#[ \t]*pragma[ \t]+(pack|ms_struct|options[ \t]+align)"
                      r"([^\n]*)", re.M)
-_MARKER = re.compile(r"__attribute|\[\[|lignas|__declspec")
-TAG_KEYWORD = re.compile(r"(?<![\w$])(?:struct|union|enum)(?![\w$])")
-_NEXT_TOKEN = re.compile(r"[^\s]")
-WORD = re.compile(r"[A-Za-z_$][\w$]*")
-_BODY = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|[{}()\[\];,*]")
+_MARKER = cached_regex(r"__attribute|\[\[|lignas|__declspec")
+TAG_KEYWORD = cached_regex(r"(?<![\w$])(?:struct|union|enum)(?![\w$])")
+_NEXT_TOKEN = cached_regex(r"[^\s]")
+WORD = cached_regex(r"[A-Za-z_$][\w$]*")
+_BODY = cached_regex(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|[{}()\[\];,*]")
 
 
 class _SourceMarks(NamedTuple):
@@ -169,7 +170,7 @@ def closing_brace(text: str, open_: int) -> int:
     return len(text)
 
 
-_BRACE = re.compile(r"[{}]")
+_BRACE = cached_regex(r"[{}]")
 
 
 def after_attributes(text: str, close: int) -> int:
@@ -251,8 +252,8 @@ def _group_spans(source: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
-_ATTRIBUTE = re.compile(r"(?<![\w$])__attribute(?:__)?\s*\(")
-_ATTRIBUTE_ITEM = re.compile(r"\s*([A-Za-z_]\w*)\s*(\(.*\))?\s*", re.S)
+_ATTRIBUTE = cached_regex(r"(?<![\w$])__attribute(?:__)?\s*\(")
+_ATTRIBUTE_ITEM = cached_regex(r"\s*([A-Za-z_]\w*)\s*(\(.*\))?\s*", re.S)
 
 
 def _items(inside: str) -> list[str]:
@@ -272,10 +273,10 @@ def _items(inside: str) -> list[str]:
             start = i + 1
     items.append(inside[start:])
     return items
-_NUMBER = re.compile(r"[1-9][0-9]*|0[xX][0-9a-fA-F]+")
-_ARITHMETIC = re.compile(r"[\s()0-9a-fA-FxX<>*+\-/uUlL]*")
-_MEASURED = re.compile(r"(?<![\w$])(sizeof|__alignof__|__alignof|_Alignof)\s*\(\s*([^()]*?)\s*\)")
-_SUFFIX = re.compile(r"(?<=[0-9a-fA-F])[uUlL]+\b")
+_NUMBER = cached_regex(r"[1-9][0-9]*|0[xX][0-9a-fA-F]+")
+_ARITHMETIC = cached_regex(r"[\s()0-9a-fA-FxX<>*+\-/uUlL]*")
+_MEASURED = cached_regex(r"(?<![\w$])(sizeof|__alignof__|__alignof|_Alignof)\s*\(\s*([^()]*?)\s*\)")
+_SUFFIX = cached_regex(r"(?<=[0-9a-fA-F])[uUlL]+\b")
 
 
 def _constant(argument: str, measure: Measure) -> int | None:

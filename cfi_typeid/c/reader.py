@@ -9,7 +9,6 @@ read up to their body, which is skipped by brace matching and never parsed.
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from typing import Callable, NamedTuple
 
@@ -22,6 +21,7 @@ from ..model import (
     CInt, CInteger, FunctionType, Pointer, Primitive, Scalar, Type, nesting, unqualified,
 )
 from ..targets import Target
+from ..regex_code import cached_regex
 
 
 class Skipped(NamedTuple):
@@ -126,7 +126,7 @@ def read_into(scope: Scope, text: str, progress: Callable[[int], None] | None = 
     return skipped
 
 
-_EMPTY = re.compile(r"[\s;]*")
+_EMPTY = cached_regex(r"[\s;]*")
 
 
 def _refused_in(refused: list[tuple[int, str]], span: FileSpan) -> tuple[int, str] | None:
@@ -205,11 +205,11 @@ def _check_depth(records: list[Record], mark: int, text: str) -> None:
 
 #: A typedef's name in a declaration we could not read: the last name before the ";" (or
 #: the one in ``(*name)``), good enough to say what depends on it.
-_TYPEDEF_WORD = re.compile(r"(?<![\w$])typedef(?![\w$])")
-_POINTER_NAME = re.compile(r"\(\s*\*+\s*([A-Za-z_$][\w$]*)\s*\)")
-_LAST_NAME = re.compile(r"([A-Za-z_$][\w$]*)[\s\[\]0-9]*;?\s*\Z")
-_FUNCTION_NAME = re.compile(r"([A-Za-z_$][\w$]*)\s*\(")
-_MODE_WORDS = re.compile(r"__cfi_mode_\w*")
+_TYPEDEF_WORD = cached_regex(r"(?<![\w$])typedef(?![\w$])")
+_POINTER_NAME = cached_regex(r"\(\s*\*+\s*([A-Za-z_$][\w$]*)\s*\)")
+_LAST_NAME = cached_regex(r"([A-Za-z_$][\w$]*)[\s\[\]0-9]*;?\s*\Z")
+_FUNCTION_NAME = cached_regex(r"([A-Za-z_$][\w$]*)\s*\(")
+_MODE_WORDS = cached_regex(r"__cfi_mode_\w*")
 
 
 def _skip(scope: Scope, text: str, span: FileSpan, message: str) -> str:
@@ -255,7 +255,7 @@ def _outside_braces(body: str) -> str:
     return " ".join(kept)
 
 
-_BRACES = re.compile(r"([{}])")
+_BRACES = cached_regex(r"([{}])")
 
 
 def _leading_newlines(text: str, span: FileSpan) -> int:

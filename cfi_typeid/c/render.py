@@ -22,6 +22,7 @@ from ..model import (
     FunctionType, Named, Pointer, Primitive, Projection, Qualified, Reference, RustPath, Scalar,
     Slice, TYPEDEF_NAMED, Tuple, Type, Vector,
 )
+from ..regex_code import cached_regex
 
 #: Scalars C can spell (``char16_t``/``wchar_t`` are typedefs of integers in C, not types).
 C_SCALARS: dict[Scalar, str] = {
@@ -35,7 +36,7 @@ C_SCALARS: dict[Scalar, str] = {
 #: ``Encoded`` codes that stand for a C builtin: the AAPCS ``va_list`` (aarch64, armv7).
 C_ENCODED: dict[str, str] = {"St9__va_list": "__builtin_va_list"}
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_IDENTIFIER = cached_regex(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _KEYWORDS = frozenset("""
     auto break case char const continue default do double else enum extern float for goto if
     inline int long register restrict return short signed sizeof static struct switch typedef

@@ -21,6 +21,7 @@ from ..parsing.compiled import fast_parser
 from ..parsing.lalr import Parser, Token
 from ..parsing.tables import grammar_text, load_tables
 from ..memo import remember
+from ..regex_code import cached_regex
 
 if TYPE_CHECKING:
     from lark import Lark
@@ -101,13 +102,13 @@ def c_fast_parser(methods: object) -> Parser:
 #: (brackets may hold anything but brackets and braces: ``char s[N + 1]``).  Function-pointer
 #: parameters are parsed every time; they are a minority.  Runs and possessive: no
 #: backtracking stack (one entry per character cost ~128 bytes a character of a parameter).
-_PARAMETER_SPAN = re.compile(r"(?:[^(){}\[\],;]+|\[[^\[\]{};]*\])*+([,)])")
+_PARAMETER_SPAN = cached_regex(r"(?:[^(){}\[\],;]+|\[[^\[\]{};]*\])*+([,)])")
 #: The last word of a parameter declaration outside brackets: its name, if it has one.
 #: (Matched from the start, the greedy ``.*`` backtracking from the end: the one word that
 #: can end the span is found from the right, where a search would try every word.)
-_LAST_WORD = re.compile(
+_LAST_WORD = cached_regex(
     r"(?s:.*)(?<![A-Za-z0-9_$])([A-Za-z_$][A-Za-z0-9_$]*)(?:\s*\[[^\[\]{};]*\])*\s*[,)]\Z")
-_WORD = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+_WORD = cached_regex(r"[A-Za-z_$][A-Za-z0-9_$]*")
 
 
 def _variable_inner_length(span: str) -> bool:
@@ -118,7 +119,7 @@ def _variable_inner_length(span: str) -> bool:
     return any(w.group() not in constants and w.group() != "sizeof"
                for w in _WORD.finditer(inner))
 _TAG_KEYWORDS = ("struct", "union", "enum")
-_TAG_KEYWORD_BEFORE = re.compile(r"(?<![A-Za-z0-9_$])(?:struct|union|enum)\s*\Z")
+_TAG_KEYWORD_BEFORE = cached_regex(r"(?<![A-Za-z0-9_$])(?:struct|union|enum)\s*\Z")
 #: word -> whether the lexer makes an identifier of it (not a keyword, nor refused)
 _IDENTIFIER_WORDS: dict[str, bool] = {}
 
@@ -195,7 +196,7 @@ def parse_c_fast(text: str, start: int, end: int, rule: str, typedef_names: Cont
 #: position in Python's loop: 40 ms on openssl/ssl.h's 550 KB, 15 ms so); each branch then
 #: looks back at that character for what it must be, ``^`` and ``\b`` before it as
 #: look-behinds.  A branch's (empty) group says which matched.
-_NOISE = re.compile(
+_NOISE = cached_regex(
     r"""[/\#_as\[ \t]
       (?: (?<=/)(?:/[^\n]*|\*.*?(?:\*/|\Z))(?P<comment>)
         | (?<![^\n].)(?:(?<=\#)|(?<=[ \t])[ \t]*\#)(?:[^\n]*\\\n)*[^\n]*(?P<pp>)
@@ -217,29 +218,29 @@ _NOISE_MARKERS = ("/", "#", "__", "asm", "[[", "_N", "lignas", "tatic_assert")
 #: spaces and some calling conventions are mangled as vendor qualifiers (``U3AS1``,
 #: ``U7stdcall``).  They are refused, never silently dropped.  (Mode and vector attributes,
 #: which make other types, ``l`` and ``Dv4_i``, are read: see below.)
-_TYPE_CHANGING_ATTRIBUTES = re.compile(
+_TYPE_CHANGING_ATTRIBUTES = cached_regex(
     r"\b_*(address_space|stdcall|fastcall|swiftcall|swiftasynccall)_*\b")
 #: Calling conventions clang mangles as a vendor qualifier on some targets (``U6ms_abi``):
 #: the attribute becomes a qualifier keyword the grammar reads (``__cfi_cc_ms_abi``), moved
 #: after the ``*`` it precedes (``int (__attribute__((ms_abi)) *p)(int)``), where a pointer's
 #: qualifiers are; :mod:`cfi_typeid.c.declarations` puts it on the function type it names.
-_CALLING_CONVENTION = re.compile(r"\b_*(ms_abi|sysv_abi)_*\b")
+_CALLING_CONVENTION = cached_regex(r"\b_*(ms_abi|sysv_abi)_*\b")
 _CC_WORD = "__cfi_cc_"
-_STAR = re.compile(r"\s*\*")
+_STAR = cached_regex(r"\s*\*")
 #: ``mode(M)``, which selects another type (see :mod:`cfi_typeid.c.modes`): rewritten as the
 #: word ``__cfi_mode_M`` in the attribute's place, which the grammar reads as a specifier.
-_MODE_ATTRIBUTE = re.compile(r"\b_*mode_*\s*\(\s*([A-Za-z0-9_]+)\s*\)")
+_MODE_ATTRIBUTE = cached_regex(r"\b_*mode_*\s*\(\s*([A-Za-z0-9_]+)\s*\)")
 _MODE_WORD = "__cfi_mode_"
 #: ``vector_size(N)`` and ``ext_vector_type(N)`` (clang knows no other spelling than these
 #: and ``__vector_size__``...): the name stays where it is, its argument after it, and
 #: ``__cfi_`` before it makes a word the grammar reads (see :mod:`cfi_typeid.c.vectors`).
-_VECTOR_ATTRIBUTE = re.compile(
+_VECTOR_ATTRIBUTE = cached_regex(
     r"\b(__)?(vector_size|ext_vector_type|neon_vector_type|neon_polyvector_type)(?(1)__)\b")
 #: ``overloadable``: the function's symbol is its C++ mangled name (``_Z3fooi``);
 #: ``pass_object_size`` on a parameter: clang cannot take the function's address
-_OVERLOADABLE = re.compile(r"\b_*(overloadable|pass_object_size|pass_dynamic_object_size)_*\b")
+_OVERLOADABLE = cached_regex(r"\b_*(overloadable|pass_object_size|pass_dynamic_object_size)_*\b")
 #: ``[[clang::overloadable]]`` (clang ignores ``[[gnu::overloadable]]``, which it does not know)
-_OVERLOADABLE_ATTRIBUTE = re.compile(r"\b_?_?[cC]lang\s*::\s*(?:__)?overloadable(?:__)?\b")
+_OVERLOADABLE_ATTRIBUTE = cached_regex(r"\b_?_?[cC]lang\s*::\s*(?:__)?overloadable(?:__)?\b")
 
 
 class _Blanker:
@@ -270,19 +271,19 @@ class _Blanker:
         return "".join(self.pieces) + self.text[self.done:]
 
 
-_NOT_NEWLINE = re.compile(r"[^\n]")
+_NOT_NEWLINE = cached_regex(r"[^\n]")
 #: A character constant (``'a'``, ``L'\0'``, ``u8'x'``), not a digit separator: a ``'`` after a
 #: (hex) digit is one (C23's ``1'000``, ``0xff'ff``), or the text is not C.  (The quote
 #: first, then what is before it: a lookbehind tried at every position of a file slowed the
 #: header reader's scan by 4%.)
 CHARACTER_CONSTANT = r"'(?:(?<![0-9A-Fa-f]')|(?<=u8'))(?:[^'\\\n]|\\.)*'"
-_OPEN_PAREN = re.compile(r"\s*\(")
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_OPEN_PAREN = cached_regex(r"\s*\(")
+_STRING = cached_regex(r'"(?:[^"\\]|\\.)*"')
 
 
 #: String and character literals, whose brackets do not count, and the brackets themselves
 #: (the kernel's ``asm("... .skip -(((" "665" ...)`` has unbalanced ones in its strings)
-_BRACKETS = {(o, c): re.compile(r""""(?:[^"\\\n]|\\.)*"|""" + CHARACTER_CONSTANT + "|"
+_BRACKETS = {(o, c): cached_regex(r""""(?:[^"\\\n]|\\.)*"|""" + CHARACTER_CONSTANT + "|"
                                 + re.escape(o) + "|" + re.escape(c))
              for o, c in (("(", ")"), ("[", "]"))}
 
@@ -416,7 +417,7 @@ def _vector_attribute(text: str, start: int, end: int, inside: str, vector: re.M
 
 # ---- splitting into declarations ----------------------------------------------------------
 
-_SPLIT = re.compile(CHARACTER_CONSTANT + r"|[{};]")
+_SPLIT = cached_regex(CHARACTER_CONSTANT + r"|[{};]")
 
 
 def split_declarations(text: str) -> Iterator[tuple[int, int]]:
@@ -449,9 +450,9 @@ class FileSpan(NamedTuple):
     parameters: tuple[tuple[int, int], ...] = ()
 
 
-_FILE_TOKENS = re.compile(CHARACTER_CONSTANT + r"""|"(?:[^"\\\n]|\\.)*"|[{}()\[\];=,]""")
+_FILE_TOKENS = cached_regex(CHARACTER_CONSTANT + r"""|"(?:[^"\\\n]|\\.)*"|[{}()\[\];=,]""")
 #: a `)` followed by a name: where a K&R identifier list ends and its declarations begin
-_KNR_HEAD = re.compile(r"\)\s*(?=[A-Za-z_$])")
+_KNR_HEAD = cached_regex(r"\)\s*(?=[A-Za-z_$])")
 
 
 def split_file(text: str) -> tuple[str, list[FileSpan]]:

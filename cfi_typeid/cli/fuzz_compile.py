@@ -25,6 +25,7 @@ from functools import cache
 from pathlib import Path
 from ..errors import UsageError
 from ..strategies.rust import RUSTC_TARGETS
+from ..regex_code import cached_regex
 
 C_TEMPLATE = ("clang-19 -target {target} {flags} -S -emit-llvm -O0 -w -std=gnu17 {src} "
               "-o {out}")
@@ -46,12 +47,12 @@ VARIANTS = (
     ("kcfi_normalized", f"-fsanitize=kcfi {_C_NORMALIZE}", _RUST_KCFI, True),
 )
 
-_FN_LINE = re.compile(r"^(?:declare|define)\b[^@]*@\"?([\w.$]+)\"?\(.*?\)(.*)$", re.M)
-_TYPE_REF = re.compile(r"!type !(\d+)")
-_KCFI_REF = re.compile(r"!kcfi_type !(\d+)")
-_TYPE_NODE = re.compile(r'^!(\d+) = !\{i(?:64|32) 0, !"([^"]+)"\}', re.M)
-_KCFI_NODE = re.compile(r"^!(\d+) = !\{i32 (-?\d+)\}", re.M)
-_KCFI_SYMBOL = re.compile(r"^\s*\.set\s+__kcfi_typeid_([\w.$]+)\s*,\s*(-?(?:0x[0-9a-fA-F]+|\d+))",
+_FN_LINE = cached_regex(r"^(?:declare|define)\b[^@]*@\"?([\w.$]+)\"?\(.*?\)(.*)$", re.M)
+_TYPE_REF = cached_regex(r"!type !(\d+)")
+_KCFI_REF = cached_regex(r"!kcfi_type !(\d+)")
+_TYPE_NODE = cached_regex(r'^!(\d+) = !\{i(?:64|32) 0, !"([^"]+)"\}', re.M)
+_KCFI_NODE = cached_regex(r"^!(\d+) = !\{i32 (-?\d+)\}", re.M)
+_KCFI_SYMBOL = cached_regex(r"^\s*\.set\s+__kcfi_typeid_([\w.$]+)\s*,\s*(-?(?:0x[0-9a-fA-F]+|\d+))",
                           re.M)
 
 

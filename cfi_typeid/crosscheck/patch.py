@@ -20,6 +20,7 @@ from .check import OPTION_SETS
 from .remedy import CFI_TYPES_MODULE, Edit, Remedy, _fn_text, _ids_equal
 from ..model import VOID
 from ..targets import get_target
+from ..regex_code import cached_regex
 
 #: bindgen options that give the same result as an edit kind, where one does (each checked
 #: by compiling bindgen's output with rustc; see README-h14 / tests/test_bindings.py).
@@ -38,7 +39,7 @@ NO_BINDGEN_OPTION: Mapping[str, str] = {
                        "enums, which rustc encodes by their path",
 }
 
-_OPTION_WRAPPER = re.compile(r"^\s*(?:::)?(?:std|core)::option::Option\s*<(.*)>\s*$", re.S)
+_OPTION_WRAPPER = cached_regex(r"^\s*(?:::)?(?:std|core)::option::Option\s*<(.*)>\s*$", re.S)
 
 
 @dataclass(frozen=True, slots=True)

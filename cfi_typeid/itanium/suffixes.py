@@ -9,10 +9,10 @@ option suffixes are then taken from the right and what is left is the salt.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ..errors import DecodeError
+from ..regex_code import cached_regex
 
 #: Suffixes both compilers append, in the order they append them.
 NORMALIZED_SUFFIX = ".normalized"
@@ -21,7 +21,7 @@ GENERALIZED_SUFFIX = ".generalized"
 #: The Itanium ``<special-name>`` prefix of a typeinfo name (``_ZTS`` + type).
 TYPEID_PREFIX = "_ZTS"
 
-_KCFI_SHAPE = re.compile(r"(?:0[xX][0-9a-fA-F]{1,8}|[+-]?[0-9]{1,11})\Z")
+_KCFI_SHAPE = cached_regex(r"(?:0[xX][0-9a-fA-F]{1,8}|[+-]?[0-9]{1,11})\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,7 @@ class TypeIdParts:
 
 
 #: A function type with clang's calling-convention vendor qualifier (``U6ms_abiF...E``).
-_QUALIFIED_FUNCTION = re.compile(r"U[1-9][0-9]{0,3}[A-Za-z_]")
+_QUALIFIED_FUNCTION = cached_regex(r"U[1-9][0-9]{0,3}[A-Za-z_]")
 
 
 def looks_like_kcfi_hash(text: str) -> bool:

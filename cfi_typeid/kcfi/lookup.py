@@ -12,13 +12,13 @@ Hashes come as people have them: hex (``0x1e2c5b9c``), signed decimal as LLVM IR
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from ..errors import UsageError
 from ..hashes import KCFI_HASHES, kcfi_hash
 from ..itanium.suffixes import GENERALIZED_SUFFIX, NORMALIZED_SUFFIX
+from ..regex_code import cached_regex
 
 if TYPE_CHECKING:  # the records pull in the front ends, which a look-up in an index never needs
     from ..sources.records import Declaration
@@ -33,14 +33,14 @@ OPTION_SETS: Mapping[str, str] = {
 }
 ALGORITHMS: tuple[str, ...] = tuple(KCFI_HASHES)
 
-_DMESG = re.compile(r"expected type:\s*(0x[0-9a-fA-F]{1,8})")
-_DMESG_FAILURE = re.compile(
+_DMESG = cached_regex(r"expected type:\s*(0x[0-9a-fA-F]{1,8})")
+_DMESG_FAILURE = cached_regex(
     r"CFI failure at (?P<caller>[\w.$]+)[^(]*\(target: (?P<target>[\w.$]+)[^;]*;"
     r"\s*expected type:\s*(?P<hash>0x[0-9a-fA-F]{1,8})")
-_CALL_SITE = re.compile(r"\$(-?(?:0x[0-9a-fA-F]{1,8}|\d{1,10}))\s*,\s*%r10d"  # AT&T
+_CALL_SITE = cached_regex(r"\$(-?(?:0x[0-9a-fA-F]{1,8}|\d{1,10}))\s*,\s*%r10d"  # AT&T
                         r"|\br10d\s*,\s*(-?(?:0x[0-9a-fA-F]{1,8}|\d{1,10}))\b")  # Intel
-_HEX = re.compile(r"[+-]?0[xX][0-9a-fA-F]{1,8}\Z")
-_DECIMAL = re.compile(r"[+-]?[0-9]{1,10}\Z")
+_HEX = cached_regex(r"[+-]?0[xX][0-9a-fA-F]{1,8}\Z")
+_DECIMAL = cached_regex(r"[+-]?[0-9]{1,10}\Z")
 _MASK = 0xFFFFFFFF
 
 

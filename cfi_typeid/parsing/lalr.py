@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from .tables import Rule, Tables, Terminal
 from ..memo import remember
+from ..regex_code import RegexCache
 
 
 class Unparsable(Exception):
@@ -73,6 +74,9 @@ class Meta(NamedTuple):
 
 
 _EMPTY = Meta(0, True)
+#: The lexers' patterns (one per set of terminals a parser state accepts), compiled once
+#: across runs: a Rust run needs ~70 of them, ~12 ms to compile.
+_LEXERS = RegexCache("lexers")
 
 
 class Node(NamedTuple):
@@ -112,7 +116,7 @@ def _state_lexer(terminals: Iterable[Terminal], skip: str, embeds: Mapping[str, 
     kept = [t for t in ordered if t.name not in embedded]
     if len(kept) > 99:
         raise ValueError("too many terminals in one state for one regular expression")
-    pattern = re.compile(skip + "(?:" + ("|".join(f"(?P<{t.name}>{t.regexp})" for t in kept)
+    pattern = _LEXERS.compile(skip + "(?:" + ("|".join(f"(?P<{t.name}>{t.regexp})" for t in kept)
                                          or "(?!)") + ")")  # no terminal: never matches
     return _StateLexer(pattern, unless)
 
@@ -177,7 +181,7 @@ class Parser:
         self._master: _StateLexer | None = None
         self._parses = 0
         self._skip = _skip_pattern(self._terminals[n] for n in sorted(self._ignore))
-        self._trailing = re.compile(self._skip)  # ignored text up to the end
+        self._trailing = _LEXERS.compile(self._skip)  # ignored text up to the end
         # reused values (see parse): the states with a goto on that rule, and its rules
         self._reused_gotos: dict[int, int] = {}
         self._reused_rules: frozenset[int] = frozenset()

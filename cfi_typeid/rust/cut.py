@@ -6,12 +6,12 @@ visibility and qualifiers, then the item up to its ``;`` or the brace that close
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Iterator
 
 from .lexer import EscapeError, Tok, unescape
 from .syntax import matching_bracket
+from ..regex_code import cached_regex
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +28,7 @@ class RawItem:
 
 _QUALIFIERS = frozenset({"pub", "unsafe", "safe", "async", "default", "auto"})
 _SEMI_KINDS = frozenset({"const", "static", "type", "use", "extern crate", "unknown"})
-_TIGHT = re.compile(r"(?<=[(\[<]) |\s(?=[)\]>])|(,)\s(?=\))")
+_TIGHT = cached_regex(r"(?<=[(\[<]) |\s(?=[)\]>])|(,)\s(?=\))")
 
 
 class ItemCutter:

@@ -22,7 +22,6 @@ import dataclasses
 import io
 import operator
 import pickle
-import re
 from typing import Any, Callable, Protocol
 
 from ..errors import ParseError, PositionedError
@@ -35,6 +34,7 @@ from .items import Module, Source, add_items
 from .lexer import Tok, check_text, tokenize
 from .offsets import shifted
 from .syntax import Lexed
+from ..regex_code import cached_regex
 
 #: The editions (2015 reads ``::name`` and ``use`` paths from the crate root).
 EDITIONS = ("2015", "2018", "2021", "2024")
@@ -419,7 +419,7 @@ def _maybe_blanked(text: str, tokens: list[Tok]) -> bool:
 
 
 #: What a wrapper after an item would need to hold for blanking to look at it.
-_MAYBE_BLANKED = re.compile(r"[#!{/]|\bimpl\b")
+_MAYBE_BLANKED = cached_regex(r"[#!{/]|\bimpl\b")
 
 
 def is_fn_pointer_syntax(t: Any) -> bool:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from ..model import FixedInt, Scalar
+from ..regex_code import cached_regex
 from .types import RAdt, RArray, RCInt, RDyn, RFnPtr, RForeign, RInt, RParam, RPtr, RRef, \
     RScalar, RSlice, RTuple, RTy
 
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 
 _SCALAR_SIZES = {Scalar.BOOL: 1, Scalar.RUST_CHAR: 4, Scalar.HALF: 2, Scalar.FLOAT: 4,
                  Scalar.DOUBLE: 8, Scalar.FLOAT128: 16, Scalar.NEVER: 0}
-_INT_REPR = re.compile(r"[iu](8|16|32|64|128|size)$")
+_INT_REPR = cached_regex(r"[iu](8|16|32|64|128|size)$")
 #: Types nested deeper than this are refused (a guard against runaway recursion).
 _MAX_DEPTH = 128
 

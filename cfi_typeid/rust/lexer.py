@@ -15,6 +15,7 @@ import re
 from typing import NamedTuple
 
 from ..errors import ParseError
+from ..regex_code import cached_regex
 
 
 class Tok(NamedTuple):
@@ -30,7 +31,7 @@ class Tok(NamedTuple):
 #: character).  Whitespace before nothing matches nothing: the end of the tokens.  Strings
 #: and raw strings are matched whole; their opening alone (``raw``, ``string``) only matches
 #: when they are unterminated, as a lone ``'`` (``quote``) does where no literal begins.
-_TOKEN = re.compile(r"""\s*(?:
+_TOKEN = cached_regex(r"""\s*(?:
     (?P<comment>//[^\n]*)
   | (?P<block>/\*)
   | (?P<rawstring>[bc]?r(?P<rawhashes>\#*)".*?"(?P=rawhashes))
@@ -50,8 +51,8 @@ _TOKEN = re.compile(r"""\s*(?:
 _KINDS = {"ident": "ident", "punct": "punct", "number": "number", "plainstring": "string",
           "rawstring": "string", "char": "char", "lifetime": "lifetime"}
 
-_SHEBANG = re.compile(r"#!(?!\s*\[)[^\n]*")
-_SURROGATE = re.compile(f"[{chr(0xD800)}-{chr(0xDFFF)}]")  # (mypyc takes no surrogate literal)
+_SHEBANG = cached_regex(r"#!(?!\s*\[)[^\n]*")
+_SURROGATE = cached_regex(f"[{chr(0xD800)}-{chr(0xDFFF)}]")  # (mypyc takes no surrogate literal)
 
 
 def check_text(text: str, what: str) -> None:
@@ -121,7 +122,7 @@ def tokenize(text: str, what: str = "input",
 
 # ---- literal values -----------------------------------------------------------------------
 
-_ESCAPE = re.compile(r"""\\(?:
+_ESCAPE = cached_regex(r"""\\(?:
     (?P<simple>[nrt\\0'"])
   | x(?P<hex>[0-9a-fA-F]{2})
   | u\{(?P<unicode>[0-9a-fA-F_]{0,12})\}

@@ -9,7 +9,6 @@ before the LALR parser sees the text.
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -18,6 +17,7 @@ from ..parsing.compiled import fast_parser
 from ..parsing.lalr import Parser
 from ..parsing.tables import grammar_text, load_tables
 from .lexer import Tok, tokenize
+from ..regex_code import cached_regex
 
 if TYPE_CHECKING:
     from lark import Lark
@@ -67,7 +67,7 @@ def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-_NOT_NEWLINE = re.compile(r"[^\n]")
+_NOT_NEWLINE = cached_regex(r"[^\n]")
 
 
 def _word(text: str, tok: Tok) -> str:
@@ -182,7 +182,7 @@ def _macro_end(tokens: Tokens, text: str, i: int) -> int:
 #: What text must hold for blanking to change it or fail: a comment, a body or block, an
 #: attribute, a macro, an ``impl``/``trait``, or a string that is not plain (escapes, raw
 #: strings, ``'"'``).
-_MAYBE_NOISE = re.compile(r"""[{/\\#!]|'"|\b(?:impl|trait)\b""")
+_MAYBE_NOISE = cached_regex(r"""[{/\\#!]|'"|\b(?:impl|trait)\b""")
 
 
 #: ``text``'s tokens and its comments' spans, as :func:`tokenize` gives them, when the caller

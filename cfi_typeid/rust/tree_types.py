@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -18,10 +17,11 @@ from .ast import (
 )
 from .lexer import EscapeError, int_value, unescape
 from ..dataclass_code import compiled_once
+from ..regex_code import cached_regex
 
 _METHODS = compiled_once(__name__)  # dataclass methods compiled once (see its module)
 
-_INT_SUFFIX = re.compile(r"[iu](?:8|16|32|64|128|size)$")
+_INT_SUFFIX = cached_regex(r"[iu](?:8|16|32|64|128|size)$")
 TYPE_CLASSES = (PathType, RefType, PtrType, SliceType, ArrayType, TupleType, NeverType,
                 FnPtrType, UnsupportedType, DynType)
 

@@ -14,7 +14,6 @@ one (``Option<fn ...>`` needs ``core``'s) without it get a diagnostic naming the
 
 from __future__ import annotations
 
-import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from ..rust.types import RAdt, RFnPtr, RTy
 from ..targets import DEFAULT_TARGET, get_target
 from .background import Forked, spare_cpu
 from .records import Declaration, Diagnostic, Scan
+from ..regex_code import cached_regex
 
 
 #: Crate disambiguators, or a call giving them (or None: none) when they are first needed,
@@ -190,7 +190,7 @@ def _pointer(t: RTy) -> RFnPtr | None:
     return t if isinstance(t, RFnPtr) else None
 
 
-_MISSING = re.compile(r"cannot find (?:value|type) '(?:[^':]*::)*([^':]+)'")
+_MISSING = cached_regex(r"cannot find (?:value|type) '(?:[^':]*::)*([^':]+)'")
 
 
 def _error(out: FileItems, c: Candidate, e: CfiTypeidError) -> Diagnostic:

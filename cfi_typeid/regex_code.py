@@ -1,0 +1,123 @@
+"""Regular expressions compiled once, not at every start.
+
+``re.compile`` parses a pattern and assembles its byte code in Python (``re._parser``,
+``re._compiler``) before the C engine takes it: the package's ~80 module-level patterns and
+the lexers' one pattern per parser state cost a one-off C run ~5 ms and a Rust run ~12 ms, most
+of a run's own work.  :func:`cached_regex` keeps what the Python half produces (the arguments
+of ``_sre.compile``: flags, code, groups) in one ``marshal`` file per cache name in the
+temporary directory, next to the parser's tables, and builds the pattern object from it; the
+object is the one ``re.compile`` makes, of the same type and behaviour, and the engine checks
+the code it is given.
+
+The pattern text and flags are the key, and the file is tied to the Python build's regular
+expression engine (its version and ``_sre.MAGIC``).  Whatever goes wrong (another Python
+whose internals differ, an unreadable file) falls back to ``re.compile``.  New entries are
+written at exit, merged with what the file holds then.  ``CFI_TYPEID_PARSER_NO_CACHE=1``
+turns the cache off, as it does the parser's.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import os
+import re
+import sys
+import zlib
+from typing import Any
+
+from .cache_files import cache_path, read_cached, write_cached
+
+try:  # CPython's engine and the Python half of re.compile (3.11 and later; no stubs)
+    _sre: Any = importlib.import_module("_sre")
+    _compiler: Any = importlib.import_module("re._compiler")
+    _parser: Any = importlib.import_module("re._parser")
+    _ENGINE: str | None = f"{sys.version}{_sre.MAGIC}{_sre.CODESIZE}"
+except (ImportError, AttributeError):  # pragma: no cover - another Python
+    _ENGINE = None
+
+#: What ``_sre.compile`` takes after the pattern: flags, code, groups, groupindex, indexgroup.
+Arguments = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
+
+#: More entries than this in one file and no more are added (the package's patterns and its
+#: grammars' lexers need a few hundred; this only bounds a file that something else grew).
+_LIMIT = 4000
+
+
+class RegexCache:
+    """The compiled patterns kept under one name (read at the first pattern asked for)."""
+
+    def __init__(self, name: str) -> None:
+        key = zlib.crc32((_ENGINE or "").encode())
+        self.path = cache_path(f"cfi_typeid-regexes-{name}-{key:08x}.code")
+        self.stored: dict[tuple[str, int], Arguments] | None = None
+        self.new: dict[tuple[str, int], Arguments] = {}
+
+    def compile(self, pattern: str, flags: int = 0) -> re.Pattern[str]:
+        """``re.compile(pattern, flags)``, its Python half read from the cache when kept."""
+        if _ENGINE is None or os.environ.get("CFI_TYPEID_PARSER_NO_CACHE") == "1":
+            return re.compile(pattern, flags)
+        flags = int(flags)
+        stored = self.stored if self.stored is not None else self._load()
+        arguments = stored.get((pattern, flags))
+        if arguments is None:
+            arguments = _arguments(pattern, flags)
+            if arguments is None:
+                return re.compile(pattern, flags)
+            if len(stored) < _LIMIT:
+                if not self.new:
+                    atexit.register(self.save)
+                stored[pattern, flags] = self.new[pattern, flags] = arguments
+        try:
+            compiled: re.Pattern[str] = _sre.compile(pattern, *arguments)
+        except Exception:  # noqa: BLE001 - a changed engine: do what re does
+            return re.compile(pattern, flags)
+        return compiled
+
+    def _load(self) -> dict[tuple[str, int], Arguments]:
+        found = read_cached(self.path)
+        self.stored = found if isinstance(found, dict) else {}
+        return self.stored
+
+    def save(self) -> None:
+        """Add the patterns compiled anew to the file (as it is now: another process may
+        have added its own since it was read)."""
+        if not self.new:
+            return
+        found = read_cached(self.path)
+        merged = found if isinstance(found, dict) else {}
+        for key, arguments in self.new.items():
+            if len(merged) >= _LIMIT:
+                break
+            merged[key] = arguments
+        write_cached(self.path, merged)
+        self.new = {}
+
+
+def _arguments(pattern: str, flags: int) -> Arguments | None:
+    """What ``re._compiler.compile`` hands ``_sre.compile`` for ``pattern`` (None when this
+    Python's internals are not the ones expected)."""
+    try:
+        parsed = _parser.parse(pattern, flags)
+        code = _compiler._code(parsed, flags)
+        groupindex = dict(parsed.state.groupdict)
+        indexgroup: list[str | None] = [None] * parsed.state.groups
+        for name, index in groupindex.items():
+            indexgroup[index] = name
+        return (flags | parsed.state.flags, [int(c) for c in code],  # (named ints: plain)
+                parsed.state.groups - 1, groupindex, tuple(indexgroup))
+    except Exception:  # noqa: BLE001 - a bad pattern or other internals: re.compile says
+        return None
+
+
+#: The package's own patterns (the modules' constants).
+_MODULES = RegexCache("modules")
+
+
+def cached_regex(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """``re.compile(pattern, flags)`` for one of the package's own patterns, compiled once
+    across runs (see the module docstring); a pattern made from input belongs to ``re``."""
+    return _MODULES.compile(pattern, flags)
+
+
+__all__ = ["RegexCache", "cached_regex"]

@@ -1,0 +1,106 @@
+"""regex_code: a pattern built from the cache is the one ``re.compile`` makes (CPython's
+``Pattern.__eq__`` compares the engine code too), a second start compiles nothing, and
+anything wrong with the cache falls back to ``re.compile``."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+
+import cfi_typeid
+from cfi_typeid import regex_code
+
+_PATTERNS = [
+    (r"[A-Za-z_$][\w$]*", 0),
+    (r"(?<![\w$])_*(?:packed|aligned)_*(?![\w$])", 0),
+    (r"(?P<IDENT>[a-z]+)|(?P<NUM>[0-9]+(?:u|l)*+)", 0),
+    (r"^[ \t]*#[ \t]*pragma[ \t]+(pack)(.*)$", re.M),
+    (r"/\*.*?\*/", re.S),
+    (r"abc  # a comment\n | d", re.X),
+    (r"straße", re.I),
+    (r"(a)(?:b(c)|d)(?P<e>e)?\1", 0),
+    (r"", 0),
+]
+_TEXTS = ["", "abc", "x_1 $y 42ul", "  # pragma pack(1)\nint", "/* a\n */ b", "abcd",
+          "STRASSE Straße", "abca acca abcea", "__packed__ aligned"]
+
+
+def _cache(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> regex_code.RegexCache:
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.delenv("CFI_TYPEID_PARSER_NO_CACHE", raising=False)
+    return regex_code.RegexCache("test")
+
+
+def _check_same(made: re.Pattern[str], pattern: str, flags: int) -> None:
+    plain = re.compile(pattern, flags)
+    assert made == plain and type(made) is type(plain)
+    assert (made.pattern, made.flags, made.groups, made.groupindex) == \
+        (plain.pattern, plain.flags, plain.groups, plain.groupindex)
+    for text in _TEXTS:
+        assert [m.span() for m in made.finditer(text)] == \
+            [m.span() for m in plain.finditer(text)]
+        assert [m.groupdict() for m in made.finditer(text)] == \
+            [m.groupdict() for m in plain.finditer(text)]
+
+
+def test_same_patterns_and_compiled_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                         ) -> None:
+    first = _cache(tmp_path, monkeypatch)
+    for pattern, flags in _PATTERNS:
+        _check_same(first.compile(pattern, flags), pattern, flags)
+    first.save()
+    assert Path(first.path).is_file()
+    parsed: list[str] = []
+    real = regex_code._parser.parse
+    monkeypatch.setattr(regex_code._parser, "parse",
+                        lambda p, f=0: parsed.append(p) or real(p, f))
+    second = _cache(tmp_path, monkeypatch)
+    for pattern, flags in _PATTERNS:
+        _check_same(second.compile(pattern, flags), pattern, flags)
+    assert parsed == [] and second.new == {}  # the second start parses none of them
+
+
+def test_save_keeps_what_another_run_added(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    one, two = _cache(tmp_path, monkeypatch), _cache(tmp_path, monkeypatch)
+    one.compile("a+")
+    two.compile("b+")
+    one.save()
+    two.save()
+    stored = regex_code.read_cached(one.path)
+    assert set(stored) == {("a+", 0), ("b+", 0)}
+
+
+def test_bad_cache_and_bad_patterns_fall_back(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = _cache(tmp_path, monkeypatch)
+    Path(cache.path).write_bytes(b"not marshal")
+    _check_same(cache.compile("x(y)?"), "x(y)?", 0)
+    with pytest.raises(re.error):
+        cache.compile("x(")  # re's own error, as re.compile gives it
+    wrong = _cache(tmp_path, monkeypatch)
+    wrong.stored = {("z", 0): (32, [1, 2, 3], 0, {}, (None,))}  # not valid engine code
+    _check_same(wrong.compile("z"), "z", 0)
+    monkeypatch.setenv("CFI_TYPEID_PARSER_NO_CACHE", "1")
+    off = regex_code.RegexCache("test-off")
+    off.compile("q")
+    assert off.new == {} and not Path(off.path).exists()
+
+
+def test_every_package_pattern_is_the_one_re_makes() -> None:
+    """The module constants the package made with ``cached_regex`` (from this run's cache
+    file or not) equal ``re.compile`` of their text."""
+    seen = 0
+    for info in pkgutil.walk_packages(cfi_typeid.__path__, "cfi_typeid."):
+        if info.name.endswith("__main__") or ".strategies" in info.name:
+            continue
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
+                assert value == re.compile(value.pattern, value.flags), (info.name, value)
+                seen += 1
+    assert seen > 50
