@@ -5,6 +5,7 @@ would give here, and its error is raised here as if it had run here."""
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ import pytest
 from cfi_typeid.crosscheck import files
 from cfi_typeid.errors import UsageError
 from cfi_typeid.sources.background import Background, Forked
+from cfi_typeid.sources.c_header import scan_c
+from cfi_typeid.sources.rust_file import scan_rust
 
 
 def test_value_and_error() -> None:
@@ -59,6 +62,19 @@ def test_a_failing_child_is_run_again_here_for_its_error() -> None:
 def test_a_value_that_does_not_pickle_is_made_here() -> None:
     made = Forked(lambda: (lambda: os.getpid()), fork=True).result()
     assert made() == os.getpid()
+
+
+def test_records_come_back_from_a_child_as_they_went() -> None:
+    """What a forked reader sends back loads again (else the parent silently reads it all
+    again: the compiled build's ``TypeIds`` did not unpickle, so check-bindings read its C
+    side twice there)."""
+    c = scan_c("typedef int (*cb)(void *, long);\nint f(int, const char *, cb);\n"
+               "struct s { void (*m)(short); };\n")
+    rust = scan_rust('extern "C" { pub fn f(a: i32, b: *const u8) -> i32; }\n'
+                     "pub type cb = unsafe extern \"C\" fn(x: i64) -> u8;\n")
+    for scan in (c, rust):
+        assert scan.declarations
+        assert pickle.loads(pickle.dumps(scan, pickle.HIGHEST_PROTOCOL)) == scan
 
 
 def test_check_bindings_alike_forked_or_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
