@@ -96,3 +96,18 @@ def test_check_bindings_alike_forked_or_not(tmp_path: Path, monkeypatch: pytest.
         monkeypatch.setattr(files, "spare_cpu", lambda spare=spare: spare)
         reports.append(files.check_bindings([str(h)], [str(rs)], crates=crates).to_json())
     assert reports[0] == reports[1] and reports[0]["pairs"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_patterns_compiled_in_a_child_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                               ) -> None:
+    """A child leaves by ``os._exit`` (no exit handlers): what it compiled is written to the
+    regular expressions' cache all the same, so the next run compiles nothing."""
+    from cfi_typeid import regex_code
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.delenv("CFI_TYPEID_PARSER_NO_CACHE", raising=False)
+    cache = regex_code.RegexCache("child-test")
+    assert Forked(lambda: cache.compile(r"(?P<a>x+)y").pattern, fork=True).result() == "(?P<a>x+)y"
+    again = regex_code.RegexCache("child-test")
+    assert again.compile("z").pattern == "z" and again.stored is not None
+    assert (r"(?P<a>x+)y", 0) in again.stored
