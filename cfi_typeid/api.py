@@ -51,6 +51,14 @@ class TypeIds:
             "kcfi_normalized": f"0x{kcfi_hash(self.normalized, kcfi):08x}",
         }
 
+    def __reduce__(self) -> tuple[type[TypeIds], tuple[str, str, str, str]]:
+        """Pickled as ``TypeIds(*fields)``.  Compiled by mypyc, the default pickle stores a
+        state dictionary that unpickling sets attribute by attribute, which the frozen class
+        refuses: every record the forked C side of ``check-bindings`` sent back failed to
+        load, and the C side was read again in the parent."""
+        return TypeIds, (self.plain, self.generalized, self.normalized,
+                         self.normalized_generalized)
+
 
 def transformed(fn: FunctionType, flavour: Flavour, target: Target, *,
                 normalize_integers: bool, generalize_pointers: bool) -> FunctionType:

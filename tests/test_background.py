@@ -5,6 +5,7 @@ would give here, and its error is raised here as if it had run here."""
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ import pytest
 from cfi_typeid.crosscheck import files
 from cfi_typeid.errors import UsageError
 from cfi_typeid.sources.background import Background, Forked
+from cfi_typeid.sources.c_header import scan_c
+from cfi_typeid.sources.rust_file import scan_rust
 
 
 def test_value_and_error() -> None:
@@ -61,6 +64,19 @@ def test_a_value_that_does_not_pickle_is_made_here() -> None:
     assert made() == os.getpid()
 
 
+def test_records_come_back_from_a_child_as_they_went() -> None:
+    """What a forked reader sends back loads again (else the parent silently reads it all
+    again: the compiled build's ``TypeIds`` did not unpickle, so check-bindings read its C
+    side twice there)."""
+    c = scan_c("typedef int (*cb)(void *, long);\nint f(int, const char *, cb);\n"
+               "struct s { void (*m)(short); };\n")
+    rust = scan_rust('extern "C" { pub fn f(a: i32, b: *const u8) -> i32; }\n'
+                     "pub type cb = unsafe extern \"C\" fn(x: i64) -> u8;\n")
+    for scan in (c, rust):
+        assert scan.declarations
+        assert pickle.loads(pickle.dumps(scan, pickle.HIGHEST_PROTOCOL)) == scan
+
+
 def test_check_bindings_alike_forked_or_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                             ) -> None:
     """check-bindings reads the C side in a forked process when there is a spare CPU: the
@@ -80,3 +96,18 @@ def test_check_bindings_alike_forked_or_not(tmp_path: Path, monkeypatch: pytest.
         monkeypatch.setattr(files, "spare_cpu", lambda spare=spare: spare)
         reports.append(files.check_bindings([str(h)], [str(rs)], crates=crates).to_json())
     assert reports[0] == reports[1] and reports[0]["pairs"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_patterns_compiled_in_a_child_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                               ) -> None:
+    """A child leaves by ``os._exit`` (no exit handlers): what it compiled is written to the
+    regular expressions' cache all the same, so the next run compiles nothing."""
+    from cfi_typeid import regex_code
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.delenv("CFI_TYPEID_PARSER_NO_CACHE", raising=False)
+    cache = regex_code.RegexCache("child-test")
+    assert Forked(lambda: cache.compile(r"(?P<a>x+)y").pattern, fork=True).result() == "(?P<a>x+)y"
+    again = regex_code.RegexCache("child-test")
+    assert again.compile("z").pattern == "z" and again.stored is not None
+    assert (r"(?P<a>x+)y", 0) in again.stored

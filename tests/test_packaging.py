@@ -205,7 +205,7 @@ _COMPILED_SUITE = [
     "test_c_memory.py", "test_c_overloadable.py", "test_differential_c.py",
     "test_rust_frontend.py", "test_rust_file.py", "test_rust_golden.py", "test_rust_file_tokens.py",
     "test_rust_item_checks.py", "test_rust_methods.py", "test_rust_traits.py", "test_rust_abi.py",
-    "test_rust_reuse.py", "test_rust_signature_rules.py",
+    "test_rust_reuse.py", "test_rust_signature_rules.py", "test_background.py",
 ]
 
 

@@ -16,12 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
+from ..api import TypeIds
 from .check import Comparison, OptionSet, compare_functions, option_pairs
 from .remedy import Remedy, remedy
 from ..sources.records import Declaration, Scan
 from .suggest import RUST_KEYWORDS
 from ..targets import DEFAULT_TARGET, Target, get_target
 from ..dataclass_code import compiled_once
+from ..model import FunctionType
 
 _METHODS = compiled_once(__name__)  # dataclass methods compiled once (see its module)
 
@@ -179,7 +181,8 @@ def check_bindings(c: Scan, rust: Scan, *, target: str = DEFAULT_TARGET,
     r_index = _index(rust.declarations, warnings, "Rust")
     matched = {key: key for key in c_index if key in r_index}
     matched.update(_by_name(c_index, r_index, matched, warnings))
-    found = [_pair(c_key, c_index[c_key], r_index[r_key], tgt, pairs)
+    compared: dict[_Compared, tuple[tuple[Comparison, ...], tuple[Remedy, ...]]] = {}
+    found = [_pair(c_key, c_index[c_key], r_index[r_key], tgt, pairs, compared)
              for c_key, r_key in matched.items()]
     used = set(matched.values())
     only_c = tuple(d for k, d in c_index.items() if k not in matched and k[0] == "function")
@@ -213,15 +216,30 @@ def _name(c_set: OptionSet, r_set: OptionSet) -> str:
     return c_set.name if c_set == r_set else f"C {c_set.name} / Rust {r_set.name}"
 
 
+#: What a pair's comparisons and remedies depend on: both function types and their ids.
+_Compared = tuple[FunctionType, FunctionType, TypeIds, TypeIds]
+
+
 def _pair(key: tuple[str, str], c: Declaration, r: Declaration, target: Target,
-          pairs: Sequence[tuple[OptionSet, OptionSet]]) -> BindingPair:
-    comps = compare_functions(c.function, r.function, c.typeids, r.typeids, target, pairs)
-    remedies = tuple(
-        remedy(c.function, r.function, target, normalize_integers=comp.c_options.normalize_integers,
-               generalize_pointers=comp.c_options.generalize_pointers, known_to_differ=True)
-        for comp in comps if not comp.matches and comp.c_options == comp.rust_options)
+          pairs: Sequence[tuple[OptionSet, OptionSet]],
+          compared: dict[_Compared, tuple[tuple[Comparison, ...], tuple[Remedy, ...]]]
+          ) -> BindingPair:
+    """The pair, compared and remedied once per distinct pair of signatures (``compared``:
+    one check's; a third of sqlite3.h's 411 pairs repeat one, ``int (sqlite3 *)`` and the
+    like), as the comparison and the remedies depend on nothing else."""
+    signatures = (c.function, r.function, c.typeids, r.typeids)
+    known = compared.get(signatures)
+    if known is None:
+        comps = compare_functions(c.function, r.function, c.typeids, r.typeids, target, pairs)
+        remedies = tuple(
+            remedy(c.function, r.function, target,
+                   normalize_integers=comp.c_options.normalize_integers,
+                   generalize_pointers=comp.c_options.generalize_pointers,
+                   known_to_differ=True)
+            for comp in comps if not comp.matches and comp.c_options == comp.rust_options)
+        known = compared[signatures] = (comps, remedies)
     kind = {"function": "function", "field": "member", "type": "typedef"}[key[0]]
-    return BindingPair(key[1], kind, c, r, comps, remedies)
+    return BindingPair(key[1], kind, c, r, *known)
 
 
 _METHODS.close()

@@ -28,7 +28,10 @@ class RawItem:
 
 _QUALIFIERS = frozenset({"pub", "unsafe", "safe", "async", "default", "auto"})
 _SEMI_KINDS = frozenset({"const", "static", "type", "use", "extern crate", "unknown"})
-_TIGHT = cached_regex(r"(?<=[(\[<]) |\s(?=[)\]>])|(,)\s(?=\))")
+#: The blanks to drop inside brackets: after an opening one, before a closing one (", )"
+#: loses its blank, then ",)" its comma).  A literal replacement: a group in it is expanded
+#: per match by Python code (``re._parser.expand_template``).
+_TIGHT = cached_regex(r"(?<=[(\[<]) |\s(?=[)\]>])")
 
 
 class ItemCutter:
@@ -191,4 +194,4 @@ class ItemCutter:
                 end = self.tokens[k].start
                 break
             k += 1
-        return _TIGHT.sub(r"\1", " ".join(self.text[start:end].split())).replace(",)", ")")
+        return _TIGHT.sub("", " ".join(self.text[start:end].split())).replace(",)", ")")

@@ -14,6 +14,8 @@ import sys
 import threading
 from typing import Callable, Generic, TypeVar
 
+from ..regex_code import save_new_patterns
+
 T = TypeVar("T")
 
 
@@ -128,13 +130,16 @@ class Forked(Generic[T]):
 
 def _child(call: Callable[[], object], pipe: int) -> None:
     """Run ``call`` and write its pickled value to ``pipe``; exit 0 if that all went well.
-    (``os._exit``: nothing of the parent's, no exit handler, no flush, runs here.)"""
+    (``os._exit``: nothing of the parent's, no exit handler, no flush, runs here; so the
+    regular expressions compiled here are written to their cache by hand, as an exit handler
+    does elsewhere.)"""
     status = 1
     try:
         data = pickle.dumps(call(), pickle.HIGHEST_PROTOCOL)
         with os.fdopen(pipe, "wb") as out:
             out.write(data)
         status = 0
+        save_new_patterns()  # (after the value: only what was compiled anew, once)
     except BaseException:  # noqa: BLE001 - the parent runs the call again, for its error
         pass
     finally:
