@@ -66,10 +66,37 @@ void types(__typeof__(1 ? (const int *)0 : (volatile int *)0),
            __typeof__(*table) *, __typeof__(1 ? (long *)0 : 0));
 """
 
+#: An enumerator's type: within its enum's body ``int`` when its value fits, else its
+#: initializer's (or, counted on from the one before, a wider type's); after the closing
+#: brace, one that does not fit ``int`` has the enum's type (``enum E``'s ``unsigned long``).
+ENUMS = """\
+enum E { A = 1, B = 0x100000000, C, D = sizeof(A), D2 = sizeof(B) };
+void e1(int (*)[sizeof(A)], int (*)[sizeof(B)], int (*)[sizeof(C)], int (*)[D], int (*)[D2]);
+void e2(__typeof__(A), __typeof__(B), __typeof__(C), __typeof__(D));
+enum U { UA = 1u, UB = 0xffffffffu, UC = -1 };
+void e3(__typeof__(UA), __typeof__(UB), __typeof__(UC), int (*)[sizeof(UB)]);
+enum V { VA = 0xffffffffu, VB };
+void e4(__typeof__(VA), __typeof__(VB), int (*)[sizeof(VA)]);
+enum W { WA = 0x80000000, WB = sizeof(WA) };
+void e5(__typeof__(WA), int (*)[WB], int (*)[sizeof(WA)], int (*)[(WA < 0) + 1],
+        int (*)[(VA > 0) + 1], int (*)[(UB > 0) + 1]);
+enum X { XA = 1ULL, XB = 0x100000000LL, XC = sizeof(XB), XD = sizeof(XA) };
+void e6(__typeof__(XA), __typeof__(XB), int (*)[XC], int (*)[XD]);
+enum Y { YA = -1, YB = 0x80000000 };
+void e7(__typeof__(YA), __typeof__(YB), int (*)[sizeof(YB)], int (*)[(YB > 0) + 1]);
+enum P { P1 = 0x100000000, P2, P3 = sizeof(P2) };
+enum Q { Q1 = 0x7fffffff, Q2, Q3 = sizeof(Q2), Q4 = (Q2 < 0) + 1 };
+enum S { S1 = -2147483648, S2 = sizeof(S1) };
+void e8(int (*)[P3], int (*)[Q3], int (*)[Q4], int (*)[S2], __typeof__(S1), __typeof__(Q2),
+        __typeof__(P2), int (*)[sizeof(enum Y)], int (*)[sizeof(enum V)]);
+"""
+
 
 @needs_clang
-@pytest.mark.parametrize("text", [KERNEL, KINDS, POINTERS], ids=["kernel", "kinds", "pointers"])
-@pytest.mark.parametrize("target", ["x86_64-unknown-linux-gnu", "i686-unknown-linux-gnu"])
+@pytest.mark.parametrize("text", [KERNEL, KINDS, POINTERS, ENUMS],
+                         ids=["kernel", "kinds", "pointers", "enums"])
+@pytest.mark.parametrize("target", ["x86_64-unknown-linux-gnu", "i686-unknown-linux-gnu",
+                                    "aarch64-unknown-linux-gnu"])
 def test_typed_expressions_are_clangs(text: str, target: str) -> None:
     if text is KERNEL and target.startswith("i686"):
         pytest.skip("the kernel's expansion is x86_64's (64 - 1 - 18 bits of a long)")

@@ -19,6 +19,7 @@ from ..model import (
     Scalar, Type, unqualified,
 )
 from ..regex_code import cached_regex
+from ..targets import Target
 
 _BINARY: dict[str, Callable[[int, int], int]] = {
     "||": lambda a, b: int(bool(a) or bool(b)), "&&": lambda a, b: int(bool(a) and bool(b)),
@@ -459,6 +460,25 @@ class ConstantRules:
                 return None if isinstance(found, str) else found.size
             case _:
                 return None
+
+
+def enum_type(values: list[int], target: Target) -> tuple[int, bool, CInt]:
+    """The type clang gives an enum (C, no fixed underlying type, not packed) whose
+    enumerators have ``values``, one of them beyond ``int`` (SemaDecl's ActOnEnumBody): with
+    a negative value the first of ``long``, ``long long`` that holds them, else the first of
+    ``unsigned int``, ``unsigned long``, ``unsigned long long``."""
+    positive = max([max(v.bit_length(), 1) for v in values if v >= 0], default=0)
+    negative = max([(~v).bit_length() + 1 for v in values if v < 0], default=0)
+    long_bits = target.long_bits
+    if negative:
+        if negative <= long_bits and positive < long_bits:
+            return long_bits, True, CInt.LONG
+        return 64, True, CInt.LLONG
+    if positive <= 32:
+        return 32, False, CInt.UINT
+    if positive <= long_bits:
+        return long_bits, False, CInt.ULONG
+    return 64, False, CInt.ULLONG
 
 
 def _pointer_type(v: Value) -> Pointer | None:

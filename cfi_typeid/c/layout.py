@@ -287,7 +287,7 @@ def define_enum(scope: Scope, tag: str | None, kw: int) -> None:
     """Note the layout of the enum defined at ``kw`` from its enumerators' values (those the
     scope noted after ``kw``): clang's C rule gives it ``int`` or ``unsigned int`` when they
     fit, else the first of ``long``, ``long long`` (signed or not) that holds them all."""
-    values = [v for at, v in scope.enum_values if at > kw]
+    values = [v for at, v, _ in scope.enum_values if at > kw]
     scope.enum_values.clear()
     rules = _MICROSOFT if scope.target.microsoft_mangling \
         else struct_rules(scope, kw, _measure(scope))
