@@ -91,10 +91,30 @@ void e8(int (*)[P3], int (*)[Q3], int (*)[Q4], int (*)[S2], __typeof__(S1), __ty
         __typeof__(P2), int (*)[sizeof(enum Y)], int (*)[sizeof(enum V)]);
 """
 
+#: ``aligned(...)`` arguments, folded by the same folder (cfi_typeid/c/layout.py): in C's
+#: types (``-1u`` wraps, ``-8 / 3`` is -2), with sizes, alignments, casts and enumerators.
+ALIGNED = """\
+enum { SHIFT = 5 };
+struct a1 { char c; } __attribute__((aligned((1 << (6)))));
+struct a2 { char c; } __attribute__((__aligned__(sizeof(long) * 2)));
+struct a3 { char c; } __attribute__((aligned(-1u / 2147483648u * 4)));
+struct a4 { char c __attribute__((aligned(-8 / 3 + 6))); char d; };
+struct a5 { char c; } __attribute__((aligned((char)264), packed));
+struct a6 { char c; } __attribute__((aligned(1 << SHIFT)));
+struct a7 { long long c __attribute__((aligned(__alignof__(long long)))); char d; };
+struct a8 { char c; } __attribute__((aligned(sizeof(struct a4) + _Alignof(struct a4))));
+typedef int wide_int __attribute__((aligned(0x20u >> 1)));
+struct a9 { char c; wide_int w; };
+void aligned(int (*)[sizeof(struct a1)], int (*)[sizeof(struct a2)], int (*)[sizeof(struct a3)],
+             int (*)[sizeof(struct a4)], int (*)[sizeof(struct a5)], int (*)[sizeof(struct a6)],
+             int (*)[sizeof(struct a7)], int (*)[_Alignof(struct a7)],
+             int (*)[sizeof(struct a8)], int (*)[sizeof(struct a9)]);
+"""
+
 
 @needs_clang
-@pytest.mark.parametrize("text", [KERNEL, KINDS, POINTERS, ENUMS],
-                         ids=["kernel", "kinds", "pointers", "enums"])
+@pytest.mark.parametrize("text", [KERNEL, KINDS, POINTERS, ENUMS, ALIGNED],
+                         ids=["kernel", "kinds", "pointers", "enums", "aligned"])
 @pytest.mark.parametrize("target", ["x86_64-unknown-linux-gnu", "i686-unknown-linux-gnu",
                                     "aarch64-unknown-linux-gnu"])
 def test_typed_expressions_are_clangs(text: str, target: str) -> None:

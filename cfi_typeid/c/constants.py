@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from .layout import Found, alignment_of, anonymous_at, layout_of
+from .layout import Found, Layout, alignment_of, anonymous_at, layout_of
 from .scope import CURRENT_SCOPE, Scope, c_qualify
 from .typed_int import Typed as Typed, of_value, wrap as _wrap
 from ..parsing.lalr import Token
@@ -145,6 +145,9 @@ class ConstantRules:
         return CURRENT_SCOPE.get()
 
     # -- constant expressions --
+    def attribute_argument(self, value: Value) -> Value:
+        return value
+
     def integer(self, tok: Token) -> Typed:
         # the suffix is matched, not stripped: `b`/`B` are hex digits too (`0x1b` is 27)
         if "'" in tok:
@@ -415,25 +418,27 @@ class ConstantRules:
         return value if isinstance(value, Typed) else Typed(value, 32, True, CInt.INT)
 
     def alignof_type(self, kw: Token, t: Type) -> Typed:
-        """``_Alignof(T)`` / ``__alignof__(T)`` of a scalar (or an array of scalars) no
-        wider than a pointer, whose alignment is its size on every target (siginfo.h's
-        ``__alignof__(void *)``); wider ones differ by target and by spelling (i686:
-        ``__alignof__(long long)`` is 8, ``_Alignof`` 4), and a struct's needs its layout."""
+        """``_Alignof(T)`` / ``__alignof__(T)`` of a scalar (or an array of them) from its
+        layout; ``__alignof__`` is the preferred alignment, which differs for an 8-byte
+        scalar (i686: ``__alignof__(long long)`` and ``__alignof__(double)`` are 8,
+        ``_Alignof`` 4); a struct's, union's or enum's from its layout."""
         element = unqualified(t)
         while isinstance(element, Array):
             element = unqualified(element.element)
+        preferred = str(kw).startswith("__")
         if isinstance(element, Named):  # a struct's, union's or enum's, from its layout
-            found = alignment_of(element, self.scope, preferred=str(kw).startswith("__"))
+            found = alignment_of(element, self.scope, preferred=preferred)
             if isinstance(found, str):
                 raise self.scope.error(f"{kw!s} of {_named(element)} is not supported: {found}",
                                        kw.start_pos or 0)
             return self._size(found)
-        size = self._sizeof(element) if isinstance(element, (CInteger, Pointer, Primitive)) \
-            and not isinstance(element, FunctionType) else None
-        if size is None or size > self.scope.target.pointer_bits // 8 or size & (size - 1) \
-                or unqualified(t) == Primitive(Scalar.VOID):
+        layout = layout_of(element, self.scope) if isinstance(
+            element, (CInteger, Pointer, Primitive)) and element != VOID else None
+        if not isinstance(layout, Layout):
             raise self.scope.error(f"{kw!s} of this type is not supported", kw.start_pos or 0)
-        return self._size(size)
+        if preferred and not isinstance(element, Pointer) and layout.size == 8:
+            return self._size(8)
+        return self._size(layout.align)
 
     def _sizeof(self, t: Type, anonymous: Found | None = None) -> int | None:
         """``t``'s size, ``anonymous`` the layout of the unnamed struct or union it names."""
