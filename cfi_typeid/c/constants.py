@@ -3,6 +3,13 @@ as clang folds them: in C's types (a literal's from its value and suffix, the us
 arithmetic conversions, wrap-around on overflow, shift counts folded as clang does), C's
 truncating division, character constants with escapes and ``char``'s signedness, ``sizeof``
 of the types whose size the target fixes.
+
+An expression that is no integer constant but has a type clang's folder reads is an
+:class:`Object` (a declared function or variable, a pointer, ``*p``, ``p->m``): what
+``__typeof__(x)`` names and ``sizeof(x)`` measures, as the kernel's macros use them
+(``ALIGN()``'s casts to ``(__typeof__(x))``, ``__is_constexpr()``'s ``sizeof`` of a ``?:`` of
+pointers).  Layout attributes' arguments (``aligned(1 << 6)``) are folded here too (see
+:func:`cfi_typeid.c.frontend.fold_attribute_argument`).
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from typing import Callable
 
 from .layout import Found, Layout, alignment_of, anonymous_at, layout_of
 from .scope import CURRENT_SCOPE, Scope, c_qualify
+from .conversions import UNSIGNED, common, common_kind, promoted, promoted_kind
 from .typed_int import Typed as Typed, of_value, wrap as _wrap
 from ..parsing.lalr import Token
 from ..model import (
@@ -19,7 +27,6 @@ from ..model import (
     Scalar, Type, unqualified,
 )
 from ..regex_code import cached_regex
-from ..targets import Target
 
 _BINARY: dict[str, Callable[[int, int], int]] = {
     "||": lambda a, b: int(bool(a) or bool(b)), "&&": lambda a, b: int(bool(a) and bool(b)),
@@ -90,50 +97,6 @@ def not_constant(a: Value, b: Value) -> Variable:
     """What an operation on a value that is not a constant gives: a call's stays one (and
     so does an object's, whose type the operation changes)."""
     return UNFOLDED if isinstance(a, Unfolded) or isinstance(b, Unfolded) else VARIABLE
-
-
-def _promoted(v: Typed) -> tuple[int, bool]:
-    """C's integer promotions: what is narrower than int becomes int."""
-    bits: int = v.bits
-    return (32, True) if bits < 32 else (bits, v.signed)
-
-
-def _promoted_kind(v: Typed) -> CInt | None:
-    bits: int = v.bits
-    return CInt.INT if bits < 32 else v.kind
-
-
-#: Integer conversion ranks (C17 6.3.1.1) of the kinds the usual conversions meet.
-_RANK = {CInt.INT: 1, CInt.UINT: 1, CInt.LONG: 2, CInt.ULONG: 2, CInt.LLONG: 3,
-         CInt.ULLONG: 3, CInt.INT128: 4, CInt.UINT128: 4}
-_UNSIGNED = {CInt.INT: CInt.UINT, CInt.LONG: CInt.ULONG, CInt.LLONG: CInt.ULLONG,
-             CInt.INT128: CInt.UINT128}
-
-
-def _common_kind(a: Typed, b: Typed, bits: int, signed: bool) -> CInt | None:
-    """The type the usual arithmetic conversions give ``a`` and ``b`` (already known
-    ``bits`` wide and ``signed`` or not, by :func:`_common`): by rank, so ``long`` with
-    ``unsigned long long`` is ``unsigned long long``, unknown when either type is."""
-    x, y = _promoted_kind(a), _promoted_kind(b)
-    if x is None or y is None:
-        return None
-    x_signed, y_signed = x in _UNSIGNED, y in _UNSIGNED  # (the signed kinds are its keys)
-    if x_signed == y_signed:
-        return x if _RANK[x] >= _RANK[y] else y
-    signed_kind, unsigned_kind = (x, y) if x_signed else (y, x)
-    if _RANK[unsigned_kind] >= _RANK[signed_kind]:
-        return unsigned_kind
-    # the signed type when it holds every value of the unsigned one (wider: _common knows)
-    return signed_kind if signed else _UNSIGNED[signed_kind]
-
-
-def _common(a: Typed, b: Typed) -> tuple[int, bool]:
-    """C's usual arithmetic conversions of two integer operands (C17 6.3.1.8)."""
-    (abits, asigned), (bbits, bsigned) = _promoted(a), _promoted(b)
-    if asigned == bsigned:
-        return max(abits, bbits), asigned
-    unsigned, signed = (abits, bbits) if not asigned else (bbits, abits)
-    return (unsigned, False) if unsigned >= signed else (signed, True)
 
 
 class ConstantRules:
@@ -246,16 +209,16 @@ class ConstantRules:
         if op in ("&&", "||"):
             return Typed(_BINARY[str(op)](a, b), 32, True, CInt.INT)
         if op in ("<<", ">>"):
-            bits, signed = _promoted(a)
+            bits, signed = promoted(a)
             count = int(b)
             if count < 0:  # (clang folds a negative shift as one the other way)
                 op, count = Token(op.type, ">>" if op == "<<" else "<<", op.start_pos), -count
             count = min(count, bits - 1)  # (and a count past the width as width - 1)
             x = _wrap(a, bits, signed)
             return Typed(x << count if op == "<<" else x >> count, bits, signed,
-                         _promoted_kind(a))
-        bits, signed = _common(a, b)
-        kind = _common_kind(a, b, bits, signed)
+                         promoted_kind(a))
+        bits, signed = common(a, b)
+        kind = common_kind(a, b, bits, signed)
         x, y = _wrap(a, bits, signed), _wrap(b, bits, signed)
         if op in ("/", "%"):
             if y == 0:
@@ -287,10 +250,10 @@ class ConstantRules:
         kinds = [(32, True, CInt.INT), (long_bits, True, CInt.LONG),
                  (64, True, CInt.LLONG)][rank:]
         if "u" in suffix:
-            kinds = [(bits, False, _UNSIGNED[kind]) for bits, _, kind in kinds]
+            kinds = [(bits, False, UNSIGNED[kind]) for bits, _, kind in kinds]
         elif not decimal:
             kinds = [each for bits, _, kind in kinds
-                     for each in ((bits, True, kind), (bits, False, _UNSIGNED[kind]))]
+                     for each in ((bits, True, kind), (bits, False, UNSIGNED[kind]))]
         for bits, signed, kind in kinds:
             if value < 1 << (bits - signed):
                 return Typed(value, bits, signed, kind)
@@ -309,8 +272,8 @@ class ConstantRules:
             return not_constant(a, a)
         if op == "!":
             return Typed(int(not a), 32, True, CInt.INT)
-        bits, signed = _promoted(a)
-        return Typed({"-": -a, "+": a, "~": ~a}[str(op)], bits, signed, _promoted_kind(a))
+        bits, signed = promoted(a)
+        return Typed({"-": -a, "+": a, "~": ~a}[str(op)], bits, signed, promoted_kind(a))
 
     def ternary(self, c: Value, a: Value, b: Value) -> Value:
         if isinstance(c, Variable):
@@ -319,8 +282,8 @@ class ConstantRules:
             return self._pointer_ternary(bool(c), a, b)
         if isinstance(a, Variable) or isinstance(b, Variable):
             return a if c else b
-        bits, signed = _common(a, b)
-        return Typed(a if c else b, bits, signed, _common_kind(a, b, bits, signed))
+        bits, signed = common(a, b)
+        return Typed(a if c else b, bits, signed, common_kind(a, b, bits, signed))
 
     def _pointer_ternary(self, c: bool, a: Value, b: Value) -> Value:
         """``c ? a : b`` of pointers (C17 6.5.15p6): a null pointer constant takes the
@@ -465,25 +428,6 @@ class ConstantRules:
                 return None if isinstance(found, str) else found.size
             case _:
                 return None
-
-
-def enum_type(values: list[int], target: Target) -> tuple[int, bool, CInt]:
-    """The type clang gives an enum (C, no fixed underlying type, not packed) whose
-    enumerators have ``values``, one of them beyond ``int`` (SemaDecl's ActOnEnumBody): with
-    a negative value the first of ``long``, ``long long`` that holds them, else the first of
-    ``unsigned int``, ``unsigned long``, ``unsigned long long``."""
-    positive = max([max(v.bit_length(), 1) for v in values if v >= 0], default=0)
-    negative = max([(~v).bit_length() + 1 for v in values if v < 0], default=0)
-    long_bits = target.long_bits
-    if negative:
-        if negative <= long_bits and positive < long_bits:
-            return long_bits, True, CInt.LONG
-        return 64, True, CInt.LLONG
-    if positive <= 32:
-        return 32, False, CInt.UINT
-    if positive <= long_bits:
-        return long_bits, False, CInt.ULONG
-    return 64, False, CInt.ULLONG
 
 
 def _pointer_type(v: Value) -> Pointer | None:

@@ -19,7 +19,7 @@ from .scope import SKIPPED, Record, c_qualify, has_anonymous, name_anonymous
 from .vectors import VectorAttribute, check_ext_vector, vector_attribute, vector_step
 from ..parsing.lalr import Token
 from ..model import (
-    VOID, Array, CInt, CInteger, FunctionType, Named, Pointer, Primitive, Qualified, Type,
+    VOID, Array, CInteger, FunctionType, Named, Pointer, Primitive, Qualified, Type,
     nesting, qualify, unqualified,
 )
 from ..targets import Target

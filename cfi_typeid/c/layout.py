@@ -34,7 +34,7 @@ from .layout_text import (
 )
 from .scope import Scope
 from ..model import (
-    VOID, Array, Atomic, BitInt, CInteger, Complex, Named, Pointer, Primitive, Scalar, Type,
+    Array, Atomic, BitInt, CInteger, Complex, Named, Pointer, Primitive, Scalar, Type,
     unqualified,
 )
 from ..targets import Target

@@ -21,7 +21,8 @@ from typing import Sequence
 
 from .atomic import atomic_of
 from .vectors import VectorAttribute, vector_of
-from .constants import VARIABLE, Unfolded, Variable, enum_type
+from .constants import VARIABLE, Unfolded, Variable
+from .conversions import enum_type
 from .typed_int import Typed, of_value
 from .layout import define as define_layout, define_enum as define_enum_layout
 from .declarations import (
