@@ -12,8 +12,8 @@ encoder, the C front end's lexing-level code and driver, the library and batch, 
 grammar's parser, generated here as a typed module
 (:mod:`cfi_typeid.parsing.typed`; the untyped code that the pure package exec's gained
 nothing compiled), and the C grammar's rule methods (``c/semantics``, ``c/declarations``,
-``c/constants``).  Generating the parser needs Lark, a build requirement of the compiled
-build alone, as mypy is.  The model stays Python (compiled, its dataclasses were slower from
+``c/constants``, ``c/conversions``).  Generating the parser needs Lark, a build requirement
+of the compiled build alone, as mypy is.  The model stays Python (compiled, its dataclasses were slower from
 the Python code around them), and so does ``c/typed_int.Typed``, an ``int`` subclass that
 mypyc refuses; mypyc keeps an ``int``-typed value as a machine integer, which would drop a
 ``Typed`` (and its C type: ``-1 < 0u`` folded to 1), so the constant folder types its values
@@ -39,6 +39,7 @@ COMPILED = [
     "cfi_typeid/c/semantics.py",
     "cfi_typeid/c/declarations.py",
     "cfi_typeid/c/constants.py",
+    "cfi_typeid/c/conversions.py",
     "cfi_typeid/api.py",
     "cfi_typeid/cli/batch.py",
     "cfi_typeid/rust/frontend.py",

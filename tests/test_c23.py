@@ -35,6 +35,9 @@ static_assert(sizeof(int) == 4, "int");
 static_assert(1);
 alignas(8) int aligned_global;
 enum { SEPARATED = 1'0, SEMICOLON = ';' };
+struct separated { char pad[1'0]; int b __attribute__((aligned(1'6))); } __attribute__((aligned(6'4)));
+struct two { char p[1'0]; char q[2'0]; char b __attribute__((aligned(16))); char c; long d; } __attribute__((packed));
+struct quoted { char c __attribute__((aligned(sizeof(';') * 0x1'0))); char semicolon[';']; };
 """
 
 #: C23 declarations, each of one function named ``fN`` (N its index).
@@ -58,6 +61,10 @@ CASES = [
     "int NAME(int, ...);",
     "void NAME(int (*)[1'000], int (*)[0xf'f], int (*)[0b1'0'1], int (*)[1'0u]);",
     "void NAME(int (*)[SEPARATED], int (*)[SEMICOLON], int (*)[sizeof(1'0LL)]);",
+    # (a struct's layout attributes, digit separators in their arguments and its body)
+    "void NAME(int (*)[sizeof(struct separated)], int (*)[_Alignof(struct separated)],"
+    " int (*)[sizeof(struct quoted)], int (*)[_Alignof(struct quoted)],"
+    " int (*)[sizeof(struct two)]);",
 ]
 
 

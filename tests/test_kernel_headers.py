@@ -242,15 +242,18 @@ void by_alignment(char (*)[__alignof__(unsigned char) + _Alignof(const int *)],
 
 
 @pytest.mark.skipif(CLANG is None, reason="needs clang-19")
-@pytest.mark.parametrize("target", ["i686-unknown-linux-gnu", "armv7-unknown-linux-gnueabihf"])
-def test_alignof_is_refused_where_it_is_not_a_scalars_size(target: str) -> None:
-    """``__alignof__(double)`` is 8 on i686 (``_Alignof`` 4) and armv7, wider than a
-    pointer: refused, never guessed."""
-    text = ALIGNOF + "void wide(int (*)[__alignof__(double)], int (*)[_Alignof(long long)]);\n"
+@pytest.mark.parametrize("target", ["i686-unknown-linux-gnu", "armv7-unknown-linux-gnueabihf",
+                                    kernel_headers.TARGET, "aarch64-unknown-linux-gnu"])
+def test_alignof_of_a_wide_scalar_is_clangs(target: str) -> None:
+    """``__alignof__(double)`` is 8 on i686 (``_Alignof`` 4: the preferred alignment and the
+    ABI's) and armv7: from the scalar's layout, as an ``aligned(...)`` argument's is."""
+    text = ALIGNOF + ("void wide(int (*)[__alignof__(double)], int (*)[_Alignof(long long)],"
+                      " int (*)[__alignof__(long long)], int (*)[_Alignof(double)],"
+                      " int (*)[__alignof__(long double)], int (*)[_Alignof(long double)],"
+                      " int (*)[__alignof__(unsigned long)]);\n")
     result = check_text(text, target=target)
-    assert list(result.skipped) == ["__alignof__ of this type is not supported"]
-    assert result.clang_functions - 1 == result.right_functions == result.functions
-    assert not [w for w in result.wrong if not w.startswith("wide:")]
+    assert not result.skipped and not result.wrong, (result.skipped, result.wrong)
+    assert result.clang_functions == result.right_functions == result.functions == 2
 
 
 @pytest.mark.skipif(CLANG is None, reason="needs clang-19")

@@ -203,6 +203,7 @@ _COMPILED_SUITE = [
     "test_c_layout.py", "test_c_vectors.py", "test_c_refusals.py", "test_c_typedef_names.py",
     "test_c23.py", "test_c_atomic.py", "test_c_composite.py", "test_c_folded_builtins.py",
     "test_c_memory.py", "test_c_overloadable.py", "test_differential_c.py",
+    "test_c_typed_expressions.py",
     "test_rust_frontend.py", "test_rust_file.py", "test_rust_golden.py", "test_rust_file_tokens.py",
     "test_rust_item_checks.py", "test_rust_methods.py", "test_rust_traits.py", "test_rust_abi.py",
     "test_rust_reuse.py", "test_rust_signature_rules.py", "test_background.py",

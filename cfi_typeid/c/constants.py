@@ -3,6 +3,13 @@ as clang folds them: in C's types (a literal's from its value and suffix, the us
 arithmetic conversions, wrap-around on overflow, shift counts folded as clang does), C's
 truncating division, character constants with escapes and ``char``'s signedness, ``sizeof``
 of the types whose size the target fixes.
+
+An expression that is no integer constant but has a type clang's folder reads is an
+:class:`Object` (a declared function or variable, a pointer, ``*p``, ``p->m``): what
+``__typeof__(x)`` names and ``sizeof(x)`` measures, as the kernel's macros use them
+(``ALIGN()``'s casts to ``(__typeof__(x))``, ``__is_constexpr()``'s ``sizeof`` of a ``?:`` of
+pointers).  Layout attributes' arguments (``aligned(1 << 6)``) are folded here too (see
+:func:`cfi_typeid.c.frontend.fold_attribute_argument`).
 """
 
 from __future__ import annotations
@@ -10,13 +17,14 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from .layout import alignment_of, layout_of
-from .scope import CURRENT_SCOPE, Scope
+from .layout import Found, Layout, alignment_of, anonymous_at, layout_of
+from .scope import CURRENT_SCOPE, Scope, c_qualify
+from .conversions import UNSIGNED, common, common_kind, promoted, promoted_kind
 from .typed_int import Typed as Typed, of_value, wrap as _wrap
 from ..parsing.lalr import Token
 from ..model import (
-    Array, CInt, CInteger, Complex, FunctionType, Named, Pointer, Primitive, Scalar, Type,
-    unqualified,
+    VOID, Array, CInt, CInteger, Complex, FunctionType, Named, Pointer, Primitive, Qualified,
+    Scalar, Type, unqualified,
 )
 from ..regex_code import cached_regex
 
@@ -67,24 +75,28 @@ class Unfolded(Variable):
 UNFOLDED = Unfolded()
 
 
-def _not_constant(a: Value, b: Value) -> Variable:
-    """What an operation on a value that is not a constant gives: a call's stays one."""
-    return a if isinstance(a, Unfolded) else b if isinstance(b, Unfolded) else VARIABLE
+class Object(Unfolded):
+    """The value of an expression that is no integer constant but whose type is known: an
+    object or function declared before (``__typeof__(x)``, ``sizeof(x)``), a pointer
+    (``(void *)0``, ``*p``, ``&f``, ``p->m``).  ``value`` is the integer a pointer was cast
+    from, where it was one: ``(void *)0`` is a null pointer constant, what the kernel's
+    ``__is_constexpr(x)`` (``sizeof(*(8 ? ((void *)((long)(x) * 0l)) : (int *)8))``) tests.
+    Arithmetic on it is no constant, as a call's is (:class:`Unfolded`)."""
+
+    type: Type
+    value: Typed | None
+
+    def __init__(self, type: Type, value: Typed | None = None) -> None:
+        self.type, self.value = type, value
+
+    def __repr__(self) -> str:
+        return f"Object({self.type!r}, {self.value!r})"
 
 
-def _promoted(v: Typed) -> tuple[int, bool]:
-    """C's integer promotions: what is narrower than int becomes int."""
-    bits: int = v.bits
-    return (32, True) if bits < 32 else (bits, v.signed)
-
-
-def _common(a: Typed, b: Typed) -> tuple[int, bool]:
-    """C's usual arithmetic conversions of two integer operands (C17 6.3.1.8)."""
-    (abits, asigned), (bbits, bsigned) = _promoted(a), _promoted(b)
-    if asigned == bsigned:
-        return max(abits, bbits), asigned
-    unsigned, signed = (abits, bbits) if not asigned else (bbits, abits)
-    return (unsigned, False) if unsigned >= signed else (signed, True)
+def not_constant(a: Value, b: Value) -> Variable:
+    """What an operation on a value that is not a constant gives: a call's stays one (and
+    so does an object's, whose type the operation changes)."""
+    return UNFOLDED if isinstance(a, Unfolded) or isinstance(b, Unfolded) else VARIABLE
 
 
 class ConstantRules:
@@ -96,6 +108,9 @@ class ConstantRules:
         return CURRENT_SCOPE.get()
 
     # -- constant expressions --
+    def attribute_argument(self, value: Value) -> Value:
+        return value
+
     def integer(self, tok: Token) -> Typed:
         # the suffix is matched, not stripped: `b`/`B` are hex digits too (`0x1b` is 27)
         if "'" in tok:
@@ -143,27 +158,37 @@ class ConstantRules:
                 values.append(_SIMPLE_ESCAPES.get(esc, ord(esc)) & 0xFF)
         if len(values) == 1:
             v = values[0]
-            return Typed(v - 256 if v > 127 and self.scope.target.char_signed else v, 32, True)
+            return Typed(v - 256 if v > 127 and self.scope.target.char_signed else v, 32, True,
+                         CInt.INT)
         packed = 0
         for v in values:
             packed = ((packed << 8) | v) & 0xFFFFFFFF
-        return Typed(packed, 32, True)
+        return Typed(packed, 32, True, CInt.INT)
 
     def constant(self, tok: Token) -> Value:
+        """An enumerator's value; a parameter's (a variable length); else a function's or
+        variable's declared before, no constant but of a type ``__typeof__`` and ``sizeof``
+        read."""
         try:
             return self.scope.constants[str(tok)]
         except KeyError:
             if self._earlier_parameter(tok):
                 return VARIABLE
-            raise self.scope.error(f"{tok!s} is not a constant known here (enumerators and "
-                                   "integer literals only)", tok.start_pos or 0) from None
+            found = self.scope.objects.get(str(tok))
+            if found is not None:
+                return Object(found)
+            raise self.scope.error(f"{tok!s} is not a constant known here (an enumerator, an "
+                                   "integer literal, or a function or variable's type)",
+                                   tok.start_pos or 0) from None
 
     def _earlier_parameter(self, tok: Token) -> bool:
         """Whether ``tok`` names a parameter declared before it in this declaration (a name
-        just before a ``,`` or ``)``)."""
+        after a type's word and stars, just before a ``,`` or ``)``: not a function's or
+        variable's, as in ``__typeof__(h)`` or ``sizeof(*table)``)."""
         scope = self.scope
         before = scope.text[scope.base:scope.base + (tok.start_pos or 0)]
-        return re.search(rf"(?<![\w$]){re.escape(str(tok))}\s*[,)]", before) is not None
+        return re.search(rf"[\w$][\s*]*(?<![\w$]){re.escape(str(tok))}\s*[,)]",
+                         before) is not None
 
     def binary(self, first: Value, *rest: object) -> Value:
         """``a op b op c ...``, left to right (the grammar's lists of one precedence)."""
@@ -173,7 +198,7 @@ class ConstantRules:
             assert isinstance(op, Token) and isinstance(b, (Typed, Variable))
             self._no_increment(op)
             if isinstance(value, Variable) or isinstance(b, Variable):
-                value = _not_constant(value, b)
+                value = not_constant(value, b)
             else:
                 value = self._binary(value, op, b)
         return value
@@ -182,27 +207,29 @@ class ConstantRules:
         """``a op b`` in C's types, wrapping as clang's constant folder does (it accepts an
         overflow with a warning, and so folds ``(1 << 30) * 4`` to 0)."""
         if op in ("&&", "||"):
-            return Typed(_BINARY[str(op)](a, b), 32, True)
+            return Typed(_BINARY[str(op)](a, b), 32, True, CInt.INT)
         if op in ("<<", ">>"):
-            bits, signed = _promoted(a)
+            bits, signed = promoted(a)
             count = int(b)
             if count < 0:  # (clang folds a negative shift as one the other way)
                 op, count = Token(op.type, ">>" if op == "<<" else "<<", op.start_pos), -count
             count = min(count, bits - 1)  # (and a count past the width as width - 1)
             x = _wrap(a, bits, signed)
-            return Typed(x << count if op == "<<" else x >> count, bits, signed)
-        bits, signed = _common(a, b)
+            return Typed(x << count if op == "<<" else x >> count, bits, signed,
+                         promoted_kind(a))
+        bits, signed = common(a, b)
+        kind = common_kind(a, b, bits, signed)
         x, y = _wrap(a, bits, signed), _wrap(b, bits, signed)
         if op in ("/", "%"):
             if y == 0:
                 raise self.scope.error("division by zero in constant expression",
                                        op.start_pos or 0)
             q = abs(x) // abs(y) * (1 if (x < 0) == (y < 0) else -1)
-            return Typed(q if op == "/" else x - q * y, bits, signed)
+            return Typed(q if op == "/" else x - q * y, bits, signed, kind)
         value = _BINARY[str(op)](x, y)
         if op in ("==", "!=", "<", ">", "<=", ">="):
-            return Typed(value, 32, True)
-        return Typed(value, bits, signed)
+            return Typed(value, 32, True, CInt.INT)
+        return Typed(value, bits, signed, kind)
 
     def _literal(self, value: int, tok: Token) -> Typed:
         # no C integer type is wider than 64 bits for a literal (clang-19 refuses the rest)
@@ -220,14 +247,16 @@ class ConstantRules:
         decimal = not (text.startswith("0") and len(text) > 1)
         long_bits = self.scope.target.int_bits(CInt.LONG)
         rank = 2 if "ll" in suffix else 1 if "l" in suffix else 0
-        kinds = [(32, True), (long_bits, True), (64, True)][rank:]
+        kinds = [(32, True, CInt.INT), (long_bits, True, CInt.LONG),
+                 (64, True, CInt.LLONG)][rank:]
         if "u" in suffix:
-            kinds = [(bits, False) for bits, _ in kinds]
+            kinds = [(bits, False, UNSIGNED[kind]) for bits, _, kind in kinds]
         elif not decimal:
-            kinds = [kind for bits, _ in kinds for kind in ((bits, True), (bits, False))]
-        for bits, signed in kinds:
+            kinds = [each for bits, _, kind in kinds
+                     for each in ((bits, True, kind), (bits, False, UNSIGNED[kind]))]
+        for bits, signed, kind in kinds:
             if value < 1 << (bits - signed):
-                return Typed(value, bits, signed)
+                return Typed(value, bits, signed, kind)
         return Typed(value, 64, False)  # (clang: "interpreting as unsigned")
 
     def _no_increment(self, op: Token) -> None:
@@ -240,45 +269,90 @@ class ConstantRules:
     def unary(self, op: Token, a: Value) -> Value:
         self._no_increment(op)
         if isinstance(a, Variable):
-            return a
+            return not_constant(a, a)
         if op == "!":
-            return Typed(int(not a), 32, True)
-        bits, signed = _promoted(a)
-        return Typed({"-": -a, "+": a, "~": ~a}[str(op)], bits, signed)
+            return Typed(int(not a), 32, True, CInt.INT)
+        bits, signed = promoted(a)
+        return Typed({"-": -a, "+": a, "~": ~a}[str(op)], bits, signed, promoted_kind(a))
 
     def ternary(self, c: Value, a: Value, b: Value) -> Value:
         if isinstance(c, Variable):
-            return _not_constant(c, VARIABLE)
+            return not_constant(c, VARIABLE)
+        if isinstance(a, Object) or isinstance(b, Object):
+            return self._pointer_ternary(bool(c), a, b)
         if isinstance(a, Variable) or isinstance(b, Variable):
             return a if c else b
-        return Typed(a if c else b, *_common(a, b))
+        bits, signed = common(a, b)
+        return Typed(a if c else b, bits, signed, common_kind(a, b, bits, signed))
+
+    def _pointer_ternary(self, c: bool, a: Value, b: Value) -> Value:
+        """``c ? a : b`` of pointers (C17 6.5.15p6): a null pointer constant takes the
+        other's type, a ``void *`` makes the result one (qualifiers joined), and two
+        pointers to one type are that.  Of other objects the type is not known here."""
+        taken = a if c else b
+        value = taken.value if isinstance(taken, Object) else None
+        x, y = _pointer_type(a), _pointer_type(b)
+        if _null_pointer(a) and y is not None:
+            return Object(y, value)
+        if _null_pointer(b) and x is not None:
+            return Object(x, value)
+        if x is None or y is None:
+            return UNFOLDED
+        px, py = unqualified(x.pointee), unqualified(y.pointee)
+        if px != py and VOID not in (px, py):
+            return UNFOLDED
+        quals = {q for p in (x.pointee, y.pointee) if isinstance(p, Qualified)
+                 for q, on in (("const", p.const), ("volatile", p.volatile)) if on}
+        return Object(Pointer(c_qualify(VOID if VOID in (px, py) else px, "const" in quals,
+                                        "volatile" in quals)), value)
 
     def cast(self, t: Type, a: Value) -> Value:
-        """``(T)a``: an integer type's width and signedness (``(char)300`` is 44)."""
+        """``(T)a``: an integer type's width and signedness (``(char)300`` is 44); a pointer
+        type makes an :class:`Object` (which remembers the integer it was cast from)."""
         target = unqualified(t)
+        if isinstance(a, Object) and a.value is not None and not isinstance(target, Pointer):
+            a = a.value  # ((long)(void *)5: clang folds it, a GNU extension)
+        if isinstance(target, Pointer) and not isinstance(a, Variable) \
+                or isinstance(a, Object):
+            return Object(t, a if isinstance(a, Typed) else a.value
+                          if isinstance(a, Object) else None)
         if isinstance(a, Variable):
             return a
         if isinstance(target, CInteger):
             kind = target.kind
-            return Typed(a, self.scope.target.int_bits(kind), self.scope.target.int_signed(kind))
+            return Typed(a, self.scope.target.int_bits(kind), self.scope.target.int_signed(kind),
+                         kind)
         if target == Primitive(Scalar.BOOL):
             return Typed(int(bool(a)), 8, False)
         return a
 
     def sizeof_type(self, kw: Token, t: Type) -> Typed:
-        size = self._sizeof(t)
+        """``sizeof(T)``; of an unnamed struct defined there too, the kernel's
+        ``BUILD_BUG_ON_ZERO(e)``, ``sizeof(struct { int:(-!!(e)); })``."""
+        anonymous = anonymous_at(self.scope, kw.start_pos or 0)
+        size = self._sizeof(t, anonymous)
         if size is None:
-            raise self.scope.error(_refusal(t, self.scope), kw.start_pos or 0)
-        return Typed(size, self.scope.target.pointer_bits, False)  # a size_t
+            raise self.scope.error(_refusal(t, self.scope, anonymous), kw.start_pos or 0)
+        return self._size(size)
+
+    def _size(self, size: int) -> Typed:
+        """A ``size_t`` (its kind the target's typedef's)."""
+        t = self.scope.typedefs.get("size_t")
+        kind = t.kind if isinstance(t, CInteger) else None
+        return Typed(size, self.scope.target.pointer_bits, False, kind)
 
     def sizeof_expression(self, kw: Token, a: Value) -> Typed:
-        """``sizeof(expr)`` of an integer constant expression: the size of its type, which
-        the evaluator carries (``sizeof(8192 < 32 ? 8192 : 32)`` is 4, ``sizeof((char)1)``
-        1: no promotion), as clang folds it.  Of anything else the type is not known here."""
-        if isinstance(a, Variable):
+        """``sizeof(expr)``: the size of the expression's type, which the evaluator carries
+        (``sizeof(8192 < 32 ? 8192 : 32)`` is 4, ``sizeof((char)1)`` 1: no promotion;
+        ``sizeof(*(1 ? (void *)0 : (int *)8))`` 4), as clang folds it.  Of anything else the
+        type is not known here."""
+        size = self._sizeof(a.type) if isinstance(a, Object) else None
+        if isinstance(a, Typed):
+            return self._size(a.bits // 8)
+        if size is None:
             raise self.scope.error(f"{kw!s} of an expression that is not an integer constant "
                                    "is not supported", kw.start_pos or 0)
-        return Typed(a.bits // 8, self.scope.target.pointer_bits, False)  # a size_t
+        return self._size(size)
 
     def call(self, name: Token, *args: Value) -> Value:
         """A call in a constant expression: a builtin clang folds, with the arguments it
@@ -291,7 +365,7 @@ class ConstantRules:
             raise self.scope.error(f"{name!s} takes {arity} argument{'s' * (arity > 1)}",
                                    name.start_pos or 0)
         if str(name) == "__builtin_constant_p":  # (of anything: 0 when it is no constant)
-            return Typed(int(not isinstance(args[0], Variable)), 32, True)
+            return Typed(int(not isinstance(args[0], Variable)), 32, True, CInt.INT)
         if str(name) == "__builtin_choose_expr":  # (only the condition must be constant)
             if isinstance(args[0], Variable):
                 raise self.scope.error("__builtin_choose_expr's condition is not a constant",
@@ -304,30 +378,33 @@ class ConstantRules:
         if value is None:
             raise self.scope.error(f"{name!s}({', '.join(map(str, args))}) is not a constant "
                                    "(clang does not fold it)", name.start_pos or 0)
-        return value if isinstance(value, Typed) else Typed(value, 32, True)
+        return value if isinstance(value, Typed) else Typed(value, 32, True, CInt.INT)
 
     def alignof_type(self, kw: Token, t: Type) -> Typed:
-        """``_Alignof(T)`` / ``__alignof__(T)`` of a scalar (or an array of scalars) no
-        wider than a pointer, whose alignment is its size on every target (siginfo.h's
-        ``__alignof__(void *)``); wider ones differ by target and by spelling (i686:
-        ``__alignof__(long long)`` is 8, ``_Alignof`` 4), and a struct's needs its layout."""
+        """``_Alignof(T)`` / ``__alignof__(T)`` of a scalar (or an array of them) from its
+        layout; ``__alignof__`` is the preferred alignment, which differs for an 8-byte
+        scalar (i686: ``__alignof__(long long)`` and ``__alignof__(double)`` are 8,
+        ``_Alignof`` 4); a struct's, union's or enum's from its layout."""
         element = unqualified(t)
         while isinstance(element, Array):
             element = unqualified(element.element)
+        preferred = str(kw).startswith("__")
         if isinstance(element, Named):  # a struct's, union's or enum's, from its layout
-            found = alignment_of(element, self.scope, preferred=str(kw).startswith("__"))
+            found = alignment_of(element, self.scope, preferred=preferred)
             if isinstance(found, str):
                 raise self.scope.error(f"{kw!s} of {_named(element)} is not supported: {found}",
                                        kw.start_pos or 0)
-            return Typed(found, self.scope.target.pointer_bits, False)
-        size = self._sizeof(element) if isinstance(element, (CInteger, Pointer, Primitive)) \
-            and not isinstance(element, FunctionType) else None
-        if size is None or size > self.scope.target.pointer_bits // 8 or size & (size - 1) \
-                or unqualified(t) == Primitive(Scalar.VOID):
+            return self._size(found)
+        layout = layout_of(element, self.scope) if isinstance(
+            element, (CInteger, Pointer, Primitive)) and element != VOID else None
+        if not isinstance(layout, Layout):
             raise self.scope.error(f"{kw!s} of this type is not supported", kw.start_pos or 0)
-        return Typed(size, self.scope.target.pointer_bits, False)  # a size_t
+        if preferred and not isinstance(element, Pointer) and layout.size == 8:
+            return self._size(8)
+        return self._size(layout.align)
 
-    def _sizeof(self, t: Type) -> int | None:
+    def _sizeof(self, t: Type, anonymous: Found | None = None) -> int | None:
+        """``t``'s size, ``anonymous`` the layout of the unnamed struct or union it names."""
         target = self.scope.target
         match unqualified(t):
             case CInteger(kind):
@@ -339,7 +416,7 @@ class ConstantRules:
             case Primitive(kind):
                 return _FLOAT_BYTES.get(kind)
             case Array(element, length):
-                inner = self._sizeof(element)
+                inner = self._sizeof(element, anonymous)
                 return None if inner is None or length is None else inner * length
             case Complex(part):
                 inner = self._sizeof(part)
@@ -347,19 +424,37 @@ class ConstantRules:
             case FunctionType():
                 return 1
             case Named():
-                found = layout_of(t, self.scope)
+                found = layout_of(t, self.scope, anonymous)
                 return None if isinstance(found, str) else found.size
             case _:
                 return None
 
 
-def _refusal(t: Type, scope: Scope) -> str:
+def _pointer_type(v: Value) -> Pointer | None:
+    """The pointer type an operand of ``?:`` has: an array or a function decays to one."""
+    t = unqualified(v.type) if isinstance(v, Object) else None
+    if isinstance(t, Array):
+        return Pointer(t.element)
+    if isinstance(t, FunctionType):
+        return Pointer(t)
+    return t if isinstance(t, Pointer) else None
+
+
+def _null_pointer(v: Value) -> bool:
+    """Whether ``v`` is a null pointer constant: an integer constant 0, or one cast to
+    ``void *`` (C17 6.3.2.3p3)."""
+    if isinstance(v, Object):
+        return v.value == 0 and v.type == Pointer(VOID)
+    return isinstance(v, Typed) and v == 0
+
+
+def _refusal(t: Type, scope: Scope, anonymous: Found | None = None) -> str:
     """Why ``sizeof`` of ``t`` is refused: a struct's or union's reason names it."""
     inner = unqualified(t)
     while isinstance(inner, (Array, Complex)):
         inner = unqualified(inner.element)
     if isinstance(inner, Named):
-        found = layout_of(t, scope)
+        found = layout_of(t, scope, anonymous)
         if isinstance(found, str):
             return f"sizeof of {_named(inner)} is not supported: {found}"
     return "sizeof of this type is not supported"

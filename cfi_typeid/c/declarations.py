@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Container
 
-from .constants import ConstantRules
+from .constants import ConstantRules, Object, Value, not_constant
+from .typed_int import Typed
 from .layout import Member, anonymous_at, name_anonymous_layout, note_typedef
 from .modes import ModeError, apply_mode
 from .parts import Base, Declarator, Fields, Mode, Specifiers, flatten
@@ -18,7 +19,7 @@ from .scope import SKIPPED, Record, c_qualify, has_anonymous, name_anonymous
 from .vectors import VectorAttribute, check_ext_vector, vector_attribute, vector_step
 from ..parsing.lalr import Token
 from ..model import (
-    VOID, Array, CInt, CInteger, FunctionType, Named, Pointer, Primitive, Qualified, Type,
+    VOID, Array, CInteger, FunctionType, Named, Pointer, Primitive, Qualified, Type,
     nesting, qualify, unqualified,
 )
 from ..targets import Target
@@ -67,56 +68,63 @@ class DeclarationRules(ConstantRules):
     def typeof_type(self, kw: Token, t: Type) -> Base:
         return Base(_typeof(kw, t), kw.start_pos or 0)
 
-    def typeof_object(self, kw: Token, t: Type) -> Base:
-        return Base(_typeof(kw, t), kw.start_pos or 0)
+    def typeof_object(self, kw: Token, value: object) -> Base:
+        """``__typeof__(expression)``: the type the expression's value carries (an
+        integer constant's kind, an object's type: see :class:`cfi_typeid.c.constants.
+        Object`)."""
+        pos = kw.start_pos or 0
+        if isinstance(value, Object):
+            return Base(_typeof(kw, value.type), pos)
+        if isinstance(value, Typed) and value.kind is not None:
+            return Base(_typeof(kw, CInteger(value.kind)), pos)
+        raise self.scope.error(f"{kw!s} of this expression is not supported (its type is not "
+                               "known here)", pos)
 
-    def typeof_name(self, tok: Token) -> Type:
-        found = self.scope.objects.get(str(tok))
-        if found is None:
-            if str(tok) in self.scope.constants:
-                return CInteger(CInt.INT)  # an enumerator
-            raise self.scope.error(f"__typeof__({tok!s}): {tok!s} is not a function or "
-                                   "variable declared before", tok.start_pos or 0)
-        return found
-
-    def typeof_deref(self, t: Type) -> Type:
-        t = unqualified(t)
+    def deref(self, a: Value) -> Value:
+        """``*x``: what ``x`` points to (an array's element; a function stays one)."""
+        t = unqualified(a.type) if isinstance(a, Object) else None
         if isinstance(t, Pointer):
-            return t.pointee
+            return Object(t.pointee)
         if isinstance(t, Array):
-            return t.element
+            return Object(t.element)
         if isinstance(t, FunctionType):
-            return t
-        raise self.scope.error("__typeof__(*x): x is not a pointer", 0)
+            return Object(t)
+        if isinstance(a, Object):
+            raise self.scope.error("*x: x is not a pointer", 0)
+        return not_constant(a, a)
 
-    def typeof_element(self, t: Type, index: object) -> Type:
+    def element(self, a: Value, index: object) -> Value:
         """``x[i]``: what ``*x`` is."""
-        return self.typeof_deref(t)
+        return self.deref(a)
 
-    def typeof_member(self, t: Type, op: Token, name: Token) -> Type:
+    def address(self, op: Token, a: Value) -> Value:
+        """``&x``: a pointer to ``x``'s type."""
+        if isinstance(a, Object):
+            return Object(Pointer(a.type))
+        raise self.scope.error("&x: x is not a function or variable", op.start_pos or 0)
+
+    def member(self, a: Value, op: Token, name: Token) -> Value:
         """``x->m`` (``x`` a pointer) or ``x.m``: the member's type, qualified as the struct
         or union is, when it has a tag and was defined before."""
+        if not isinstance(a, Object):
+            raise self.scope.error(f"x{op!s}{name!s}: x is not a struct or union",
+                                   op.start_pos or 0)
+        t = a.type
         whole = unqualified(t)
         if str(op) == "->":
             if not isinstance(whole, (Pointer, Array)):
-                raise self.scope.error(f"__typeof__(x->{name!s}): x is not a pointer",
-                                       op.start_pos or 0)
+                raise self.scope.error(f"x->{name!s}: x is not a pointer", op.start_pos or 0)
             t = whole.pointee if isinstance(whole, Pointer) else whole.element
             whole = unqualified(t)
         member = self.scope.members.get(f"{whole.name}.{name!s}") \
             if isinstance(whole, Named) and whole.kind != "enum" else None
         if member is None:
-            raise self.scope.error(f"__typeof__(x{op!s}{name!s}): x is not a struct or union "
-                                   f"with a tag, defined before, that has a member "
-                                   f"'{name!s}'", name.start_pos or 0)
+            raise self.scope.error(f"x{op!s}{name!s}: x is not a struct or union with a tag, "
+                                   f"defined before, that has a member '{name!s}'",
+                                   name.start_pos or 0)
         if isinstance(t, Qualified):
-            return c_qualify(member, t.const, t.volatile)
-        return member
-
-    def typeof_address(self, *parts: object) -> Type:
-        t = parts[-1]
-        assert not isinstance(t, Token)
-        return Pointer(t)  # type: ignore[arg-type]
+            return Object(c_qualify(member, t.const, t.volatile))
+        return Object(member)
 
     def mode_attribute(self, tok: Token) -> Mode:
         return Mode(str(tok)[len("__cfi_mode_"):], tok.start_pos or 0)
@@ -502,11 +510,11 @@ def repeated_parameter(text: str, start: int, typedefs: Container[str]
                     group.declarator = False
             previous = word
             continue
-        previous = mark or ""
+        opener, previous = previous, mark or ""
         if mark is None:
             continue  # an array's brackets
-        if mark == "(":
-            groups.append(_Group(previous in _OPAQUE))
+        if mark == "(":  # (after `sizeof`, `__typeof__`...: an expression's, or a type's)
+            groups.append(_Group(opener in _OPAQUE))
         elif mark in ",)" and groups:
             group = groups[-1]
             found = _add_parameter(group)

@@ -71,6 +71,28 @@ _LONG = 4096
 FAST_PATH = True
 
 
+def fold_attribute_argument(scope: Scope, argument: str) -> int | None:
+    """An attribute's argument (``aligned((1 << (6)))``'s ``(1 << (6))``), which blank_noise
+    blanked from the declaration, folded by the grammar's constant folder as an array length
+    is, in ``scope``; None when it is no integer constant (or no valid expression).  Called
+    while a declaration is parsed (by :mod:`cfi_typeid.c.layout`): the scope's text and
+    offset are the argument's meanwhile, and what it defined is undone if it fails."""
+    saved = scope.text, scope.base, scope.next_enum_value
+    mark = len(scope.undo)
+    context = CURRENT_SCOPE.set(scope)
+    scope.text, scope.base = argument, 0
+    try:
+        value = parse_c_fast(argument, 0, len(argument), "attribute_argument",
+                             scope.typedefs.keys(), _TRANSFORMER)
+    except Exception:  # noqa: BLE001 - a syntax or meaning error: not a constant here
+        scope.rollback(mark)
+        value = None
+    finally:
+        scope.text, scope.base, scope.next_enum_value = saved
+        CURRENT_SCOPE.reset(context)
+    return value if isinstance(value, Typed) else None
+
+
 def _bracket_depth(text: str, start: int, end: int) -> int:
     depth = deepest = 0
     for m in _BRACKETS.finditer(text, start, end):

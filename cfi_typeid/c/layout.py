@@ -33,9 +33,8 @@ from .layout_text import (
     has_layout_words, member_attributes, struct_rules,
 )
 from .scope import Scope
-from .specifiers import SPECIFIERS
 from ..model import (
-    VOID, Array, Atomic, BitInt, CInteger, Complex, Named, Pointer, Primitive, Scalar, Type,
+    Array, Atomic, BitInt, CInteger, Complex, Named, Pointer, Primitive, Scalar, Type,
     unqualified,
 )
 from ..targets import Target
@@ -287,7 +286,7 @@ def define_enum(scope: Scope, tag: str | None, kw: int) -> None:
     """Note the layout of the enum defined at ``kw`` from its enumerators' values (those the
     scope noted after ``kw``): clang's C rule gives it ``int`` or ``unsigned int`` when they
     fit, else the first of ``long``, ``long long`` (signed or not) that holds them all."""
-    values = [v for at, v in scope.enum_values if at > kw]
+    values = [v for at, v, _ in scope.enum_values if at > kw]
     scope.enum_values.clear()
     rules = _MICROSOFT if scope.target.microsoft_mangling \
         else struct_rules(scope, kw, _measure(scope))
@@ -406,33 +405,13 @@ def _typedef_alignment(scope: Scope, regions: list[tuple[int, int]], names: int
 
 
 def _measure(scope: Scope) -> Measure:
-    """What an ``aligned(...)`` argument may ask of a type (see layout_text.Measure): a
-    scalar spelled with keywords, a typedef name, ``struct T``, a pointer."""
-    def measure(op: str, spelling: str) -> int | None:
-        if op == "aligned":  # (clang: 8 on 32-bit Arm, 16 elsewhere)
+    """An ``aligned(...)`` argument's value (see layout_text.Measure): folded by the
+    grammar's constant folder (:func:`cfi_typeid.c.frontend.fold_attribute_argument`), in C's
+    types (``aligned(-1u / 2 + 1)``, ``aligned(sizeof(long) * 2)``, the kernel's
+    ``__aligned__((1 << (6)))``); ``aligned`` alone is the target's largest alignment."""
+    def measure(argument: str) -> int | None:
+        if not argument:  # (clang: 8 on 32-bit Arm, 16 elsewhere)
             return 8 if scope.target.arch == "arm" else 16
-        t = _spelled(scope, spelling)
-        found = None if t is None else layout_of(t, scope)
-        if not isinstance(found, Layout):
-            return None
-        if op == "sizeof":
-            return found.size
-        if isinstance(t, Named):
-            align = alignment_of(t, scope, preferred=op != "_Alignof")
-            return align if isinstance(align, int) else None
-        if op != "_Alignof" and isinstance(t, (CInteger, Primitive)) and found.size == 8:
-            return 8  # (__alignof__ is the preferred alignment: i386's long long is 8)
-        return found.align
+        from .frontend import fold_attribute_argument  # (the parser's: a layer above)
+        return fold_attribute_argument(scope, argument)
     return measure
-
-
-def _spelled(scope: Scope, spelling: str) -> Type | None:
-    words = [w for w in spelling.replace("*", " * ").split() if w not in ("const", "volatile")]
-    if words and words[-1] == "*":
-        return Pointer(VOID)
-    if len(words) == 2 and words[0] in ("struct", "union", "enum"):
-        return Named(words[1], words[0])  # type: ignore[arg-type]
-    if len(words) == 1 and words[0] in scope.typedefs:
-        found = scope.typedefs[words[0]]
-        return found if isinstance(found, Type) else None
-    return SPECIFIERS.get(tuple(sorted(words)))

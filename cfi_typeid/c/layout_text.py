@@ -11,12 +11,12 @@ declaration, or on a pointer inside a declarator, and ``#pragma ms_struct``.
 
 from __future__ import annotations
 
-import ast
 import re
 from bisect import bisect_left, bisect_right
 from typing import Callable, NamedTuple, Sequence
 
 from .scope import Scope
+from .syntax import CHARACTER_CONSTANT
 from ..model import Array, Type, unqualified
 from ..regex_code import cached_regex
 
@@ -58,10 +58,9 @@ class Member(NamedTuple):
 PLAIN = Attributes()
 PLAIN_MEMBER = MemberAttributes()
 Refusal = str
-#: ``sizeof``, ``__alignof__`` or ``_Alignof`` (the first argument) of a type spelled as the
-#: second, on the scope's target, for an ``aligned(N)`` argument; ``aligned`` alone is
-#: ``measure("aligned", "")``; None when not known
-Measure = Callable[[str, str], "int | None"]
+#: The value of an ``aligned(...)`` argument's text, on the scope's target (``aligned``
+#: alone is ``measure("")``); None when it is no integer constant
+Measure = Callable[[str], "int | None"]
 
 #: Attributes and specifiers that change a layout
 _LAYOUT_WORDS = cached_regex(r"(?<![\w$])_*(?:packed|aligned|ms_struct|gcc_struct|"
@@ -72,7 +71,9 @@ _MARKER = cached_regex(r"__attribute|\[\[|lignas|__declspec")
 TAG_KEYWORD = cached_regex(r"(?<![\w$])(?:struct|union|enum)(?![\w$])")
 _NEXT_TOKEN = cached_regex(r"[^\s]")
 WORD = cached_regex(r"[A-Za-z_$][\w$]*")
-_BODY = cached_regex(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|[{}()\[\];,*]")
+#: A struct body's tokens that delimit its members (strings and character constants skipped:
+#: a digit separator, C23's ``1'000``, starts none)
+_BODY = cached_regex(CHARACTER_CONSTANT + r"|\"(?:[^\"\\\n]|\\.)*\"|[{}()\[\];,*]")
 
 
 class _SourceMarks(NamedTuple):
@@ -222,8 +223,7 @@ def _attributes(groups: list[str], measure: Measure) -> MemberAttributes | Refus
                     return f"__attribute__(({item.strip()})) is not modelled"
                 continue
             word, argument = m.group(1).strip("_"), m.group(2)
-            value = measure("aligned", "") if argument is None \
-                else _constant(argument, measure)
+            value = measure("" if argument is None else argument[1:-1])
             if word == "packed" and argument is None:
                 packed = True
             elif word in ("ms_struct", "gcc_struct") and argument is None:
@@ -274,55 +274,6 @@ def _items(inside: str) -> list[str]:
     items.append(inside[start:])
     return items
 _NUMBER = cached_regex(r"[1-9][0-9]*|0[xX][0-9a-fA-F]+")
-_ARITHMETIC = cached_regex(r"[\s()0-9a-fA-FxX<>*+\-/uUlL]*")
-_MEASURED = cached_regex(r"(?<![\w$])(sizeof|__alignof__|__alignof|_Alignof)\s*\(\s*([^()]*?)\s*\)")
-_SUFFIX = cached_regex(r"(?<=[0-9a-fA-F])[uUlL]+\b")
-
-
-def _constant(argument: str, measure: Measure) -> int | None:
-    """An attribute's argument, when it is integer arithmetic on literals and the sizes
-    and alignments of types (the kernel's ``__aligned__((1 << (6)))``,
-    ``aligned(sizeof(long))``); None for anything else."""
-    parts, at = [], 0
-    for m in _MEASURED.finditer(argument):
-        value = measure(m.group(1), m.group(2))
-        if value is None:
-            return None
-        parts += [argument[at:m.start()], str(value)]
-        at = m.end()
-    argument = "".join(parts) + argument[at:]
-    if not _ARITHMETIC.fullmatch(argument):
-        return None
-    try:
-        tree = ast.parse(_SUFFIX.sub("", argument.strip()), mode="eval").body
-    except SyntaxError:
-        return None
-    return _evaluate(tree)
-
-
-def _binary(op: ast.operator, a: int, b: int) -> int | None:
-    if isinstance(op, ast.Add):
-        return a + b
-    if isinstance(op, ast.Sub):
-        return a - b
-    if isinstance(op, ast.Mult):
-        return a * b
-    if isinstance(op, ast.LShift):
-        return a << b if b < 64 else None
-    if isinstance(op, ast.RShift):
-        return a >> b
-    if isinstance(op, ast.Div):
-        return a // b if b else None
-    return None
-
-
-def _evaluate(node: ast.expr) -> int | None:
-    if isinstance(node, ast.Constant) and type(node.value) is int:
-        return node.value
-    if isinstance(node, ast.BinOp):
-        a, b = _evaluate(node.left), _evaluate(node.right)
-        return None if a is None or b is None or b < 0 else _binary(node.op, a, b)
-    return None
 
 
 def _power_of_two(n: int) -> bool:

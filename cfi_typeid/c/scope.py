@@ -95,8 +95,8 @@ class Scope:
     #: by ``tag#instance``; and of the unnamed ones, by the offset of their keyword in text
     layouts: MutableMapping[str, Any] = field(default_factory=dict)
     anonymous_layouts: dict[int, Any] = field(default_factory=dict)
-    #: (offset in text, value) of each enumerator read since the last enum's definition
-    enum_values: list[tuple[int, int]] = field(default_factory=list)
+    #: (offset in text, value, name) of each enumerator read since the last enum's definition
+    enum_values: list[tuple[int, int, str]] = field(default_factory=list)
     #: typedef names declared with a layout attribute (``__attribute__((aligned(8)))``), which
     #: the types they name do not carry
     aligned_typedefs: set[str] = field(default_factory=set)

@@ -22,6 +22,7 @@ from typing import Sequence
 from .atomic import atomic_of
 from .vectors import VectorAttribute, vector_of
 from .constants import VARIABLE, Unfolded, Variable
+from .conversions import enum_type
 from .typed_int import Typed, of_value
 from .layout import define as define_layout, define_enum as define_enum_layout
 from .declarations import (
@@ -137,9 +138,23 @@ class CTransformer(DeclarationRules):
         self.scope.next_enum_value = 0
         tag = rest[0] if rest and isinstance(rest[0], Token) else None
         base = self._tag(kw, tag, defining=True)
+        self._retype_enumerators(self.scope.base + (kw.start_pos or 0))
         define_enum_layout(self.scope, None if tag is None else str(tag),
                            self.scope.base + (kw.start_pos or 0))
         return base
+
+    def _retype_enumerators(self, kw: int) -> None:
+        """After an enum's closing brace, clang (C, no fixed underlying type) gives each
+        enumerator that does not fit ``int`` the enum's type (:func:`enum_type`): within the
+        body ``enum { B = 0x100000000 }``'s ``B`` is a ``long``, after it an ``unsigned
+        long``."""
+        scope = self.scope
+        values = [(v, name) for at, v, name in scope.enum_values if at > kw]
+        if not all(-(1 << 31) <= v < 1 << 31 for v, _ in values):
+            bits, signed, kind = enum_type([v for v, _ in values], scope.target)
+            for v, name in values:
+                if not -(1 << 31) <= v < 1 << 31:
+                    scope.set_constant(name, Typed(v, bits, signed, kind))
 
     def enum_reference(self, kw: Token, tag: Token) -> Base:
         # (a method of its own, not an alias: mypyc makes a class attribute an instance
@@ -169,7 +184,7 @@ class CTransformer(DeclarationRules):
         constant = of_value(scope.next_enum_value) if value is None else \
             of_value(value) if -(1 << 31) <= value < 1 << 31 else value
         scope.set_constant(str(name), constant)
-        scope.enum_values.append((scope.base + (name.start_pos or 0), constant))
+        scope.enum_values.append((scope.base + (name.start_pos or 0), constant, str(name)))
         scope.next_enum_value = constant + 1
 
     def storage_class(self, tok: Token) -> Keyword:
@@ -400,8 +415,8 @@ class CTransformer(DeclarationRules):
 
     def array_suffix(self, *parts: object) -> int | Variable | None:
         if any(isinstance(p, Unfolded) for p in parts):
-            raise self.scope.error("the array's length calls a function: not a constant "
-                                   "clang folds", 0)
+            raise self.scope.error("the array's length calls a function or reads a function "
+                                   "or variable: not a constant clang folds", 0)
         if any(isinstance(p, Variable) for p in parts):
             return VARIABLE  # a variable length: `A_` (see constants.Variable)
         sizes = [p for p in parts if isinstance(p, int) and not isinstance(p, bool)]

@@ -81,7 +81,8 @@ def c_parser() -> Lark:
 
 def _lark_options() -> dict[str, Any]:
     """The options of the C grammar's Lark parsers (:func:`c_parser`, :func:`_c_checker`)."""
-    return dict(parser="lalr", lexer="contextual", start=["declaration", "target"],
+    return dict(parser="lalr", lexer="contextual",
+                start=["declaration", "target", "attribute_argument"],
                 propagate_positions=False, maybe_placeholders=False, cache=True,
                 lexer_callbacks=dict(_LEXER_CALLBACKS))
 
