@@ -50,8 +50,9 @@ class RegexCache:
     def __init__(self, name: str) -> None:
         key = zlib.crc32((_ENGINE or "").encode())
         self.path = cache_path(f"cfi_typeid-regexes-{name}-{key:08x}.code")
-        self.stored: dict[tuple[str, int], Arguments] | None = None
-        self.new: dict[tuple[str, int], Arguments] = {}
+        # (pattern, flags) -> Arguments; (pattern, _FACTS) -> Facts (see facts)
+        self.stored: dict[tuple[str, int], Any] | None = None
+        self.new: dict[tuple[str, int], Any] = {}
 
     def compile(self, pattern: str, flags: int = 0) -> re.Pattern[str]:
         """``re.compile(pattern, flags)``, its Python half read from the cache when kept."""
@@ -74,7 +75,24 @@ class RegexCache:
             return re.compile(pattern, flags)
         return compiled
 
-    def _load(self) -> dict[tuple[str, int], Arguments]:
+    def facts(self, pattern: str) -> Facts:
+        """:func:`first_chars` and :func:`refers_to_groups` of ``pattern``, kept across runs
+        as its compiled form is (a regex parse each: a batch's lexers read ~60 terminals)."""
+        if _ENGINE is None or os.environ.get("CFI_TYPEID_PARSER_NO_CACHE") == "1":
+            return pattern_facts(pattern)
+        stored = self.stored if self.stored is not None else self._load()
+        found = stored.get((pattern, _FACTS))
+        if isinstance(found, tuple) and len(found) == 2 and isinstance(found[1], bool) \
+                and (found[0] is None or isinstance(found[0], frozenset)):
+            return found
+        facts = pattern_facts(pattern)
+        if len(stored) < _LIMIT:
+            if not self.new:
+                atexit.register(self.save)
+            stored[pattern, _FACTS] = self.new[pattern, _FACTS] = facts
+        return facts
+
+    def _load(self) -> dict[tuple[str, int], Any]:
         found = read_cached(self.path)
         self.stored = found if isinstance(found, dict) else {}
         return self.stored
@@ -120,6 +138,23 @@ def cached_regex(pattern: str, flags: int = 0) -> re.Pattern[str]:
     return _MODULES.compile(pattern, flags)
 
 
+#: A pattern's first characters (None: any) and whether it refers to groups by number.
+Facts = tuple[frozenset[str] | None, bool]
+#: The flags part of the key under which a cache keeps a pattern's facts (no real flags).
+_FACTS = -1
+
+
+def pattern_facts(pattern: str) -> Facts:
+    """:func:`first_chars` and :func:`refers_to_groups` of ``pattern``, from one parse."""
+    if _ENGINE is None:
+        return None, True
+    try:
+        parsed = _parser.parse(pattern, 0)
+    except Exception:  # noqa: BLE001 - a bad pattern: re.compile says so where it is used
+        return None, True
+    return _first_of_parsed(parsed), _refers(list(parsed))
+
+
 def first_chars(pattern: str) -> frozenset[str] | None:
     """The characters a match of ``pattern`` (compiled without flags) can begin with, or None
     when that is not known to be a small set: a pattern that may match the empty string, one
@@ -133,6 +168,10 @@ def first_chars(pattern: str) -> frozenset[str] | None:
         parsed = _parser.parse(pattern, 0)
     except Exception:  # noqa: BLE001 - a bad pattern: re.compile says so where it is used
         return None
+    return _first_of_parsed(parsed)
+
+
+def _first_of_parsed(parsed: Any) -> frozenset[str] | None:
     if parsed.state.flags & re.IGNORECASE:
         return None
     chars, nullable = _first_of(list(parsed))
@@ -226,4 +265,5 @@ def _first_of_set(items: list[tuple[Any, Any]]) -> set[str] | None:
     return chars
 
 
-__all__ = ["RegexCache", "cached_regex", "first_chars", "refers_to_groups"]
+__all__ = ["Facts", "RegexCache", "cached_regex", "first_chars", "pattern_facts",
+           "refers_to_groups"]

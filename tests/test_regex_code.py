@@ -151,3 +151,21 @@ def test_first_chars_hold_for_every_match(pattern: str) -> None:
     (r"[a-z]+", False), (r"[a", True)])
 def test_refers_to_groups(pattern: str, refers: bool) -> None:
     assert regex_code.refers_to_groups(pattern) is refers
+
+
+def test_facts_are_kept_across_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pattern's first characters and group references are stored with the compiled
+    patterns and read back without a parse; a damaged entry is worked out again."""
+    one = _cache(tmp_path, monkeypatch)
+    expected = (frozenset("t"), False)
+    assert one.facts("(typedef)(?!x)") == expected == regex_code.pattern_facts("(typedef)(?!x)")
+    assert one.facts("(a)\\1") == (frozenset("a"), True)
+    one.save()
+    two = regex_code.RegexCache("test")
+    monkeypatch.setattr(regex_code._parser, "parse", None)  # (no parse allowed)
+    assert two.facts("(typedef)(?!x)") == expected
+    monkeypatch.undo()
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    three = regex_code.RegexCache("test")
+    three._load()[("(typedef)(?!x)", regex_code._FACTS)] = ("damaged",)
+    assert three.facts("(typedef)(?!x)") == expected

@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from .tables import Rule, Tables, Terminal
 from ..memo import remember
-from ..regex_code import RegexCache, first_chars, refers_to_groups
+from ..regex_code import Facts, RegexCache
 
 
 class Unparsable(Exception):
@@ -77,6 +77,9 @@ _EMPTY = Meta(0, True)
 #: The lexers' patterns (one per set of terminals a parser state accepts), compiled once
 #: across runs: a Rust run needs ~70 of them, ~12 ms to compile.
 _LEXERS = RegexCache("lexers")
+#: A warm lexer's patterns by first character and its terminals' facts (see _StateLexer),
+#: apart: a one-off run, never warm, reads none of them.
+_SPLIT = RegexCache("lexers-split")
 
 
 class Node(NamedTuple):
@@ -134,22 +137,23 @@ class _StateLexer:
         chosen = tuple(i for i, first in enumerate(firsts) if first is None or char in first)
         found = self.by_names.get(chosen)
         if found is None:
-            found = self.pattern if len(chosen) == len(firsts) else _LEXERS.compile(
+            found = self.pattern if len(chosen) == len(firsts) else _SPLIT.compile(
                 _alternation(self.skip, [self.terminals[i] for i in chosen]))
             self.by_names[chosen] = found
         self.by_char[char] = found
         return found
 
 
-_FACTS: dict[str, tuple[frozenset[str] | None, bool]] = {}
+_FACTS: dict[str, Facts] = {}
 
 
-def _terminal_facts(regexp: str) -> tuple[frozenset[str] | None, bool]:
-    """A terminal's first characters (None: any) and whether it refers to groups, once per
-    process (a regex parse each: ~3 ms for the C grammar's terminals)."""
+def _terminal_facts(regexp: str, cache: RegexCache = _SPLIT) -> Facts:
+    """A terminal's first characters (None: any) and whether it refers to groups: kept in
+    ``cache`` across runs (a regex parse each, ~3 ms for the C grammar's terminals), and
+    looked up once per process."""
     facts = _FACTS.get(regexp)
     if facts is None:
-        facts = _FACTS[regexp] = (first_chars(regexp), refers_to_groups(regexp))
+        facts = _FACTS[regexp] = cache.facts(regexp)
     return facts
 
 
@@ -255,7 +259,8 @@ class Parser:
         self._trailing = _LEXERS.compile(self._skip)  # ignored text up to the end
         # what ignored text can begin with: where a token is looked for at one of these, the
         # character after the ignored text picks the lexer's pattern (see _StateLexer)
-        blanks = [first_chars(self._terminals[n].regexp) for n in sorted(self._ignore)]
+        blanks = [_terminal_facts(self._terminals[n].regexp, _LEXERS)[0]
+                  for n in sorted(self._ignore)]
         self._split = all(b is not None for b in blanks)
         self._blanks: frozenset[str] = frozenset().union(*(b for b in blanks if b is not None)
                                                          ) if self._split else frozenset()
