@@ -321,3 +321,29 @@ def test_typed_c_module_gives_byte_identical_output(tmp_path: Path) -> None:
         assert not proc.stderr, proc.stderr.decode()
         outputs.append(proc.stdout)
     assert outputs[0].count(b"\n") == len(lines) and outputs[0] == outputs[1]
+
+
+def test_a_state_lexer_split_by_first_character_matches_as_the_whole() -> None:
+    """:meth:`lalr._StateLexer.pattern_for`: at every position of C text, for the master
+    lexer and every state's, the pattern picked by the first character after the blanks
+    finds the same terminal, span and end as the pattern of all the state's terminals."""
+    from cfi_typeid.c import syntax
+    tables = lalr_tables.load_tables("c", syntax._grammar(), syntax.c_parser)
+    reference = lalr.Parser(tables, object())
+    lexers = [reference._master_lexer()]
+    lexers += [reference._lexer(state) for state in range(len(tables.states))]
+    texts = ["unsigned long f(const char *restrict s, int (*cb)(void), ...);",
+             "  struct _x __attribute__ x[0x1fu] = 'a' << 3 >= 4 -> y . z ... _Atomic ( int )",
+             "typedef __int128 i128;\n\t_Bool b; /* */ 07 1'000ul é $q"]
+    for lexer in {id(x): x for x in lexers}.values():
+        for text in texts:
+            for pos in range(len(text) + 1):
+                q = reference._trailing.match(text, pos).end()
+                whole = lexer.pattern.match(text, pos)
+                split = lexer.pattern_for(text[q] if q < len(text) else "").match(text, pos)
+                if whole is None:
+                    assert split is None, (text, pos)
+                    continue
+                assert split is not None and split.lastgroup == whole.lastgroup, (text, pos)
+                assert split.span(whole.lastgroup) == whole.span(whole.lastgroup)
+                assert split.end() == whole.end()

@@ -104,3 +104,68 @@ def test_every_package_pattern_is_the_one_re_makes() -> None:
                 assert value == re.compile(value.pattern, value.flags), (info.name, value)
                 seen += 1
     assert seen > 50
+
+
+_FIRST_CASES = [
+    (r"(typedef)(?![A-Za-z0-9_$])", "t"),
+    (r"[A-Za-z_$][A-Za-z0-9_$]*", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_$"),
+    (r"(?:x|y?)z", "xyz"),
+    (r"(?=a)b", "b"),
+    (r"_Atomic\s*\(", "_"),
+    (r"<=|>=|<|>", "<>"),
+    (r"(0[xX][0-9a-f]+|[1-9][0-9]*)u?", "0123456789"),
+    (r"(?>ab|c)d", "ac"),
+    (r"a{0,2}b", "ab"),
+    (r"'([^'\\\n]|\\.)+'", "'"),
+]
+
+
+@pytest.mark.parametrize(("pattern", "first"), _FIRST_CASES)
+def test_first_chars_are_where_a_match_can_begin(pattern: str, first: str) -> None:
+    assert regex_code.first_chars(pattern) == frozenset(first)
+
+
+@pytest.mark.parametrize("pattern", [r"a*", r"(?i:ab)", r"(?i)ab", r"\w+", r".x", r"[^a]",
+                                     r"\d", r"[\u0100-\uffff]", r"(?:)", r"\bx?", r"[a"])
+def test_first_chars_unknown(pattern: str) -> None:
+    """Unknown (None) wherever a match may begin with a character not listed: empty
+    matches, case folding, Unicode-wide classes, negations, wide ranges, bad patterns."""
+    assert regex_code.first_chars(pattern) is None
+
+
+@pytest.mark.parametrize("pattern", [p for p, _ in _PATTERNS if p] + [p for p, _ in _FIRST_CASES])
+def test_first_chars_hold_for_every_match(pattern: str) -> None:
+    """Sound: no text whose match begins with a character left out of the set matches."""
+    first = regex_code.first_chars(pattern)
+    if first is None:
+        return
+    compiled = re.compile(pattern)
+    for text in _TEXTS + [chr(c) + tail for c in range(0x180) for tail in ("", "b", "bd", "z")]:
+        m = compiled.match(text)
+        assert m is None or m.end() == 0 and not text or text[0] in first, (pattern, text)
+
+
+@pytest.mark.parametrize(("pattern", "refers"), [
+    (r"(a)\1", True), (r"(?P<x>a)(?P=x)", True), (r"(a)?(?(1)b|c)", True),
+    (r"(?:x(?:y(a)\1))", True), (r"a|b(c)\1", True), (r"(typedef)(?!x)", False),
+    (r"[a-z]+", False), (r"[a", True)])
+def test_refers_to_groups(pattern: str, refers: bool) -> None:
+    assert regex_code.refers_to_groups(pattern) is refers
+
+
+def test_facts_are_kept_across_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pattern's first characters and group references are stored with the compiled
+    patterns and read back without a parse; a damaged entry is worked out again."""
+    one = _cache(tmp_path, monkeypatch)
+    expected = (frozenset("t"), False)
+    assert one.facts("(typedef)(?!x)") == expected == regex_code.pattern_facts("(typedef)(?!x)")
+    assert one.facts("(a)\\1") == (frozenset("a"), True)
+    one.save()
+    two = regex_code.RegexCache("test")
+    monkeypatch.setattr(regex_code._parser, "parse", None)  # (no parse allowed)
+    assert two.facts("(typedef)(?!x)") == expected
+    monkeypatch.undo()
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    three = regex_code.RegexCache("test")
+    three._load()[("(typedef)(?!x)", regex_code._FACTS)] = ("damaged",)
+    assert three.facts("(typedef)(?!x)") == expected

@@ -537,13 +537,13 @@ def repeated_parameter(text: str, start: int, typedefs: Container[str]
             return None
 
 
-#: A word the parameter list could name twice: before a ",", ")" or "(" (after brackets).
-#: A superset is as good (more candidates only send more declarations to the closer look),
-#: so the pattern is the cheap one: no look-behind for a word's start (a suffix of a word is
-#: tried only where the whole word failed, and fails the same way), and the look-ahead stops
-#: at a bracket.  (~40% less time than the exact pattern, which a look-behind tried at every
-#: position.)
-_CANDIDATE = cached_regex(r"[A-Za-z_$][\w$]*+(?=\s*[,)(\[])")
+#: A word the parameter list could name twice: a whole word (not after a word character)
+#: before a ",", ")" or "(" (after brackets).  Matched in the declaration cut out of the
+#: text, so that its first word counts as whole.  (The look-behind, tried at every position,
+#: costs less than the matches inside words that a pattern without it tries and fails:
+#: ~22% less time on the benchmark's lines; a superset would do as well, as more candidates
+#: only send more declarations to the closer look.)
+_CANDIDATE = cached_regex(r"(?<![\w$])[A-Za-z_$][\w$]*+(?=\s*[,)(\[])")
 _BRACES = cached_regex(r"[{}]")
 
 
@@ -554,7 +554,7 @@ def _may_repeat(text: str, start: int, typedefs: Container[str]) -> bool:
     end = len(text) if end < 0 else end
     if text.find("{", start, end) >= 0:
         return True
-    names = [w for w in _CANDIDATE.findall(text, start, end)
+    names = [w for w in _CANDIDATE.findall(text[start:end])
              if w not in _NOT_NAMES and w not in typedefs]
     return len(names) != len(set(names))
 

@@ -20,7 +20,7 @@ from ..errors import NotExpressibleError
 from ..model import (
     Array, Atomic, BitInt, CInt, CInteger, Complex, ConstValue, DynTrait, Encoded, FixedInteger,
     FunctionType, Named, Pointer, Primitive, Projection, Qualified, Reference, RustPath, Scalar,
-    Slice, TYPEDEF_NAMED, Tuple, Type, Vector,
+    Slice, TYPEDEF_NAMED, Tuple, Type, VOID, Vector,
 )
 from ..regex_code import cached_regex
 
@@ -67,7 +67,7 @@ class CRenderer:
                 return f"{'' if signed else 'unsigned '}_BitInt({bits})"
             case Complex(element):
                 if not isinstance(element, (CInteger, Primitive, BitInt)) \
-                        or element in (Primitive(Scalar.VOID), Primitive(Scalar.BOOL)):
+                        or element in (VOID, _BOOL):
                     raise NotExpressibleError("C has _Complex only of arithmetic types")
                 return f"_Complex {self.leaf(element)}"
             case Atomic(base):
@@ -150,7 +150,7 @@ class CRenderer:
                 return _join(leaf, inner)
             case Array(element, length):
                 if isinstance(_unqualified(element), FunctionType) \
-                        or _unqualified(element) == Primitive(Scalar.VOID):
+                        or _unqualified(element) == VOID:
                     raise NotExpressibleError("C has no arrays of functions or of void")
                 size = "" if length is None else self.array_length(length)
                 return self.declarator(element, f"{inner}[{size}]")
@@ -193,7 +193,7 @@ class CRenderer:
 
     def parameter(self, t: Type, index: int) -> str:
         """One parameter declaration (tests override: ``int a[]`` for ``int *``)."""
-        if _unqualified(t) == Primitive(Scalar.VOID):
+        if _unqualified(t) == VOID:
             raise NotExpressibleError("a C parameter cannot have type void")
         return self.declarator(t, "")
 
@@ -321,6 +321,10 @@ def _atomic_tags(t: Type, under: bool, found: set[Named]) -> set[Named]:
         case _:
             pass
     return found
+
+
+#: (one object each, not one made per parameter rendered to compare with)
+_BOOL = Primitive(Scalar.BOOL)
 
 
 def _qualify(t: Type, const: bool, volatile: bool, restrict: bool) -> Type:

@@ -33,7 +33,7 @@ from .tables import Rule, Tables, built_parser
 from ..cache_files import cache_path, read_cached, write_cached
 
 #: Bumped whenever the generated code changes.
-GENERATOR_VERSION = 6
+GENERATOR_VERSION = 7
 
 
 class CompiledParser(Parser):
@@ -296,7 +296,10 @@ def _kept_starts(keep: tuple[tuple[int, bool], ...]) -> str:
 def _lex_step(reuse: bool) -> list[str]:
     """The start of one step of the parse loop, the same in the exec'd and the typed loop: a
     reused value taken where the reuse memo has one, else the next token matched by the state's
-    lexer (the master lexer first while cold, checked against the state's accepts)."""
+    lexer (the master lexer first while cold, checked against the state's accepts), with the
+    pattern of the terminals that can begin with the token's first character (the one after
+    any ignored text: see :meth:`cfi_typeid.parsing.lalr._StateLexer.pattern_for`) once warm
+    (a one-off run's few tokens would not pay for reading the terminals' first characters)."""
     def when(flag: bool, *code: str) -> list[str]:
         return list(code) if flag else []
 
@@ -317,7 +320,14 @@ def _lex_step(reuse: bool) -> list[str]:
               "                began[len(S)] = (top, found)"),
         "        if pos < size_text:",
         "            lexer = lexers[top] or (self._lexer(top) if warm else master)",
-        "            m = lexer.pattern.match(text, pos)",
+        "            if warm:",
+        "                c = text[pos]",
+        "                if c in blanks:",
+        "                    q = trailing.match(text, pos).end()",
+        "                    c = text[q] if q < size_text else ''",
+        "                m = (lexer.by_char.get(c) or lexer.pattern_for(c)).match(text, pos)",
+        "            else:",
+        "                m = lexer.pattern.match(text, pos)",
         "            if m is not None and lexer is master:",
         "                accepts = states[top]",
         "                kind = m.lastgroup",
@@ -341,7 +351,7 @@ def _driver(positions: bool, callbacks: bool, reuse: bool) -> list[str]:
     return [
         "def parse(self, text, state, end_state, reuse, master, warm):",
         "    states, lexers, reductions = self._states, self._lexers, self._reductions",
-        "    silent, trailing = self._silent, self._trailing",
+        "    silent, trailing, blanks = self._silent, self._trailing, self._blanks",
         "    new_token = str.__new__",
         *when(callbacks, "    user_callbacks = self._user_callbacks"),
         *when(reuse,

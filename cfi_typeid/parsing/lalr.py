@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from .tables import Rule, Tables, Terminal
 from ..memo import remember
-from ..regex_code import RegexCache
+from ..regex_code import Facts, RegexCache
 
 
 class Unparsable(Exception):
@@ -77,6 +77,9 @@ _EMPTY = Meta(0, True)
 #: The lexers' patterns (one per set of terminals a parser state accepts), compiled once
 #: across runs: a Rust run needs ~70 of them, ~12 ms to compile.
 _LEXERS = RegexCache("lexers")
+#: A warm lexer's patterns by first character and its terminals' facts (see _StateLexer),
+#: apart: a one-off run, never warm, reads none of them.
+_SPLIT = RegexCache("lexers-split")
 
 
 class Node(NamedTuple):
@@ -88,20 +91,92 @@ class Node(NamedTuple):
 
 # ---- the contextual lexer ---------------------------------------------------------------------
 
-class _StateLexer(NamedTuple):
-    pattern: re.Pattern[str]
-    unless: dict[str, dict[str, str]]  # regexp terminal -> {string: string terminal}
+class _StateLexer:
+    """One state's lexer: ``pattern`` tries every terminal, in Lark's order; ``by_char``
+    holds, for a character a token begins with (after the ignored text), the pattern of the
+    terminals that can begin with it, in the same order (see :meth:`pattern_for`)."""
+
+    __slots__ = ("pattern", "unless", "skip", "terminals", "split", "firsts", "by_char",
+                 "by_names")
+
+    def __init__(self, pattern: re.Pattern[str], unless: dict[str, dict[str, str]], skip: str,
+                 terminals: tuple[tuple[str, str], ...], split: bool) -> None:
+        self.pattern = pattern
+        self.unless = unless  # regexp terminal -> {string: string terminal}
+        self.skip = skip
+        self.terminals = terminals  # (name, regexp), in the order tried
+        self.split = split
+        #: each terminal's first characters (None: any), found at the first pattern_for
+        self.firsts: tuple[frozenset[str] | None, ...] | None = None
+        self.by_char: dict[str, re.Pattern[str]] = {}
+        self.by_names: dict[tuple[int, ...], re.Pattern[str]] = {}
+
+    def pattern_for(self, char: str) -> re.Pattern[str]:
+        """The pattern that matches where ``pattern`` does, as ``pattern`` does, at a place
+        whose first character after the ignored text is ``char`` ("" at the end).
+
+        An alternation is tried in order and its first alternative that matches wins, so
+        leaving out the alternatives that cannot begin with ``char`` changes neither which
+        one wins nor its span; and the ignored text before a token is possessive (never
+        given back), so where the token begins does not depend on the alternatives.  The
+        groups keep their names (the parse loop reads nothing else); lexers whose terminals
+        refer to groups by number are never split.  One pattern of every terminal, which
+        the regex engine enters in turn, costs a few thousand instructions a token; one of
+        the few that can begin with the character, a fraction of that."""
+        if len(char) != 1 or ord(char) > 0xFF or not self.split:
+            if not char:
+                self.by_char[char] = self.pattern  # (at the end of the text: all of them)
+            return self.pattern  # (a rare character: not kept)
+        firsts = self.firsts
+        if firsts is None:
+            if any(_terminal_facts(regexp)[1] for _, regexp in self.terminals):
+                self.split = False  # (a back reference counts groups from the start)
+                return self.pattern
+            firsts = self.firsts = tuple(_terminal_facts(regexp)[0]
+                                         for _, regexp in self.terminals)
+        chosen = tuple(i for i, first in enumerate(firsts) if first is None or char in first)
+        found = self.by_names.get(chosen)
+        if found is None:
+            found = self.pattern if len(chosen) == len(firsts) else _SPLIT.compile(
+                _alternation(self.skip, [self.terminals[i] for i in chosen]))
+            self.by_names[chosen] = found
+        self.by_char[char] = found
+        return found
 
 
-def _state_lexer(terminals: Iterable[Terminal], skip: str, embeds: Mapping[str, list[str]]
-                 ) -> _StateLexer:
+_FACTS: dict[str, Facts] = {}
+
+
+def _terminal_facts(regexp: str, cache: RegexCache = _SPLIT) -> Facts:
+    """A terminal's first characters (None: any) and whether it refers to groups: kept in
+    ``cache`` across runs (a regex parse each, ~3 ms for the C grammar's terminals), and
+    looked up once per process."""
+    facts = _FACTS.get(regexp)
+    if facts is None:
+        facts = _FACTS[regexp] = cache.facts(regexp)
+    return facts
+
+
+def _alternation(skip: str, terminals: list[tuple[str, str]]) -> str:
+    """The text of a lexer's pattern: the ignored text, then the first of ``terminals``
+    (name, regexp) that matches, as a group of its name."""
+    return skip + "(?:" + ("|".join(f"(?P<{name}>{regexp})" for name, regexp in terminals)
+                           or "(?!)") + ")"  # no terminal: never matches
+
+
+def _state_lexer(terminals: Iterable[Terminal], skip: str, embeds: Mapping[str, list[str]],
+                 split: bool = True) -> _StateLexer:
     """Lark's ``BasicLexer`` over ``terminals``: ordered as Lark orders them, with string
     terminals that a regexp terminal of the same priority matches folded into it.
 
     ``skip`` (see :func:`_skip_pattern`) matches the ignored text before a token: ignored
     terminals (whitespace) are a prefix of every token instead of tokens of their own, which
     halves the matches.  That is Lark's behaviour as long as no other terminal can start where
-    an ignored one matches, as holds for whitespace in our grammars."""
+    an ignored one matches, as holds for whitespace in our grammars.
+
+    ``split``: whether the lexer may match with the terminals that can begin with a token's
+    first character only (:meth:`_StateLexer.pattern_for`), which needs that character known:
+    the characters that ignored text can begin with must be known."""
     ordered = sorted(terminals, key=lambda t: (-t.priority, -t.max_width, -t.value_len, t.name))
     by_name = {t.name: t for t in ordered}
     unless: dict[str, dict[str, str]] = {}
@@ -116,9 +191,9 @@ def _state_lexer(terminals: Iterable[Terminal], skip: str, embeds: Mapping[str, 
     kept = [t for t in ordered if t.name not in embedded]
     if len(kept) > 99:
         raise ValueError("too many terminals in one state for one regular expression")
-    pattern = _LEXERS.compile(skip + "(?:" + ("|".join(f"(?P<{t.name}>{t.regexp})" for t in kept)
-                                         or "(?!)") + ")")  # no terminal: never matches
-    return _StateLexer(pattern, unless)
+    alternatives = tuple((t.name, t.regexp) for t in kept)
+    pattern = _LEXERS.compile(_alternation(skip, list(alternatives)))
+    return _StateLexer(pattern, unless, skip, alternatives, split)
 
 
 def _skip_pattern(ignore: Iterable[Terminal]) -> str:
@@ -182,6 +257,13 @@ class Parser:
         self._parses = 0
         self._skip = _skip_pattern(self._terminals[n] for n in sorted(self._ignore))
         self._trailing = _LEXERS.compile(self._skip)  # ignored text up to the end
+        # what ignored text can begin with: where a token is looked for at one of these, the
+        # character after the ignored text picks the lexer's pattern (see _StateLexer)
+        blanks = [_terminal_facts(self._terminals[n].regexp, _LEXERS)[0]
+                  for n in sorted(self._ignore)]
+        self._split = all(b is not None for b in blanks)
+        self._blanks: frozenset[str] = frozenset().union(*(b for b in blanks if b is not None)
+                                                         ) if self._split else frozenset()
         # reused values (see parse): the states with a goto on that rule, and its rules
         self._reused_gotos: dict[int, int] = {}
         self._reused_rules: frozenset[int] = frozenset()
@@ -261,7 +343,7 @@ class Parser:
     def _master_lexer(self) -> _StateLexer:
         self._master = _state_lexer(
             (t for t in self._terminals.values() if t.name not in self._ignore), self._skip,
-            self._tables.embeds)
+            self._tables.embeds, self._split)
         return self._master
 
     def _lexer(self, state: int) -> _StateLexer:
@@ -269,7 +351,7 @@ class Parser:
         lexer = self._by_accepts.get(accepts)
         if lexer is None:
             lexer = _state_lexer((self._terminals[n] for n in accepts), self._skip,
-                                 self._tables.embeds)
+                                 self._tables.embeds, self._split)
             self._by_accepts[accepts] = lexer
         self._lexers[state] = lexer
         return lexer
