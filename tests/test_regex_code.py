@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import cfi_typeid
-from cfi_typeid import regex_code
+from cfi_typeid import regex_code, regex_facts
 
 _PATTERNS = [
     (r"[A-Za-z_$][\w$]*", 0),
@@ -122,7 +122,7 @@ _FIRST_CASES = [
 
 @pytest.mark.parametrize(("pattern", "first"), _FIRST_CASES)
 def test_first_chars_are_where_a_match_can_begin(pattern: str, first: str) -> None:
-    assert regex_code.first_chars(pattern) == frozenset(first)
+    assert regex_facts.first_chars(pattern) == frozenset(first)
 
 
 @pytest.mark.parametrize("pattern", [r"a*", r"(?i:ab)", r"(?i)ab", r"\w+", r".x", r"[^a]",
@@ -130,13 +130,13 @@ def test_first_chars_are_where_a_match_can_begin(pattern: str, first: str) -> No
 def test_first_chars_unknown(pattern: str) -> None:
     """Unknown (None) wherever a match may begin with a character not listed: empty
     matches, case folding, Unicode-wide classes, negations, wide ranges, bad patterns."""
-    assert regex_code.first_chars(pattern) is None
+    assert regex_facts.first_chars(pattern) is None
 
 
 @pytest.mark.parametrize("pattern", [p for p, _ in _PATTERNS if p] + [p for p, _ in _FIRST_CASES])
 def test_first_chars_hold_for_every_match(pattern: str) -> None:
     """Sound: no text whose match begins with a character left out of the set matches."""
-    first = regex_code.first_chars(pattern)
+    first = regex_facts.first_chars(pattern)
     if first is None:
         return
     compiled = re.compile(pattern)
@@ -150,7 +150,7 @@ def test_first_chars_hold_for_every_match(pattern: str) -> None:
     (r"(?:x(?:y(a)\1))", True), (r"a|b(c)\1", True), (r"(typedef)(?!x)", False),
     (r"[a-z]+", False), (r"[a", True)])
 def test_refers_to_groups(pattern: str, refers: bool) -> None:
-    assert regex_code.refers_to_groups(pattern) is refers
+    assert regex_facts.refers_to_groups(pattern) is refers
 
 
 def test_facts_are_kept_across_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -158,7 +158,7 @@ def test_facts_are_kept_across_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     patterns and read back without a parse; a damaged entry is worked out again."""
     one = _cache(tmp_path, monkeypatch)
     expected = (frozenset("t"), False)
-    assert one.facts("(typedef)(?!x)") == expected == regex_code.pattern_facts("(typedef)(?!x)")
+    assert one.facts("(typedef)(?!x)") == expected == regex_facts.pattern_facts("(typedef)(?!x)")
     assert one.facts("(a)\\1") == (frozenset("a"), True)
     one.save()
     two = regex_code.RegexCache("test")

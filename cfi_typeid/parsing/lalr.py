@@ -31,7 +31,8 @@ from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from .tables import Rule, Tables, Terminal
 from ..memo import remember
-from ..regex_code import Facts, RegexCache
+from ..regex_code import RegexCache
+from ..regex_facts import Facts
 
 
 class Unparsable(Exception):
