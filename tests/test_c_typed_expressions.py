@@ -129,7 +129,8 @@ def test_typed_expressions_are_clangs(text: str, target: str) -> None:
 @needs_clang
 @pytest.mark.parametrize("text, reason", [
     ("long v;\nvoid f(__typeof__(v + 1));", "__typeof__ of this expression is not supported"),
-    ("int x;\nvoid f(int (*)[x]);", "reads a function or variable"),
+    ("int x;\nvoid f(int (*)[x]);", "reads a function, a variable or a pointer"),
+    ("void f(int (*)[(void *)0 == 0]);", "reads a function, a variable or a pointer"),
     ("int x;\nenum { E = x };\nvoid f(int);", "E's value is not a constant"),
     ("int x;\nvoid f(int (*)[sizeof(-x)]);", "sizeof of an expression"),
     ("void f(int (*)[sizeof(*(1 ? (int *)0 : (long *)0))]);", "sizeof of an expression"),

@@ -415,8 +415,9 @@ class CTransformer(DeclarationRules):
 
     def array_suffix(self, *parts: object) -> int | Variable | None:
         if any(isinstance(p, Unfolded) for p in parts):
-            raise self.scope.error("the array's length calls a function or reads a function "
-                                   "or variable: not a constant clang folds", 0)
+            raise self.scope.error("the array's length calls a function or reads a function, "
+                                   "a variable or a pointer: not a constant clang folds (it "
+                                   "makes the array variable-length)", 0)
         if any(isinstance(p, Variable) for p in parts):
             return VARIABLE  # a variable length: `A_` (see constants.Variable)
         sizes = [p for p in parts if isinstance(p, int) and not isinstance(p, bool)]
