@@ -293,6 +293,12 @@ def _kept_starts(keep: tuple[tuple[int, bool], ...]) -> str:
     return f"[{', '.join(parts)}]"
 
 
+def _when(flag: bool, *code: str) -> list[str]:
+    """The lines ``code`` where ``flag`` holds, else none: a part of the generated parse loop
+    that only some parsers need (the exec'd and the typed generator use it)."""
+    return list(code) if flag else []
+
+
 def _lex_step(reuse: bool) -> list[str]:
     """The start of one step of the parse loop, the same in the exec'd and the typed loop: a
     reused value taken where the reuse memo has one, else the next token matched by the state's
@@ -300,14 +306,11 @@ def _lex_step(reuse: bool) -> list[str]:
     pattern of the terminals that can begin with the token's first character (the one after
     any ignored text: see :meth:`cfi_typeid.parsing.lalr._StateLexer.pattern_for`) once warm
     (a one-off run's few tokens would not pay for reading the terminals' first characters)."""
-    def when(flag: bool, *code: str) -> list[str]:
-        return list(code) if flag else []
-
     return [
         "        token = None",
         "        m = None",
         "        top = S[-1]",
-        *when(reuse,
+        *_when(reuse,
               "        if reused_gotos is not None and top in reused_gotos and pos < size_text:",
               "            found = span_key(text, pos)",
               "            if found is not None:",
@@ -345,23 +348,20 @@ def _lex_step(reuse: bool) -> list[str]:
 def _driver(positions: bool, callbacks: bool, reuse: bool) -> list[str]:
     """The parse loop: :meth:`cfi_typeid.parsing.lalr.Parser.parse` with the parts this parser
     does not need left out."""
-    def when(flag: bool, *code: str) -> list[str]:
-        return list(code) if flag else []
-
     return [
         "def parse(self, text, state, end_state, reuse, master, warm):",
         "    states, lexers, reductions = self._states, self._lexers, self._reductions",
         "    silent, trailing, blanks = self._silent, self._trailing, self._blanks",
         "    new_token = str.__new__",
-        *when(callbacks, "    user_callbacks = self._user_callbacks"),
-        *when(reuse,
+        *_when(callbacks, "    user_callbacks = self._user_callbacks"),
+        *_when(reuse,
               "    reused_gotos = self._reused_gotos if reuse is not None else None",
               "    memo = reuse if reuse is not None else {}",
               "    reused_rules, span_key = self._reused_kept, self._span_key",
               "    began = {}"),
         "    S = [state]",
         "    V = []",
-        *when(positions, "    P = []", "    I = []"),
+        *_when(positions, "    P = []", "    I = []"),
         "    pos, size_text = 0, len(text)",
         "    master_pattern = master.pattern",
         "    master_unless = master.unless",
@@ -382,12 +382,12 @@ def _driver(positions: bool, callbacks: bool, reuse: bool) -> list[str]:
         "                        token.type = retyped",
         "                    else:",
         "                        token.type = kind",
-        *when(callbacks,
+        *_when(callbacks,
               "                        if kind in user_callbacks:",
               "                            token = user_callbacks[kind](token)"),
         "                else:",
         "                    token.type = kind",
-        *when(callbacks,
+        *_when(callbacks,
               "                    if kind in user_callbacks:",
               "                        token = user_callbacks[kind](token)"),
         "                kind = token.type",
@@ -404,11 +404,11 @@ def _driver(positions: bool, callbacks: bool, reuse: bool) -> list[str]:
         "                    raise Unparsable(pos)",
         "                S.append(action)",
         "                V.append(token)",
-        *when(positions, "                P.append(at)", "                I.append(None)"),
+        *_when(positions, "                P.append(at)", "                I.append(None)"),
         "                break",
         "            reductions[~action](V, S, P, I)" if positions else
         "            reductions[~action](V, S)",
-        *when(reuse,
+        *_when(reuse,
               "            if reused_gotos is not None and ~action in reused_rules:",
               "                _keep_reused(memo, began.get(len(S) - 1), S[-2], m, V[-1])"),
         "            if end and S[-1] == end_state:",

@@ -25,7 +25,7 @@ from __future__ import annotations
 import marshal
 from typing import Any
 
-from .compiled import _lex_step
+from .compiled import _lex_step, _when
 from .tables import Rule, Tables, table_data
 
 
@@ -142,9 +142,6 @@ def _reduction(rule: Rule, method: str | None, goto: str) -> list[str]:
 
 def _driver(callbacks: bool, reuse: bool) -> list[str]:
     """The parse loop of :func:`cfi_typeid.parsing.compiled._driver`, typed."""
-    def when(flag: bool, *code: str) -> list[str]:
-        return list(code) if flag else []
-
     return [
         "def parse(self: Any, text: str, state: int, end_state: int,",
         "          reuse: dict[tuple[int, str], Any] | None, master: Any, warm: bool) -> Any:",
@@ -162,8 +159,8 @@ def _driver(callbacks: bool, reuse: bool) -> list[str]:
         "    lexer: Any",
         "    kind: str",
         "    value: Any",
-        *when(callbacks, "    user_callbacks: dict[str, Any] = self._user_callbacks"),
-        *when(reuse,
+        *_when(callbacks, "    user_callbacks: dict[str, Any] = self._user_callbacks"),
+        *_when(reuse,
               "    reused_gotos: dict[int, int] | None = "
               "self._reused_gotos if reuse is not None else None",
               "    memo: dict[tuple[int, str], Any] = reuse if reuse is not None else {}",
@@ -194,12 +191,12 @@ def _driver(callbacks: bool, reuse: bool) -> list[str]:
         "                        token.type = retyped",
         "                    else:",
         "                        token.type = kind",
-        *when(callbacks,
+        *_when(callbacks,
               "                        if kind in user_callbacks:",
               "                            token = user_callbacks[kind](token)"),
         "                else:",
         "                    token.type = kind",
-        *when(callbacks,
+        *_when(callbacks,
               "                    if kind in user_callbacks:",
               "                        token = user_callbacks[kind](token)"),
         "                kind = token.type",
@@ -217,7 +214,7 @@ def _driver(callbacks: bool, reuse: bool) -> list[str]:
         "                V.append(token)",
         "                break",
         "            reductions.reduce(~action, V, S)",
-        *when(reuse,
+        *_when(reuse,
               "            if reused_gotos is not None and ~action in reused_rules:",
               "                _keep_reused(memo, began.get(len(S) - 1), S[-2], m, V[-1])"),
         "            if end and S[-1] == end_state:",
