@@ -60,10 +60,10 @@ class RegexCache:
 
     def compile(self, pattern: str, flags: int = 0) -> re.Pattern[str]:
         """``re.compile(pattern, flags)``, its Python half read from the cache when kept."""
-        if _ENGINE is None or os.environ.get("CFI_TYPEID_PARSER_NO_CACHE") == "1":
+        stored = self._entries()
+        if stored is None:
             return re.compile(pattern, flags)
         flags = int(flags)
-        stored = self.stored if self.stored is not None else self._load()
         arguments = stored.get((pattern, flags))
         if arguments is None:
             arguments = _arguments(pattern, flags)
@@ -77,11 +77,11 @@ class RegexCache:
         return compiled
 
     def facts(self, pattern: str) -> Facts:
-        """:func:`first_chars` and :func:`refers_to_groups` of ``pattern``, kept across runs
-        as its compiled form is (a regex parse each: a batch's lexers read ~60 terminals)."""
-        if _ENGINE is None or os.environ.get("CFI_TYPEID_PARSER_NO_CACHE") == "1":
+        """:func:`~cfi_typeid.regex_facts.pattern_facts` of ``pattern``, kept across runs as
+        its compiled form is (a regex parse each: a batch's lexers read ~60 terminals)."""
+        stored = self._entries()
+        if stored is None:
             return pattern_facts(pattern)
-        stored = self.stored if self.stored is not None else self._load()
         found = stored.get((pattern, _FACTS))
         if isinstance(found, tuple) and len(found) == 2 and isinstance(found[1], bool) \
                 and (found[0] is None or isinstance(found[0], frozenset)):
@@ -99,9 +99,13 @@ class RegexCache:
                 _UNSAVED.append(self)
             stored[key] = self.new[key] = value
 
-    def _load(self) -> dict[tuple[str, int], Any]:
-        found = read_cached(self.path)
-        self.stored = found if isinstance(found, dict) else {}
+    def _entries(self) -> dict[tuple[str, int], Any] | None:
+        """What the file holds, read at the first call (None: the cache is off)."""
+        if _ENGINE is None or os.environ.get("CFI_TYPEID_PARSER_NO_CACHE") == "1":
+            return None
+        if self.stored is None:
+            found = read_cached(self.path)
+            self.stored = found if isinstance(found, dict) else {}
         return self.stored
 
     def save(self) -> None:
@@ -111,10 +115,10 @@ class RegexCache:
             return
         found = read_cached(self.path)
         merged = found if isinstance(found, dict) else {}
-        for key, arguments in self.new.items():
+        for key, value in self.new.items():
             if len(merged) >= _LIMIT:
                 break
-            merged[key] = arguments
+            merged[key] = value
         write_cached(self.path, merged)
         self.new = {}
 

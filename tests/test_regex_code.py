@@ -167,5 +167,7 @@ def test_facts_are_kept_across_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.undo()
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     three = regex_code.RegexCache("test")
-    three._load()[("(typedef)(?!x)", regex_code._FACTS)] = ("damaged",)
+    entries = three._entries()
+    assert entries is not None
+    entries[("(typedef)(?!x)", regex_code._FACTS)] = ("damaged",)
     assert three.facts("(typedef)(?!x)") == expected

@@ -145,16 +145,16 @@ class _StateLexer:
         return found
 
 
-_FACTS: dict[str, Facts] = {}
+_TERMINAL_FACTS: dict[str, Facts] = {}
 
 
 def _terminal_facts(regexp: str, cache: RegexCache = _SPLIT) -> Facts:
     """A terminal's first characters (None: any) and whether it refers to groups: kept in
     ``cache`` across runs (a regex parse each, ~3 ms for the C grammar's terminals), and
     looked up once per process."""
-    facts = _FACTS.get(regexp)
+    facts = _TERMINAL_FACTS.get(regexp)
     if facts is None:
-        facts = _FACTS[regexp] = cache.facts(regexp)
+        facts = _TERMINAL_FACTS[regexp] = cache.facts(regexp)
     return facts
 
 
