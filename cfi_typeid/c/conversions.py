@@ -68,9 +68,9 @@ def enum_type(values: list[int], target: Target) -> tuple[int, bool, CInt]:
     if negative:
         if negative <= long_bits and positive < long_bits:
             return long_bits, True, CInt.LONG
-        return 64, True, CInt.LLONG
-    if positive <= 32:
-        return 32, False, CInt.UINT
+        return target.int_bits(CInt.LLONG), True, CInt.LLONG
+    if positive <= target.int_bits(CInt.UINT):
+        return target.int_bits(CInt.UINT), False, CInt.UINT
     if positive <= long_bits:
         return long_bits, False, CInt.ULONG
-    return 64, False, CInt.ULLONG
+    return target.int_bits(CInt.ULLONG), False, CInt.ULLONG
