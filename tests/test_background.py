@@ -59,9 +59,61 @@ def test_a_failing_child_is_run_again_here_for_its_error() -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
-def test_a_value_that_does_not_pickle_is_made_here() -> None:
-    made = Forked(lambda: (lambda: os.getpid()), fork=True).result()
-    assert made() == os.getpid()
+def test_a_failing_call_falls_back_silently(capsys: pytest.CaptureFixture[str]) -> None:
+    def fails() -> None:
+        raise UsageError("cannot read x.h")
+    forked = Forked(fails, fork=True)
+    with pytest.raises(UsageError):
+        forked.result()
+    assert forked.fell_back == "" and capsys.readouterr().err == ""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_value_that_does_not_pickle_is_made_here_and_said(capsys: pytest.CaptureFixture[str]
+                                                            ) -> None:
+    """The fallback that once hid a defect (a compiled class that did not unpickle) is
+    said, not silent: the value is right, only slower."""
+    def pid() -> int:
+        return os.getpid()
+    forked = Forked(lambda: pid, fork=True)
+    made = forked.result()
+    assert made() == os.getpid() and forked.fell_back == "its value did not pickle"
+    assert capsys.readouterr().err == ("warning: work done in a second process was done "
+                                       "again here, which is slower: its value did not pickle\n")
+
+
+class _NoLoad:
+    """Pickles, but does not load again (as the compiled ``TypeIds`` once did)."""
+
+    def __reduce__(self) -> tuple[object, tuple[()]]:
+        return (_refuse, ())
+
+
+def _refuse() -> None:
+    raise TypeError("frozen")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_value_that_does_not_load_is_made_here_and_said(capsys: pytest.CaptureFixture[str]
+                                                          ) -> None:
+    parent = os.getpid()
+    forked = Forked(lambda: [_NoLoad()] if os.getpid() != parent else "here", fork=True)
+    assert forked.result() == "here"
+    assert forked.fell_back == "its value did not load (TypeError: frozen)"
+    assert "its value did not load" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.parametrize("reader", ["c", "rust"])
+def test_real_scans_come_back_from_the_child(reader: str) -> None:
+    """What the whole-file commands send across really comes back: no silent second read."""
+    if reader == "c":
+        forked = Forked(lambda: scan_c("typedef int (*cb)(void *, long);\nint f(int, cb);\n"),
+                        fork=True)
+    else:
+        forked = Forked(lambda: scan_rust('extern "C" { pub fn f(a: i32) -> i32; }\n'),
+                        fork=True)
+    assert forked.result().declarations and forked.fell_back == ""
 
 
 def test_records_come_back_from_a_child_as_they_went() -> None:

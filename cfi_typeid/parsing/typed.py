@@ -23,7 +23,6 @@ shape the C front end uses is generated (no positions).
 from __future__ import annotations
 
 import marshal
-from typing import Any
 
 from .compiled import _lex_step, _when
 from .tables import Rule, Tables, table_data

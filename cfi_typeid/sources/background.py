@@ -63,7 +63,10 @@ class Forked(Generic[T]):
     (:func:`spare_cpu`), its value pickled back; :meth:`result` gives it (once).  Without a
     spare CPU, or when the child fails in any way, ``call`` runs in this process at
     :meth:`result`, so what it raises, and anything it writes, are exactly what calling it
-    there gives.
+    there gives.  A child that failed where the call itself did not (its value would not
+    pickle or not load again, the child died) is a defect that only costs time, which is
+    how it once hid (compiled ``check-bindings`` read its C side twice): :meth:`result`
+    says so on standard error, and :attr:`fell_back` keeps why, for tests.
 
     ``call`` must not read standard input or write anything (the child leaves with
     ``os._exit``: what it buffered is lost, and it takes no lock another thread may have held
@@ -74,6 +77,8 @@ class Forked(Generic[T]):
         self._call = call
         self._pid = 0
         self._pipe = -1
+        #: Why the call last ran here after its child failed ("" if it did not).
+        self.fell_back = ""
         if spare_cpu() if fork is None else fork:
             self._start()
 
@@ -119,13 +124,27 @@ class Forked(Generic[T]):
             with os.fdopen(self._pipe, "rb") as pipe:
                 data = pipe.read()
             _, status = os.waitpid(pid, 0)
-            if os.waitstatus_to_exitcode(status) == 0 and data:
+            code = os.waitstatus_to_exitcode(status)
+            if code == 0 and data:
                 try:
                     value: T = pickle.loads(data)
                     return value
-                except Exception:  # noqa: BLE001 - run it here: the same value, or its error
-                    pass
+                except Exception as e:  # noqa: BLE001 - run it here: the same value, or its error
+                    self.fell_back = f"its value did not load ({type(e).__name__}: {e})"
+            elif code != _RAISED:
+                self.fell_back = _CHILD_ENDS.get(code, f"it ended with status {code}")
+            if self.fell_back:
+                value = self._call()  # (its error, if it raises, is all the caller needs)
+                print(f"warning: work done in a second process was done again here, which is"
+                      f" slower: {self.fell_back}", file=sys.stderr)
+                return value
         return self._call()
+
+
+#: The child's exit statuses (besides 0): the call raised (the parent runs it for its
+#: error, silently), or what came after it failed.
+_RAISED, _UNPICKLED, _UNWRITTEN = 1, 2, 3
+_CHILD_ENDS = {_UNPICKLED: "its value did not pickle", _UNWRITTEN: "it could not send its value"}
 
 
 def _child(call: Callable[[], object], pipe: int) -> None:
@@ -133,9 +152,12 @@ def _child(call: Callable[[], object], pipe: int) -> None:
     (``os._exit``: nothing of the parent's, no exit handler, no flush, runs here; so the
     regular expressions compiled here are written to their cache by hand, as an exit handler
     does elsewhere.)"""
-    status = 1
+    status = _RAISED
     try:
-        data = pickle.dumps(call(), pickle.HIGHEST_PROTOCOL)
+        value = call()
+        status = _UNPICKLED
+        data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        status = _UNWRITTEN
         with os.fdopen(pipe, "wb") as out:
             out.write(data)
         status = 0
